@@ -1,0 +1,6 @@
+"""Allow ``python -m pmsite``."""
+
+from pmsite.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""The ``pmsite`` command line: thin wiring around the pipeline stages.
+
+Each command lives in its own module and only parses options, calls stages and
+formats their results. ``main`` is the console entry point: it turns any error
+into one line on stderr and an exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+import click
+
+from pmsite import __version__
+from pmsite.cli.common import State
+from pmsite.model import ExitStatus
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, prog_name="pmsite")
+@click.option("-C", "--directory", "directory", type=click.Path(file_okay=False, path_type=str),
+              help="Run as if pmsite was started in this folder (like git -C).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=str),
+              help="Read this configuration file instead of pmsite.yaml at the repository root.")
+@click.pass_context
+def cli(ctx: click.Context, directory: str | None, config_file: str | None) -> None:
+    """Blameless postmortems as code.
+
+    Postmortems are Markdown files with YAML front-matter in content/postmortems/.
+    pmsite scaffolds them, validates and lints them, mines their git history for
+    learning metrics, and publishes a static learning site.
+
+    Every command finds the repository root (the folder with pmsite.yaml) from
+    any sub-folder and works without a pmsite.yaml.
+
+    Exit codes: 0 clean, 1 findings at or above the failing severity (or a failed
+    build), 2 usage or environment error.
+    """
+    ctx.obj = State(directory=directory, config_file=config_file)
+
+
+def _register() -> None:
+    from pmsite.cli import actions, build, lint, new, timeline, validate
+
+    for module in (new, validate, lint, build, actions, timeline):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: errors become one line and an exit code."""
+    try:
+        cli.main(args=argv, prog_name="pmsite", standalone_mode=True)
+    except KeyboardInterrupt:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except Exception as exc:  # the last line of defence: no traceback reaches a user
+        if os.environ.get("PMSITE_DEBUG"):
+            traceback.print_exc()
+        click.echo(
+            f"Error: pmsite hit an unexpected problem ({type(exc).__name__}: {exc}). "
+            "Please report it with the command you ran; set PMSITE_DEBUG=1 to see the traceback.",
+            err=True,
+        )
+        sys.exit(ExitStatus.USAGE)

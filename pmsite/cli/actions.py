@@ -1,0 +1,3 @@
+"""Placeholder: the `actions` command module is being written; its issue owns this file."""
+
+COMMANDS = ()

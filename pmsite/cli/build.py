@@ -1,0 +1,3 @@
+"""Placeholder: the `build` command module is being written; its issue owns this file."""
+
+COMMANDS = ()

@@ -1,0 +1,3 @@
+"""Placeholder: the `lint` command module is being written; its issue owns this file."""
+
+COMMANDS = ()

@@ -1,0 +1,59 @@
+"""``pmsite new`` and ``pmsite init``: start postmortems and repositories well."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from pmsite.cli.common import State, pass_state
+from pmsite.scaffold import SEVERITY_CHOICES, TYPE_CHOICES, Draft, init_repository, new_postmortem
+
+
+@click.command("new")
+@click.argument("title")
+@click.option("--severity", "-s", required=True, type=click.Choice(SEVERITY_CHOICES, case_sensitive=False),
+              help="SEV1 (worst) to SEV4. SEV1/SEV2 add decision points and a detection-gap analysis.")
+@click.option("--type", "-t", "incident_type", required=True, type=click.Choice(TYPE_CHOICES),
+              help="Kind of harm; security and data-loss add their own sections.")
+@click.option("--date", "incident_date", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Day the incident started (default: today, UTC).")
+@pass_state
+def new_command(state: State, title: str, severity: str, incident_type: str, incident_date: dt.datetime | None) -> None:
+    """Write a new draft postmortem from the blameless template.
+
+    Creates content/postmortems/YYYY-MM-DD-slug.md with front-matter filled in
+    (status: draft and the next free id) and the sections the severity and type
+    call for, each with guidance in an HTML comment. Never overwrites a file.
+
+    Example: pmsite new "Checkout latency after cache flush" --severity SEV2 --type performance
+    """
+    config = state.config
+    day = incident_date.date() if incident_date else dt.datetime.now(dt.timezone.utc).date()
+    draft = Draft(title=title, severity=severity.upper(), incident_type=incident_type, date=day)
+    path = new_postmortem(config, draft)
+    click.echo(f"created {config.display_path(path)}")
+    click.echo("next: fill in the sections, then run 'pmsite validate' and 'pmsite lint' on it")
+
+
+@click.command("init")
+@click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
+@pass_state
+def init_command(state: State, directory: Path) -> None:
+    """Scaffold a postmortem repository in DIRECTORY (default: here).
+
+    Writes pmsite.yaml, content/postmortems/ with one example, GitHub workflows
+    (lint pull requests with annotations, build and publish the site), .gitignore
+    and .pre-commit-config.yaml. Refuses to overwrite any existing file.
+    """
+    target = (state.cwd / directory).resolve()
+    written = init_repository(target)
+    for path in written:
+        click.echo(f"created {path.relative_to(target).as_posix()}")
+    shown = directory.as_posix()
+    click.echo(f"next: cd {shown} && pmsite new \"What happened\" --severity SEV3 --type availability"
+               if shown != "." else "next: pmsite new \"What happened\" --severity SEV3 --type availability")
+
+
+COMMANDS = (new_command, init_command)

@@ -1,0 +1,148 @@
+"""``pmsite.yaml``: where the repository is and how each stage is tuned.
+
+Every command works without the file (defaults below). Each stage reads its own
+section through ``Config.section`` so adding a section never touches this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pmsite.errors import ConfigError
+from pmsite.yamlpos import YamlSyntaxError, parse_yaml
+
+CONFIG_NAME = "pmsite.yaml"
+DEFAULT_CONTENT_DIR = "content/postmortems"
+
+#: Top-level keys and the type each must have.
+KNOWN_KEYS: dict[str, type | tuple[type, ...]] = {
+    "title": str,
+    "description": str,
+    "base_url": str,
+    "content_dir": str,
+    "out_dir": str,
+    "theme": str,
+    "edit_url": str,
+    "repo_url": str,
+    "language": str,
+    "lint": dict,
+    "validate": dict,
+    "history": dict,
+    "sla": dict,
+    "escalation": dict,
+    "metrics": dict,
+    "patterns": dict,
+    "taxonomy": dict,
+    "timeline": dict,
+    "site": dict,
+}
+
+
+@dataclass
+class Config:
+    """Typed view of ``pmsite.yaml`` plus where the repository root is."""
+
+    root: Path
+    path: Path | None = None
+    title: str = "Postmortems"
+    description: str = "What we learned from our incidents."
+    base_url: str = "/"
+    content_dir: Path = field(default=Path(DEFAULT_CONTENT_DIR))
+    out_dir: Path = field(default=Path("site"))
+    theme: str = "default"
+    #: Template for "edit this page" links; ``{path}`` is the file path from the root.
+    edit_url: str = ""
+    repo_url: str = ""
+    language: str = "en"
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def section(self, name: str) -> dict[str, Any]:
+        """A stage's own settings (``lint``, ``sla``, ...), empty when not configured."""
+        value = self.raw.get(name)
+        return value if isinstance(value, dict) else {}
+
+    def display_path(self, path: Path) -> str:
+        """Show paths relative to the root when they are inside it, POSIX style."""
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+
+def find_root(start: Path | None = None) -> Path:
+    """Walk up from ``start`` to the folder holding ``pmsite.yaml``.
+
+    Without one, a folder with ``content/postmortems`` or a git repository counts
+    as the root (like git and Hugo, any sub-folder works); else ``start`` itself.
+    """
+    start = (start or Path.cwd()).resolve()
+    candidates = [start, *start.parents]
+    for markers in ((CONFIG_NAME,), (DEFAULT_CONTENT_DIR,), (".git",)):
+        for folder in candidates:
+            if any((folder / marker).exists() for marker in markers):
+                return folder
+    return start
+
+
+def load_config(root: Path | None = None, config_file: Path | None = None) -> Config:
+    """Read ``pmsite.yaml`` at ``root`` (found from the cwd when None)."""
+    root = (root or find_root()).resolve()
+    path = config_file or root / CONFIG_NAME
+    if not path.is_file():
+        if config_file is not None:
+            raise ConfigError(f"{config_file}: no such configuration file")
+        return Config(root=root, content_dir=root / DEFAULT_CONTENT_DIR, out_dir=root / "site")
+    display = path.name if path.parent == root else str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{display}: cannot read the configuration ({exc})") from None
+    try:
+        parsed = parse_yaml(text)
+    except YamlSyntaxError as exc:
+        pos = exc.position
+        raise ConfigError(f"{display}:{pos.line}:{pos.column}: {exc.message}; fix the YAML") from None
+    raw = parsed.data if parsed.data is not None else {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{display}:1:1: the configuration must be a mapping of keys to values")
+
+    problems = []
+    for key, value in raw.items():
+        pos = parsed.positions.get((key,))
+        where = f"{display}:{pos.line}:{pos.column}" if pos else display
+        expected = KNOWN_KEYS.get(key)
+        if expected is None:
+            import difflib
+
+            close = difflib.get_close_matches(str(key), KNOWN_KEYS, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(sorted(KNOWN_KEYS))}"
+            problems.append(f"{where}: unknown key {key!r}{hint}")
+        elif value is not None and not isinstance(value, expected):
+            kind = "a mapping" if expected is dict else "text"
+            problems.append(f"{where}: {key!r} must be {kind}, got {type(value).__name__}")
+    if problems:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
+
+    def text_value(key: str, default: str) -> str:
+        value = raw.get(key)
+        return value if isinstance(value, str) and value else default
+
+    base_url = text_value("base_url", "/")
+    if not base_url.endswith("/"):
+        base_url += "/"
+    return Config(
+        root=root,
+        path=path,
+        title=text_value("title", Config.title),
+        description=text_value("description", Config.description),
+        base_url=base_url,
+        content_dir=(root / text_value("content_dir", DEFAULT_CONTENT_DIR)).resolve(),
+        out_dir=(root / text_value("out_dir", "site")).resolve(),
+        theme=text_value("theme", "default"),
+        edit_url=text_value("edit_url", ""),
+        repo_url=text_value("repo_url", ""),
+        language=text_value("language", "en"),
+        raw=raw,
+    )

@@ -1,0 +1,183 @@
+"""Stage 1, load: Markdown files with YAML front-matter -> ``Postmortem`` objects.
+
+Reading never stops at a bad file: problems that keep a file from being read
+(bytes that are not UTF-8, a binary file, broken YAML, unclosed front-matter)
+become findings with a line and column, and the other files load as usual.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pmsite.config import Config
+from pmsite.errors import ContentError
+from pmsite.model import Finding, Postmortem, Position
+from pmsite.yamlpos import YamlSyntaxError, parse_yaml
+
+_FENCE = re.compile(r"^---[ \t]*$")
+_CLOSING_FENCE = re.compile(r"^(---|\.\.\.)[ \t]*$")
+_BINARY_SNIFF = 8192
+
+
+@dataclass
+class LoadResult:
+    postmortems: list[Postmortem] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _finding(display: str, position: Position, rule: str, message: str, suggestion: str = "") -> Finding:
+    return Finding(
+        path=display,
+        line=position.line,
+        column=position.column,
+        rule=rule,
+        category="syntax",
+        severity="error",
+        message=message,
+        suggestion=suggestion,
+    )
+
+
+def decode(data: bytes, display: str) -> tuple[str | None, Finding | None]:
+    """Bytes -> text with BOM removed and ``\\n`` line endings, or a finding saying why not."""
+    if b"\x00" in data[:_BINARY_SNIFF]:
+        return None, _finding(
+            display, Position(1, 1), "syntax/binary",
+            "this is a binary file, not Markdown text",
+            "remove it from the content folder or rename it so it does not end in .md",
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        return None, _finding(
+            display, Position(line, column), "syntax/encoding",
+            f"byte 0x{data[exc.start]:02x} is not valid UTF-8",
+            "save the file as UTF-8 (most editors: 'Save with encoding' > UTF-8)",
+        )
+    return text.replace("\r\n", "\n").replace("\r", "\n"), None
+
+
+def parse_postmortem(text: str, path: Path, display: str) -> tuple[Postmortem, list[Finding]]:
+    """Split front-matter from body and map every key to its line in ``text``."""
+    postmortem = Postmortem(path=path, display_path=display, text=text, body=text)
+    lines = text.split("\n")
+    if not lines or not _FENCE.match(lines[0]):
+        return postmortem, []
+
+    closing = next((i for i in range(1, len(lines)) if _CLOSING_FENCE.match(lines[i])), None)
+    if closing is None:
+        return postmortem, [
+            _finding(
+                display, Position(1, 1), "syntax/unclosed-front-matter",
+                "the front-matter opened on line 1 is never closed",
+                "add a line with only '---' after the last front-matter key",
+            )
+        ]
+    postmortem.front_matter_lines = (1, closing + 1)
+    body_offset = sum(len(line) + 1 for line in lines[: closing + 1])
+    postmortem.body_offset = min(body_offset, len(text))
+    postmortem.body = text[postmortem.body_offset :]
+    postmortem.body_line = closing + 2
+
+    yaml_text = "\n".join(lines[1:closing])
+    try:
+        parsed = parse_yaml(yaml_text, first_line=2)
+    except YamlSyntaxError as exc:
+        return postmortem, [
+            _finding(display, exc.position, "syntax/yaml", exc.message,
+                     "check indentation, colons and quotes; quote values that contain ': ' or '#'")
+        ]
+    if parsed.data is None:
+        return postmortem, []
+    if not isinstance(parsed.data, dict):
+        return postmortem, [
+            _finding(display, Position(2, 1), "syntax/front-matter-not-mapping",
+                     "the front-matter must be 'key: value' lines, not a list or a single value",
+                     "write one 'key: value' per line, e.g. 'title: Checkout latency'")
+        ]
+    postmortem.meta = parsed.data
+    postmortem.key_positions = parsed.positions
+    findings = [
+        _finding(display, position, "syntax/duplicate-key",
+                 f"the key {'.'.join(map(str, key_path))!r} is written twice; only the last value counts",
+                 "remove one of the two")
+        for key_path, position in parsed.duplicate_keys
+    ]
+    return postmortem, findings
+
+
+def read_file(path: Path, config: Config) -> tuple[Postmortem | None, list[Finding]]:
+    """Load one file; a file that cannot be read as text gives None and a finding."""
+    display = config.display_path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [_finding(display, Position(1, 1), "syntax/unreadable",
+                               f"cannot read the file: {exc.strerror or exc}",
+                               "check that the file exists and is readable")]
+    text, problem = decode(data, display)
+    if problem is not None:
+        return None, [problem]
+    return parse_postmortem(text, path.resolve(), display)
+
+
+def collect_paths(paths: list[Path], config: Config) -> list[Path]:
+    """Expand folders to their Markdown files (sorted, so output is reproducible).
+
+    Files named explicitly are read whatever their extension; inside folders,
+    ``*.md`` files are taken except those whose name starts with ``_`` or ``.``
+    (section index pages and editor leftovers, as in Hugo).
+    """
+    if not paths:
+        paths = [config.content_dir]
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(
+                p for p in path.rglob("*.md")
+                if p.is_file() and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts)
+            )
+            if not found:
+                raise ContentError(f"{config.display_path(path)}: no Markdown (.md) files in this folder")
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        elif not path.exists():
+            hint = ""
+            if path == config.content_dir:
+                hint = "; create it, run 'pmsite init', or set content_dir in pmsite.yaml"
+            raise ContentError(f"{config.display_path(path)}: no such file or folder{hint}")
+        else:
+            raise ContentError(f"{config.display_path(path)}: not a regular file or folder")
+    unique: dict[Path, None] = {}
+    for file in files:
+        unique.setdefault(file.resolve(), None)
+    return list(unique)
+
+
+def load(paths: list[Path], config: Config) -> LoadResult:
+    """Load every file under ``paths`` (the content folder when empty)."""
+    result = LoadResult()
+    for path in collect_paths(paths, config):
+        postmortem, findings = read_file(path, config)
+        result.findings.extend(findings)
+        if postmortem is not None:
+            result.postmortems.append(postmortem)
+    return result
+
+
+def load_corpus(config: Config) -> list[Postmortem]:
+    """Every readable postmortem in the content folder (empty when there is none).
+
+    Cross-file rules and history need the whole repository even when a command
+    was asked about one file.
+    """
+    try:
+        return load([config.content_dir], config).postmortems
+    except ContentError:
+        return []

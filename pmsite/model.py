@@ -1,0 +1,181 @@
+"""The small dataclasses every stage passes along.
+
+A ``Postmortem`` remembers where each front-matter key and the body came from
+in the original file, so any stage can report ``path:line:column`` without
+re-reading the file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
+STATUSES = ("draft", "in-review", "published")
+FINDING_LEVELS = ("info", "warning", "error")
+
+#: A front-matter location: a tuple of keys and list indexes, e.g. ("action_items", 0, "owner").
+KeyPath = tuple
+
+
+class ExitStatus(IntEnum):
+    """Process exit codes shared by every command (DESIGN.md, CLI contract)."""
+
+    OK = 0
+    FINDINGS = 1
+    USAGE = 2
+
+
+def level_rank(level: str) -> int:
+    """Order finding severities so ``--min-severity`` can compare them."""
+    return FINDING_LEVELS.index(level)
+
+
+@dataclass(frozen=True)
+class Position:
+    """A 1-based line and column in the original file."""
+
+    line: int
+    column: int
+
+
+@dataclass
+class Finding:
+    """One problem found by any stage: validation, lint or history."""
+
+    path: str
+    line: int
+    column: int
+    rule: str
+    category: str
+    severity: str
+    message: str
+    suggestion: str = ""
+    end_line: int | None = None
+    end_column: int | None = None
+    #: The sentence or source line the finding is about, for text output.
+    context: str = ""
+
+    def __post_init__(self) -> None:
+        if self.end_line is None:
+            self.end_line = self.line
+        if self.end_column is None:
+            self.end_column = self.column
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.line, self.column, self.rule)
+
+
+@dataclass
+class Postmortem:
+    """A loaded Markdown file: front-matter, body and a map back to the source."""
+
+    path: Path
+    #: Path shown to users: relative to the repository root when possible, POSIX style.
+    display_path: str
+    #: Whole file text with BOM removed and line endings normalised to ``\n``.
+    #: Line numbers are unchanged by that normalisation.
+    text: str
+    meta: dict[str, Any] = field(default_factory=dict)
+    body: str = ""
+    #: 1-based line of the first body line in ``text``.
+    body_line: int = 1
+    #: Character offset of the body in ``text``.
+    body_offset: int = 0
+    #: Where each front-matter key (and list item) starts: KeyPath -> Position.
+    key_positions: dict[KeyPath, Position] = field(default_factory=dict)
+    #: Span of the front-matter block (lines of the opening and closing ``---``), if any.
+    front_matter_lines: tuple[int, int] | None = None
+
+    # -- locations -----------------------------------------------------------------
+    def position_of(self, key_path: KeyPath) -> Position:
+        """Best position for a front-matter key path: the deepest known prefix."""
+        key_path = tuple(key_path)
+        while key_path:
+            if key_path in self.key_positions:
+                return self.key_positions[key_path]
+            key_path = key_path[:-1]
+        if self.front_matter_lines:
+            return Position(self.front_matter_lines[0], 1)
+        return Position(1, 1)
+
+    # -- typed accessors used by later stages --------------------------------------
+    @property
+    def id(self) -> str:
+        value = self.meta.get("id")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def title(self) -> str:
+        value = self.meta.get("title")
+        return str(value) if value is not None else self.path.stem
+
+    @property
+    def status(self) -> str:
+        return str(self.meta.get("status", ""))
+
+    @property
+    def severity(self) -> str:
+        return str(self.meta.get("severity", ""))
+
+    @property
+    def slug(self) -> str:
+        return self.path.stem
+
+    def date(self, key: str) -> dt.date | None:
+        """A ``YYYY-MM-DD`` field as a date, or None when absent or malformed."""
+        return parse_date(self.meta.get(key))
+
+    def timestamp(self, key: str) -> dt.datetime | None:
+        """An ISO 8601 timestamp field as an aware UTC datetime, or None."""
+        return parse_timestamp(self.meta.get(key))
+
+    def str_list(self, key: str) -> list[str]:
+        value = self.meta.get(key) or []
+        return [str(v) for v in value] if isinstance(value, list) else []
+
+    @property
+    def action_items(self) -> list[dict[str, Any]]:
+        items = self.meta.get("action_items") or []
+        return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+
+
+def parse_date(value: Any) -> dt.date | None:
+    """Accept the string form the loader keeps (``2024-03-07``) or a date object."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def parse_timestamp(value: Any) -> dt.datetime | None:
+    """Parse an ISO 8601 timestamp that carries an offset; naive times are rejected."""
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, str):
+        text = value.strip()
+        if len(text) < 16 or text[10] not in "Tt ":
+            return None
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            parsed = dt.datetime.fromisoformat(text)
+        except ValueError:
+            return None
+    else:
+        return None
+    if parsed.tzinfo is None:
+        return None
+    return parsed.astimezone(dt.timezone.utc)

@@ -1,0 +1,153 @@
+"""Scaffold postmortems (``pmsite new``) and whole repositories (``pmsite init``).
+
+The template is built from ``pmsite.sections`` so what it asks for is exactly
+what ``validate`` later checks. Neither command ever overwrites a file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+
+from pmsite import sections
+from pmsite.config import Config
+from pmsite.errors import ScaffoldError
+from pmsite.resources import scaffold_dir
+from pmsite.validate import TIMESTAMP_ORDER
+
+SEVERITY_CHOICES = ("SEV1", "SEV2", "SEV3", "SEV4")
+TYPE_CHOICES = ("availability", "performance", "security", "data-loss", "data-integrity", "capacity", "other")
+_ID_NUMBER = re.compile(r"^(?P<prefix>[A-Z][A-Z0-9]*)-(?P<year>\d{4})-(?P<number>\d+)$")
+_ID_IN_TEXT = re.compile(r"^id:\s*['\"]?([A-Z][A-Z0-9]*-\d{4}-\d+)", re.MULTILINE)
+
+
+def slugify(title: str, max_length: int = 60) -> str:
+    """ASCII, lower case, hyphens: safe as a file name and a URL on every system."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+    if len(slug) > max_length:
+        slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
+    return slug
+
+
+def next_id(content_dir: Path, year: int, prefix: str = "PM") -> str:
+    """The next free ``PREFIX-YEAR-NNN``, reading ids from every file (valid or not)."""
+    highest = 0
+    if content_dir.is_dir():
+        for path in content_dir.rglob("*.md"):
+            try:
+                head = path.read_text(encoding="utf-8-sig", errors="replace")[:4096]
+            except OSError:
+                continue
+            for match in _ID_IN_TEXT.finditer(head):
+                parts = _ID_NUMBER.match(match.group(1))
+                if parts and parts["prefix"] == prefix and int(parts["year"]) == year:
+                    highest = max(highest, int(parts["number"]))
+    return f"{prefix}-{year}-{highest + 1:03d}"
+
+
+def _yaml_scalar(value: Any) -> str:
+    """One YAML value on one line: quoted when it has to be, flow style for lists."""
+    return yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10_000).strip().removesuffix("\n...").removesuffix("...").strip()
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(scaffold_dir())),
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # Markdown and YAML, not HTML: values go through the yaml filter instead
+    )
+    env.filters["yaml"] = _yaml_scalar
+    return env
+
+
+@dataclass
+class Draft:
+    """What ``pmsite new`` needs; importers fill ``prefill`` and ``timeline``."""
+
+    title: str
+    severity: str
+    incident_type: str
+    date: dt.date
+    #: Front-matter values known up front: started_at, detected_at, ..., services, incident_url.
+    prefill: dict[str, Any] = field(default_factory=dict)
+    #: A Markdown timeline table to put under "## Timeline".
+    timeline: str = ""
+
+
+def render_draft(draft: Draft, postmortem_id: str) -> str:
+    prefill = {key: None for key in TIMESTAMP_ORDER} | {"detection": None, "services": [], "incident_url": None}
+    prefill.update({k: v for k, v in draft.prefill.items() if v})
+    return _environment().get_template("postmortem.md.j2").render(
+        id=postmortem_id,
+        title=draft.title,
+        severity=draft.severity,
+        type=draft.incident_type,
+        date=draft.date.isoformat(),
+        deep=sections.is_deep(draft.severity),
+        sections=sections.sections_for(draft.severity, draft.incident_type),
+        timestamp_keys=TIMESTAMP_ORDER,
+        prefill=prefill,
+        timeline=draft.timeline.strip(),
+    )
+
+
+def new_postmortem(config: Config, draft: Draft) -> Path:
+    """Write ``content/postmortems/YYYY-MM-DD-slug.md``; refuse to overwrite."""
+    if not draft.title.strip():
+        raise ScaffoldError("the title is empty; describe what happened to the system, e.g. 'Checkout latency after cache flush'")
+    slug = slugify(draft.title)
+    if not slug:
+        raise ScaffoldError(f"the title {draft.title!r} has no letters or digits to build a file name from")
+    target = config.content_dir / f"{draft.date.isoformat()}-{slug}.md"
+    if target.exists():
+        raise ScaffoldError(f"{config.display_path(target)} already exists; pmsite never overwrites a postmortem. "
+                            "Pick another title or --date, or edit the existing file.")
+    prefix = str(config.raw.get("id_prefix") or "PM")
+    text = render_draft(draft, next_id(config.content_dir, draft.date.year, prefix))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with target.open("x", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+    except FileExistsError:
+        raise ScaffoldError(f"{config.display_path(target)} already exists; pmsite never overwrites a postmortem") from None
+    return target
+
+
+def _init_files() -> dict[str, Path]:
+    """Relative target path -> template file; ``dot-`` names become dotfiles."""
+    source = scaffold_dir() / "init"
+    files = {}
+    for path in sorted(source.rglob("*")):
+        if path.is_file() and path.name != "__pycache__":
+            relative = "/".join(part.replace("dot-", ".", 1) if part.startswith("dot-") else part
+                                for part in path.relative_to(source).parts)
+            files[relative] = path
+    return files
+
+
+def init_repository(target: Path) -> list[Path]:
+    """Scaffold a postmortem repository in ``target``; write nothing if any file exists."""
+    files = _init_files()
+    existing = [rel for rel in files if (target / rel).exists()]
+    if existing:
+        raise ScaffoldError(
+            f"{target}: these files already exist and pmsite init never overwrites: {', '.join(existing)}. "
+            "Run it in an empty folder, or move those files away first."
+        )
+    written = []
+    for relative, source in files.items():
+        destination = target / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_bytes(source.read_bytes())
+        written.append(destination)
+    return written
+

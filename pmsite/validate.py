@@ -1,0 +1,282 @@
+"""Stage 2, validate: front-matter against the JSON Schema, then cross-file rules.
+
+Every problem in every file is reported in one run, each at the line of the key
+it is about, with what was expected and how to fix it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+from collections import defaultdict
+from functools import lru_cache
+from typing import Any, Iterable
+
+import jsonschema
+
+from pmsite import sections
+from pmsite.config import Config
+from pmsite.model import Finding, Postmortem, Position, parse_date, parse_timestamp
+from pmsite.resources import schema_path
+
+TIMESTAMP_ORDER = ("started_at", "detected_at", "mitigated_at", "resolved_at")
+
+_TYPE_NAMES = {
+    "string": "text", "array": "a list", "object": "a mapping of keys to values",
+    "integer": "a whole number", "number": "a number", "boolean": "true or false", "null": "empty",
+}
+
+
+def _python_type_name(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "text"
+
+
+_format_checker = jsonschema.FormatChecker(formats=())
+
+
+@_format_checker.checks("date")
+def _is_date(value: object) -> bool:
+    return not isinstance(value, str) or parse_date(value) is not None
+
+
+@_format_checker.checks("date-time")
+def _is_timestamp(value: object) -> bool:
+    return not isinstance(value, str) or parse_timestamp(value) is not None
+
+
+@_format_checker.checks("uri")
+def _is_uri(value: object) -> bool:
+    return not isinstance(value, str) or ("://" in value and " " not in value.strip())
+
+
+@lru_cache(maxsize=1)
+def _validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads(schema_path().read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema, format_checker=_format_checker)
+
+
+def _field_name(path: tuple) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "front-matter"
+
+
+def _schema_message(error: jsonschema.ValidationError) -> tuple[str, str]:
+    """Turn a jsonschema error into (message, suggestion) a person can act on."""
+    path = tuple(error.absolute_path)
+    name = _field_name(path)
+    value = error.instance
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    examples = schema.get("examples") or []
+    example = f" e.g. {name.split('.')[-1]}: {examples[0]}" if examples and not isinstance(examples[0], (list, dict)) else ""
+
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else "a field"
+        where = "this action item" if path and isinstance(path[-1], int) else "the front-matter"
+        prop = (error.schema.get("properties") or {}).get(missing, {})
+        ex = (prop.get("examples") or [None])[0]
+        hint = f"add '{missing}: {ex}'" if ex is not None and not isinstance(ex, (list, dict)) else f"add '{missing}:'"
+        return f"{where} has no '{missing}' (required)", hint + (f" ({prop['description']})" if prop.get("description") else "")
+    if error.validator == "enum":
+        allowed = [str(v) for v in error.validator_value]
+        guess = difflib.get_close_matches(str(value).upper(), [a.upper() for a in allowed], n=1, cutoff=0.6)
+        hint = ""
+        if guess:
+            hint = f"did you mean {allowed[[a.upper() for a in allowed].index(guess[0])]}? "
+        return (f"{name} is {value!r}, which is not an allowed value",
+                f"{hint}allowed values: {', '.join(allowed)}")
+    if error.validator == "type":
+        expected = error.validator_value
+        expected_names = " or ".join(_TYPE_NAMES.get(t, t) for t in (expected if isinstance(expected, list) else [expected]))
+        hint = "quote the value" if expected == "string" else f"write {expected_names}"
+        return f"{name} must be {expected_names}, not {_python_type_name(value)}", hint + (f";{example}" if example else "")
+    if error.validator in ("format", "pattern") and schema.get("format") == "date-time":
+        if isinstance(value, str) and parse_timestamp(value) is None and parse_date(value[:10]) and len(value) > 10:
+            try:
+                dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+                return (f"{name} {value!r} has no time zone offset",
+                        "add Z for UTC or an offset like +02:00, e.g. 2024-03-07T13:55:00Z")
+            except ValueError:
+                pass
+        return f"{name} {value!r} is not a timestamp", "write an ISO 8601 time with an offset, e.g. 2024-03-07T13:55:00Z"
+    if error.validator in ("format", "pattern") and schema.get("format") == "date":
+        return f"{name} {value!r} is not a real date", "write the date as YYYY-MM-DD, e.g. 2024-03-07"
+    if error.validator == "pattern":
+        return f"{name} {value!r} does not have the expected form", (f"for example: {examples[0]}" if examples else f"it must match {error.validator_value}")
+    if error.validator == "format":
+        return f"{name} {value!r} is not a valid {error.validator_value}", (f"for example: {examples[0]}" if examples else "")
+    if error.validator == "uniqueItems":
+        return f"{name} lists the same value twice", "remove the repeated value"
+    if error.validator == "minLength":
+        return f"{name} is too short", (f"for example: {examples[0]}" if examples else "write a longer value")
+    return f"{name}: {error.message}", ""
+
+
+def _schema_findings(pm: Postmortem) -> list[Finding]:
+    findings = []
+    seen_paths: set[tuple] = set()
+    errors = sorted(_validator().iter_errors(pm.meta), key=lambda e: (list(map(str, e.absolute_path)), e.validator != "format"))
+    for error in errors:
+        path = tuple(error.absolute_path)
+        # one message per value: a timestamp or date failing both 'format' and 'pattern' is one problem
+        if error.validator in ("format", "pattern"):
+            if path in seen_paths:
+                continue
+            seen_paths.add(path)
+        message, suggestion = _schema_message(error)
+        position = pm.position_of(path)
+        if error.validator == "required" and not path:
+            position = Position(pm.front_matter_lines[0], 1) if pm.front_matter_lines else Position(1, 1)
+        findings.append(_make(pm, position, f"schema/{error.validator.lower()}", "schema", message, suggestion))
+    return findings
+
+
+def _make(pm: Postmortem, position: Position, rule: str, category: str, message: str,
+          suggestion: str = "", severity: str = "error") -> Finding:
+    return Finding(path=pm.display_path, line=position.line, column=position.column, rule=rule,
+                   category=category, severity=severity, message=message, suggestion=suggestion)
+
+
+def _timestamp_findings(pm: Postmortem) -> list[Finding]:
+    findings = []
+    previous: tuple[str, dt.datetime] | None = None
+    for key in TIMESTAMP_ORDER:
+        value = pm.timestamp(key)
+        if value is None:
+            continue
+        if previous and value < previous[1]:
+            findings.append(_make(
+                pm, pm.position_of((key,)), "consistency/timestamp-order", "consistency",
+                f"{key} ({value:%Y-%m-%d %H:%M}Z) is before {previous[0]} ({previous[1]:%Y-%m-%d %H:%M}Z)",
+                "timestamps must follow started_at <= detected_at <= mitigated_at <= resolved_at; check the date and the offset",
+            ))
+        else:
+            previous = (key, value)
+    return findings
+
+
+def _action_item_findings(pm: Postmortem) -> list[Finding]:
+    findings = []
+    first_seen: dict[str, int] = {}
+    items = pm.meta.get("action_items")
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            continue
+        item_id = item["id"]
+        if item_id in first_seen:
+            first = pm.position_of(("action_items", first_seen[item_id], "id"))
+            findings.append(_make(
+                pm, pm.position_of(("action_items", index, "id")), "consistency/duplicate-action-item",
+                "consistency", f"action item id {item_id} is used twice in this postmortem (first on line {first.line})",
+                "give each action item its own id (AI-1, AI-2, ...); history tracks items by id",
+            ))
+        else:
+            first_seen[item_id] = index
+        if parse_date(item.get("completed")) and item.get("status") not in ("done", "wont_do"):
+            findings.append(_make(
+                pm, pm.position_of(("action_items", index, "completed")), "consistency/completed-not-done",
+                "consistency", f"action item {item_id} has a completed date but its status is {item.get('status')!r}",
+                "set status: done, or remove the completed date", severity="warning",
+            ))
+    return findings
+
+
+def _depth_findings(pm: Postmortem) -> list[Finding]:
+    """Published SEV1/SEV2 postmortems carry the deep analysis and a systemic fix."""
+    if pm.status != "published" or not sections.is_deep(pm.severity):
+        return []
+    findings = []
+    present = [sections.normalise_title(text) for _, _, text in sections.headings(pm.body)]
+    where = pm.position_of(("severity",))
+    for title in sections.required_titles(pm.severity, str(pm.meta.get("type", ""))):
+        wanted = sections.normalise_title(title)
+        if not any(h.startswith(wanted) or wanted.startswith(h) and h for h in present):
+            findings.append(_make(
+                pm, where, "quality/missing-section", "quality",
+                f"a published {pm.severity} postmortem needs a '## {title}' section",
+                f"add the section; 'pmsite new --severity {pm.severity}' shows the guidance for it",
+            ))
+    if not any(item.get("kind") == "systemic" for item in pm.action_items):
+        findings.append(_make(
+            pm, pm.position_of(("action_items",)), "quality/no-systemic-action", "quality",
+            f"a published {pm.severity} postmortem needs at least one action item with kind: systemic",
+            "add a fix that removes a latent condition (a class of failure), not only this incident's trigger",
+        ))
+    for key in TIMESTAMP_ORDER:
+        if key not in pm.meta:
+            findings.append(_make(
+                pm, where, "quality/missing-timestamp", "quality",
+                f"a published {pm.severity} postmortem has no {key}",
+                f"add '{key}:' (ISO 8601 with offset) so time-to-detect and time-to-resolve can be measured",
+                severity="warning",
+            ))
+    return findings
+
+
+def validate_file(pm: Postmortem) -> list[Finding]:
+    """Rules that need only this file."""
+    if not pm.text.strip():
+        return [_make(pm, Position(1, 1), "syntax/empty", "syntax", "the file is empty",
+                      "delete it, or start a postmortem with 'pmsite new TITLE --severity SEV3 --type availability'")]
+    if pm.front_matter_lines is None:
+        return [_make(pm, Position(1, 1), "schema/no-front-matter", "schema",
+                      "the file has no front-matter (a '---' block with id, title, status, severity, type, date)",
+                      "start the file with front-matter; 'pmsite new' writes a complete one")]
+    if not pm.meta:
+        return [_make(pm, Position(pm.front_matter_lines[0], 1), "schema/empty-front-matter", "schema",
+                      "the front-matter is empty", "add id, title, status, severity, type and date")]
+    return [*_schema_findings(pm), *_timestamp_findings(pm), *_action_item_findings(pm), *_depth_findings(pm)]
+
+
+def cross_file_findings(targets: Iterable[Postmortem], corpus: Iterable[Postmortem]) -> list[Finding]:
+    """Rules across files: ids are unique and ``related`` ids exist.
+
+    ``targets`` are the files being checked; ``corpus`` is every postmortem in the
+    repository, so checking one changed file still sees all the others.
+    """
+    targets = list(targets)
+    everyone = {pm.path: pm for pm in [*corpus, *targets]}
+    by_id: dict[str, list[Postmortem]] = defaultdict(list)
+    for pm in sorted(everyone.values(), key=lambda p: p.display_path):
+        if pm.id:
+            by_id[pm.id].append(pm)
+    findings = []
+    for pm in targets:
+        owners = by_id.get(pm.id, [])
+        if len(owners) > 1:
+            others = [o for o in owners if o.path != pm.path]
+            where = ", ".join(f"{o.display_path}:{o.position_of(('id',)).line}" for o in others)
+            findings.append(_make(
+                pm, pm.position_of(("id",)), "consistency/duplicate-id", "consistency",
+                f"id {pm.id} is also used by {where}",
+                "give this postmortem a new id; 'pmsite new' picks the next free one",
+            ))
+        related = pm.meta.get("related")
+        for index, ref in enumerate(related if isinstance(related, list) else []):
+            if isinstance(ref, str) and ref not in by_id and ref != pm.id:
+                close = difflib.get_close_matches(ref, list(by_id), n=1)
+                findings.append(_make(
+                    pm, pm.position_of(("related", index)), "consistency/unknown-related", "consistency",
+                    f"related id {ref} does not match any postmortem",
+                    (f"did you mean {close[0]}? " if close else "") + "use the id: of an existing postmortem",
+                ))
+    return findings
+
+
+def validate(targets: list[Postmortem], corpus: list[Postmortem] | None = None) -> list[Finding]:
+    """All findings for ``targets``, sorted by file and line."""
+    findings = [f for pm in targets for f in validate_file(pm)]
+    findings += cross_file_findings(targets, corpus or [])
+    return sorted(findings, key=Finding.sort_key)

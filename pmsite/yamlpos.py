@@ -1,0 +1,89 @@
+"""YAML parsing that keeps source positions and leaves dates as text.
+
+Front-matter dates stay strings (``2024-03-07``) so the JSON Schema sees exactly
+what the author wrote and can say "not a real date" instead of PyYAML raising on
+``2024-02-30``; ``pmsite.model.parse_date`` turns them into dates later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from pmsite.model import Position
+
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+
+
+class _TextDateLoader(yaml.SafeLoader):
+    """SafeLoader without the implicit timestamp resolver."""
+
+
+_TextDateLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP_TAG]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+class YamlSyntaxError(Exception):
+    """YAML that does not parse; ``position`` is 1-based and relative to the parsed text."""
+
+    def __init__(self, message: str, position: Position):
+        super().__init__(message)
+        self.message = message
+        self.position = position
+
+
+@dataclass
+class ParsedYaml:
+    data: Any
+    #: KeyPath -> Position of the key (mappings) or item (sequences), 1-based.
+    positions: dict[tuple, Position]
+    #: (KeyPath, Position) of keys written twice in one mapping; YAML keeps the last one.
+    duplicate_keys: list[tuple[tuple, Position]]
+
+
+def parse_yaml(text: str, first_line: int = 1) -> ParsedYaml:
+    """Parse one YAML document; positions are shifted so line 1 of ``text`` is ``first_line``."""
+    loader = _TextDateLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = (mark.line if mark else 0) + first_line
+        column = (mark.column if mark else 0) + 1
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise YamlSyntaxError(f"YAML syntax error: {problem}", Position(line, column)) from None
+    except yaml.YAMLError as exc:  # e.g. a reader error on control characters
+        raise YamlSyntaxError(f"YAML error: {exc}", Position(first_line, 1)) from None
+    finally:
+        loader.dispose()
+
+    positions: dict[tuple, Position] = {}
+    duplicates: list[tuple[tuple, Position]] = []
+
+    def at(mark: yaml.Mark) -> Position:
+        return Position(mark.line + first_line, mark.column + 1)
+
+    def walk(current: yaml.Node, path: tuple) -> None:
+        if isinstance(current, yaml.MappingNode):
+            seen: set = set()
+            for key_node, value_node in current.value:
+                key = key_node.value
+                child = path + (key,)
+                if key in seen:
+                    duplicates.append((child, at(key_node.start_mark)))
+                seen.add(key)
+                positions[child] = at(key_node.start_mark)
+                walk(value_node, child)
+        elif isinstance(current, yaml.SequenceNode):
+            for index, item in enumerate(current.value):
+                positions[path + (index,)] = at(item.start_mark)
+                walk(item, path + (index,))
+
+    if node is not None:
+        walk(node, ())
+    return ParsedYaml(data, positions, duplicates)
