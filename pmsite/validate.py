@@ -184,7 +184,7 @@ def _action_item_findings(pm: Postmortem) -> list[Finding]:
             ))
         else:
             first_seen[item_id] = index
-        if parse_date(item.get("completed")) and item.get("status") not in ("done", "wont_do"):
+        if parse_date(item.get("completed")) and item.get("status") in ("open", "in_progress", "blocked"):
             findings.append(_make(
                 pm, pm.position_of(("action_items", index, "completed")), "consistency/completed-not-done",
                 "consistency", f"action item {item_id} has a completed date but its status is {item.get('status')!r}",

@@ -1,0 +1,172 @@
+"""Validation: every bad input named in the foundation issue, each at its line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from pmsite.load import parse_postmortem
+from pmsite.validate import cross_file_findings, validate, validate_file
+
+VALID = """---
+id: PM-2024-010
+title: Payments API errors after certificate rotation
+status: published
+severity: SEV3
+type: availability
+date: 2024-06-01
+started_at: 2024-06-01T10:00:00Z
+detected_at: 2024-06-01T12:05:00+02:00
+mitigated_at: 2024-06-01T10:20:00Z
+resolved_at: 2024-06-01T10:30:00Z
+detection: alert
+services: [payments-api]
+related: []
+action_items:
+  - id: AI-1
+    title: Alert 14 days before certificates expire
+    category: monitoring
+    kind: systemic
+    priority: P2
+    owner: platform-team
+    due: 2024-07-01
+    status: done
+    completed: 2024-06-20
+---
+
+## Summary
+
+The new certificate lacked the intermediate chain.
+"""
+
+
+def pm_from(text: str, name: str = "x.md"):
+    postmortem, findings = parse_postmortem(text, Path(name), name)
+    assert findings == [], findings
+    return postmortem
+
+
+def replace(old: str, new: str) -> str:
+    assert old in VALID, old
+    return VALID.replace(old, new, 1)
+
+
+def rules_and_lines(findings):
+    return [(f.rule, f.line) for f in findings]
+
+
+def test_valid_file_has_no_findings():
+    assert validate([pm_from(VALID)]) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "rule", "line", "in_message"),
+    [
+        ("severity: SEV3", "severity: SEV5", "schema/enum", 5, "SEV5"),
+        ("status: published", "status: done", "schema/enum", 4, "not an allowed value"),
+        ("type: availability", "type: 42", "schema/enum", 6, "42"),
+        ("date: 2024-06-01", "date: next tuesday", "schema/format", 7, "not a real date"),
+        ("date: 2024-06-01", "date: 2024-02-30", "schema/format", 7, "not a real date"),
+        ("started_at: 2024-06-01T10:00:00Z", "started_at: 2024-06-01T10:00:00", "schema/format", 8, "no time zone offset"),
+        ("services: [payments-api]", "services: payments-api", "schema/type", 13, "must be a list"),
+        ("    owner: platform-team\n", "", "schema/required", 16, "no 'owner'"),
+        ("    status: done\n", "    status: finished\n", "schema/enum", 23, "finished"),
+        ("title: Payments API errors after certificate rotation\n", "", "schema/required", 1, "no 'title'"),
+        ("    due: 2024-07-01", "    due: soon", "schema/format", 22, "not a real date"),
+    ],
+)
+def test_schema_problem_is_reported_at_its_line(old, new, rule, line, in_message):
+    findings = validate([pm_from(replace(old, new))])
+    assert rules_and_lines(findings) == [(rule, line)]
+    assert in_message in findings[0].message
+
+
+def test_enum_suggests_the_closest_value():
+    [finding] = validate([pm_from(replace("severity: SEV3", "severity: sev2"))])
+    assert "did you mean SEV2?" in finding.suggestion
+    assert "SEV1, SEV2, SEV3, SEV4" in finding.suggestion
+
+
+def test_timestamps_out_of_order_are_reported_at_the_later_key():
+    # 12:05+04:00 is 08:05Z: before started_at (10:00Z) once the offset is applied
+    text = replace("detected_at: 2024-06-01T12:05:00+02:00", "detected_at: 2024-06-01T12:05:00+04:00")
+    findings = validate([pm_from(text)])
+    assert rules_and_lines(findings) == [("consistency/timestamp-order", 9)]
+    assert "before started_at" in findings[0].message
+
+
+def test_offsets_are_compared_as_instants():
+    # read as wall-clock times 12:30 comes after 12:05; as instants 08:30Z comes before 10:05Z
+    text = replace("started_at: 2024-06-01T10:00:00Z", "started_at: 2024-06-01T12:30:00+04:00")
+    assert validate([pm_from(text)]) == []
+
+
+def test_duplicate_action_item_ids():
+    text = replace("action_items:\n", "action_items:\n  - {id: AI-1, title: Page the secondary, owner: ops, status: open}\n")
+    findings = validate([pm_from(text)])
+    assert rules_and_lines(findings) == [("consistency/duplicate-action-item", 17)]
+    assert "first on line 16" in findings[0].message
+
+
+def test_duplicate_ids_across_files_name_the_other_file():
+    first, second = pm_from(VALID, "a.md"), pm_from(VALID, "b.md")
+    findings = validate([first, second])
+    assert [(f.path, f.rule, f.line) for f in findings] == [
+        ("a.md", "consistency/duplicate-id", 2), ("b.md", "consistency/duplicate-id", 2)]
+    assert "b.md:2" in findings[0].message
+
+
+def test_unknown_related_id_suggests_a_close_one():
+    other = pm_from(VALID.replace("PM-2024-010", "PM-2024-011"), "other.md")
+    text = replace("related: []", "related: [PM-2024-012]")
+    findings = validate([pm_from(text)], corpus=[other])
+    assert rules_and_lines(findings) == [("consistency/unknown-related", 14)]
+    assert "did you mean PM-2024-011" in findings[0].suggestion
+
+
+def test_related_ids_are_checked_against_the_whole_corpus():
+    other = pm_from(VALID.replace("PM-2024-010", "PM-2024-011"), "other.md")
+    target = pm_from(replace("related: []", "related: [PM-2024-011]"))
+    assert cross_file_findings([target], [other]) == []
+
+
+def test_empty_file_and_missing_front_matter():
+    assert rules_and_lines(validate_file(pm_from(""))) == [("syntax/empty", 1)]
+    assert rules_and_lines(validate_file(pm_from("\n\n"))) == [("syntax/empty", 1)]
+    assert rules_and_lines(validate_file(pm_from("# Notes\n"))) == [("schema/no-front-matter", 1)]
+
+
+def test_published_sev2_needs_analysis_sections_and_a_systemic_item():
+    text = replace("severity: SEV3", "severity: SEV2").replace("kind: systemic", "kind: mitigation")
+    findings = validate([pm_from(text)])
+    missing = sorted(re.search(r"'## (.+)' section", f.message)[1] for f in findings if f.rule == "quality/missing-section")
+    assert missing == ["Contributing factors and latent conditions", "Decision points", "Detection gap",
+                       "The second story", "Timeline"]
+    assert [f.rule for f in findings if f.rule == "quality/no-systemic-action"] == ["quality/no-systemic-action"]
+
+
+def test_security_sev1_also_needs_exposure_window_and_disclosure():
+    text = replace("severity: SEV3", "severity: SEV1").replace("type: availability", "type: security")
+    messages = [f.message for f in validate([pm_from(text)]) if f.rule == "quality/missing-section"]
+    assert any("Exposure window" in m for m in messages) and any("Disclosure" in m for m in messages)
+
+
+def test_sections_inside_code_fences_do_not_count():
+    body = "\n".join(f"## {t}" for t in ("Timeline", "The second story", "Contributing factors and latent conditions",
+                                         "Decision points"))
+    text = replace("severity: SEV3", "severity: SEV2") + body + "\n```\n## Detection gap\n```\n"
+    messages = [f.message for f in validate([pm_from(text)]) if f.rule == "quality/missing-section"]
+    assert len(messages) == 1 and "Detection gap" in messages[0]
+
+
+def test_drafts_are_not_held_to_the_depth_rules():
+    text = replace("severity: SEV3", "severity: SEV1").replace("status: published", "status: draft")
+    assert validate([pm_from(text)]) == []
+
+
+def test_completed_date_on_an_open_item_is_a_warning():
+    text = replace("    status: done", "    status: open")
+    [finding] = validate([pm_from(text)])
+    assert (finding.rule, finding.severity, finding.line) == ("consistency/completed-not-done", "warning", 24)
