@@ -1,0 +1,535 @@
+"""Stage 4, history: when each postmortem was published and each action item changed.
+
+One pass over the first-parent history of HEAD (the default branch as it was
+merged), oldest first. A commit whose content-folder subtree id equals its
+parent's costs one tree lookup; otherwise the whole trees are diffed with
+rename detection, so a file moved into the folder keeps its earlier history.
+Every revision's front-matter is read (fast, without positions) to follow the
+postmortem id and each action item's status.
+
+The state after HEAD is cached as JSON under ``.pmsite-cache/history/<commit>.json``;
+the next run walks back from HEAD only to the newest cached commit and reads
+the commits after it. Without git (or with a shallow clone) the result says so
+in ``warnings`` and later stages fall back to the front-matter.
+
+This is the only module that imports pygit2.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import pygit2
+from pygit2.enums import DeltaStatus, DiffFind, SortMode
+
+from pmsite.config import Config
+from pmsite.model import Finding, Postmortem
+from pmsite.yamlpos import YamlSyntaxError, load_plain
+
+#: Action-item statuses of the front-matter contract; other values in old revisions are skipped.
+ITEM_STATUSES = ("open", "in_progress", "blocked", "done", "wont_do")
+#: A revision with one of these postmortem statuses is not published yet.
+UNPUBLISHED = ("draft", "in-review")
+CACHE_FORMAT = 1
+CACHE_KEEP = 3
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)^(?:---|\.\.\.)[ \t]*$", re.DOTALL | re.MULTILINE)
+_CO_AUTHOR = re.compile(r"^co-authored-by:\s*(.+?)\s*<([^>]*)>\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """An action item's status as first seen in a commit; ``None`` means absent from the file."""
+
+    item_id: str
+    at: dt.datetime
+    commit: str
+    old: str | None
+    new: str | None
+
+
+@dataclass
+class PostmortemHistory:
+    """What git knows about one postmortem, across renames."""
+
+    #: Stable identity: the front-matter id when it has one, else the repository-relative path.
+    key: str
+    #: Repository-relative paths the file had, oldest first; the last is the newest.
+    paths: list[str]
+    #: First first-parent commit where the file exists with a published (or no) status.
+    published_at: dt.datetime | None
+    #: Earliest author date of any commit that touched the file (side branches included).
+    first_draft_at: dt.datetime | None
+    last_updated: dt.datetime | None
+    deleted_at: dt.datetime | None
+    revisions: int
+    contributors: list[str]
+    changes: list[StatusChange]
+
+    @property
+    def path(self) -> str:
+        return self.paths[-1]
+
+    def item_changes(self, item_id: str) -> list[StatusChange]:
+        return [change for change in self.changes if change.item_id == item_id]
+
+    def reached_at(self, item_id: str, status: str) -> dt.datetime | None:
+        """When the item last moved to ``status``, if that is still its status in history."""
+        changes = self.item_changes(item_id)
+        if not changes or changes[-1].new != status:
+            return None
+        return changes[-1].at
+
+    def last_change_at(self, item_id: str) -> dt.datetime | None:
+        changes = self.item_changes(item_id)
+        return changes[-1].at if changes else None
+
+
+@dataclass
+class History:
+    """The history stage's result; empty (with a warning) when there is no repository."""
+
+    postmortems: dict[str, PostmortemHistory] = field(default_factory=dict)
+    warnings: list[Finding] = field(default_factory=list)
+    head: str | None = None
+    #: Repository working folder, to map a loaded file to its repository-relative path.
+    workdir: Path | None = None
+    #: Commits read in this run (0 when the cache was up to date).
+    commits_read: int = 0
+
+    def for_postmortem(self, postmortem: Postmortem) -> PostmortemHistory | None:
+        """History of a loaded postmortem: by front-matter id, else by path."""
+        if postmortem.id and postmortem.id in self.postmortems:
+            return self.postmortems[postmortem.id]
+        if self.workdir is None:
+            return None
+        try:
+            relative = postmortem.path.resolve().relative_to(self.workdir).as_posix()
+        except ValueError:
+            return None
+        found = self.postmortems.get(relative)
+        if found is None:  # e.g. an id added to the working copy but not committed yet
+            found = next((h for h in self.postmortems.values() if h.path == relative and h.deleted_at is None), None)
+        return found
+
+
+# -- the walk -----------------------------------------------------------------------------
+
+
+def mine(config: Config, *, use_cache: bool = True) -> History:
+    """Read the history of the repository holding ``config.content_dir``."""
+    content_display = config.display_path(config.content_dir)
+    repo_path = pygit2.discover_repository(str(config.root))
+    if repo_path is None:
+        return History(warnings=[_warning(
+            content_display, "history/no-repository",
+            "this folder is not in a git repository; publication and completion dates come from the front-matter only",
+            "run 'git init' and commit the postmortems to track them",
+        )])
+    repo = pygit2.Repository(repo_path)
+    if repo.is_bare or repo.head_is_unborn:
+        return History(warnings=[_warning(
+            content_display, "history/no-commits",
+            "the repository has no commits yet; dates come from the front-matter only",
+            "commit the postmortems to track when they were published",
+        )])
+    workdir = Path(repo.workdir).resolve()
+    try:
+        prefix = config.content_dir.resolve().relative_to(workdir).as_posix()
+    except ValueError:
+        return History(warnings=[_warning(
+            content_display, "history/outside-repository",
+            f"the content folder is outside the git repository at {workdir}; dates come from the front-matter only",
+            "set content_dir in pmsite.yaml to a folder inside the repository",
+        )])
+    walker = _Walker(repo, "" if prefix == "." else prefix + "/", config.root / ".pmsite-cache" / "history")
+    walker.run(use_cache)
+    history = walker.result()
+    history.workdir = workdir
+    if repo.is_shallow:
+        history.warnings.insert(0, _warning(
+            content_display, "history/shallow-clone",
+            "this is a shallow clone: postmortems older than its first commit have no publication date "
+            "and first drafts and contributors may be missing",
+            "run 'git fetch --unshallow' (in GitHub Actions: actions/checkout with fetch-depth: 0)",
+        ))
+    return history
+
+
+def _warning(path: str, rule: str, message: str, suggestion: str = "", line: int = 1) -> Finding:
+    return Finding(path=path, line=line, column=1, rule=rule, category="history", severity="warning",
+                   message=message, suggestion=suggestion)
+
+
+def _when(seconds: int, offset_minutes: int) -> str:
+    zone = dt.timezone(dt.timedelta(minutes=offset_minutes))
+    return dt.datetime.fromtimestamp(seconds, zone).isoformat()
+
+
+def _people(commit: pygit2.Commit) -> Iterator[tuple[str, str]]:
+    """(email, name) of the author and every ``Co-authored-by:`` trailer."""
+    yield commit.author.email.lower(), commit.author.name
+    for name, email in _CO_AUTHOR.findall(commit.message):
+        yield email.strip().lower(), name
+
+
+@dataclass
+class _Revision:
+    """What history needs from one blob's front-matter; ``problem`` is set when it did not parse."""
+
+    pm_id: str = ""
+    status: str = ""
+    items: dict[str, str] = field(default_factory=dict)
+    unknown: dict[str, str] = field(default_factory=dict)
+    problem: str = ""
+    line: int = 1
+
+
+def _read_revision(data: bytes) -> _Revision:
+    try:
+        text = data.decode("utf-8-sig").replace("\r\n", "\n")
+    except UnicodeDecodeError:
+        return _Revision(problem="the file was not UTF-8 text")
+    match = _FRONT_MATTER.match(text)
+    if match is None:
+        return _Revision(problem="the file had no closed front-matter block")
+    try:
+        meta = load_plain(match.group(1))
+    except YamlSyntaxError as exc:
+        return _Revision(problem=f"the front-matter did not parse ({exc.message})", line=exc.position.line + 1)
+    if not isinstance(meta, dict):
+        return _Revision(problem="the front-matter was not a mapping of keys to values")
+    revision = _Revision(pm_id=meta.get("id") if isinstance(meta.get("id"), str) else "",
+                         status=str(meta.get("status") or ""))
+    items = meta.get("action_items")
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("id"), (str, int)):
+            status = str(item.get("status") or "")
+            target = revision.items if status in ITEM_STATUSES else revision.unknown
+            target[str(item["id"])] = status
+    return revision
+
+
+def _new_lineage(path: str) -> dict[str, Any]:
+    return {"paths": [path], "id": "", "published_at": None, "first_draft_at": None, "last_updated": None,
+            "deleted_at": None, "revisions": [], "contributors": {}, "statuses": {}, "changes": []}
+
+
+class _Walker:
+    """Replays first-parent history into a JSON-friendly state, resuming from the cache."""
+
+    def __init__(self, repo: pygit2.Repository, prefix: str, cache_dir: Path):
+        self.repo = repo
+        self.prefix = prefix
+        self.cache_dir = cache_dir
+        self.lineages: list[dict[str, Any]] = []
+        self.live: dict[str, int] = {}  # current path -> lineage index
+        self.warnings: list[dict[str, Any]] = []
+        self.head: str | None = None
+        self.commits_read = 0
+        self._revisions: dict[str, _Revision] = {}  # blob id -> parsed front-matter
+
+    # -- cache ------------------------------------------------------------------
+    def _cache_file(self, commit_id: str) -> Path:
+        return self.cache_dir / f"{commit_id}.json"
+
+    def _load_cache(self, commit_id: str) -> bool:
+        try:
+            state = json.loads(self._cache_file(commit_id).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        if state.get("format") != CACHE_FORMAT or state.get("prefix") != self.prefix:
+            return False
+        self.lineages, self.live, self.warnings = state["lineages"], state["live"], state["warnings"]
+        return True
+
+    def _save_cache(self) -> None:
+        state = {"format": CACHE_FORMAT, "prefix": self.prefix, "lineages": self.lineages,
+                 "live": self.live, "warnings": self.warnings}
+        try:
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            temporary = self.cache_dir / f".{self.head}.{os.getpid()}.tmp"
+            temporary.write_text(json.dumps(state, separators=(",", ":")), encoding="utf-8")
+            os.replace(temporary, self._cache_file(self.head))
+            for old in sorted(self.cache_dir.glob("*.json"), key=lambda p: p.stat().st_mtime)[:-CACHE_KEEP]:
+                old.unlink(missing_ok=True)
+        except OSError:
+            pass  # a read-only checkout still works, only slower next time
+
+    # -- walk -------------------------------------------------------------------
+    def run(self, use_cache: bool) -> None:
+        head = self.repo.head.peel(pygit2.Commit)
+        self.head = str(head.id)
+        pending: list[pygit2.Commit] = []
+        commit: pygit2.Commit | None = head
+        resumed = False
+        while commit is not None:
+            if use_cache and self._load_cache(str(commit.id)):
+                resumed = True
+                break
+            pending.append(commit)
+            commit = self._first_parent(commit)
+        if resumed and not pending:
+            return
+        parent = commit if resumed else None
+        parent_subtree = self._subtree_id(parent) if parent is not None else None
+        for commit in reversed(pending):
+            self.commits_read += 1
+            subtree = self._subtree_id(commit)
+            if subtree != parent_subtree:
+                self._apply(commit, parent)
+            parent, parent_subtree = commit, subtree
+        if use_cache:
+            self._save_cache()
+
+    def _first_parent(self, commit: pygit2.Commit) -> pygit2.Commit | None:
+        if not commit.parent_ids:
+            return None
+        try:
+            return self.repo[commit.parent_ids[0]]
+        except KeyError:  # the shallow boundary: the parent was never fetched
+            return None
+
+    def _subtree_id(self, commit: pygit2.Commit) -> pygit2.Oid | None:
+        if not self.prefix:
+            return commit.tree_id
+        try:
+            return commit.tree[self.prefix.rstrip("/")].id
+        except KeyError:
+            return None
+
+    def _inside(self, path: str) -> bool:
+        return path.startswith(self.prefix) and path.endswith(".md")
+
+    def _apply(self, commit: pygit2.Commit, parent: pygit2.Commit | None) -> None:
+        """Replay one first-parent commit that changed the content folder."""
+        when = _when(commit.commit_time, commit.commit_time_offset)
+        boundary = parent is None and bool(commit.parent_ids)  # shallow: files may be older
+        touched: list[int] = []
+        for status, old_path, new_path, blob_id in self._changes(commit, parent):
+            if status == DeltaStatus.DELETED:
+                index = self.live.pop(old_path, None)
+                if index is not None:
+                    self.lineages[index]["deleted_at"] = when
+                    self._record_presence(index, None, commit, when)
+                continue
+            index = self.live.pop(old_path, None) if status == DeltaStatus.RENAMED else self.live.get(new_path)
+            if index is None and status == DeltaStatus.RENAMED and not self._inside(old_path):
+                index = self._trace_outside(old_path, parent)
+            if index is None:
+                index = len(self.lineages)
+                self.lineages.append(_new_lineage(new_path))
+            lineage = self.lineages[index]
+            if lineage["paths"][-1] != new_path:
+                lineage["paths"].append(new_path)
+            lineage["deleted_at"] = None
+            self.live[new_path] = index
+            self._record_revision(index, new_path, blob_id, commit, when, publish=not boundary)
+            touched.append(index)
+        if boundary:
+            return  # who wrote files older than a shallow clone is unknown
+        if len(commit.parent_ids) > 1 and touched:
+            self._credit_side_commits(commit, parent, touched)
+        else:
+            for index in touched:
+                self._credit(index, commit)
+
+    def _changes(self, commit: pygit2.Commit, parent: pygit2.Commit | None) -> Iterator[tuple]:
+        """(status, old path, new path, new blob id) for Markdown files in or moved into the folder."""
+        if parent is None:
+            for path, blob_id in self._blobs(commit.tree):
+                yield DeltaStatus.ADDED, path, path, blob_id
+            return
+        diff = parent.tree.diff_to_tree(commit.tree)
+        diff.find_similar(DiffFind.FIND_RENAMES)
+        for delta in diff.deltas:
+            old_path, new_path = delta.old_file.path, delta.new_file.path
+            if not (self._inside(new_path) or self._inside(old_path)):
+                continue
+            status = delta.status
+            if status == DeltaStatus.RENAMED and not self._inside(new_path):
+                status = DeltaStatus.DELETED  # moved out of the folder
+            elif status not in (DeltaStatus.ADDED, DeltaStatus.MODIFIED, DeltaStatus.RENAMED,
+                                DeltaStatus.DELETED, DeltaStatus.COPIED, DeltaStatus.TYPECHANGE):
+                continue
+            if status == DeltaStatus.COPIED:
+                status = DeltaStatus.ADDED
+            yield status, old_path, new_path, str(delta.new_file.id)
+
+    def _blobs(self, tree: pygit2.Tree) -> Iterator[tuple[str, str]]:
+        folder = self.prefix.rstrip("/")
+        try:
+            top = tree[folder] if folder else tree
+        except KeyError:
+            return
+        stack = [(top, self.prefix)]
+        while stack:
+            current, base = stack.pop()
+            for entry in current:
+                if entry.type_str == "tree":
+                    stack.append((self.repo[entry.id], f"{base}{entry.name}/"))
+                elif entry.name.endswith(".md"):
+                    yield f"{base}{entry.name}", str(entry.id)
+
+    def _trace_outside(self, old_path: str, parent: pygit2.Commit) -> int:
+        """A file moved into the folder: replay its earlier first-parent history at ``old_path``."""
+        index = len(self.lineages)
+        self.lineages.append(_new_lineage(old_path))
+        trail: list[tuple[pygit2.Commit, str]] = []
+        commit: pygit2.Commit | None = parent
+        while commit is not None:
+            try:
+                blob_id = str(commit.tree[old_path].id)
+            except KeyError:
+                break
+            trail.append((commit, blob_id))
+            commit = self._first_parent(commit)
+        for position, (commit, blob_id) in enumerate(reversed(trail)):
+            previous = trail[len(trail) - position] if position else None
+            if previous is not None and previous[1] == blob_id:
+                continue
+            when = _when(commit.commit_time, commit.commit_time_offset)
+            self._record_revision(index, old_path, blob_id, commit, when, publish=True)
+            self._credit(index, commit)
+        return index
+
+    def _credit_side_commits(self, merge: pygit2.Commit, parent: pygit2.Commit, touched: list[int]) -> None:
+        """Authors of the merged branch's commits that changed these files are contributors too."""
+        by_path = {self.lineages[i]["paths"][-1]: i for i in touched}
+        walker = self.repo.walk(merge.parent_ids[1], SortMode.TOPOLOGICAL)
+        for other in merge.parent_ids[2:]:
+            walker.push(other)
+        walker.hide(parent.id)
+        credited: set[int] = set()
+        for side in walker:
+            side_parent = self._first_parent(side)
+            if side_parent is not None and self._subtree_id(side_parent) == self._subtree_id(side):
+                continue
+            paths = ((p for p, _ in self._blobs(side.tree)) if side_parent is None else
+                     (d.new_file.path for d in side_parent.tree.diff_to_tree(side.tree).deltas))
+            for path in paths:
+                if path in by_path:
+                    self._credit(by_path[path], side)
+                    credited.add(by_path[path])
+        for index in touched:
+            if index not in credited:
+                self._credit(index, merge)
+
+    # -- bookkeeping ------------------------------------------------------------
+    def _credit(self, index: int, commit: pygit2.Commit) -> None:
+        lineage = self.lineages[index]
+        commit_id = str(commit.id)
+        if commit_id not in lineage["revisions"]:
+            lineage["revisions"].append(commit_id)
+        for email, name in _people(commit):
+            lineage["contributors"].setdefault(email, name)
+        authored = _when(commit.author.time, commit.author.offset)
+        if lineage["first_draft_at"] is None or _instant(authored) < _instant(lineage["first_draft_at"]):
+            lineage["first_draft_at"] = authored
+
+    def _record_revision(self, index: int, path: str, blob_id: str, commit: pygit2.Commit, when: str,
+                         publish: bool) -> None:
+        lineage = self.lineages[index]
+        lineage["last_updated"] = when
+        revision = self._revisions.get(blob_id)
+        if revision is None:
+            revision = self._revisions[blob_id] = _read_revision(self.repo[blob_id].data)
+        short, day = str(commit.id)[:7], when[:10]
+        if revision.problem:
+            self._warn(path, "history/invalid-revision",
+                       f"in commit {short} ({day}) {revision.problem}; that revision is skipped",
+                       "nothing to do if the file is valid now", revision.line)
+            return
+        if publish and lineage["published_at"] is None and revision.status not in UNPUBLISHED:
+            lineage["published_at"] = when
+        if revision.pm_id:
+            lineage["id"] = revision.pm_id
+        for item_id, status in revision.unknown.items():
+            self._warn(path, "history/unknown-status",
+                       f"in commit {short} ({day}) action item {item_id} had the unknown status {status!r}; "
+                       f"its previous status is kept", f"statuses are: {', '.join(ITEM_STATUSES)}")
+        known = {**{k: v for k, v in lineage["statuses"].items() if k in revision.unknown}, **revision.items}
+        self._record_presence(index, known, commit, when)
+
+    def _record_presence(self, index: int, statuses: dict[str, str] | None, commit: pygit2.Commit,
+                         when: str) -> None:
+        """Log every status change between the last known statuses and ``statuses`` (None: file gone)."""
+        lineage = self.lineages[index]
+        statuses = statuses or {}
+        before = lineage["statuses"]
+        for item_id in [*before, *(k for k in statuses if k not in before)]:
+            old, new = before.get(item_id), statuses.get(item_id)
+            if old != new:
+                lineage["changes"].append([item_id, when, str(commit.id), old, new])
+        lineage["statuses"] = statuses
+
+    def _warn(self, path: str, rule: str, message: str, suggestion: str, line: int = 1) -> None:
+        warning = {"path": path, "line": line, "rule": rule, "message": message, "suggestion": suggestion}
+        if warning not in self.warnings:
+            self.warnings.append(warning)
+
+    # -- result -----------------------------------------------------------------
+    def result(self) -> History:
+        history = History(head=self.head, commits_read=self.commits_read)
+        history.warnings = [_warning(w["path"], w["rule"], w["message"], w["suggestion"], w["line"])
+                            for w in self.warnings]
+        for lineage in self.lineages:
+            key = lineage["id"] or lineage["paths"][-1]
+            found = _to_history(key, lineage)
+            if key in history.postmortems:  # deleted and re-added, or copied: one postmortem
+                found = _merge(history.postmortems[key], found)
+            history.postmortems[key] = found
+        return history
+
+
+def _instant(text: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(text) if text else None
+
+
+def _to_history(key: str, lineage: dict[str, Any]) -> PostmortemHistory:
+    return PostmortemHistory(
+        key=key,
+        paths=list(lineage["paths"]),
+        published_at=_instant(lineage["published_at"]),
+        first_draft_at=_instant(lineage["first_draft_at"]),
+        last_updated=_instant(lineage["last_updated"]),
+        deleted_at=_instant(lineage["deleted_at"]),
+        revisions=len(lineage["revisions"]),
+        contributors=sorted(set(lineage["contributors"].values()), key=str.lower),
+        changes=[StatusChange(item, _instant(at), commit, old, new) for item, at, commit, old, new in lineage["changes"]],
+    )
+
+
+def _merge(first: PostmortemHistory, second: PostmortemHistory) -> PostmortemHistory:
+    """Two lineages with one identity: the live (or later) one gives the path and deletion."""
+    live, other = (second, first) if second.deleted_at is None or first.deleted_at is not None else (first, second)
+
+    def earliest(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:
+        return min(x for x in (a, b) if x) if a or b else None
+
+    return PostmortemHistory(
+        key=live.key,
+        paths=[p for p in other.paths if p not in live.paths] + live.paths,
+        published_at=earliest(first.published_at, second.published_at),
+        first_draft_at=earliest(first.first_draft_at, second.first_draft_at),
+        last_updated=max((x for x in (first.last_updated, second.last_updated) if x), default=None),
+        deleted_at=live.deleted_at,
+        revisions=first.revisions + second.revisions,
+        contributors=sorted(set(first.contributors) | set(second.contributors), key=str.lower),
+        changes=sorted(first.changes + second.changes, key=lambda c: c.at),
+    )
+
+
+def history_to_dict(history: PostmortemHistory) -> dict[str, Any]:
+    """JSON-friendly form for output formats."""
+    data = asdict(history)
+    for name in ("published_at", "first_draft_at", "last_updated", "deleted_at"):
+        data[name] = data[name].isoformat() if data[name] else None
+    data["changes"] = [{**asdict(c), "at": c.at.isoformat()} for c in history.changes]
+    return data
