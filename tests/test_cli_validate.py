@@ -121,3 +121,24 @@ def test_broken_pmsite_yaml_is_a_located_error(runner, site_root):
     (site_root / "pmsite.yaml").write_text("title: x\ncontnet_dir: docs\n", encoding="utf-8")
     result = runner.invoke(cli, ["-C", str(site_root), "validate"])
     assert result.exit_code == 2 and "pmsite.yaml:2:1: unknown key 'contnet_dir'; did you mean 'content_dir'?" in result.output
+
+
+def test_an_unexpected_crash_is_one_line_not_a_traceback(monkeypatch, capsys, site_root):
+    """The console entry point is the last line of defence for bugs in any stage."""
+    import pmsite.cli.validate as command
+    from pmsite.cli import main
+
+    write(site_root / "content" / "postmortems" / "ok.md", VALID, dedent=False)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(command, "validate", broken)
+    monkeypatch.delenv("PMSITE_DEBUG", raising=False)
+    try:
+        main(["-C", str(site_root), "validate"])
+    except SystemExit as exit_:
+        assert exit_.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.startswith("Error: pmsite hit an unexpected problem (RuntimeError: boom)")
