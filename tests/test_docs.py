@@ -1,0 +1,48 @@
+"""Docs stay true to the code: docs/cli.md is generated from --help and checked here.
+
+Regenerate after changing a command: ``python -m tests.test_docs``.
+"""
+
+from __future__ import annotations
+
+import click
+from click.testing import CliRunner
+
+from pmsite.cli import cli
+from tests.conftest import REPO_ROOT
+
+CLI_DOC = REPO_ROOT / "docs" / "cli.md"
+
+
+def _commands() -> list[tuple[str, click.Command]]:
+    return [("", cli), *sorted((name, command) for name, command in cli.commands.items())]
+
+
+def render_cli_reference() -> str:
+    runner = CliRunner()
+    parts = ["# Command reference\n",
+             "Generated from `pmsite --help` by `python -m tests.test_docs`; a test fails when it is stale.\n"]
+    for name, _ in _commands():
+        args = [name, "--help"] if name else ["--help"]
+        result = runner.invoke(cli, args, prog_name="pmsite", terminal_width=100)
+        assert result.exit_code == 0, result.output
+        parts.append(f"## `pmsite{' ' + name if name else ''}`\n\n```\n{result.output.rstrip()}\n```\n")
+    return "\n".join(parts)
+
+
+def test_every_command_has_help_text():
+    for name, command in _commands():
+        assert command.help and len(command.help.split()) >= 8, name
+        for param in command.params:
+            if isinstance(param, click.Option) and not param.hidden:
+                assert param.help, f"pmsite {name} {param.opts[0]} has no help text"
+
+
+def test_cli_reference_is_current():
+    assert CLI_DOC.read_text(encoding="utf-8") == render_cli_reference(), (
+        "docs/cli.md is stale: run python -m tests.test_docs")
+
+
+if __name__ == "__main__":
+    CLI_DOC.write_text(render_cli_reference(), encoding="utf-8")
+    print(f"wrote {CLI_DOC.relative_to(REPO_ROOT)}")
