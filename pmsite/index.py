@@ -1,0 +1,43 @@
+"""Stage 7, index: the Pagefind search index, built from the written HTML.
+
+The whole site is indexed with one ``add_directory`` call: the Python wrapper
+spends at least 100 ms on every ``add_html_file`` call, while one directory
+scan indexes a thousand pages in about half a second. Only elements marked
+``data-pagefind-body`` (postmortem pages) are indexed; their filters
+(severity, type, service, team, tag, year) and metadata come from
+``data-pagefind-filter`` and ``data-pagefind-meta`` attributes in the theme.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+from pagefind.index import IndexConfig, PagefindIndex
+
+from pmsite.errors import BuildError
+
+#: The folder inside the site where the search bundle goes (the theme loads it from there).
+BUNDLE_FOLDER = "pagefind"
+
+
+@dataclass(frozen=True)
+class IndexResult:
+    pages: int
+
+
+async def _index(site_dir: Path, language: str) -> int:
+    config = IndexConfig(force_language=language, output_path=str(site_dir / BUNDLE_FOLDER))
+    async with PagefindIndex(config=config) as index:
+        result = await index.add_directory(str(site_dir))
+        return int(result.get("page_count", 0))
+
+
+def build_index(site_dir: Path, language: str = "en") -> IndexResult:
+    """Index every HTML page under ``site_dir`` and write the bundle to ``site_dir/pagefind``."""
+    try:
+        pages = asyncio.run(_index(site_dir, language))
+    except Exception as exc:  # the pagefind service reports failures as bare exceptions
+        raise BuildError(f"search index: pagefind failed ({exc}); the previous site is untouched") from None
+    return IndexResult(pages=pages)

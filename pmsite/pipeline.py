@@ -1,0 +1,145 @@
+"""``build``: load -> validate -> lint -> history -> aggregate -> render -> index.
+
+Each stage is one call on one screen, timed; stages return data and never
+print. Invalid content stops the build before anything is written, with every
+error listed; any later failure discards the half-built folder, so the previous
+site stays as it was. ``BuildCache`` lets ``pmsite serve`` keep rendered
+Markdown in memory between rebuilds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from pmsite import load as load_stage
+from pmsite.config import Config
+from pmsite.errors import BuildError
+from pmsite.history import mine
+from pmsite.index import BUNDLE_FOLDER, build_index
+from pmsite.model import Finding, Postmortem
+from pmsite.render import RenderResult, SiteInputs, render_site
+from pmsite.render.markdown import RenderCache
+from pmsite.render.output import SiteWriter, check_output_folder
+from pmsite.render.site import site_info
+from pmsite.validate import validate
+
+CACHE_FOLDER = ".pmsite-cache"
+
+#: progress(stage, done, total): called by long stages so a terminal can show progress.
+Progress = Callable[[str, int, int], None]
+
+
+class InvalidContent(BuildError):
+    """The content has errors; the build stopped before writing anything."""
+
+    def __init__(self, errors: list[Finding], findings: list[Finding]) -> None:
+        files = len({f.path for f in errors})
+        super().__init__(f"the build stopped: {len(errors)} error{'s' if len(errors) != 1 else ''} in "
+                         f"{files} file{'s' if files != 1 else ''}; the previous site is untouched")
+        self.errors = errors
+        self.findings = findings
+
+
+@dataclass
+class BuildCache:
+    """State kept between builds in one process (``pmsite serve``)."""
+
+    render: RenderCache
+
+
+@dataclass
+class BuildResult:
+    out_dir: Path
+    base_url: str
+    as_of: dt.date
+    render: RenderResult
+    #: Every finding of every stage (validation, lint, history), sorted.
+    findings: list[Finding] = field(default_factory=list)
+    #: Stage name -> seconds, in pipeline order.
+    timings: dict[str, float] = field(default_factory=dict)
+    loaded: int = 0
+    #: Postmortems left out because they are drafts or in review (without --drafts).
+    excluded: int = 0
+    indexed_pages: int = 0
+    #: True when no page changed, so the previous search index was reused.
+    index_reused: bool = False
+
+    @property
+    def findings_by_severity(self) -> dict[str, int]:
+        counts = Counter(f.severity for f in self.findings)
+        return {level: counts.get(level, 0) for level in ("error", "warning", "info")}
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.timings.values())
+
+
+def default_as_of() -> dt.date:
+    """The day the build describes: SOURCE_DATE_EPOCH's day when set (reproducible builds), else today (UTC)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).date()
+    return dt.datetime.now(tz=dt.timezone.utc).date()
+
+
+def is_included(pm: Postmortem, drafts: bool) -> bool:
+    return drafts or pm.status == "published"
+
+
+def build(config: Config, out_dir: Path | None = None, base_url: str | None = None, drafts: bool = False,
+          as_of: dt.date | None = None, progress: Progress | None = None,
+          cache: BuildCache | None = None) -> BuildResult:
+    """Build the site into ``out_dir`` (default: ``out_dir`` of pmsite.yaml) and return what happened."""
+    out = check_output_folder(out_dir or config.out_dir, config)
+    site = site_info(config, base_url or config.base_url)
+    as_of = as_of or default_as_of()
+    cache = cache or BuildCache(RenderCache(config.root / CACHE_FOLDER / "render.json"))
+    timings: dict[str, float] = {}
+
+    @contextmanager
+    def stage(name: str) -> Iterator[None]:
+        if progress:
+            progress(name, 0, 0)
+        started = time.perf_counter()
+        yield
+        timings[name] = time.perf_counter() - started
+
+    with stage("load"):
+        loaded = load_stage.load([config.content_dir], config)
+    with stage("validate"):
+        findings = loaded.findings + validate(loaded.postmortems, loaded.postmortems)
+    included = [pm for pm in loaded.postmortems if is_included(pm, drafts)]
+    included_paths = {pm.display_path for pm in included}
+    excluded_paths = {pm.display_path for pm in loaded.postmortems} - included_paths
+    errors = [f for f in findings if f.severity == "error" and f.path not in excluded_paths]
+    if errors:
+        raise InvalidContent(sorted(errors, key=Finding.sort_key), sorted(findings, key=Finding.sort_key))
+    with stage("history"):
+        history = mine(config)
+    findings += history.warnings
+
+    writer = SiteWriter(out)
+    try:
+        with stage("render"):
+            inputs = SiteInputs(config=config, site=site, as_of=as_of, postmortems=included, history=history)
+            rendered = render_site(inputs, writer, cache.render,
+                                   (lambda done, total: progress("render", done, total)) if progress else None)
+            cache.render.save()
+        with stage("index"):
+            reuse = not rendered.html_changed and writer.reuse_folder(BUNDLE_FOLDER)
+            indexed = 0 if reuse else build_index(writer.tmp_dir, config.language).pages
+        writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+    return BuildResult(out_dir=out, base_url=site.base_url, as_of=as_of, render=rendered,
+                       findings=sorted(findings, key=Finding.sort_key), timings=timings,
+                       loaded=len(loaded.postmortems), excluded=len(excluded_paths),
+                       indexed_pages=indexed, index_reused=reuse)

@@ -1,0 +1,153 @@
+"""Charts drawn as inline SVG at build time: no chart JavaScript on the page.
+
+Each chart carries the data table it was drawn from, which the theme shows
+under it: screen readers, printouts and people who prefer numbers get the same
+information. Colours come from CSS classes (``series-0`` ...), so the theme's
+light and dark palettes apply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html import escape
+
+from markupsafe import Markup
+
+WIDTH, HEIGHT = 640, 260
+LEFT, RIGHT, TOP, BOTTOM = 48, 12, 14, 44
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    values: tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """An SVG chart plus the table of the numbers behind it."""
+
+    slug: str
+    title: str
+    description: str
+    svg: Markup
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    notes: tuple[str, ...] = field(default=())
+
+
+def _number(value: float | None, unit: str = "") -> str:
+    if value is None:
+        return "–"
+    text = f"{value:.0f}" if float(value).is_integer() or abs(value) >= 100 else f"{value:.1f}"
+    return f"{text}{unit}"
+
+
+def _nice_max(value: float) -> float:
+    """A round axis maximum at or above ``value`` (1, 2, 5 x 10^n)."""
+    if value <= 0:
+        return 1.0
+    magnitude = 1.0
+    while magnitude * 10 <= value:
+        magnitude *= 10
+    while magnitude > value:
+        magnitude /= 10
+    for step in (1, 2, 5, 10):
+        if step * magnitude >= value:
+            return step * magnitude
+    return 10 * magnitude
+
+
+def _frame(slug: str, title: str, y_max: float, unit: str, labels: tuple[str, ...], body: list[str]) -> Markup:
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{slug}-title" '
+        f'preserveAspectRatio="xMidYMid meet"><title id="{slug}-title">{escape(title)}</title>'
+    ]
+    for i in range(5):
+        value = y_max * i / 4
+        y = TOP + plot_h - plot_h * i / 4
+        parts.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>')
+        parts.append(f'<text class="axis" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">'
+                     f'{escape(_number(value, unit))}</text>')
+    step = max(1, -(-len(labels) // 12))  # at most about 12 labels on the x axis
+    slot = plot_w / max(1, len(labels))
+    for index, label in enumerate(labels):
+        if index % step:
+            continue
+        x = LEFT + slot * (index + 0.5)
+        parts.append(f'<text class="axis" x="{x:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">'
+                     f'{escape(label)}</text>')
+    parts.extend(body)
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _legend(series: tuple[Series, ...]) -> list[str]:
+    parts, x = [], LEFT
+    for index, item in enumerate(series):
+        parts.append(f'<rect class="series-{index}" x="{x}" y="{HEIGHT - 16}" width="10" height="10"/>'
+                     f'<text class="legend" x="{x + 14}" y="{HEIGHT - 7}">{escape(item.name)}</text>')
+        x += 24 + 7 * len(item.name)
+    return parts
+
+
+def _table(labels: tuple[str, ...], series: tuple[Series, ...], label_header: str, unit: str) -> tuple:
+    headers = (label_header, *(s.name for s in series))
+    rows = tuple((label, *(_number(s.values[i], unit) for s in series)) for i, label in enumerate(labels))
+    return headers, rows
+
+
+def bar_chart(slug: str, title: str, description: str, labels: tuple[str, ...], series: tuple[Series, ...],
+              label_header: str, unit: str = "") -> Chart:
+    """Stacked vertical bars, one per label (e.g. incidents per month by severity)."""
+    totals = [sum(s.values[i] or 0 for s in series) for i in range(len(labels))]
+    y_max = _nice_max(max(totals, default=0))
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    slot = plot_w / max(1, len(labels))
+    body = []
+    for i, label in enumerate(labels):
+        base = 0.0
+        for index, item in enumerate(series):
+            value = item.values[i] or 0
+            if not value:
+                continue
+            height = plot_h * value / y_max
+            y = TOP + plot_h - plot_h * base / y_max - height
+            body.append(f'<rect class="series-{index}" x="{LEFT + slot * i + slot * 0.15:.1f}" y="{y:.1f}" '
+                        f'width="{slot * 0.7:.1f}" height="{height:.1f}"><title>{escape(label)}, '
+                        f'{escape(item.name)}: {escape(_number(value, unit))}</title></rect>')
+            base += value
+    headers, rows = _table(labels, series, label_header, unit)
+    if len(series) > 1:
+        headers = (*headers, "Total")
+        rows = tuple((*row, _number(totals[i], unit)) for i, row in enumerate(rows))
+        body.extend(_legend(series))
+    return Chart(slug, title, description, _frame(slug, title, y_max, unit, labels, body), headers, rows)
+
+
+def line_chart(slug: str, title: str, description: str, labels: tuple[str, ...], series: tuple[Series, ...],
+               label_header: str, unit: str = "") -> Chart:
+    """One line per series; gaps where a value is missing (e.g. hours to resolve per month)."""
+    values = [v for s in series for v in s.values if v is not None]
+    y_max = _nice_max(max(values, default=0))
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    slot = plot_w / max(1, len(labels))
+    body = []
+    for index, item in enumerate(series):
+        segments: list[list[str]] = [[]]
+        for i, value in enumerate(item.values):
+            if value is None:
+                segments.append([])
+                continue
+            x, y = LEFT + slot * (i + 0.5), TOP + plot_h - plot_h * value / y_max
+            segments[-1].append(f"{x:.1f},{y:.1f}")
+            body.append(f'<circle class="series-{index}" cx="{x:.1f}" cy="{y:.1f}" r="3.5"><title>'
+                        f'{escape(labels[i])}, {escape(item.name)}: {escape(_number(value, unit))}</title></circle>')
+        for points in segments:
+            if len(points) > 1:
+                body.append(f'<polyline class="line series-{index}" points="{" ".join(points)}"/>')
+    headers, rows = _table(labels, series, label_header, unit)
+    if len(series) > 1:
+        body.extend(_legend(series))
+    return Chart(slug, title, description, _frame(slug, title, y_max, unit, labels, body), headers, rows)

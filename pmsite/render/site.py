@@ -1,0 +1,395 @@
+"""The site model: which pages exist, at which URL, with which data.
+
+``build_model`` turns the outputs of the earlier stages into a list of
+``Page`` objects (output path, template, context) without touching the disk;
+``write_pages`` renders them with the theme into a ``SiteWriter``. Keeping the
+two apart lets tests inspect the model and lets ``serve`` re-render cheaply.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping
+
+import jinja2
+from markupsafe import Markup
+
+from pmsite.config import Config
+from pmsite.errors import BuildError
+from pmsite.model import SEVERITIES, Postmortem
+from pmsite.render.markdown import RenderCache, TocEntry, slugify
+from pmsite.render.output import SiteWriter
+
+#: The taxonomies that get index pages: key, folder, title, and how to read the terms of a postmortem.
+TAXONOMIES: tuple[tuple[str, str, str, Callable[["PostmortemView"], Iterable[str]]], ...] = (
+    ("severity", "severities", "Severities", lambda v: [v.severity]),
+    ("type", "types", "Incident types", lambda v: [v.type]),
+    ("service", "services", "Services", lambda v: v.services),
+    ("team", "teams", "Teams", lambda v: v.teams),
+    ("tag", "tags", "Tags", lambda v: v.tags),
+    ("year", "years", "Years", lambda v: [str(v.date.year)] if v.date else []),
+)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One output file: where it goes, which template draws it and with what."""
+
+    path: str
+    template: str
+    title: str
+    context: Mapping[str, Any] = field(default_factory=dict)
+    in_sitemap: bool = True
+
+    @property
+    def url(self) -> str:
+        """Site-relative URL: ``postmortems/x/`` for ``postmortems/x/index.html``."""
+        return self.path[: -len("index.html")] if self.path.endswith("index.html") else self.path
+
+
+@dataclass
+class ActionItemView:
+    """An action item as the pages show it."""
+
+    id: str
+    title: str
+    category: str
+    kind: str
+    priority: str
+    owner: str
+    status: str
+    due: dt.date | None
+    completed: dt.date | None
+    link: str
+    postmortem_id: str
+    postmortem_title: str
+    postmortem_url: str
+    overdue: bool = False
+    days_overdue: int = 0
+    stale: bool = False
+    escalation: int = 0
+    team: str = ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in ("done", "wont_do")
+
+
+@dataclass
+class PostmortemView:
+    """A postmortem with everything its page, cards and indexes need, formatted once."""
+
+    pm: Postmortem
+    slug: str
+    url: str
+    body: Markup
+    toc: tuple[TocEntry, ...]
+    score: int | None = None
+    contributors: tuple[str, ...] = ()
+    last_updated: dt.date | None = None
+    published_on: dt.date | None = None
+    edit_url: str = ""
+    action_items: list[ActionItemView] = field(default_factory=list)
+    related: list["PostmortemView"] = field(default_factory=list)
+    recurring: list["PostmortemView"] = field(default_factory=list)
+
+    # -- front-matter, typed ---------------------------------------------------
+    @property
+    def id(self) -> str:
+        return self.pm.id
+
+    @property
+    def title(self) -> str:
+        return self.pm.title
+
+    @property
+    def status(self) -> str:
+        return self.pm.status
+
+    @property
+    def severity(self) -> str:
+        return self.pm.severity
+
+    @property
+    def type(self) -> str:
+        return str(self.pm.meta.get("type", ""))
+
+    @property
+    def detection(self) -> str:
+        return str(self.pm.meta.get("detection", ""))
+
+    @property
+    def date(self) -> dt.date | None:
+        return self.pm.date("date")
+
+    @property
+    def services(self) -> list[str]:
+        return self.pm.str_list("services")
+
+    @property
+    def teams(self) -> list[str]:
+        return self.pm.str_list("teams")
+
+    @property
+    def tags(self) -> list[str]:
+        return self.pm.str_list("tags")
+
+    @property
+    def authors(self) -> list[str]:
+        return self.pm.str_list("authors")
+
+    @property
+    def lessons(self) -> list[str]:
+        return self.pm.str_list("lessons")
+
+    @property
+    def summary(self) -> str:
+        value = self.pm.meta.get("summary")
+        return str(value).strip() if value else ""
+
+    @property
+    def duration(self) -> dt.timedelta | None:
+        return _between(self.pm, "started_at", "resolved_at")
+
+    @property
+    def time_to_detect(self) -> dt.timedelta | None:
+        return _between(self.pm, "started_at", "detected_at")
+
+    @property
+    def days_to_publish(self) -> int | None:
+        if self.published_on is None or self.date is None:
+            return None
+        return max(0, (self.published_on - self.date).days)
+
+    @property
+    def year(self) -> str:
+        return str(self.date.year) if self.date else ""
+
+
+def _between(pm: Postmortem, start: str, end: str) -> dt.timedelta | None:
+    first, last = pm.timestamp(start), pm.timestamp(end)
+    return last - first if first and last and last >= first else None
+
+
+@dataclass
+class Term:
+    name: str
+    slug: str
+    url: str
+    entries: list[PostmortemView]
+
+
+@dataclass
+class Taxonomy:
+    key: str
+    folder: str
+    title: str
+    url: str
+    terms: list[Term]
+
+
+def unique_slugs(names: Iterable[str]) -> dict[str, str]:
+    """Name -> URL slug, with a counter when two names slugify alike (``C#`` and ``C``)."""
+    result: dict[str, str] = {}
+    used: set[str] = set()
+    for name in sorted(set(names)):
+        slug = base = slugify(name, fallback="item")
+        counter = 1
+        while slug in used:
+            counter += 1
+            slug = f"{base}-{counter}"
+        used.add(slug)
+        result[name] = slug
+    return result
+
+
+def postmortem_views(postmortems: list[Postmortem], config: Config, cache: RenderCache) -> list[PostmortemView]:
+    """Render every body and give each postmortem a safe, unique URL; newest first."""
+    slugs = unique_slugs(pm.slug for pm in postmortems)
+    views = []
+    for pm in postmortems:
+        rendered = cache.render(pm.body)
+        slug = slugs[pm.slug]
+        edit_url = config.edit_url.replace("{path}", pm.display_path) if config.edit_url else ""
+        views.append(PostmortemView(pm=pm, slug=slug, url=f"postmortems/{slug}/", body=Markup(rendered.html),
+                                    toc=rendered.toc, edit_url=edit_url))
+    views.sort(key=lambda v: (v.date or dt.date.min, v.id, v.slug), reverse=True)
+    by_id = {v.id: v for v in views if v.id}
+    by_fingerprint: dict[str, list[PostmortemView]] = defaultdict(list)
+    for view in views:
+        fingerprint = view.pm.meta.get("fingerprint")
+        if isinstance(fingerprint, str) and fingerprint:
+            by_fingerprint[fingerprint].append(view)
+    for view in views:
+        view.related = [by_id[i] for i in view.pm.str_list("related") if i in by_id and i != view.id]
+        fingerprint = view.pm.meta.get("fingerprint")
+        view.recurring = [v for v in by_fingerprint.get(fingerprint, []) if v is not view] if fingerprint else []
+    return views
+
+
+def taxonomies(views: list[PostmortemView]) -> list[Taxonomy]:
+    """Index pages for severities, types, services, teams, tags and years."""
+    result = []
+    for key, folder, title, terms_of in TAXONOMIES:
+        members: dict[str, list[PostmortemView]] = defaultdict(list)
+        for view in views:
+            for term in dict.fromkeys(t for t in terms_of(view) if t):
+                members[term].append(view)
+        slugs = unique_slugs(members)
+        order = _term_order(key)
+        terms = [Term(name, slugs[name], f"{folder}/{slugs[name]}/", members[name])
+                 for name in sorted(members, key=order)]
+        result.append(Taxonomy(key, folder, title, f"{folder}/", terms))
+    return result
+
+
+def _term_order(key: str) -> Callable[[str], Any]:
+    if key == "severity":
+        return lambda name: (SEVERITIES.index(name) if name in SEVERITIES else len(SEVERITIES), name)
+    if key == "year":
+        return lambda name: (-int(name) if name.isdigit() else 0, name)
+    return lambda name: name.lower()
+
+
+def format_duration(value: dt.timedelta | None) -> str:
+    """``2 h 05 min``, ``3 d 4 h``, ``45 min``: short and unambiguous."""
+    if value is None:
+        return "–"
+    minutes = int(value.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    return f"{minutes} min"
+
+
+class TemplateRenderer:
+    """Renders pages with the theme's Jinja2 environment and writes them out."""
+
+    def __init__(self, env: jinja2.Environment, globals_: Mapping[str, Any]) -> None:
+        self.env = env
+        self.env.globals.update(globals_)
+        self.env.filters["duration"] = format_duration
+
+    def render(self, page: Page) -> str:
+        try:
+            template = self.env.get_template(page.template)
+            return template.render(page=page, **page.context)
+        except jinja2.TemplateSyntaxError as exc:
+            raise BuildError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}; fix the template") from None
+        except jinja2.TemplateNotFound as exc:
+            raise BuildError(f"template {exc.name!r} not found in the theme or templates/; "
+                             "add it or check the theme: setting") from None
+        except jinja2.UndefinedError as exc:
+            raise BuildError(f"{_template_location(exc)}: {exc.message} while rendering {page.path}; "
+                             "fix the template") from None
+
+    def write_pages(self, pages: list[Page], writer: SiteWriter,
+                    progress: Callable[[int, int], None] | None = None) -> None:
+        for done, page in enumerate(pages, 1):
+            writer.write(page.path, self.render(page))
+            if progress and (done % 50 == 0 or done == len(pages)):
+                progress(done, len(pages))
+
+
+def _template_location(exc: BaseException) -> str:
+    """``template.html:LINE`` from Jinja's rewritten traceback, or a generic name."""
+    tb, where = exc.__traceback__, "a template"
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".xml", ".j2")):
+            where = f"{filename}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return where
+
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """Site-wide values every template sees as ``site``."""
+
+    title: str
+    description: str
+    #: Path prefix of every link, always ending in ``/`` (``/`` or ``/project/``).
+    base_url: str
+    #: Absolute URL of the site root when known (``https://org.github.io/project/``), for feeds and sitemaps.
+    canonical_root: str
+    language: str
+    repo_url: str
+
+
+def site_info(config: Config, base_url: str) -> SiteInfo:
+    """Split ``--base-url`` (a path or a full URL) into the link prefix and the canonical root."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base_url)
+    path = parts.path or "/"
+    path = ("/" + path.lstrip("/")).rstrip("/") + "/"
+    canonical = f"{parts.scheme}://{parts.netloc}{path}" if parts.scheme and parts.netloc else ""
+    configured = str(config.section("site").get("url") or "")
+    if not canonical and configured:
+        canonical = configured.rstrip("/") + path
+    return SiteInfo(config.title, config.description, path, canonical, config.language, config.repo_url)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    title: str
+    url: str
+
+
+NAV = (
+    NavItem("Postmortems", "postmortems/"),
+    NavItem("Action items", "actions/"),
+    NavItem("Metrics", "metrics/"),
+    NavItem("Digests", "digests/"),
+    NavItem("Tags", "tags/"),
+)
+
+
+@dataclass(frozen=True)
+class Learning:
+    """A lesson or summary on the home page, with the postmortem it came from."""
+
+    text: str
+    source: PostmortemView
+
+
+def learnings_of_month(views: list[PostmortemView], as_of: dt.date, limit: int = 6) -> tuple[str, list[Learning]]:
+    """Lessons (then summaries) of the month of ``as_of``, or of the latest month with incidents."""
+    dated = [v for v in views if v.date and v.date <= as_of]
+    if not dated:
+        return "", []
+    month = (as_of.year, as_of.month)
+    if not any((v.date.year, v.date.month) == month for v in dated):
+        month = max((v.date.year, v.date.month) for v in dated)
+    chosen = [v for v in dated if (v.date.year, v.date.month) == month]
+    chosen.sort(key=lambda v: (SEVERITIES.index(v.severity) if v.severity in SEVERITIES else 9, v.id))
+    found = [Learning(lesson, v) for v in chosen for lesson in v.lessons]
+    found += [Learning(v.summary, v) for v in chosen if not v.lessons and v.summary]
+    return f"{month[0]}-{month[1]:02d}", found[:limit]
+
+
+def core_pages(views: list[PostmortemView], taxonomy_list: list[Taxonomy]) -> list[Page]:
+    """Postmortem pages, the full list, taxonomy indexes, search and 404."""
+    pages = [Page(f"{v.url}index.html", "postmortem.html", v.title, {"pm": v}) for v in views]
+    pages.append(Page("postmortems/index.html", "list.html", "All postmortems",
+                      {"entries": views, "intro": "", "parent": None}))
+    for taxonomy in taxonomy_list:
+        pages.append(Page(f"{taxonomy.url}index.html", "taxonomy.html", taxonomy.title, {"taxonomy": taxonomy}))
+        for term in taxonomy.terms:
+            title = f"{taxonomy.title}: {term.name}"
+            pages.append(Page(f"{term.url}index.html", "list.html", title,
+                              {"entries": term.entries, "intro": "", "parent": taxonomy}))
+    pages.append(Page("search/index.html", "search.html", "Search"))
+    pages.append(Page("404.html", "404.html", "Page not found", in_sitemap=False))
+    return pages
+
+
+def term_urls(taxonomy_list: list[Taxonomy]) -> dict[str, dict[str, str]]:
+    """``term_urls['service']['checkout']`` -> ``services/checkout/`` for links from cards."""
+    return {t.key: {term.name: term.url for term in t.terms} for t in taxonomy_list}

@@ -1,0 +1,93 @@
+"""Theme lookup: an ordered list of template folders fed to one Jinja2 loader.
+
+The site's own ``templates/`` folder comes first, so any template of the same
+name overrides the theme's; then the theme chosen by ``theme:`` in
+``pmsite.yaml`` (a folder under the repository's ``themes/``, else one bundled
+with pmsite), then the themes it ``extends:`` in its ``theme.yml``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import yaml
+
+from pmsite.config import Config
+from pmsite.errors import ConfigError
+from pmsite.resources import themes_dir
+
+THEME_FILE = "theme.yml"
+STATIC_FOLDER = "static"
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    #: Template folders, most specific first.
+    template_dirs: tuple[Path, ...]
+    #: ``static/`` folders, most specific first (a file in an earlier one wins).
+    static_dirs: tuple[Path, ...]
+
+
+def _theme_folder(name: str, config: Config) -> Path:
+    for base in (config.root / "themes", themes_dir()):
+        folder = base / name
+        if (folder / THEME_FILE).is_file() or (folder / "base.html").is_file():
+            return folder
+    where = ", ".join(str(b) for b in (config.display_path(config.root / "themes"), "pmsite's bundled themes"))
+    raise ConfigError(f"pmsite.yaml: theme {name!r} not found in {where}; "
+                      "set theme: default or add the theme folder")
+
+
+def _theme_settings(folder: Path) -> dict:
+    path = folder / THEME_FILE
+    if not path.is_file():
+        return {}
+    try:
+        settings = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read the theme settings ({exc})") from None
+    if not isinstance(settings, dict):
+        raise ConfigError(f"{path}: theme settings must be a mapping of keys to values")
+    return settings
+
+
+def load_theme(config: Config) -> Theme:
+    """Resolve the theme chain for ``config``."""
+    chain: list[Path] = []
+    name: str | None = config.theme
+    while name:
+        folder = _theme_folder(name, config)
+        if folder in chain:
+            raise ConfigError(f"{folder / THEME_FILE}: 'extends: {name}' makes a loop of themes")
+        chain.append(folder)
+        parent = _theme_settings(folder).get("extends")
+        name = str(parent) if parent else None
+    site_templates = config.root / "templates"
+    template_dirs = ([site_templates] if site_templates.is_dir() else []) + chain
+    static_dirs = [folder / STATIC_FOLDER for folder in chain if (folder / STATIC_FOLDER).is_dir()]
+    return Theme(config.theme, tuple(template_dirs), tuple(static_dirs))
+
+
+def make_environment(theme: Theme) -> jinja2.Environment:
+    """Jinja2 with autoescape on for every template, and strict undefined names."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in theme.template_dirs]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def static_files(theme: Theme) -> dict[str, Path]:
+    """Relative path -> file, with more specific themes overriding their parents."""
+    files: dict[str, Path] = {}
+    for folder in reversed(theme.static_dirs):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not any(part.startswith(".") for part in path.relative_to(folder).parts):
+                files[path.relative_to(folder).as_posix()] = path
+    return dict(sorted(files.items()))
