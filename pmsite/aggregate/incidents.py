@@ -1,0 +1,118 @@
+"""One ``Incident`` per postmortem: front-matter and git history joined, with the durations.
+
+Everything later (action items, metrics, patterns, digests) reads incidents, so
+the rule "an explicit ``published`` date wins over history" lives in one place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from pmsite.history import History, PostmortemHistory
+from pmsite.model import Postmortem
+
+
+@dataclass
+class Incident:
+    """A postmortem as the metrics see it."""
+
+    postmortem: Postmortem = field(repr=False)
+    history: PostmortemHistory | None = field(repr=False)
+    id: str
+    title: str
+    path: str
+    status: str
+    severity: str
+    type: str
+    date: dt.date | None
+    detection: str
+    teams: list[str]
+    services: list[str]
+    #: Day the postmortem was published: front-matter ``published``, else git history.
+    published: dt.date | None
+    published_source: str | None
+    time_to_detect_minutes: float | None
+    time_to_mitigate_minutes: float | None
+    time_to_resolve_minutes: float | None
+    #: Whole days from ``resolved_at`` (else ``date``) to ``published``.
+    time_to_publish_days: int | None
+
+    @property
+    def month(self) -> str:
+        return self.date.strftime("%Y-%m") if self.date else ""
+
+    @property
+    def revisions(self) -> int:
+        return self.history.revisions if self.history else 0
+
+    @property
+    def contributors(self) -> list[str]:
+        return self.history.contributors if self.history else []
+
+    def to_dict(self) -> dict[str, Any]:
+        found = self.history
+        return {
+            "id": self.id, "title": self.title, "path": self.path, "status": self.status,
+            "severity": self.severity, "type": self.type, "date": _iso(self.date),
+            "detection": self.detection, "teams": self.teams, "services": self.services,
+            "published_at": _iso(self.published), "published_source": self.published_source,
+            "first_draft_at": _iso(found.first_draft_at) if found else None,
+            "last_updated": _iso(found.last_updated) if found else None,
+            "time_to_detect_minutes": self.time_to_detect_minutes,
+            "time_to_mitigate_minutes": self.time_to_mitigate_minutes,
+            "time_to_resolve_minutes": self.time_to_resolve_minutes,
+            "time_to_publish_days": self.time_to_publish_days,
+            "revisions": self.revisions, "contributors": self.contributors,
+        }
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _minutes(start: dt.datetime | None, end: dt.datetime | None) -> float | None:
+    if start is None or end is None or end < start:
+        return None
+    return round((end - start).total_seconds() / 60, 1)
+
+
+def incident_of(postmortem: Postmortem, history: History) -> Incident:
+    found = history.for_postmortem(postmortem)
+    published, source = postmortem.date("published"), "front-matter"
+    if published is None and found is not None and found.published_at is not None:
+        published, source = found.published_at.date(), "history"
+    if published is None:
+        source = None
+    started = postmortem.timestamp("started_at")
+    resolved = postmortem.timestamp("resolved_at")
+    incident_day = postmortem.date("date")
+    resolved_day = resolved.date() if resolved else incident_day
+    to_publish = (published - resolved_day).days if published and resolved_day and published >= resolved_day else None
+    return Incident(
+        postmortem=postmortem,
+        history=found,
+        id=postmortem.id or postmortem.display_path,
+        title=postmortem.title,
+        path=postmortem.display_path,
+        status=postmortem.status,
+        severity=postmortem.severity,
+        type=str(postmortem.meta.get("type") or ""),
+        date=incident_day,
+        detection=str(postmortem.meta.get("detection") or ""),
+        teams=postmortem.str_list("teams"),
+        services=postmortem.str_list("services"),
+        published=published,
+        published_source=source,
+        time_to_detect_minutes=_minutes(started, postmortem.timestamp("detected_at")),
+        time_to_mitigate_minutes=_minutes(started, postmortem.timestamp("mitigated_at")),
+        time_to_resolve_minutes=_minutes(started, resolved),
+        time_to_publish_days=to_publish,
+    )
+
+
+def incidents_of(postmortems: list[Postmortem], history: History) -> list[Incident]:
+    """Incidents sorted by date, then id, so every output is reproducible."""
+    incidents = [incident_of(pm, history) for pm in postmortems]
+    return sorted(incidents, key=lambda i: (i.date or dt.date.min, i.id))
