@@ -36,7 +36,7 @@ from pmsite.yamlpos import YamlSyntaxError, load_plain
 ITEM_STATUSES = ("open", "in_progress", "blocked", "done", "wont_do")
 #: A revision with one of these postmortem statuses is not published yet.
 UNPUBLISHED = ("draft", "in-review")
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 CACHE_KEEP = 3
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)^(?:---|\.\.\.)[ \t]*$", re.DOTALL | re.MULTILINE)
@@ -62,6 +62,8 @@ class PostmortemHistory:
     key: str
     #: Repository-relative paths the file had, oldest first; the last is the newest.
     paths: list[str]
+    #: First first-parent commit where the file exists (None beyond a shallow clone's start).
+    created_at: dt.datetime | None
     #: First first-parent commit where the file exists with a published (or no) status.
     published_at: dt.datetime | None
     #: Earliest author date of any commit that touched the file (side branches included).
@@ -80,11 +82,20 @@ class PostmortemHistory:
         return [change for change in self.changes if change.item_id == item_id]
 
     def reached_at(self, item_id: str, status: str) -> dt.datetime | None:
-        """When the item last moved to ``status``, if that is still its status in history."""
+        """When the item moved from another status to ``status``, if that is still its status.
+
+        An item that first appears already closed (an import, a re-added item)
+        has no such commit: None.
+        """
         changes = self.item_changes(item_id)
-        if not changes or changes[-1].new != status:
+        if not changes or changes[-1].new != status or changes[-1].old is None:
             return None
         return changes[-1].at
+
+    def added_later(self, item_id: str) -> dt.datetime | None:
+        """When the item first appeared, if that was after the file's first revision."""
+        first_seen = next((c.at for c in self.item_changes(item_id) if c.new), None)
+        return first_seen if first_seen and self.created_at and first_seen > self.created_at else None
 
     def last_change_at(self, item_id: str) -> dt.datetime | None:
         changes = self.item_changes(item_id)
@@ -217,8 +228,8 @@ def _read_revision(data: bytes) -> _Revision:
 
 
 def _new_lineage(path: str) -> dict[str, Any]:
-    return {"paths": [path], "id": "", "published_at": None, "first_draft_at": None, "last_updated": None,
-            "deleted_at": None, "revisions": [], "contributors": {}, "statuses": {}, "changes": []}
+    return {"paths": [path], "id": "", "created_at": None, "published_at": None, "first_draft_at": None,
+            "last_updated": None, "deleted_at": None, "revisions": [], "contributors": {}, "statuses": {}, "changes": []}
 
 
 class _Walker:
@@ -437,6 +448,8 @@ class _Walker:
                          publish: bool) -> None:
         lineage = self.lineages[index]
         lineage["last_updated"] = when
+        if publish and lineage["created_at"] is None:
+            lineage["created_at"] = when
         revision = self._revisions.get(blob_id)
         if revision is None:
             revision = self._revisions[blob_id] = _read_revision(self.repo[blob_id].data)
@@ -496,6 +509,7 @@ def _to_history(key: str, lineage: dict[str, Any]) -> PostmortemHistory:
     return PostmortemHistory(
         key=key,
         paths=list(lineage["paths"]),
+        created_at=_instant(lineage["created_at"]),
         published_at=_instant(lineage["published_at"]),
         first_draft_at=_instant(lineage["first_draft_at"]),
         last_updated=_instant(lineage["last_updated"]),
@@ -516,6 +530,7 @@ def _merge(first: PostmortemHistory, second: PostmortemHistory) -> PostmortemHis
     return PostmortemHistory(
         key=live.key,
         paths=[p for p in other.paths if p not in live.paths] + live.paths,
+        created_at=earliest(first.created_at, second.created_at),
         published_at=earliest(first.published_at, second.published_at),
         first_draft_at=earliest(first.first_draft_at, second.first_draft_at),
         last_updated=max((x for x in (first.last_updated, second.last_updated) if x), default=None),
@@ -529,7 +544,7 @@ def _merge(first: PostmortemHistory, second: PostmortemHistory) -> PostmortemHis
 def history_to_dict(history: PostmortemHistory) -> dict[str, Any]:
     """JSON-friendly form for output formats."""
     data = asdict(history)
-    for name in ("published_at", "first_draft_at", "last_updated", "deleted_at"):
+    for name in ("created_at", "published_at", "first_draft_at", "last_updated", "deleted_at"):
         data[name] = data[name].isoformat() if data[name] else None
     data["changes"] = [{**asdict(c), "at": c.at.isoformat()} for c in history.changes]
     return data

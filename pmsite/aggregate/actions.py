@@ -39,7 +39,7 @@ class ActionItem:
     kind: str
     status: str
     link: str
-    #: Day the item first appeared in history (else the postmortem's publication or incident day).
+    #: The incident day, or the day the item was added to an already committed postmortem.
     opened: dt.date | None
     due: dt.date | None
     #: "front-matter" or "sla" (computed from the policy), None when no date could be found.
@@ -110,8 +110,7 @@ def action_item(incident: Incident, item: dict[str, Any], policy: Policy, as_of:
     item_id, status = _text(item, "id"), _text(item, "status") or "open"
     priority = _text(item, "priority")
     history = incident.history if item_id else None
-    first_seen = next((c.at for c in history.item_changes(item_id) if c.new), None) if history else None
-    opened = _day(first_seen) or incident.published or incident.date
+    opened = (_day(history.added_later(item_id)) if history else None) or incident.date or incident.published
 
     due, due_source = parse_date(item.get("due")), "front-matter"
     if due is None:

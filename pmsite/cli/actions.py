@@ -1,3 +1,212 @@
-"""Placeholder: the `actions` command module is being written; its issue owns this file."""
+"""``pmsite actions`` and ``pmsite metrics``: accountability and learning figures.
 
-COMMANDS = ()
+Both load the corpus, mine git history and aggregate; this module only parses
+options and formats. Warnings (no repository, skipped revisions) go to stderr.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from typing import Any
+
+import click
+
+from pmsite import history as history_stage
+from pmsite import load as load_stage
+from pmsite.aggregate import BY_CHOICES, ActionItem, Aggregates, Distribution, Summary, aggregate, select
+from pmsite.aggregate.actions import CLOSED_STATUSES, OPEN_STATUSES
+from pmsite.aggregate.settings import PRIORITIES
+from pmsite.cli.common import State, format_option, pass_state
+
+ACTION_FIELDS = ("postmortem_id", "id", "title", "owner", "priority", "category", "kind", "status", "due",
+                 "completed", "overdue", "days_overdue", "escalation", "stale", "due_source",
+                 "completed_source", "on_time", "days_to_close", "last_change", "severity", "teams",
+                 "services", "postmortem_path", "link")
+
+
+class DateType(click.ParamType):
+    name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not a date; write YYYY-MM-DD, e.g. 2025-01-31", param, ctx)
+
+
+def as_of_option(function):
+    return click.option("--as-of", type=DateType(), default=None,
+                        help="Compute as if today were DATE (YYYY-MM-DD), for reproducible reports.")(function)
+
+
+def _run(state: State, as_of: dt.date | None, **window: Any) -> Aggregates:
+    """Load, mine and aggregate; print what was skipped to stderr."""
+    config = state.config
+    loaded = load_stage.load([], config)
+    broken = {f.path for f in loaded.findings if f.severity == "error"}
+    found = history_stage.mine(config)
+    for finding in [*loaded.findings, *found.warnings]:
+        click.echo(f"{finding.severity}: {finding.path}:{finding.line}: {finding.message}", err=True)
+    postmortems = [pm for pm in loaded.postmortems if pm.display_path not in broken]
+    return aggregate(postmortems, found, config, as_of or dt.date.today(), **window)
+
+
+# -- actions --------------------------------------------------------------------------------
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, list):
+        return ";".join(map(str, value))
+    if value is None:
+        return ""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _actions_text(items: list[ActionItem], as_of: dt.date) -> str:
+    if not items:
+        return f"no action items match (as of {as_of})"
+    rows = [("POSTMORTEM", "ITEM", "STATUS", "PRI", "OWNER", "DUE", "LATE", "ESCALATION", "TITLE")]
+    for item in items:
+        due = f"{item.due}{'*' if item.due_source == 'sla' else ''}" if item.due else "-"
+        late = f"{item.days_overdue}d" if item.overdue else ""
+        flags = item.escalation or ""
+        if item.stale:
+            flags = f"{flags}, stale" if flags else "stale"
+        rows.append((item.postmortem_id, item.id, item.status, item.priority, item.owner, due, late, flags,
+                     item.title))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1] for row in rows]
+    overdue = sum(1 for i in items if i.overdue)
+    lines.append(f"{len(items)} action item{'s' if len(items) != 1 else ''}, {overdue} overdue as of {as_of}"
+                 + ("; * due date from the SLA policy" if any(i.due_source == "sla" for i in items) else ""))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+@click.command("actions")
+@click.option("--overdue", is_flag=True, help="Only open items past their due date.")
+@click.option("--status", "statuses", multiple=True, type=click.Choice(OPEN_STATUSES + CLOSED_STATUSES),
+              help="Only items with this status (repeat for several).")
+@click.option("--owner", "owners", multiple=True, help="Only items owned by this person or team (repeatable).")
+@click.option("--team", "teams", multiple=True, help="Only items of postmortems of this team (repeatable).")
+@click.option("--service", "services", multiple=True, help="Only items of postmortems about this service (repeatable).")
+@click.option("--priority", "priorities", multiple=True, type=click.Choice(PRIORITIES),
+              help="Only items of this priority (repeatable).")
+@format_option("text", "json", "csv")
+@as_of_option
+@pass_state
+def actions_command(state: State, overdue: bool, statuses: tuple[str, ...], owners: tuple[str, ...],
+                    teams: tuple[str, ...], services: tuple[str, ...], priorities: tuple[str, ...],
+                    output_format: str, as_of: dt.date | None) -> None:
+    """List action items with due dates, overdue days and escalation.
+
+    A missing due date comes from the SLA policy (sla: in pmsite.yaml) by
+    priority and severity; a done item without 'completed' is dated by the
+    commit that marked it done. Escalation: reminder up to 7 days overdue,
+    manager up to 14, director beyond (escalation: in pmsite.yaml).
+    """
+    result = _run(state, as_of)
+    items = select(result.action_items, overdue=overdue, statuses=statuses, owners=owners, teams=teams,
+                   services=services, priorities=priorities)
+    if output_format == "json":
+        click.echo(json.dumps({"as_of": result.as_of.isoformat(),
+                               "action_items": [item.to_dict() for item in items]}, indent=2, ensure_ascii=False))
+    elif output_format == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(ACTION_FIELDS)
+        for item in items:
+            data = item.to_dict()
+            writer.writerow([_cell(data[name]) for name in ACTION_FIELDS])
+        click.echo(buffer.getvalue(), nl=False)
+    else:
+        click.echo(_actions_text(items, result.as_of))
+
+
+# -- metrics --------------------------------------------------------------------------------
+
+
+def _share(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0%}"
+
+
+def _spread(distribution: Distribution, unit: str) -> str:
+    if not distribution.count:
+        return "n/a"
+    return f"median {distribution.median:g} {unit}, p90 {distribution.p90:g} {unit} (n={distribution.count})"
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name} {count}" for name, count in counts.items()) or "none"
+
+
+def _summary_text(summary: Summary) -> list[str]:
+    action = summary.action_items
+    by_priority = "; ".join(f"{p} {d['median']:g} d (n={d['count']})"
+                            for p, d in action["days_to_close_by_priority"].items() if d["count"]) or "n/a"
+    score = "n/a" if summary.health_score is None else f"{summary.health_score:g}/100"
+    return [
+        f"incidents             {summary.incidents} ({_counts(summary.by_severity)})",
+        f"types                 {_counts(summary.by_type)}",
+        f"time to detect        {_spread(summary.time_to_detect_minutes, 'min')}",
+        f"time to mitigate      {_spread(summary.time_to_mitigate_minutes, 'min')}",
+        f"time to resolve       {_spread(summary.time_to_resolve_minutes, 'min')}",
+        f"time to publish       {_spread(summary.time_to_publish_days, 'days')}",
+        f"action items          {action['total']} ({_counts(action['by_status'])})",
+        f"completion rate       {_share(action['completion_rate'])}; on time {_share(action['on_time_rate'])}"
+        f"; overdue {action['overdue']}; stale {action['stale']}",
+        f"days to close         {by_priority}",
+        f"learning debt         {_counts(summary.learning_debt)}",
+        f"fix categories        {_counts(summary.fix_categories)}",
+        f"mitigation/systemic   {_counts(summary.fix_kinds)} (ratio {summary.mitigation_systemic_ratio})",
+        f"recurrence rate       {_share(summary.recurrence_rate)} ({', '.join(summary.recurring_incidents) or 'none'})",
+        f"participation         {summary.participants} participants, {summary.contributors} git contributors",
+        f"reported by people    {_share(summary.human_reported_share)}",
+        f"learning health       {score}",
+    ]
+
+
+def _metrics_text(result: Aggregates) -> str:
+    window = f"{result.since or 'start'} .. {result.until or 'now'}"
+    lines = [f"Metrics for incidents {window} (as of {result.as_of})", *_summary_text(result.metrics)]
+    if result.recurrence_groups:
+        lines.append("recurring groups:")
+        lines += [f"  {' -> '.join(g.ids)}" + (f" [{', '.join(g.fingerprints)}]" if g.fingerprints else "")
+                  for g in result.recurrence_groups]
+    if result.patterns:
+        lines.append("patterns:")
+        lines += [f"  {p.name} ({p.count} incidents): {p.recommendation}" for p in result.patterns]
+    for name, summary in result.groups.items():
+        lines += ["", f"{result.by}: {name}", *(f"  {line}" for line in _summary_text(summary))]
+    return "\n".join(lines)
+
+
+@click.command("metrics")
+@click.option("--since", type=DateType(), help="Only incidents on or after this date (YYYY-MM-DD).")
+@click.option("--until", type=DateType(), help="Only incidents on or before this date (YYYY-MM-DD).")
+@click.option("--by", type=click.Choice(BY_CHOICES), help="Also break the figures down by this field.")
+@format_option("text", "json")
+@as_of_option
+@pass_state
+def metrics_command(state: State, since: dt.date | None, until: dt.date | None, by: str | None,
+                    output_format: str, as_of: dt.date | None) -> None:
+    """Learning metrics: durations, action-item follow-through, recurrence, health score.
+
+    Durations are medians and 90th percentiles. The health score and every
+    formula are described in docs/metrics.md; weights are set under metrics:
+    in pmsite.yaml.
+    """
+    if since and until and since > until:
+        raise click.UsageError(f"--since {since} is after --until {until}; swap them")
+    result = _run(state, as_of, since=since, until=until, by=by)
+    if output_format == "json":
+        click.echo(json.dumps(result.metrics_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(_metrics_text(result))
+
+
+COMMANDS = (actions_command, metrics_command)
