@@ -1,3 +1,103 @@
-"""Placeholder: the `timeline` command module is being written; its issue owns this file."""
+"""``pmsite timeline``: chat, paging and log exports -> one UTC timeline."""
 
-COMMANDS = ()
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import replace
+from typing import Any
+
+import click
+
+from pmsite.cli.common import State, pass_state
+from pmsite.timeline import FORMATTERS, Timeline, dropped_summary, import_timeline, settings_from_config
+
+
+class TimeZoneType(click.ParamType):
+    """An IANA zone name such as Europe/Berlin."""
+
+    name = "ZONE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> zoneinfo.ZoneInfo:
+        if isinstance(value, zoneinfo.ZoneInfo):
+            return value
+        try:
+            return zoneinfo.ZoneInfo(str(value))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            self.fail(f"{value!r} is not an IANA time zone; use a name such as Europe/Berlin, America/New_York or UTC",
+                      param, ctx)
+
+
+class InstantType(click.ParamType):
+    """An ISO 8601 time with an offset (``2024-03-07T14:00:00+01:00`` or ``...Z``)."""
+
+    name = "TIME"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.datetime:
+        if isinstance(value, dt.datetime):
+            return value
+        text = str(value).strip()
+        try:
+            parsed = dt.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO 8601 time; write e.g. 2024-03-07T14:00:00Z", param, ctx)
+        if parsed.tzinfo is None:
+            self.fail(f"{value!r} has no UTC offset; add one, e.g. 2024-03-07T14:00:00Z or 2024-03-07T15:00:00+01:00", param, ctx)
+        return parsed.astimezone(dt.timezone.utc)
+
+
+def tz_option() -> Any:
+    return click.option("--tz", type=TimeZoneType(), default=None,
+                        help="IANA zone for time stamps that carry no offset (logs, syslog), e.g. Europe/Berlin.")
+
+
+def read_timeline(state: State, sources: tuple[str, ...], tz: zoneinfo.ZoneInfo | None,
+                  channels: tuple[str, ...] = (), **build_options: Any) -> Timeline:
+    """Settings from pmsite.yaml, then every source read and merged (shared with ``new``)."""
+    config = state.config
+    where = config.display_path(config.path) if config.path else "pmsite.yaml"
+    settings = settings_from_config(config.section("timeline"), where)
+    options = settings.import_options(tz=tz, channels=channels)
+    if options.year is None and build_options.get("since"):
+        options = replace(options, year=build_options["since"].year)  # syslog stamps have no year
+    return import_timeline(sources, state.cwd, settings, options, **build_options)
+
+
+@click.command("timeline")
+@click.argument("sources", nargs=-1, required=True, metavar="SOURCE...")
+@click.option("--since", type=InstantType(), help="Leave out events before this ISO 8601 time (with offset).")
+@click.option("--until", type=InstantType(), help="Leave out events after this ISO 8601 time (with offset).")
+@tz_option()
+@click.option("--channel", "channels", multiple=True, metavar="NAME",
+              help="Slack channel to read (repeatable; default: every channel in the export).")
+@click.option("--keep-noise", is_flag=True, help="Keep joins, bot chatter, '+1' messages and other noise.")
+@click.option("--pseudonymize", is_flag=True,
+              help="Replace people's names with roles from pmsite.yaml or 'Person A', 'Person B'...")
+@click.option("--format", "-f", "output_format", type=click.Choice(list(FORMATTERS)), default="markdown",
+              show_default=True, help="markdown: a table to paste; csv: the same columns; json: events and counts.")
+@pass_state
+def timeline_command(state: State, sources: tuple[str, ...], since: dt.datetime | None, until: dt.datetime | None,
+                     tz: zoneinfo.ZoneInfo | None, channels: tuple[str, ...], keep_noise: bool, pseudonymize: bool,
+                     output_format: str) -> None:
+    """Merge chat, paging and log exports into one timeline in UTC.
+
+    Each SOURCE is a Slack export (folder or .zip), a DiscordChatExporter JSON
+    file, a PagerDuty incident or log_entries JSON from the REST API, or a log
+    (JSON Lines, CSV, or lines starting with an ISO 8601 or syslog time stamp).
+    The kind is detected from the content; force it with KIND:PATH (slack:,
+    discord:, pagerduty:, logs:).
+
+    Noise (joins, topic changes, emoji-only and '+1' messages, bot messages that
+    are not alerts, PagerDuty notifications) is dropped and counted on stderr.
+    Secrets are always replaced by [REDACTED:kind].
+
+    Example: pmsite timeline slack-export.zip pagerduty:incident.json --channel inc-checkout
+    """
+    timeline = read_timeline(state, sources, tz, channels, since=since, until=until,
+                             keep_noise=keep_noise, pseudonymize=pseudonymize)
+    click.echo(FORMATTERS[output_format](timeline), nl=False)
+    if output_format != "json":
+        click.echo(dropped_summary(timeline), err=True)
+
+
+COMMANDS = (timeline_command,)

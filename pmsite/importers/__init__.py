@@ -1,0 +1,219 @@
+"""Read chat, paging and log exports into one shape: ``TimelineEvent``.
+
+Each source kind has a module with ``read(source, options) -> list[TimelineEvent]``.
+This module finds the kind of an export from its content (``kind:PATH`` forces
+it) and holds what every reader shares: JSON errors that name file, line and
+column, and turning time stamps into aware UTC datetimes (naive ones need a zone).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
+
+from pmsite.errors import PmsiteError
+
+KINDS = ("slack", "discord", "pagerduty", "logs")
+UTC = dt.timezone.utc
+
+
+class TimelineError(PmsiteError):
+    """An export cannot be read; the message names the file and what to do."""
+
+
+@dataclass
+class TimelineEvent:
+    """One thing that happened, as any source reports it."""
+
+    #: Aware datetime in UTC.
+    time: dt.datetime
+    #: Where it came from, e.g. ``slack #inc-checkout`` or ``pagerduty``.
+    source: str
+    who: str
+    text: str
+    link: str = ""
+    #: What sort of event: message, bot, join, leave, channel-change, deleted,
+    #: trigger, acknowledge, escalate, note, resolve, notify, assign, log.
+    #: Noise rules decide on it.
+    kind: str = "message"
+    #: ``who`` is a human (``--pseudonymize`` replaces it), not a bot or a service.
+    person: bool = False
+
+
+@dataclass(frozen=True)
+class Source:
+    """An export on disk and how to name it in messages."""
+
+    path: Path
+    display: str
+
+
+@dataclass(frozen=True)
+class LogFields:
+    """Which fields of JSON Lines or CSV logs hold the time, the message and who."""
+
+    time: tuple[str, ...] = ("time", "timestamp", "@timestamp", "ts", "datetime", "date")
+    message: tuple[str, ...] = ("message", "msg", "text", "event", "log")
+    who: tuple[str, ...] = ("service", "app", "logger", "host", "source", "component")
+    level: tuple[str, ...] = ("level", "severity", "lvl")
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """Everything a reader may need besides the export itself."""
+
+    #: Zone for naive time stamps; None means naive times are an error.
+    tz: ZoneInfo | None = None
+    #: Slack channel names to read (empty: all).
+    channels: tuple[str, ...] = ()
+    #: ``https://acme.slack.com``: Slack exports carry no workspace URL, so links need it.
+    slack_url: str = ""
+    log_fields: LogFields = field(default_factory=LogFields)
+    #: Year for syslog time stamps, which have none (default: the file's modification year).
+    year: int | None = None
+
+
+def parse_spec(spec: str, cwd: Path) -> tuple[str | None, Source]:
+    """Split ``kind:PATH`` (kind may be absent) and resolve PATH against ``cwd``."""
+    kind, sep, rest = spec.partition(":")
+    if sep and kind in KINDS:
+        return kind, Source((cwd / rest).resolve(), rest)
+    return None, Source((cwd / spec).resolve(), spec)
+
+
+def read_source(spec: str, options: ImportOptions, cwd: Path) -> list[TimelineEvent]:
+    """Read one command-line SOURCE, detecting its kind unless it is forced."""
+    from pmsite.importers import discord, logs, pagerduty, slack
+
+    readers: dict[str, Callable[[Source, ImportOptions], list[TimelineEvent]]] = {
+        "slack": slack.read, "discord": discord.read, "pagerduty": pagerduty.read, "logs": logs.read,
+    }
+    kind, source = parse_spec(spec, cwd)
+    if not source.path.exists():
+        raise TimelineError(f"{source.display}: no such file or folder")
+    return readers[kind or detect_kind(source)](source, options)
+
+
+# -- detection ----------------------------------------------------------------------
+_SLACK_DAY_FILE = re.compile(r"(^|/)[^/]+/\d{4}-\d{2}-\d{2}\.json$")
+_FIRST_LINE_TIME = re.compile(
+    r"^\s*(?:<\d{1,3}>\d?\s*)?(?:\[)?(?:\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}|[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2})"
+)
+_HEAD_BYTES = 65536
+
+
+def detect_kind(source: Source) -> str:
+    """Tell the kind of an export from its content, or say how to force it."""
+    path = source.path
+    if path.is_dir():
+        if (path / "users.json").is_file() or (path / "channels.json").is_file():
+            return "slack"
+    elif zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+        if any(n.rsplit("/", 1)[-1] in ("users.json", "channels.json") or _SLACK_DAY_FILE.search(n) for n in names):
+            return "slack"
+    else:
+        kind = _detect_file(path, source.display)
+        if kind:
+            return kind
+    raise TimelineError(
+        f"{source.display}: cannot tell what kind of export this is (expected a Slack export folder or zip, "
+        "DiscordChatExporter JSON, PagerDuty incident or log_entries JSON, JSON Lines, CSV or time-stamped log lines); "
+        f"force the kind with one of {', '.join(k + ':' + source.display for k in KINDS)}"
+    )
+
+
+def _detect_file(path: Path, display: str) -> str | None:
+    with path.open("rb") as handle:
+        head = handle.read(_HEAD_BYTES).decode("utf-8-sig", errors="replace")
+    stripped = head.lstrip()
+    first_line = stripped.split("\n", 1)[0].strip()
+    if stripped.startswith(("{", "[")):
+        if '"guild"' in head and '"messages"' in head:
+            return "discord"
+        if '"log_entries"' in head or '_log_entry"' in head or '"incident_number"' in head:
+            return "pagerduty"
+        try:
+            return "logs" if isinstance(json.loads(first_line), dict) else None
+        except ValueError:
+            load_json(path.read_text(encoding="utf-8-sig", errors="replace"), display)  # name a syntax error
+            return None
+    if _FIRST_LINE_TIME.match(first_line):
+        return "logs"
+    if path.suffix.lower() == ".csv" or ("," in first_line and _names_a_time_column(first_line)):
+        return "logs"
+    return None
+
+
+def _names_a_time_column(header: str) -> bool:
+    cells = {cell.strip().strip('"').lower() for cell in header.split(",")}
+    return bool(cells & set(LogFields().time))
+
+
+# -- shared helpers for readers -------------------------------------------------------
+def load_json(text: str, display: str) -> Any:
+    """Parse JSON; a syntax error names the file, line and column."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TimelineError(f"{display}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}); "
+                            "re-export the file or fix it by hand") from None
+
+
+def read_text(source: Source) -> str:
+    try:
+        return source.path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TimelineError(f"{source.display}: cannot read it ({exc})") from None
+
+
+def expect(condition: bool, where: str, what: str) -> None:
+    """Stop with a one-line error when an export does not have the expected shape."""
+    if not condition:
+        raise TimelineError(f"{where}: {what}")
+
+
+def parse_time(value: Any, where: str, tz: ZoneInfo | None) -> dt.datetime:
+    """ISO 8601 text or epoch seconds/milliseconds -> aware UTC datetime.
+
+    A time without an offset is read in ``tz``; without ``tz`` that is an error
+    that says to pass ``--tz``, because guessing the zone would shift the timeline.
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = value / 1000 if value > 1e11 else value
+        return dt.datetime.fromtimestamp(seconds, tz=UTC)
+    if not isinstance(value, str) or not value.strip():
+        raise TimelineError(f"{where}: missing or empty time stamp")
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise TimelineError(f"{where}: {value!r} is not an ISO 8601 time stamp (e.g. 2024-03-07T14:02:11Z)") from None
+    return to_utc(parsed, where, tz)
+
+
+def to_utc(parsed: dt.datetime, where: str, tz: ZoneInfo | None) -> dt.datetime:
+    if parsed.tzinfo is None:
+        if tz is None:
+            raise TimelineError(f"{where}: time {parsed.isoformat(sep=' ')} has no UTC offset; "
+                                "pass --tz with the IANA zone it was recorded in (e.g. --tz Europe/Berlin)")
+        parsed = parsed.replace(tzinfo=tz)
+    return parsed.astimezone(UTC)
+
+
+def first_present(record: dict[str, Any], names: tuple[str, ...]) -> Any:
+    """The value of the first of ``names`` present and non-empty in ``record``."""
+    for name in names:
+        value = record.get(name)
+        if value not in (None, ""):
+            return value
+    return None
