@@ -163,9 +163,10 @@ def _noise_reason(event: TimelineEvent, settings: TimelineSettings, seen: set[tu
 
 
 def import_timeline(specs: tuple[str, ...] | list[str], cwd: Any, settings: TimelineSettings,
-                    options: ImportOptions, **build_options: Any) -> Timeline:
+                    options: ImportOptions, extra_events: list[TimelineEvent] = (), **build_options: Any) -> Timeline:
     """Read every SOURCE (``kind:PATH`` or a path whose kind is detected) and build the timeline."""
-    return build_timeline([read_source(spec, options, cwd) for spec in specs], settings, **build_options)
+    sources = [read_source(spec, options, cwd) for spec in specs] + [list(extra_events)]
+    return build_timeline(sources, settings, **build_options)
 
 
 def pseudonymized(events: list[TimelineEvent], roles: dict[str, str]) -> list[TimelineEvent]:

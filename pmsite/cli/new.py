@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 
 from pmsite.cli.common import State, pass_state
+from pmsite.cli.timeline import draft_from_exports, tz_option
 from pmsite.scaffold import SEVERITY_CHOICES, TYPE_CHOICES, Draft, init_repository, new_postmortem
 
 
@@ -18,9 +20,15 @@ from pmsite.scaffold import SEVERITY_CHOICES, TYPE_CHOICES, Draft, init_reposito
 @click.option("--type", "-t", "incident_type", required=True, type=click.Choice(TYPE_CHOICES),
               help="Kind of harm; security and data-loss add their own sections.")
 @click.option("--date", "incident_date", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Day the incident started (default: today, UTC).")
+              help="Day the incident started (default: the PagerDuty incident's day, else today, UTC).")
+@click.option("--timeline", "timeline_sources", multiple=True, metavar="SOURCE",
+              help="Export to fill the Timeline section from (repeatable; as for 'pmsite timeline').")
+@click.option("--incident", metavar="PAGERDUTY.json",
+              help="PagerDuty incident (REST API v2 JSON): fills started_at, detected_at, resolved_at, services, link.")
+@tz_option()
 @pass_state
-def new_command(state: State, title: str, severity: str, incident_type: str, incident_date: dt.datetime | None) -> None:
+def new_command(state: State, title: str, severity: str, incident_type: str, incident_date: dt.datetime | None,
+                timeline_sources: tuple[str, ...], incident: str | None, tz: ZoneInfo | None) -> None:
     """Write a new draft postmortem from the blameless template.
 
     Creates content/postmortems/YYYY-MM-DD-slug.md with front-matter filled in
@@ -30,8 +38,12 @@ def new_command(state: State, title: str, severity: str, incident_type: str, inc
     Example: pmsite new "Checkout latency after cache flush" --severity SEV2 --type performance
     """
     config = state.config
-    day = incident_date.date() if incident_date else dt.datetime.now(dt.timezone.utc).date()
-    draft = Draft(title=title, severity=severity.upper(), incident_type=incident_type, date=day)
+    timeline, prefill = draft_from_exports(state, timeline_sources, incident, tz)
+    started = prefill.get("started_at")
+    day = incident_date.date() if incident_date else (
+        dt.date.fromisoformat(started[:10]) if started else dt.datetime.now(dt.timezone.utc).date())
+    draft = Draft(title=title, severity=severity.upper(), incident_type=incident_type, date=day,
+                  prefill=prefill, timeline=timeline)
     path = new_postmortem(config, draft)
     click.echo(f"created {config.display_path(path)}")
     click.echo("next: fill in the sections, then run 'pmsite validate' and 'pmsite lint' on it")

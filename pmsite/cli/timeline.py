@@ -10,7 +10,10 @@ from typing import Any
 import click
 
 from pmsite.cli.common import State, pass_state
-from pmsite.timeline import FORMATTERS, Timeline, dropped_summary, import_timeline, settings_from_config
+from pmsite.importers import parse_spec
+from pmsite.importers.pagerduty import read_incident
+from pmsite.timeline import (FORMATTERS, Timeline, TimelineSettings, dropped_summary, import_timeline, iso_utc, settings_from_config,
+                             to_markdown)
 
 
 class TimeZoneType(click.ParamType):
@@ -51,12 +54,16 @@ def tz_option() -> Any:
                         help="IANA zone for time stamps that carry no offset (logs, syslog), e.g. Europe/Berlin.")
 
 
+def timeline_settings(state: State) -> TimelineSettings:
+    config = state.config
+    where = config.display_path(config.path) if config.path else "pmsite.yaml"
+    return settings_from_config(config.section("timeline"), where)
+
+
 def read_timeline(state: State, sources: tuple[str, ...], tz: zoneinfo.ZoneInfo | None,
                   channels: tuple[str, ...] = (), **build_options: Any) -> Timeline:
     """Settings from pmsite.yaml, then every source read and merged (shared with ``new``)."""
-    config = state.config
-    where = config.display_path(config.path) if config.path else "pmsite.yaml"
-    settings = settings_from_config(config.section("timeline"), where)
+    settings = timeline_settings(state)
     options = settings.import_options(tz=tz, channels=channels)
     if options.year is None and build_options.get("since"):
         options = replace(options, year=build_options["since"].year)  # syslog stamps have no year
@@ -101,3 +108,23 @@ def timeline_command(state: State, sources: tuple[str, ...], since: dt.datetime 
 
 
 COMMANDS = (timeline_command,)
+
+
+def draft_from_exports(state: State, sources: tuple[str, ...], incident: str | None,
+                       tz: zoneinfo.ZoneInfo | None) -> tuple[str, dict[str, Any]]:
+    """For ``pmsite new``: the Markdown timeline and the front-matter a PagerDuty incident gives."""
+    prefill: dict[str, Any] = {}
+    extra_events = []
+    if incident:
+        facts = read_incident(parse_spec(incident, state.cwd)[1], timeline_settings(state).import_options(tz=tz))
+        extra_events = facts.events
+        prefill = {
+            "started_at": facts.started_at and iso_utc(facts.started_at),
+            "detected_at": facts.detected_at and iso_utc(facts.detected_at),
+            "resolved_at": facts.resolved_at and iso_utc(facts.resolved_at),
+            "services": facts.services,
+            "incident_url": facts.url,
+            "detection": "alert" if facts.detected_at else None,
+        }
+    timeline = read_timeline(state, sources, tz, extra_events=extra_events)
+    return (to_markdown(timeline) if timeline.events else ""), {k: v for k, v in prefill.items() if v}
