@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from pmsite import load as load_stage
+from pmsite.aggregate import aggregate
 from pmsite.config import Config
 from pmsite.errors import BuildError
 from pmsite.history import mine
@@ -124,11 +125,14 @@ def build(config: Config, out_dir: Path | None = None, base_url: str | None = No
     with stage("history"):
         history = mine(config)
     findings += history.warnings
+    with stage("aggregate"):
+        aggregates = aggregate(included, history, config, as_of, by="month")
 
     writer = SiteWriter(out)
     try:
         with stage("render"):
-            inputs = SiteInputs(config=config, site=site, as_of=as_of, postmortems=included, history=history)
+            inputs = SiteInputs(config=config, site=site, as_of=as_of, postmortems=included, history=history,
+                                aggregates=aggregates)
             rendered = render_site(inputs, writer, cache.render,
                                    (lambda done, total: progress("render", done, total)) if progress else None)
             cache.render.save()

@@ -1,8 +1,8 @@
 """Stage 6, render: the site model drawn with the theme into a ``SiteWriter``.
 
 ``render_site`` is the one entry point the pipeline calls; the modules beside
-it each do one job (Markdown, the page model, charts, feeds, theme lookup,
-safe output).
+it each do one job (Markdown, the page model, report pages, charts, feeds,
+theme lookup, safe output).
 """
 
 from __future__ import annotations
@@ -11,16 +11,16 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from pmsite.aggregate import Aggregates
 from pmsite.config import Config
 from pmsite.history import History
-from pmsite.model import Postmortem, parse_date
-from pmsite.render import feeds
+from pmsite.model import Postmortem
+from pmsite.render import feeds, reports
+from pmsite.render.feeds import FeedEntry
 from pmsite.render.markdown import RenderCache
 from pmsite.render.output import SiteWriter
-from pmsite.render.feeds import FeedEntry
 from pmsite.render.site import (
-    NAV, Page, PostmortemView, SiteInfo, TemplateRenderer, core_pages, learnings_of_month,
-    postmortem_views, taxonomies, term_urls,
+    NAV, Page, PostmortemView, SiteInfo, TemplateRenderer, core_pages, postmortem_views, taxonomies, term_urls,
 )
 from pmsite.render.theme import load_theme, make_environment, static_files
 
@@ -36,9 +36,11 @@ class SiteInputs:
     site: SiteInfo
     as_of: dt.date
     postmortems: list[Postmortem]
+    history: History
+    #: Aggregates of ``postmortems`` grouped by month (``aggregate(..., by="month")``).
+    aggregates: Aggregates
     #: display_path -> blamelessness score 0-100 (from lint).
     scores: dict[str, int] = field(default_factory=dict)
-    history: History | None = None
 
 
 @dataclass
@@ -51,49 +53,68 @@ class RenderResult:
     changed: int = 0
     #: Whether any HTML file changed, was added or removed (the search index must be rebuilt).
     html_changed: bool = True
-    cache_hits: int = 0
 
 
-def _apply_history(views: list[PostmortemView], history: History | None) -> None:
-    for view in views:
-        published = parse_date(view.pm.meta.get("published"))
-        record = history.for_postmortem(view.pm) if history else None
-        if record is not None:
-            view.contributors = tuple(record.contributors)
-            view.last_updated = record.last_updated.date() if record.last_updated else None
-            published = published or (record.published_at.date() if record.published_at else None)
-        view.published_on = published
+def report_pages(inputs: SiteInputs, views: list[PostmortemView]) -> list[Page]:
+    """Home, tracker, dashboard and digests: the pages drawn from the aggregates."""
+    aggregates = inputs.aggregates
+    by_id = {v.id: v for v in views}
+    digests = [d for d in aggregates.digests if d.incidents or d.systemic_fixes_completed]
+    latest_digest = next((d for d in reversed(digests) if d.top_learnings or d.summaries), None)
+    pages = [
+        Page("index.html", "home.html", inputs.site.title, {
+            "latest": views[:8], "total": len(views), "digest": latest_digest,
+            "headlines": reports.headlines(inputs.postmortems, inputs.history, inputs.config, inputs.as_of),
+            "urgent_items": [i for i in aggregates.action_items if i.is_open and i.severity in ("SEV1", "SEV2")],
+        }),
+        Page("actions/index.html", "actions.html", "Action items",
+             {"tracker": reports.tracker(aggregates.action_items, inputs.as_of),
+              "total": len(aggregates.action_items)}),
+        Page("metrics/index.html", "metrics.html", "Metrics",
+             {"summary": aggregates.metrics, "charts": reports.dashboard(aggregates, aggregates.groups),
+              "patterns": aggregates.patterns}),
+        Page("digests/index.html", "digests.html", "Monthly digests",
+             {"digests": [(d, reports.digest_title(d)) for d in reversed(digests)]}),
+    ]
+    pages += [Page(f"digests/{d.month}/index.html", "digest.html", reports.digest_title(d), {"digest": d})
+              for d in digests]
+    return pages
+
+
+def _feed_entries(views: list[PostmortemView], digest_pages: list[Page], as_of: dt.date) -> list[FeedEntry]:
+    entries = [FeedEntry(v.id or v.slug, f"{v.id}: {v.title}" if v.id else v.title, v.url,
+                         v.published_on or v.date or as_of, v.summary, tuple(v.authors)) for v in views]
+    for page in digest_pages:
+        digest = page.context["digest"]
+        month = dt.date.fromisoformat(digest.month + "-01")
+        month_end = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        summary = f"{len(digest.incidents)} incidents; " + "; ".join(l.text for l in digest.top_learnings[:3])
+        entries.append(FeedEntry(f"digest-{digest.month}", page.title, page.url, min(month_end, as_of), summary))
+    return entries
 
 
 def render_site(inputs: SiteInputs, writer: SiteWriter, cache: RenderCache,
                 progress: Callable[[int, int], None] | None = None) -> RenderResult:
     """Render every page, feed and static file of the site into ``writer``."""
     theme = load_theme(inputs.config)
-    views = postmortem_views(inputs.postmortems, inputs.config, cache)
-    for view in views:
-        view.score = inputs.scores.get(view.pm.display_path)
-    _apply_history(views, inputs.history)
+    views = postmortem_views(inputs.aggregates, inputs.config, cache, inputs.scores)
     taxonomy_list = taxonomies(views)
-    month, learnings = learnings_of_month(views, inputs.as_of)
-    pages = [
-        Page("index.html", "home.html", inputs.site.title,
-             {"latest": views[:8], "learnings_month": month, "learnings": learnings, "total": len(views)}),
-        *core_pages(views, taxonomy_list),
-    ]
+    pages = report_pages(inputs, views) + core_pages(views, taxonomy_list)
     globals_: dict[str, Any] = {
         "site": inputs.site,
         "nav": NAV,
         "as_of": inputs.as_of,
         "taxonomies": taxonomy_list,
         "term_urls": term_urls(taxonomy_list),
+        "postmortem_urls": {v.pm.display_path: v.url for v in views},
+        "postmortems_by_id": {v.id: v for v in views if v.id},
         "url": lambda path="": inputs.site.base_url + path,
     }
     TemplateRenderer(make_environment(theme), globals_).write_pages(pages, writer, progress)
     for rel_path, source in static_files(theme).items():
         writer.write(f"{ASSETS_FOLDER}/{rel_path}", source.read_bytes())
-    entries = [FeedEntry(v.id or v.slug, f"{v.id}: {v.title}" if v.id else v.title, v.url,
-                         v.published_on or v.date or inputs.as_of, v.summary, tuple(v.authors)) for v in views]
-    writer.write("feed.xml", feeds.atom_feed(inputs.site, entries))
+    digest_pages = [p for p in pages if p.template == "digest.html"]
+    writer.write("feed.xml", feeds.atom_feed(inputs.site, _feed_entries(views, digest_pages, inputs.as_of)))
     writer.write("sitemap.xml", feeds.sitemap(inputs.site, pages))
 
     by_template: dict[str, int] = {}
@@ -101,4 +122,4 @@ def render_site(inputs: SiteInputs, writer: SiteWriter, cache: RenderCache,
         by_template[page.template] = by_template.get(page.template, 0) + 1
     html_changed = any(p.endswith(".html") for p in writer.changed | writer.removed())
     return RenderResult(pages=len(pages), postmortems=len(views), by_template=dict(sorted(by_template.items())),
-                        changed=len(writer.changed), html_changed=html_changed, cache_hits=cache.hits)
+                        changed=len(writer.changed), html_changed=html_changed)

@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable, Mapping
 import jinja2
 from markupsafe import Markup
 
+from pmsite.aggregate import ActionItem, Aggregates, Incident
 from pmsite.config import Config
 from pmsite.errors import BuildError
 from pmsite.model import SEVERITIES, Postmortem
@@ -50,34 +51,6 @@ class Page:
 
 
 @dataclass
-class ActionItemView:
-    """An action item as the pages show it."""
-
-    id: str
-    title: str
-    category: str
-    kind: str
-    priority: str
-    owner: str
-    status: str
-    due: dt.date | None
-    completed: dt.date | None
-    link: str
-    postmortem_id: str
-    postmortem_title: str
-    postmortem_url: str
-    overdue: bool = False
-    days_overdue: int = 0
-    stale: bool = False
-    escalation: int = 0
-    team: str = ""
-
-    @property
-    def is_open(self) -> bool:
-        return self.status not in ("done", "wont_do")
-
-
-@dataclass
 class PostmortemView:
     """A postmortem with everything its page, cards and indexes need, formatted once."""
 
@@ -86,12 +59,10 @@ class PostmortemView:
     url: str
     body: Markup
     toc: tuple[TocEntry, ...]
+    incident: Incident
     score: int | None = None
-    contributors: tuple[str, ...] = ()
-    last_updated: dt.date | None = None
-    published_on: dt.date | None = None
     edit_url: str = ""
-    action_items: list[ActionItemView] = field(default_factory=list)
+    action_items: list[ActionItem] = field(default_factory=list)
     related: list["PostmortemView"] = field(default_factory=list)
     recurring: list["PostmortemView"] = field(default_factory=list)
 
@@ -159,9 +130,20 @@ class PostmortemView:
 
     @property
     def days_to_publish(self) -> int | None:
-        if self.published_on is None or self.date is None:
-            return None
-        return max(0, (self.published_on - self.date).days)
+        return self.incident.time_to_publish_days
+
+    @property
+    def published_on(self) -> dt.date | None:
+        return self.incident.published
+
+    @property
+    def contributors(self) -> list[str]:
+        return self.incident.contributors
+
+    @property
+    def last_updated(self) -> dt.date | None:
+        history = self.incident.history
+        return history.last_updated.date() if history and history.last_updated else None
 
     @property
     def year(self) -> str:
@@ -205,27 +187,30 @@ def unique_slugs(names: Iterable[str]) -> dict[str, str]:
     return result
 
 
-def postmortem_views(postmortems: list[Postmortem], config: Config, cache: RenderCache) -> list[PostmortemView]:
+def postmortem_views(aggregates: Aggregates, config: Config, cache: RenderCache,
+                     scores: Mapping[str, int]) -> list[PostmortemView]:
     """Render every body and give each postmortem a safe, unique URL; newest first."""
-    slugs = unique_slugs(pm.slug for pm in postmortems)
+    slugs = unique_slugs(incident.postmortem.slug for incident in aggregates.incidents)
+    items_by_postmortem: dict[str, list[ActionItem]] = defaultdict(list)
+    for item in aggregates.action_items:
+        items_by_postmortem[item.postmortem_path].append(item)
     views = []
-    for pm in postmortems:
+    for incident in aggregates.incidents:
+        pm = incident.postmortem
         rendered = cache.render(pm.body)
         slug = slugs[pm.slug]
         edit_url = config.edit_url.replace("{path}", pm.display_path) if config.edit_url else ""
-        views.append(PostmortemView(pm=pm, slug=slug, url=f"postmortems/{slug}/", body=Markup(rendered.html),
-                                    toc=rendered.toc, edit_url=edit_url))
+        views.append(PostmortemView(
+            pm=pm, slug=slug, url=f"postmortems/{slug}/", body=Markup(rendered.html), toc=rendered.toc,
+            incident=incident, score=scores.get(pm.display_path), edit_url=edit_url,
+            action_items=items_by_postmortem.get(incident.path, []),
+        ))
     views.sort(key=lambda v: (v.date or dt.date.min, v.id, v.slug), reverse=True)
     by_id = {v.id: v for v in views if v.id}
-    by_fingerprint: dict[str, list[PostmortemView]] = defaultdict(list)
-    for view in views:
-        fingerprint = view.pm.meta.get("fingerprint")
-        if isinstance(fingerprint, str) and fingerprint:
-            by_fingerprint[fingerprint].append(view)
+    group_of = {member: group.ids for group in aggregates.recurrence_groups for member in group.ids}
     for view in views:
         view.related = [by_id[i] for i in view.pm.str_list("related") if i in by_id and i != view.id]
-        fingerprint = view.pm.meta.get("fingerprint")
-        view.recurring = [v for v in by_fingerprint.get(fingerprint, []) if v is not view] if fingerprint else []
+        view.recurring = [by_id[i] for i in group_of.get(view.id, []) if i in by_id and i != view.id]
     return views
 
 
@@ -349,29 +334,6 @@ NAV = (
     NavItem("Digests", "digests/"),
     NavItem("Tags", "tags/"),
 )
-
-
-@dataclass(frozen=True)
-class Learning:
-    """A lesson or summary on the home page, with the postmortem it came from."""
-
-    text: str
-    source: PostmortemView
-
-
-def learnings_of_month(views: list[PostmortemView], as_of: dt.date, limit: int = 6) -> tuple[str, list[Learning]]:
-    """Lessons (then summaries) of the month of ``as_of``, or of the latest month with incidents."""
-    dated = [v for v in views if v.date and v.date <= as_of]
-    if not dated:
-        return "", []
-    month = (as_of.year, as_of.month)
-    if not any((v.date.year, v.date.month) == month for v in dated):
-        month = max((v.date.year, v.date.month) for v in dated)
-    chosen = [v for v in dated if (v.date.year, v.date.month) == month]
-    chosen.sort(key=lambda v: (SEVERITIES.index(v.severity) if v.severity in SEVERITIES else 9, v.id))
-    found = [Learning(lesson, v) for v in chosen for lesson in v.lessons]
-    found += [Learning(v.summary, v) for v in chosen if not v.lessons and v.summary]
-    return f"{month[0]}-{month[1]:02d}", found[:limit]
 
 
 def core_pages(views: list[PostmortemView], taxonomy_list: list[Taxonomy]) -> list[Page]:
