@@ -245,6 +245,7 @@ class _Walker:
         self.head: str | None = None
         self.commits_read = 0
         self._revisions: dict[str, _Revision] = {}  # blob id -> parsed front-matter
+        self._shallow = self._shallow_commits()
 
     # -- cache ------------------------------------------------------------------
     def _cache_file(self, commit_id: str) -> Path:
@@ -272,6 +273,13 @@ class _Walker:
                 old.unlink(missing_ok=True)
         except OSError:
             pass  # a read-only checkout still works, only slower next time
+
+    def _shallow_commits(self) -> set[str]:
+        """Commits whose parents a shallow clone did not fetch (libgit2 shows them as roots)."""
+        try:
+            return set((Path(self.repo.path) / "shallow").read_text(encoding="ascii").split())
+        except OSError:
+            return set()
 
     # -- walk -------------------------------------------------------------------
     def run(self, use_cache: bool) -> None:
@@ -321,7 +329,7 @@ class _Walker:
     def _apply(self, commit: pygit2.Commit, parent: pygit2.Commit | None) -> None:
         """Replay one first-parent commit that changed the content folder."""
         when = _when(commit.commit_time, commit.commit_time_offset)
-        boundary = parent is None and bool(commit.parent_ids)  # shallow: files may be older
+        boundary = parent is None and (bool(commit.parent_ids) or str(commit.id) in self._shallow)
         touched: list[int] = []
         for status, old_path, new_path, blob_id in self._changes(commit, parent):
             if status == DeltaStatus.DELETED:

@@ -19,6 +19,7 @@ class GitRepo:
     def __init__(self, root: Path):
         self.root = root
         self.repo = pygit2.init_repository(str(root), initial_head="main")
+        self.write(".gitignore", ".pmsite-cache/\n")
 
     def write(self, path: str, text: str) -> None:
         target = self.root / path
@@ -37,6 +38,7 @@ class GitRepo:
                authored: str | None = None, parents: list | None = None, ref: str | None = "HEAD") -> pygit2.Oid:
         """Commit the whole working folder as it is now."""
         index = self.repo.index
+        index.clear()  # stage exactly the working folder, deletions included
         index.add_all()
         index.write()
         tree = index.write_tree()
