@@ -54,19 +54,18 @@ def read_incident(source: Source, options: ImportOptions) -> IncidentFacts:
     if not entries and incident:
         events = _incident_events(incident, source.display, options)
 
-    def first(kind: str, times: list[dt.datetime]) -> dt.datetime | None:
-        return min(times + [e.time for e in events if e.kind == kind], default=None)
-
-    created = [parse_time(incident["created_at"], f"{source.display} incident created_at", options.tz)] \
-        if incident.get("created_at") else []
-    resolved = [parse_time(incident["resolved_at"], f"{source.display} incident resolved_at", options.tz)] \
-        if incident.get("resolved_at") else []
+    triggers = [e.time for e in events if e.kind == "trigger"]
+    if incident.get("created_at"):
+        triggers.append(parse_time(incident["created_at"], f"{source.display} incident created_at", options.tz))
+    resolutions = [e.time for e in events if e.kind == "resolve"]
+    resolved_at = (parse_time(incident["resolved_at"], f"{source.display} incident resolved_at", options.tz)
+                   if incident.get("resolved_at") else max(resolutions, default=None))
     service = (incident.get("service") or {}).get("summary")
     return IncidentFacts(
         title=title or next((_incident_title(e) for e in entries if isinstance(e, dict)), ""),
-        started_at=first("trigger", created),
-        detected_at=first("trigger", created),
-        resolved_at=resolved[0] if resolved else max((e.time for e in events if e.kind == "resolve"), default=None),
+        started_at=min(triggers, default=None),
+        detected_at=min(triggers, default=None),
+        resolved_at=resolved_at,
         services=[service] if service else sorted({s for e in entries if isinstance(e, dict)
                                                   for s in [(e.get("service") or {}).get("summary")] if s}),
         url=url or next((e["incident"].get("html_url", "") for e in entries
