@@ -69,7 +69,7 @@ class SiteWriter:
     def target(self, rel_path: str) -> Path:
         """The absolute path for ``rel_path``, refusing anything that would escape the folder."""
         pure = PurePosixPath(rel_path)
-        if pure.is_absolute() or any(part in ("", ".", "..") for part in pure.parts) or "\\" in rel_path:
+        if not pure.parts or pure.is_absolute() or any(part in ("", ".", "..") for part in pure.parts) or "\\" in rel_path:
             raise BuildError(f"refusing to write {rel_path!r}: the path must stay inside the output folder")
         return self.tmp_dir.joinpath(*pure.parts)
 

@@ -1,0 +1,68 @@
+"""Markdown rendering: GitHub-flavoured features, heading anchors, TOC, sanitising, cache."""
+
+from __future__ import annotations
+
+from pmsite.render.markdown import RenderCache, render_markdown, slugify
+
+
+def test_tables_task_lists_footnotes_and_strikethrough():
+    html = render_markdown(
+        "| a | b |\n|:--|--:|\n| 1 | 2 |\n\n- [x] done\n- [ ] todo\n\nText[^n] ~~old~~\n\n[^n]: The note.\n"
+    ).html
+    assert '<th style="text-align:left">a</th>' in html
+    assert '<input class="task-list-item-checkbox" type="checkbox" disabled="" checked="">done' in html
+    assert '<sup class="footnote-ref" id="fnref-1"><a href="#fn-1"' in html
+    assert '<li id="fn-1"><p>The note.' in html
+    assert "<del>old</del>" in html
+
+
+def test_headings_get_readable_unique_anchors_and_a_toc():
+    rendered = render_markdown("## The second story\n\ntext\n\n### Why *now*?\n\n## The second story\n\n#### Deep\n")
+    assert '<h2 id="the-second-story">The second story</h2>' in rendered.html
+    assert '<h2 id="the-second-story-2">' in rendered.html
+    assert '<h3 id="why-now">Why <em>now</em>?</h3>' in rendered.html
+    assert [(e.level, e.anchor, e.text) for e in rendered.toc] == [
+        (2, "the-second-story", "The second story"), (3, "why-now", "Why now?"),
+        (2, "the-second-story-2", "The second story"),
+    ]
+
+
+def test_slugify_is_ascii_and_never_empty():
+    assert slugify("Déjà vu: cache/flush ../x") == "deja-vu-cache-flush-x"
+    assert slugify("***") == "section"
+    assert slugify("..", fallback="item") == "item"
+
+
+def test_code_blocks_keep_their_language_class_and_escape_content():
+    html = render_markdown("```python\nprint('<b>')\n```\n").html
+    assert '<pre><code class="language-python">print(\'&lt;b&gt;\')' in html
+
+
+def test_cache_renders_each_body_once_and_survives_a_restart(tmp_path):
+    path = tmp_path / "render.json"
+    cache = RenderCache(path)
+    first = cache.render("## A\n\ntext\n")
+    cache.render("## A\n\ntext\n")
+    assert (cache.hits, cache.misses) == (1, 1)
+    cache.save()
+    again = RenderCache(path)
+    assert again.render("## A\n\ntext\n") == first
+    assert (again.hits, again.misses) == (1, 0)
+
+
+def test_cache_drops_entries_no_longer_used(tmp_path):
+    path = tmp_path / "render.json"
+    cache = RenderCache(path)
+    cache.render("old body\n")
+    cache.save()
+    cache.render("new body\n")
+    cache.save()
+    reloaded = RenderCache(path)
+    reloaded.render("old body\n")
+    assert reloaded.misses == 1
+
+
+def test_a_corrupt_cache_file_is_ignored(tmp_path):
+    path = tmp_path / "render.json"
+    path.write_text("{not json", encoding="utf-8")
+    assert RenderCache(path).render("x\n").html == "<p>x</p>\n"

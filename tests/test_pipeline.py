@@ -1,0 +1,142 @@
+"""The whole pipeline: pages of every type, drafts, failures that keep the old site, reproducibility."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from pmsite.config import load_config
+from pmsite.errors import BuildError
+from pmsite.pipeline import InvalidContent, build
+from pmsite.render.output import MANIFEST_NAME
+from tests.render.site_fixture import make_site
+
+AS_OF = dt.date(2024, 7, 15)
+STAGES = ["load", "validate", "history", "aggregate", "render", "index"]
+
+
+@pytest.fixture
+def site(tmp_path):
+    make_site(tmp_path)
+    return tmp_path
+
+
+def _html_digests(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.suffix in (".html", ".xml")}
+
+
+def test_build_writes_every_page_type(site):
+    result = build(load_config(site), as_of=AS_OF)
+    out = site / "site"
+    assert result.out_dir == out
+    assert list(result.timings) == STAGES
+    assert result.render.postmortems == 3 and result.excluded == 1 and result.loaded == 4
+    for page in ("index.html", "404.html", "search/index.html", "postmortems/index.html",
+                 "postmortems/2024-03-07-checkout-latency-after-cache-flush/index.html",
+                 "actions/index.html", "metrics/index.html", "digests/index.html", "digests/2024-03/index.html",
+                 "tags/cache/index.html", "services/redis/index.html", "teams/payments/index.html",
+                 "severities/sev2/index.html", "types/availability/index.html", "years/2024/index.html",
+                 "feed.xml", "sitemap.xml", "assets/style.css", "assets/search.js", "pagefind/pagefind-ui.js",
+                 MANIFEST_NAME):
+        assert (out / page).is_file(), page
+    assert result.indexed_pages == 3
+    assert not (out / "postmortems" / "2024-07-01-draft-queue-backlog").exists()
+
+
+def test_drafts_are_included_on_request(site):
+    result = build(load_config(site), drafts=True, as_of=AS_OF)
+    page = site / "site" / "postmortems" / "2024-07-01-draft-queue-backlog" / "index.html"
+    assert result.excluded == 0
+    assert "draft: not published" in page.read_text(encoding="utf-8")
+
+
+def test_same_inputs_give_byte_identical_html(site, tmp_path_factory):
+    other = tmp_path_factory.mktemp("other")
+    build(load_config(site), as_of=AS_OF)
+    build(load_config(site), out_dir=other / "site", as_of=AS_OF)
+    first, second = _html_digests(site / "site"), _html_digests(other / "site")
+    assert first == second and len(first) > 30
+
+
+def test_source_date_epoch_sets_the_as_of_day(site, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(dt.datetime(2024, 7, 20, tzinfo=dt.timezone.utc).timestamp())))
+    assert build(load_config(site)).as_of == dt.date(2024, 7, 20)
+
+
+def test_invalid_content_lists_every_error_and_keeps_the_previous_site(site):
+    config = load_config(site)
+    build(config, as_of=AS_OF)
+    before = _html_digests(site / "site")
+    bad = site / "content" / "postmortems" / "2024-06-11-login-outage-expired-certificate.md"
+    bad.write_text(bad.read_text().replace("severity: SEV4", "severity: SEV9").replace("type: security", "type: oops"))
+    with pytest.raises(InvalidContent) as caught:
+        build(config, as_of=AS_OF)
+    assert [f.rule for f in caught.value.errors] == ["schema/enum", "schema/enum"]
+    assert caught.value.errors[0].path == "content/postmortems/2024-06-11-login-outage-expired-certificate.md"
+    assert "2 errors in 1 file" in caught.value.message
+    assert _html_digests(site / "site") == before
+    assert not list(site.glob(".site.*"))
+
+
+def test_errors_in_an_excluded_draft_do_not_stop_the_build(site):
+    draft = site / "content" / "postmortems" / "2024-07-01-draft-queue-backlog.md"
+    draft.write_text(draft.read_text().replace("type: capacity", "type: oops"))
+    result = build(load_config(site), as_of=AS_OF)
+    assert result.findings_by_severity["error"] == 1
+
+
+def test_a_template_error_keeps_the_previous_site(site):
+    config = load_config(site)
+    build(config, as_of=AS_OF)
+    before = _html_digests(site / "site")
+    (site / "templates").mkdir()
+    (site / "templates" / "404.html").write_text("{% extends 'base.html' %}{% block content %}{{ nope.x }}{% endblock %}")
+    with pytest.raises(BuildError, match=r"templates/404.html:1: 'nope' is undefined"):
+        build(load_config(site), as_of=AS_OF)
+    assert _html_digests(site / "site") == before
+
+
+def test_warm_rebuild_reuses_pages_and_search_index(site):
+    config = load_config(site)
+    build(config, as_of=AS_OF)
+    again = build(config, as_of=AS_OF)
+    assert again.render.changed == 0 and not again.render.html_changed
+    assert again.index_reused and (site / "site" / "pagefind" / "pagefind-entry.json").is_file()
+
+
+def test_one_changed_file_rewrites_few_pages_and_reindexes(site):
+    config = load_config(site)
+    build(config, as_of=AS_OF)
+    path = site / "content" / "postmortems" / "2024-06-11-login-outage-expired-certificate.md"
+    path.write_text(path.read_text().replace("Logins failed for nine minutes.", "Logins failed for ten minutes."))
+    result = build(config, as_of=AS_OF)
+    assert result.render.changed == 1 and not result.index_reused
+    page = site / "site" / "postmortems" / "2024-06-11-login-outage-expired-certificate" / "index.html"
+    assert "ten minutes" in page.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("out", [".", "content", "content/postmortems", "content/postmortems/site", ".."])
+def test_output_folder_may_not_hold_the_repository_or_content(site, out):
+    with pytest.raises(BuildError, match="output folder cannot"):
+        build(load_config(site), out_dir=site / out, as_of=AS_OF)
+
+
+def test_a_folder_pmsite_did_not_write_is_never_replaced(site):
+    (site / "docs").mkdir()
+    (site / "docs" / "handbook.md").write_text("mine")
+    with pytest.raises(BuildError, match="holds files pmsite did not write"):
+        build(load_config(site), out_dir=site / "docs", as_of=AS_OF)
+    assert (site / "docs" / "handbook.md").read_text() == "mine"
+
+
+def test_base_url_prefixes_every_link(site):
+    build(load_config(site), base_url="https://org.example.io/project/", as_of=AS_OF)
+    home = (site / "site" / "index.html").read_text(encoding="utf-8")
+    assert 'href="/project/assets/style.css"' in home and 'data-base="/project/"' in home
+    assert 'href="/index.html"' not in home and 'href="/postmortems/' not in home
+    sitemap = (site / "site" / "sitemap.xml").read_text(encoding="utf-8")
+    assert "<loc>https://org.example.io/project/postmortems/</loc>" in sitemap
