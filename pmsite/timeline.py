@@ -25,7 +25,8 @@ from pmsite.redact import Redactor, redactor_from_config
 
 #: Bot messages matching any of these are alerts and stay in the timeline.
 DEFAULT_ALERT_PATTERNS = (
-    r"\b(?:alert|alarm|firing|triggered|resolved|critical|warning|outage|incident|page[ds]?|slo|error rate)\b",
+    r"\b(?:alert|alarm|firing|triggered|resolved|critical|warning|outage|incident|page[ds]?|slo|error rate"
+    r"|investigating|identified|degraded|monitoring)\b",
     r":rotating_light:|🚨|\[FIRING",
 )
 #: Whole messages that only acknowledge ("+1", "ack"): they add nothing to a timeline.
