@@ -1,0 +1,29 @@
+"""Every lint rule, joined from the family modules (proselint's ``checks/*/__init__.py`` style).
+
+``RULESET_VERSION`` is a hash of the rule and masking code, so the lint cache is
+dropped automatically whenever a rule changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from pmsite.rules import blame, counterfactual, hindsight
+from pmsite.rules.base import Rule
+
+RULES: tuple[Rule, ...] = blame.RULES + hindsight.RULES + counterfactual.RULES
+RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
+CATEGORIES: tuple[str, ...] = tuple(dict.fromkeys(rule.category for rule in RULES))
+
+
+def _source_hash() -> str:
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.glob("*.py")) + [package.parent / "textmask.py", package.parent / "lint.py"]:
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+RULESET_VERSION = _source_hash()

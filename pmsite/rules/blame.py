@@ -1,0 +1,297 @@
+"""Blame: words that judge people instead of describing what they faced."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Iterator
+
+from pmsite.rules.base import (
+    Hit, Rule, Sentence, capitalise, clean_phrase, is_negated, noun_phrase, object_of, participle, subject_of,
+    words,
+)
+
+if TYPE_CHECKING:
+    from spacy.tokens import Token
+
+# -- blame/judgmental-word ---------------------------------------------------------------------
+
+_JUDGMENTAL = (
+    r"careless(?:ly|ness)?|negligen(?:t|tly|ce)|sloppy|sloppily|sloppiness|lazy|lazily|laziness"
+    r"|reckless(?:ly|ness)?|incompeten(?:t|tly|ce)|irresponsib(?:le|ly|ility)|inattentive(?:ly|ness)?"
+    r"|inattention|stupid(?:ly|ity)?|dumb|foolish(?:ly|ness)?|idiotic|clueless|thoughtless(?:ly|ness)?"
+    r"|heedless(?:ly)?|unprofessional(?:ly)?|boneheaded|slapdash|blunder(?:ed|s)?|screw-?ups?|goof(?:ed|s)?"
+    r"|rookie mistakes?|(?:silly|dumb|stupid|basic) (?:mistake|error)s?|cowboy"
+    r"|(?:poor|bad|lack of|questionable|no) (?:discipline|judge?ment|diligence|care|attention to detail)"
+    r"|lapses? (?:in|of) judge?ment|lack of (?:attention|care|rigou?r|professionalism)"
+    r"|dropp(?:ed|ing) the ball|drops the ball|asleep at the wheel|cut(?:ting|s)? corners"
+    r"|(?:not|n't|never|stopped) (?:paying|pay) attention|without thinking"
+)
+_JUDGMENTAL_RE = re.compile(rf"\b(?:{_JUDGMENTAL})\b", re.I)
+#: Judgments carried by a verb: only about people when a person is the subject.
+_PERSON_VERBS = re.compile(r"\b(?:mess(?:ed|es|ing)? up|screw(?:ed|s|ing)? up|botch(?:ed|es|ing)?|fumbled|blew it)\b", re.I)
+#: Technical terms that reuse a judgmental word ("lazy loading", "sloppy quorum").
+_TECHNICAL = re.compile(
+    r"\blaz(?:y|ily)[- ](?:load|loaded|loading|eval|evaluat|init|instantiat|import|iterat|bind|binding|delet|"
+    r"expir|alloc|fetch|propert|mode|val\b|sequence|comput|sync|lookup|creat|start|connect|mount)"
+    r"|\bsloppy[- ]quorum|\bdumb[- ](?:pipe|terminal|client|proxy)|\bcowboy[- ]hat", re.I)
+_ADVERB_SUFFIX = "ly"
+
+
+def _judged_token(sentence: Sentence, start: int, end: int) -> "Token | None":
+    span = sentence.doc.char_span(start, end, alignment_mode="expand")
+    return span.root if span is not None else None
+
+
+def _negated_judgment(token: "Token") -> bool:
+    """"was not careless", "this was not negligence": the author rules the judgment out."""
+    if is_negated(token) or is_negated(token.head):
+        return True
+    return any(t.lower_ in ("not", "n't", "never", "no") for t in token.doc[max(0, token.i - 2): token.i])
+
+
+def _judgment_rewrite(sentence: Sentence, token: "Token", word: str) -> str:
+    doc = sentence.doc
+    if token.pos_ in ("ADV", "ADJ") and token.dep_ in ("advmod", "amod") and " " not in word:
+        kept = [t for t in doc if t.i != token.i and not (t.i == token.i + 1 and t.text == ",")]
+        text = "".join(t.text_with_ws for t in kept).strip()
+        return f"{capitalise(text)} What made that look like the right thing to do at the time?"
+    if token.dep_ == "acomp":
+        with_object = [c for p in token.children if p.lower_ == "with" for c in p.children if c.dep_ == "pobj"]
+        if with_object:
+            return f"What made {clean_phrase(with_object[0], sentence.people)} easy to get wrong at that moment?"
+        subject = subject_of(token.head)
+        if subject is not None:
+            return (f"Describe what {noun_phrase(subject)} did and what made it look reasonable at the time, "
+                    f"instead of calling it '{word}'.")
+    if token.dep_ in ("nsubj", "nsubjpass") and token.head.pos_ in ("VERB", "AUX"):
+        thing = object_of(token.head)
+        if thing is not None and token.head.lemma_ in ("cause", "lead", "create", "introduce", "trigger", "cost",
+                                                        "result", "mean"):
+            return f"Which conditions led to {clean_phrase(thing, sentence.people)}, and what made them hard to see?"
+        if thing is not None:
+            return (f"What let {clean_phrase(thing, sentence.people)} be {participle(token.head.lemma_)}, "
+                    "and what made that hard to see at the time?")
+    return f"Replace '{word}' with what happened and what made it make sense at the time."
+
+
+def find_judgmental_words(sentence: Sentence) -> Iterator[Hit]:
+    text = sentence.text
+    technical = [m.span() for m in _TECHNICAL.finditer(text)]
+    for match in _JUDGMENTAL_RE.finditer(text):
+        if any(start <= match.start() < end for start, end in technical):
+            continue
+        token = _judged_token(sentence, *match.span())
+        if token is None or (not match.group(0).lower().startswith(("not", "n't", "never")) and _negated_judgment(token)):
+            continue
+        word = match.group(0)
+        yield Hit(match.start(), match.end(), f"'{word}' judges people instead of describing what they faced",
+                  _judgment_rewrite(sentence, token, word))
+    for match in _PERSON_VERBS.finditer(text):
+        token = _judged_token(sentence, match.start(), match.start() + len(match.group(0).split()[0]))
+        if token is None:
+            continue
+        subject = subject_of(token)
+        if not sentence.people.refers_to_person(subject) or is_negated(token):
+            continue
+        thing = object_of(token)
+        suggestion = (f"{capitalise(clean_phrase(thing, sentence.people))} ended up wrong: "
+                      "what made the change look right at the time?" if thing is not None else
+                      f"Describe what {noun_phrase(subject)} did and what made it look right at the time.")
+        yield Hit(match.start(), match.end(),
+                  f"'{match.group(0)}' judges {noun_phrase(subject)} instead of describing the work", suggestion)
+
+
+# -- blame/human-error -------------------------------------------------------------------------
+
+_HUMAN_ERROR = re.compile(
+    r"\b(?:human|operator|user|admin|administrator|engineer|developer|personnel|staff|people|manual|individual"
+    r"|pilot|employee)[- ](?:error|mistake|failure|fault)s?\b", re.I)
+_CAUSE_CUES = re.compile(
+    r"\b(?:due to|because|caus|root[- ]?cause|results? (?:of|from)|resulted (?:of|from)|attribut|blam|fault"
+    r"|responsib|led to|leads? to|trigger|reason|stem(?:s|med)|boil(?:s|ed)? down|c[ao]mes? down|contribut"
+    r"|culprit|origin)", re.I)
+_CAUSE_LABEL = re.compile(r"^\W*(?:(?:root|primary|main|proximate)\s+)?(?:cause|reason|why)\s*:", re.I)
+_COPULA_BEFORE = re.compile(r"\b(?:is|was|were|are|be|been)\s+(?:\w+\s+){0,2}$", re.I)
+_RULED_OUT = frozenset({"not", "n't", "never", "no", "rather", "instead", "beyond", "avoid", "stop", "reject",
+                        "myth", "without", "nor"})
+
+
+def find_human_error(sentence: Sentence) -> Iterator[Hit]:
+    text = sentence.text
+    for match in _HUMAN_ERROR.finditer(text):
+        before = text[: match.start()]
+        if not (_CAUSE_CUES.search(text) or _CAUSE_LABEL.search(text) or _COPULA_BEFORE.search(before)):
+            continue
+        span = sentence.doc.char_span(match.start(), match.end(), alignment_mode="expand")
+        if span is None:
+            continue
+        if any(t.lower_ in _RULED_OUT or t.lemma_.lower() in _RULED_OUT
+               for t in sentence.doc[max(0, span.start - 6): span.start]):
+            continue
+        term = match.group(0)
+        after = [t for t in span.root.subtree if t.i >= span.end] + [
+            t for c in span.root.head.children if c.i >= span.end and c.dep_ in ("advcl", "prep", "acl")
+            for t in c.subtree]
+        context = " ".join(t.text for t in sorted(set(after), key=lambda t: t.i) if t.lower_ not in ("while", "when"))
+        suggestion = (f"Name the conditions instead of '{term}': what made {context.rstrip('.')} error-prone "
+                      "(tools, defaults, missing checks, time pressure)?" if context.strip(". ") else
+                      f"Replace '{term}' with the conditions that made the action possible and likely: "
+                      "which tool, default or missing check let it cause the failure?")
+        yield Hit(match.start(), match.end(), f"'{term}' is given as a cause; it ends the inquiry where it "
+                  "should start", suggestion)
+
+
+# -- blame/fault-word --------------------------------------------------------------------------
+
+_FAULT_TRIGGER = words(r"fault|blam|mistake|error|blunder|culprit|responsible for|(?:is|was|are|were|'s) (?:all )?on\b")
+_INCIDENT_WORDS = frozenset("""
+    outage incident failure this that it mistake error problem issue downtime breakage regression
+    one bug leak loss disruption
+""".split())
+_MISTAKE_WORDS = frozenset({"mistake", "error", "blunder", "misstep", "screwup", "fault"})
+
+
+def _people_in(token: "Token", sentence: Sentence) -> "Token | None":
+    """A person named in a phrase: the token itself or its possessor."""
+    if sentence.people.refers_to_person(token):
+        return token
+    for child in token.children:
+        if child.dep_ == "poss" and sentence.people.refers_to_person(child):
+            return child
+    return None
+
+
+def _negative_person(token: "Token | None") -> bool:
+    return token is not None and (token.lower_ in ("nobody", "none", "neither", "noone")
+                                  or (token.lower_ in ("one", "anyone", "anybody")
+                                      and any(c.lower_ in ("no", "not") for c in token.children)))
+
+
+def _fault_target(token: "Token", sentence: Sentence) -> "Token | None":
+    """The person a fault word points at, or None."""
+    lemma = token.lemma_.lower()
+    people = sentence.people
+    for child in token.children:
+        if child.dep_ == "poss" and people.refers_to_person(child):
+            return child  # "Sara's fault", "the operator's mistake"
+        if child.dep_ == "prep" and child.lower_ in ("of", "by", "from", "with", "on"):
+            for pobj in child.children:
+                if pobj.dep_ == "pobj" and people.refers_to_person(pobj):
+                    return pobj  # "fault of the team", "a mistake by the on-call"
+        if child.dep_ in ("appos", "acl") and people.refers_to_person(child):
+            return child  # "Fault: the QA engineer who ..."
+    if lemma == "blame":
+        if token.pos_ == "VERB":
+            for child in token.children:
+                if child.dep_ in ("dobj", "obj") and people.refers_to_person(child):
+                    return child  # "we blame the vendor's engineer"
+                if child.dep_ == "prep" and child.lower_ == "on":
+                    return next((p for p in child.children if people.refers_to_person(p)), None)
+            subject = subject_of(token)
+            if token.dep_ == "xcomp" and people.refers_to_person(subject):
+                return subject  # "the team is to blame"
+            if any(c.dep_ == "nsubjpass" for c in token.children) and people.refers_to_person(subject):
+                return subject  # "the operator was blamed"
+        if token.pos_ == "NOUN" and token.head.lemma_ in ("lie", "fall", "rest"):
+            for prep in token.head.children:
+                if prep.dep_ == "prep":
+                    found = next((p for p in prep.children if people.refers_to_person(p)), None)
+                    if found is not None:
+                        return found  # "the blame lies with the DBA"
+    if lemma in _MISTAKE_WORDS and token.dep_ in ("dobj", "obj") and token.head.lemma_ == "make":
+        subject = subject_of(token.head)
+        if people.refers_to_person(subject) and subject.lower_ not in ("we", "i", "us"):
+            return subject  # "the operator made a mistake"
+    if lemma == "fault" and token.dep_ == "pobj" and token.head.lower_ == "at":
+        subject = subject_of(token.head.head)
+        if people.refers_to_person(subject):
+            return subject  # "the on-call was at fault"
+    if lemma == "culprit":
+        verb = token.head if token.dep_ in ("nsubj", "attr") else None
+        if verb is not None:
+            other = next((c for c in verb.children if c.i != token.i and c.dep_ in ("attr", "nsubj")), None)
+            if other is not None and people.refers_to_person(other):
+                return other
+    return None
+
+
+def _target_of_on(token: "Token", sentence: Sentence) -> "Token | None":
+    """"This outage is on the storage team": the copula's "on" points at people."""
+    if token.lower_ != "on" or token.dep_ != "prep" or token.head.lemma_ != "be":
+        return None
+    subject = subject_of(token.head)
+    if subject is None or subject.lemma_.lower() not in _INCIDENT_WORDS:
+        return None
+    return next((p for p in token.children if p.dep_ == "pobj" and sentence.people.refers_to_person(p)), None)
+
+
+def _target_of_responsible(token: "Token", sentence: Sentence) -> "Token | None":
+    """"The platform team was responsible for the outage" (not for the service)."""
+    if token.lower_ != "responsible" or token.dep_ not in ("acomp", "amod"):
+        return None
+    for prep in token.children:
+        if prep.lower_ == "for" and any(p.lemma_.lower() in _INCIDENT_WORDS for p in prep.children):
+            subject = subject_of(token.head) if token.dep_ == "acomp" else token.head
+            return subject if sentence.people.refers_to_person(subject) else None
+    return None
+
+
+def find_fault_words(sentence: Sentence) -> Iterator[Hit]:
+    for token in sentence.doc:
+        target = (_fault_target(token, sentence) if token.lemma_.lower() in _MISTAKE_WORDS | {"blame", "culprit"}
+                  else _target_of_on(token, sentence) or _target_of_responsible(token, sentence))
+        if target is None or _negative_person(target) or is_negated(token) or is_negated(token.head):
+            continue
+        who = noun_phrase(target)
+        yield Hit(token.idx, token.idx + len(token.text), f"'{token.text}' assigns fault to {who}",
+                  f"Say what {who} knew and did at the time, and which conditions made the outcome possible, "
+                  "instead of where the fault lies.")
+
+
+RULES = (
+    Rule(
+        id="blame/judgmental-word",
+        severity="error",
+        summary="Judgmental words about people: careless, negligent, sloppy, lazy, 'dropped the ball', 'messed up'.",
+        advice=("Judging a person ends the inquiry and teaches the next author to hide details. "
+                "Describe what they did, what they saw, and what made it look right at the time."),
+        trigger=re.compile(rf"\b(?:{_JUDGMENTAL})\b|{_PERSON_VERBS.pattern}", re.I),
+        find=find_judgmental_words,
+        needs_person=False,
+        fails=("The deployment broke because the engineer was careless with the rollout percentage.",
+               "Jordan messed up the firewall rules.",
+               "The on-call engineer dropped the ball on the capacity alert."),
+        passes=("We enabled lazy loading for the product images.",
+                "The config change messed up the routing table.",
+                "The operator was not careless: the two clusters had the same name in the console."),
+    ),
+    Rule(
+        id="blame/human-error",
+        severity="error",
+        summary="'Human error', 'operator error' or 'user error' given as the cause.",
+        advice=("'Human error' is where an investigation starts, not where it ends: ask which tools, defaults, "
+                "pressures and missing checks made the action possible and likely."),
+        trigger=_HUMAN_ERROR,
+        find=find_human_error,
+        needs_person=False,
+        fails=("The failure was due to human error.",
+               "Root cause: operator error while resizing the volume."),
+        passes=("We stopped writing human error as a root cause years ago, not because it is rude.",
+                "The API returns a user error (HTTP 400) when the date is malformed."),
+    ),
+    Rule(
+        id="blame/fault-word",
+        severity="error",
+        summary="Fault and blame aimed at people or teams: 'X's fault', 'a mistake by', 'to blame', 'is on the team'.",
+        advice=("Assigning fault to a person or team explains nothing about why the system let the outcome "
+                "happen. Say what they knew and did, and which conditions made the outcome possible."),
+        trigger=_FAULT_TRIGGER,
+        find=find_fault_words,
+        fails=("This outage is on the storage team.",
+               "It was a mistake by the new on-call engineer.",
+               "We blame the vendor's support engineer for the bad advice."),
+        passes=("Nobody was at fault; the retry policy amplified a small blip.",
+                "The page fault rate doubled after the kernel upgrade.",
+                "The payments team is responsible for the checkout service."),
+    ),
+)
