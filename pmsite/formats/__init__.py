@@ -44,4 +44,4 @@ def summary_line(findings: list[Finding]) -> str:
     return f"{', '.join(parts)} in {files} file{'s' if files != 1 else ''}"
 
 
-from pmsite.formats import json_format, text  # noqa: E402,F401  (registers the formats)
+from pmsite.formats import github, json_format, markdown, sarif, text  # noqa: E402,F401  (registers the formats)
