@@ -1,0 +1,29 @@
+"""Inline SVG charts carry their numbers as a table and escape every label."""
+
+from __future__ import annotations
+
+from pmsite.render.charts import Series, _nice_max, bar_chart, line_chart
+
+
+def test_stacked_bar_chart_has_bars_legend_and_totals():
+    chart = bar_chart("c", "Incidents", "per month", ("2024-01", "2024-02"),
+                      (Series("SEV1", (1, 0)), Series("SEV2", (2, 3))), "Month")
+    assert chart.svg.startswith('<svg class="chart"') and '<title id="c-title">Incidents</title>' in chart.svg
+    assert chart.svg.count('<rect class="series-') == 3 + 2  # three non-zero bars, two legend keys
+    assert chart.headers == ("Month", "SEV1", "SEV2", "Total")
+    assert chart.rows == (("2024-01", "1", "2", "3"), ("2024-02", "0", "3", "3"))
+
+
+def test_line_chart_leaves_gaps_for_missing_values():
+    chart = line_chart("t", "Hours", "", ("a", "b", "c", "d"), (Series("h", (1.5, None, 2.0, 4.0)),), "Month")
+    assert chart.svg.count("<polyline") == 1  # a alone, then c-d joined
+    assert chart.rows[1] == ("b", "–") and chart.rows[0] == ("a", "1.5")
+
+
+def test_labels_are_escaped():
+    chart = bar_chart("x", "<b>", "", ("<script>",), (Series("s&p", (1,)),), "L")
+    assert "<script>" not in chart.svg and "&lt;script&gt;" in chart.svg and "&lt;b&gt;" in chart.svg
+
+
+def test_axis_maximum_is_a_round_number():
+    assert [_nice_max(v) for v in (0, 3, 7, 12, 95, 101)] == [1, 5, 10, 20, 100, 200]

@@ -1,0 +1,66 @@
+"""Theme lookup: site templates override the theme; theme: picks a folder; extends: chains themes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from pmsite.config import load_config
+from pmsite.errors import ConfigError
+from pmsite.pipeline import build
+from pmsite.render.theme import load_theme, make_environment, static_files
+from pmsite.resources import themes_dir
+from tests.conftest import write
+from tests.render.site_fixture import make_site
+
+AS_OF = dt.date(2024, 7, 15)
+
+
+def test_default_theme_is_bundled(site_root, config):
+    theme = load_theme(config)
+    assert theme.template_dirs == (themes_dir() / "default",)
+    assert {"style.css", "print.css", "search.js"} <= set(static_files(theme))
+
+
+def test_autoescape_is_on(config):
+    env = make_environment(load_theme(config))
+    assert env.from_string("{{ v }}").render(v="<b>") == "&lt;b&gt;"
+
+
+def test_site_templates_override_theme_templates(tmp_path):
+    make_site(tmp_path)
+    write(tmp_path / "templates" / "404.html", """
+        {% extends "base.html" %}
+        {% block content %}<h1>Lost? Ask #incidents.</h1>{% endblock %}
+    """)
+    build(load_config(tmp_path), as_of=AS_OF)
+    page = (tmp_path / "site" / "404.html").read_text(encoding="utf-8")
+    assert "Lost? Ask #incidents." in page and 'href="/assets/style.css"' in page
+
+
+def test_theme_setting_selects_a_repository_theme_that_extends_default(tmp_path):
+    make_site(tmp_path, config="theme: brand\n")
+    write(tmp_path / "themes" / "brand" / "theme.yml", "extends: default\n")
+    write(tmp_path / "themes" / "brand" / "static" / "style.css", "body { color: rebeccapurple; }\n")
+    write(tmp_path / "themes" / "brand" / "static" / "logo.svg", "<svg/>")
+    theme = load_theme(load_config(tmp_path))
+    assert theme.template_dirs == (tmp_path / "themes" / "brand", themes_dir() / "default")
+    build(load_config(tmp_path), as_of=AS_OF)
+    assert "rebeccapurple" in (tmp_path / "site" / "assets" / "style.css").read_text()
+    assert (tmp_path / "site" / "assets" / "logo.svg").is_file()
+    assert (tmp_path / "site" / "assets" / "print.css").is_file()
+
+
+def test_unknown_theme_is_a_one_line_error(site_root):
+    (site_root / "pmsite.yaml").write_text("theme: nope\n")
+    with pytest.raises(ConfigError, match="theme 'nope' not found"):
+        load_theme(load_config(site_root))
+
+
+def test_theme_loops_are_refused(site_root):
+    (site_root / "pmsite.yaml").write_text("theme: a\n")
+    write(site_root / "themes" / "a" / "theme.yml", "extends: b\n")
+    write(site_root / "themes" / "b" / "theme.yml", "extends: a\n")
+    with pytest.raises(ConfigError, match="loop of themes"):
+        load_theme(load_config(site_root))

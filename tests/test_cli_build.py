@@ -1,0 +1,60 @@
+"""``pmsite build`` prints a summary or every error; exit codes follow the contract."""
+
+from __future__ import annotations
+
+import re
+
+from pmsite.cli import cli
+from tests.render.site_fixture import make_site
+
+
+def test_build_prints_a_summary(runner, tmp_path):
+    make_site(tmp_path)
+    result = runner.invoke(cli, ["-C", str(tmp_path), "build", "--as-of", "2024-07-15"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert re.fullmatch(r"Built 37 pages into site/ \(base URL /, as of 2024-07-15\); \d+ files changed", lines[0])
+    assert "  Postmortems        3" in lines
+    assert "  Search        3 pages indexed" in lines
+    assert "Findings: 0 errors, 0 warnings, 0 info" in lines
+    assert "Left out 1 draft or in-review postmortem (build with --drafts to include them)" in lines
+    assert re.fullmatch(r"Time: load [\d.]+ s · validate [\d.]+ s · history [\d.]+ s · aggregate [\d.]+ s · "
+                        r"render [\d.]+ s · index [\d.]+ s · total [\d.]+ s", lines[-1])
+    assert (tmp_path / "site" / "index.html").is_file()
+
+
+def test_build_options_out_base_url_and_drafts(runner, tmp_path):
+    make_site(tmp_path)
+    result = runner.invoke(cli, ["-C", str(tmp_path), "build", "--out", "public", "--base-url", "/pm/", "--drafts",
+                                 "--as-of", "2024-07-15"])
+    assert result.exit_code == 0, result.output
+    assert "into public/ (base URL /pm/" in result.output and "Left out" not in result.output
+    assert 'href="/pm/assets/style.css"' in (tmp_path / "public" / "index.html").read_text()
+
+
+def test_invalid_content_prints_every_error_and_exits_1(runner, tmp_path):
+    make_site(tmp_path)
+    build_ok = runner.invoke(cli, ["-C", str(tmp_path), "build"])
+    assert build_ok.exit_code == 0
+    bad = tmp_path / "content" / "postmortems" / "2024-06-11-login-outage-expired-certificate.md"
+    bad.write_text(bad.read_text().replace("severity: SEV4", "severity: SEV5"))
+    result = runner.invoke(cli, ["-C", str(tmp_path), "build"])
+    assert result.exit_code == 1
+    assert ("content/postmortems/2024-06-11-login-outage-expired-certificate.md:5:1: error schema/enum "
+            "severity is 'SEV5', which is not an allowed value") in result.output
+    assert result.output.rstrip().endswith(
+        "Error: the build stopped: 1 error in 1 file; the previous site is untouched")
+
+
+def test_refusing_the_repository_root_is_a_one_line_error(runner, tmp_path):
+    make_site(tmp_path)
+    result = runner.invoke(cli, ["-C", str(tmp_path), "build", "--out", "."])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ") and result.output.count("\n") == 1
+    assert "cannot be the repository root" in result.output
+
+
+def test_bad_as_of_is_a_usage_error(runner, tmp_path):
+    make_site(tmp_path)
+    result = runner.invoke(cli, ["-C", str(tmp_path), "build", "--as-of", "July"])
+    assert result.exit_code == 2 and "Invalid value for '--as-of'" in result.output

@@ -1,0 +1,30 @@
+"""The Pagefind index: one directory scan, only postmortem pages, with filters and metadata."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from pmsite.config import load_config
+from pmsite.index import build_index
+from pmsite.pipeline import build
+from tests.render.site_fixture import make_site
+
+
+def test_index_holds_only_marked_pages(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "index.html").write_text(
+        '<html><body><main data-pagefind-body><h1>Cache flush</h1>'
+        '<span data-pagefind-filter="severity">SEV2</span></main></body></html>')
+    (tmp_path / "b.html").write_text("<html><body><h1>Unmarked</h1></body></html>")
+    assert build_index(tmp_path).pages == 1
+    assert (tmp_path / "pagefind" / "pagefind-ui.js").is_file()
+
+
+def test_built_site_indexes_each_published_postmortem_once(tmp_path):
+    make_site(tmp_path)
+    result = build(load_config(tmp_path), as_of=dt.date(2024, 7, 15))
+    bundle = tmp_path / "site" / "pagefind"
+    assert result.indexed_pages == 3
+    entry = json.loads((bundle / "pagefind-entry.json").read_text())
+    assert entry["languages"]["en"]["page_count"] == 3
