@@ -93,7 +93,7 @@ class People:
             return self.is_person(token.head.head)
         if lemma in self.nouns or lower in self.nouns:
             if lemma in AMBIGUOUS_ROLES or lower in AMBIGUOUS_ROLES:
-                modifiers = [c.lower_ for c in token.children if c.dep_ in ("compound", "amod", "nmod")]
+                modifiers = [c.lower_ for c in token.children if c.dep_ in ("compound", "nmod")]
                 return all(m in HUMAN_MODIFIERS for m in modifiers)
             return token.pos_ in ("NOUN", "PROPN")
         if lower in self.names:

@@ -179,7 +179,7 @@ def find_should_have(sentence: Sentence) -> Iterator[Hit]:
 
 # -- counterfactual/if-only and counterfactual/if-had ------------------------------------------
 
-_IF_ONLY = re.compile(r"\bif only\b(?!\s+(?:one|two|three|a few|a single|some|\d))", re.I)
+_IF_ONLY = re.compile(r"\bif only\b(?!\s+(?:one|two|three|a few|a single|some|\d)\b)", re.I)
 _WOULD_HAVE = re.compile(r"\b(?:would|could|might)(?:\s+not|n't)?\s+(?:have|'ve)\b|\b(?:had|'d)\s+\w+", re.I)
 
 
@@ -263,8 +263,8 @@ RULES = (
         summary="A person or team as the subject of 'did not follow / check / verify / test / read'.",
         advice=("Procedures that are not followed are data about the procedure. Ask what made following it "
                 "hard, slow or unhelpful at that moment."),
-        trigger=words(r"(?:not|n't|never)\s+(?:\w+\s+)?(?:follow|adhere|comply|check|verif|test|read|review|"
-                      r"double-check|validat|confirm|consult|escalat)"),
+        trigger=re.compile(r"(?:\bnot|n't|\bnever)\s+(?:\w+\s+)?(?:follow|adhere|comply|check|verif|test|read|review|"
+                           r"double-check|validat|confirm|consult|escalat)", re.I),
         find=find_did_not_follow,
         fails=("The engineer did not follow the deployment checklist.",
                "Ana never read the alert text."),
