@@ -24,6 +24,7 @@ from pmsite.config import Config
 from pmsite.errors import BuildError
 from pmsite.history import mine
 from pmsite.index import BUNDLE_FOLDER, build_index
+from pmsite.lint import lint
 from pmsite.model import Finding, Postmortem
 from pmsite.render import RenderResult, SiteInputs, render_site
 from pmsite.render.markdown import RenderCache
@@ -122,6 +123,9 @@ def build(config: Config, out_dir: Path | None = None, base_url: str | None = No
     errors = [f for f in findings if f.severity == "error" and f.path not in excluded_paths]
     if errors:
         raise InvalidContent(sorted(errors, key=Finding.sort_key), sorted(findings, key=Finding.sort_key))
+    with stage("lint"):
+        report = lint(included, config)
+    findings += report.findings
     with stage("history"):
         history = mine(config)
     findings += history.warnings
@@ -132,7 +136,7 @@ def build(config: Config, out_dir: Path | None = None, base_url: str | None = No
     try:
         with stage("render"):
             inputs = SiteInputs(config=config, site=site, as_of=as_of, postmortems=included, history=history,
-                                aggregates=aggregates)
+                                aggregates=aggregates, scores=report.scores)
             rendered = render_site(inputs, writer, cache.render,
                                    (lambda done, total: progress("render", done, total)) if progress else None)
             cache.render.save()

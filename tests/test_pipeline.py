@@ -15,7 +15,7 @@ from pmsite.render.output import MANIFEST_NAME
 from tests.render.site_fixture import make_site
 
 AS_OF = dt.date(2024, 7, 15)
-STAGES = ["load", "validate", "history", "aggregate", "render", "index"]
+STAGES = ["load", "validate", "lint", "history", "aggregate", "render", "index"]
 
 
 @pytest.fixture

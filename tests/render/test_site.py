@@ -36,6 +36,7 @@ def test_postmortem_page_has_card_body_actions_related_and_edit_link(built):
     for expected in ("SEV2", "availability", "1 h 07 min", "7 min", "alert", "8 days",
                      'href="/services/redis/"', 'href="/teams/payments/"', 'href="/tags/retry-storm/"'):
         assert expected in card, expected
+    assert re.search(r'<span class="score"[^>]*>\d{1,3}/100</span>', card), "blamelessness score from lint"
     assert '<h2 id="the-second-story">The second story</h2>' in page
     assert '<a href="#detection-gap">Detection gap</a>' in page
     actions = page[page.index('id="tracked-action-items"'):]
