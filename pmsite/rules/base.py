@@ -214,6 +214,13 @@ def subject_of(verb: "Token") -> "Token | None":
     return None
 
 
+def is_instruction(doc: "Doc") -> bool:
+    """An action item in the imperative ("Add a check", "Raise an incident quicker")."""
+    first = next((t for t in doc if not t.is_punct and not t.is_space), None)
+    return (first is not None and first.tag_ == "VB" and first.dep_ == "ROOT"
+            and not any(c.dep_ in ("nsubj", "nsubjpass") for c in first.children))
+
+
 def is_negated(token: "Token") -> bool:
     """"did not follow", "never bothered": a negation attached to the word or its auxiliaries."""
     return any(child.dep_ == "neg" or child.lower_ in ("never", "not", "n't") for child in token.children)

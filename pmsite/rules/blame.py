@@ -20,7 +20,8 @@ _JUDGMENTAL = (
     r"|reckless(?:ly|ness)?|incompeten(?:t|tly|ce)|irresponsib(?:le|ly|ility)|inattentive(?:ly|ness)?"
     r"|inattention|stupid(?:ly|ity)?|dumb|foolish(?:ly|ness)?|idiotic|clueless|thoughtless(?:ly|ness)?"
     r"|heedless(?:ly)?|unprofessional(?:ly)?|boneheaded|slapdash|blunder(?:ed|s)?|screw-?ups?|goof(?:ed|s)?"
-    r"|rookie mistakes?|(?:silly|dumb|stupid|basic) (?:mistake|error)s?|cowboy"
+    r"|rookie mistakes?|(?:silly|dumb|stupid|basic|simple|avoidable|careless) (?:mistake|error|slip)s?|cowboy"
+    r"|(?:be|being|been|was|were) (?:more|extra|much more) (?:careful|attentive|diligent|vigilant|thorough)"
     r"|(?:poor|bad|lack of|questionable|no) (?:discipline|judge?ment|diligence|care|attention to detail)"
     r"|lapses? (?:in|of) judge?ment|lack of (?:attention|care|rigou?r|professionalism)"
     r"|dropp(?:ed|ing) the ball|drops the ball|asleep at the wheel|cut(?:ting|s)? corners"
@@ -120,10 +121,11 @@ def find_human_error(sentence: Sentence) -> Iterator[Hit]:
     text = sentence.text
     for match in _HUMAN_ERROR.finditer(text):
         before = text[: match.start()]
-        if not (_CAUSE_CUES.search(text) or _CAUSE_LABEL.search(text) or _COPULA_BEFORE.search(before)):
-            continue
         span = sentence.doc.char_span(match.start(), match.end(), alignment_mode="expand")
         if span is None:
+            continue
+        fragment = span.root.dep_ == "ROOT" and not before.strip()  # "Human error when setting the flag."
+        if not (fragment or _CAUSE_CUES.search(text) or _CAUSE_LABEL.search(text) or _COPULA_BEFORE.search(before)):
             continue
         if any(t.lower_ in _RULED_OUT or t.lemma_.lower() in _RULED_OUT
                for t in sentence.doc[max(0, span.start - 6): span.start]):

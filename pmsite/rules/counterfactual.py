@@ -6,7 +6,8 @@ import re
 from typing import TYPE_CHECKING, Iterator
 
 from pmsite.rules.base import (
-    NEGATIVE_PEOPLE, Hit, Rule, Sentence, capitalise, clean_phrase, gerund, is_negated, modal_have, object_of,
+    NEGATIVE_PEOPLE, Hit, Rule, Sentence, capitalise, clean_phrase, gerund, is_instruction, is_negated, modal_have,
+    object_of,
     noun_phrase, participle, subject_of, verb_phrase, words,
 )
 from pmsite.rules.hindsight import KNOW_VERBS
@@ -67,6 +68,9 @@ def find_person_failed_to(sentence: Sentence) -> Iterator[Hit]:
         if lemma not in _FAIL_VERBS or verb.pos_ != "VERB":
             continue
         action = next((c for c in verb.children if c.dep_ == "xcomp" and c.pos_ in ("VERB", "AUX")), None)
+        if action is None:  # "neglected to double-check": the small model sometimes reads a noun after "to"
+            action = next((p for c in verb.children if c.dep_ == "prep" and c.lower_ == "to" and c.i == verb.i + 1
+                           for p in c.children if p.dep_ == "pobj" and p.i == c.i + 1), None)
         if lemma in ("fail", "neglect", "omit", "bother") and action is None:
             continue
         if lemma == "fail" and action.lemma_.lower() in _OUTCOME_VERBS:
@@ -103,6 +107,8 @@ def find_person_missed(sentence: Sentence) -> Iterator[Hit]:
     for verb in sentence.doc:
         if verb.lemma_.lower() not in _MISS_VERBS or verb.pos_ != "VERB" or is_negated(verb):
             continue
+        if verb.tag_ == "VBG" and any(c.lemma_ == "be" for c in verb.children if c.dep_ == "aux"):
+            continue  # "we are missing alerting": lacking, not overlooking
         subject = subject_of(verb)
         if subject is None or subject.dep_ == "nsubjpass" or not sentence.people.refers_to_person(subject):
             continue
@@ -163,8 +169,10 @@ def find_should_have(sentence: Sentence) -> Iterator[Hit]:
             continue
         if subject.lower_ in NEGATIVE_PEOPLE or (modal == "could" and is_negated(verb)):
             continue  # "nobody could have prevented it": the blameless reading
-        if any(c.lower_ == "if" for c in verb.children if c.dep_ == "mark"):
-            continue  # the consequence clause of a conditional belongs to the conditional rules
+        if any(c.lower_ in ("if", "so", "unless", "whether") for c in verb.children if c.dep_ == "mark"):
+            continue  # conditionals have their own rules; "so they could have tested" is a purpose
+        if is_instruction(sentence.doc):
+            continue  # an action item: "Raise an incident quicker, and not assume we could have ..."
         auxes = [c for c in verb.children if c.dep_ in ("aux", "neg") and c.i < verb.i]
         start = min([c.idx for c in auxes] + ([verb.head.idx] if modal == "ought" and verb.dep_ == "xcomp" else []))
         rest = verb_phrase(verb).rstrip(".")

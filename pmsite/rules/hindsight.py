@@ -6,7 +6,8 @@ import re
 from typing import TYPE_CHECKING, Iterator
 
 from pmsite.rules.base import (
-    NEGATIVE_PEOPLE, Hit, Rule, Sentence, capitalise, clean_phrase, gerund, is_negated, modal_have, noun_phrase,
+    NEGATIVE_PEOPLE, Hit, Rule, Sentence, capitalise, clean_phrase, gerund, is_instruction, is_negated, modal_have,
+    noun_phrase,
     object_of, span_text, subject_of, verb_phrase, words,
 )
 
@@ -23,7 +24,7 @@ KNOW_VERBS = frozenset("""
 # -- hindsight/should-have-known ---------------------------------------------------------------
 
 def find_should_have_known(sentence: Sentence) -> Iterator[Hit]:
-    if sentence.is_question:
+    if sentence.is_question or is_instruction(sentence.doc):
         return
     for verb in sentence.doc:
         if verb.lemma_.lower() not in KNOW_VERBS or verb.pos_ not in ("VERB", "AUX"):
