@@ -35,7 +35,7 @@ ACKNOWLEDGEMENTS = frozenset({
     "thanks", "thank you", "thx", "ty", "np", "noted", "roger", "copy", "+1 thanks", "ack thanks",
 })
 _EMOJI_ONLY = re.compile(r"^(?:\s|:[a-z0-9_+\-']+:|[\u2190-\u2bff\u2600-\u27bf\U0001f000-\U0001faff\ufe0f\u200d])+$")
-_ACK_TRIM = re.compile(r"^[\s.!,]+|[\s.!,]+$")
+_ACK_LONGEST = max(map(len, ACKNOWLEDGEMENTS))
 
 
 @dataclass
@@ -84,35 +84,38 @@ def settings_from_config(section: dict[str, Any], where: str = "pmsite.yaml") ->
 # -- noise -------------------------------------------------------------------------
 @dataclass(frozen=True)
 class NoiseRule:
-    """A named reason to leave an event out; counted so users can see what went."""
+    """A named reason to leave an event out; counted so users can see what went.
+
+    A rule looks only at events of its ``kinds``; ``matches`` (when given) then
+    decides from the text, e.g. whether a bot message is an alert.
+    """
 
     name: str
     description: str
-    matches: Callable[[TimelineEvent, TimelineSettings], bool]
+    kinds: frozenset[str]
+    matches: Callable[[str, TimelineSettings], bool] | None = None
 
 
-def _is_chat(event: TimelineEvent) -> bool:
-    return event.kind == "message"
-
-
-def _acknowledgement(event: TimelineEvent, _settings: TimelineSettings) -> bool:
-    return _is_chat(event) and _ACK_TRIM.sub("", event.text.lower()) in ACKNOWLEDGEMENTS
+def _acknowledgement(text: str, _settings: TimelineSettings) -> bool:
+    return len(text) < 2 * _ACK_LONGEST and text.strip(" \t\n.!,").lower() in ACKNOWLEDGEMENTS
 
 
 NOISE_RULES = (
-    NoiseRule("join-leave", "someone joined or left a channel", lambda e, s: e.kind in ("join", "leave")),
-    NoiseRule("channel-change", "topic, purpose, name or pin changes",
-              lambda e, s: e.kind == "channel-change"),
-    NoiseRule("deleted", "messages deleted before the export (only a tombstone is left)",
-              lambda e, s: e.kind == "deleted"),
-    NoiseRule("reaction-only", "messages that are only emoji or reactions",
-              lambda e, s: _is_chat(e) and (not e.text.strip() or bool(_EMOJI_ONLY.match(e.text)))),
-    NoiseRule("acknowledgement", '"+1", "ack", "ok", "thanks" and the like', _acknowledgement),
-    NoiseRule("bot-not-alert", "bot messages that are not alerts",
-              lambda e, s: e.kind == "bot" and not s.alert_patterns.search(e.text)),
+    NoiseRule("join-leave", "someone joined or left a channel", frozenset({"join", "leave"})),
+    NoiseRule("channel-change", "topic, purpose, name or pin changes", frozenset({"channel-change"})),
+    NoiseRule("deleted", "messages deleted before the export (only a tombstone is left)", frozenset({"deleted"})),
+    NoiseRule("reaction-only", "messages that are only emoji or reactions", frozenset({"message"}),
+              lambda text, s: not text.strip() or bool(_EMOJI_ONLY.match(text))),
+    NoiseRule("acknowledgement", '"+1", "ack", "ok", "thanks" and the like', frozenset({"message"}), _acknowledgement),
+    NoiseRule("bot-not-alert", "bot messages that are not alerts", frozenset({"bot"}),
+              lambda text, s: not s.alert_patterns.search(text)),
     NoiseRule("paging-chatter", "PagerDuty notifications and assignments (who was paged how)",
-              lambda e, s: e.kind in ("notify", "assign")),
+              frozenset({"notify", "assign"})),
 )
+_RULES_BY_KIND: dict[str, list[NoiseRule]] = {}
+for _rule in NOISE_RULES:
+    for _kind in _rule.kinds:
+        _RULES_BY_KIND.setdefault(_kind, []).append(_rule)
 DUPLICATE_RULE = "duplicate"
 
 
@@ -143,8 +146,9 @@ def build_timeline(sources: list[list[TimelineEvent]], settings: TimelineSetting
             if reason:
                 dropped[reason] += 1
                 continue
-        kept.append(replace(event, text=redactor.redact(event.text), link=redactor.redact(event.link),
-                            who=redactor.redact(event.who)))
+        fields = (event.text, event.link, event.who)
+        redacted = redactor.redact_all(fields)
+        kept.append(event if redacted is fields else replace(event, text=redacted[0], link=redacted[1], who=redacted[2]))
     if pseudonymize:
         kept = pseudonymized(kept, settings.roles)
     redacted = {kind: count - already_redacted.get(kind, 0) for kind, count in redactor.counts.items()}
@@ -153,8 +157,8 @@ def build_timeline(sources: list[list[TimelineEvent]], settings: TimelineSetting
 
 def _noise_reason(event: TimelineEvent, settings: TimelineSettings, seen: set[tuple]) -> str | None:
     """The first noise rule the event matches, or "duplicate" for an event already kept."""
-    for rule in NOISE_RULES:
-        if rule.matches(event, settings):
+    for rule in _RULES_BY_KIND.get(event.kind, ()):
+        if rule.matches is None or rule.matches(event.text, settings):
             return rule.name
     key = (event.time, event.source, event.kind, event.text)
     if key in seen:
