@@ -57,7 +57,7 @@ def test_incident_facts_for_a_draft():
     assert facts.url == "https://acme.pagerduty.com/incidents/Q2XWN4K0ABCDEF"
 
 
-def test_facts_from_log_entries_only(tmp_path):
+def test_facts_from_log_entries_only():
     facts = pagerduty.read_incident(source(LOG_ENTRIES), ImportOptions())
     assert facts.detected_at == dt.datetime(2024, 3, 7, 23, 41, 30, tzinfo=UTC)
     assert facts.resolved_at == dt.datetime(2024, 3, 8, 0, 6, 12, tzinfo=UTC)
