@@ -9,6 +9,7 @@ light and dark palettes apply.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import math
 from html import escape
 
 from markupsafe import Markup
@@ -43,30 +44,34 @@ def _number(value: float | None, unit: str = "") -> str:
     return f"{text}{unit}"
 
 
-def _nice_max(value: float) -> float:
-    """A round axis maximum at or above ``value`` (1, 2, 5 x 10^n)."""
-    if value <= 0:
-        return 1.0
-    magnitude = 1.0
-    while magnitude * 10 <= value:
-        magnitude *= 10
-    while magnitude > value:
-        magnitude /= 10
-    for step in (1, 2, 5, 10):
-        if step * magnitude >= value:
-            return step * magnitude
-    return 10 * magnitude
+def _axis(value: float, integer: bool) -> tuple[float, float]:
+    """A round axis maximum at or above ``value`` and its tick step (1, 2 or 5 x 10^n), at most 4 ticks.
+
+    Counts (``integer``) never get fractional ticks.
+    """
+    wanted = max(value, 1e-9) / 4
+    magnitude = 10.0 ** math.floor(math.log10(wanted))
+    step = next(s * magnitude for s in (1, 2, 5, 10) if s * magnitude >= wanted)
+    if integer:
+        step = max(1.0, float(round(step)))
+    return step * max(1, math.ceil(value / step - 1e-9)), step
 
 
-def _frame(slug: str, title: str, y_max: float, unit: str, labels: tuple[str, ...], body: list[str]) -> Markup:
+def _short(label: str, limit: int = 18) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def _frame(slug: str, title: str, axis: tuple[float, float], unit: str, labels: tuple[str, ...],
+           body: list[str]) -> Markup:
+    y_max, step = axis
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     parts = [
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{slug}-title" '
         f'preserveAspectRatio="xMidYMid meet"><title id="{slug}-title">{escape(title)}</title>'
     ]
-    for i in range(5):
-        value = y_max * i / 4
-        y = TOP + plot_h - plot_h * i / 4
+    for i in range(round(y_max / step) + 1):
+        value = step * i
+        y = TOP + plot_h - plot_h * value / y_max
         parts.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>')
         parts.append(f'<text class="axis" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">'
                      f'{escape(_number(value, unit))}</text>')
@@ -77,7 +82,7 @@ def _frame(slug: str, title: str, y_max: float, unit: str, labels: tuple[str, ..
             continue
         x = LEFT + slot * (index + 0.5)
         parts.append(f'<text class="axis" x="{x:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">'
-                     f'{escape(label)}</text>')
+                     f'{escape(_short(label))}</text>')
     parts.extend(body)
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -102,7 +107,8 @@ def bar_chart(slug: str, title: str, description: str, labels: tuple[str, ...], 
               label_header: str, unit: str = "") -> Chart:
     """Stacked vertical bars, one per label (e.g. incidents per month by severity)."""
     totals = [sum(s.values[i] or 0 for s in series) for i in range(len(labels))]
-    y_max = _nice_max(max(totals, default=0))
+    axis = _axis(max(totals, default=0), integer=True)
+    y_max = axis[0]
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(1, len(labels))
     body = []
@@ -123,14 +129,15 @@ def bar_chart(slug: str, title: str, description: str, labels: tuple[str, ...], 
         headers = (*headers, "Total")
         rows = tuple((*row, _number(totals[i], unit)) for i, row in enumerate(rows))
         body.extend(_legend(series))
-    return Chart(slug, title, description, _frame(slug, title, y_max, unit, labels, body), headers, rows)
+    return Chart(slug, title, description, _frame(slug, title, axis, unit, labels, body), headers, rows)
 
 
 def line_chart(slug: str, title: str, description: str, labels: tuple[str, ...], series: tuple[Series, ...],
                label_header: str, unit: str = "") -> Chart:
     """One line per series; gaps where a value is missing (e.g. hours to resolve per month)."""
     values = [v for s in series for v in s.values if v is not None]
-    y_max = _nice_max(max(values, default=0))
+    axis = _axis(max(values, default=0), integer=False)
+    y_max = axis[0]
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(1, len(labels))
     body = []
@@ -150,4 +157,4 @@ def line_chart(slug: str, title: str, description: str, labels: tuple[str, ...],
     headers, rows = _table(labels, series, label_header, unit)
     if len(series) > 1:
         body.extend(_legend(series))
-    return Chart(slug, title, description, _frame(slug, title, y_max, unit, labels, body), headers, rows)
+    return Chart(slug, title, description, _frame(slug, title, axis, unit, labels, body), headers, rows)

@@ -24,7 +24,7 @@ import mistune
 import nh3
 
 #: Bump when the HTML this module produces changes, so stale cache entries are ignored.
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 
 #: Headings at these levels appear in the table of contents.
 TOC_LEVELS = (2, 3)
@@ -50,7 +50,7 @@ ALLOWED_ATTRIBUTES = {
     "time": {"datetime"},
     "abbr": {"title"},
     "details": {"open"},
-    "input": {"class", "disabled", "checked"},
+    "input": {"class", "disabled", "checked", "aria-label"},
 }
 #: Task-list checkboxes are the only form control that survives, and only as a disabled checkbox.
 ALLOWED_ATTRIBUTE_VALUES = {"input": {"type": {"checkbox"}}}
@@ -106,11 +106,21 @@ def _plain_text(markdown_inline: str) -> str:
     return re.sub(r"[`*_~]", "", text).strip()
 
 
+def _task_list_item(renderer: mistune.HTMLRenderer, text: str, checked: bool = False) -> str:
+    """mistune's task-list item, with an accessible name on its checkbox."""
+    checkbox = ('<input class="task-list-item-checkbox" type="checkbox" disabled '
+                f'aria-label="{"done" if checked else "not done"}"{" checked" if checked else ""}>')
+    if text.startswith("<p>"):
+        return '<li class="task-list-item"><p>' + checkbox + text[3:] + "</li>\n"
+    return '<li class="task-list-item">' + checkbox + text + "</li>\n"
+
+
 def _make_parser() -> mistune.Markdown:
     md = mistune.create_markdown(
         escape=False,
         plugins=["table", "task_lists", "footnotes", "strikethrough", "url"],
     )
+    md.renderer.register("task_list_item", _task_list_item)
     md.before_render_hooks.append(_heading_ids)
     return md
 

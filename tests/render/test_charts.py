@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pmsite.render.charts import Series, _nice_max, bar_chart, line_chart
+from pmsite.render.charts import Series, _axis, bar_chart, line_chart
 
 
 def test_stacked_bar_chart_has_bars_legend_and_totals():
@@ -25,5 +25,8 @@ def test_labels_are_escaped():
     assert "<script>" not in chart.svg and "&lt;script&gt;" in chart.svg and "&lt;b&gt;" in chart.svg
 
 
-def test_axis_maximum_is_a_round_number():
-    assert [_nice_max(v) for v in (0, 3, 7, 12, 95, 101)] == [1, 5, 10, 20, 100, 200]
+def test_axis_is_round_with_at_most_four_ticks_and_whole_counts():
+    assert [_axis(v, integer=True) for v in (0, 1, 3, 5, 14, 101)] == [
+        (1, 1), (1, 1), (3, 1), (6, 2), (15, 5), (150, 50)]
+    assert _axis(0.7, integer=False) == (0.8, 0.2)
+    assert _axis(160.2, integer=False) == (200, 50)

@@ -10,7 +10,7 @@ def test_tables_task_lists_footnotes_and_strikethrough():
         "| a | b |\n|:--|--:|\n| 1 | 2 |\n\n- [x] done\n- [ ] todo\n\nText[^n] ~~old~~\n\n[^n]: The note.\n"
     ).html
     assert '<th style="text-align:left">a</th>' in html
-    assert '<input class="task-list-item-checkbox" type="checkbox" disabled="" checked="">done' in html
+    assert '<input class="task-list-item-checkbox" type="checkbox" disabled="" aria-label="done" checked="">done' in html
     assert '<sup class="footnote-ref" id="fnref-1"><a href="#fn-1"' in html
     assert '<li id="fn-1"><p>The note.' in html
     assert "<del>old</del>" in html

@@ -94,9 +94,9 @@ def test_tracker_shows_overdue_open_recent_and_breakdowns(built):
 
 def test_dashboard_draws_svg_charts_with_data_tables(built):
     page = read(built, "metrics/index.html")
-    assert page.count('<svg class="chart"') == 5
-    assert page.count("<summary>Data table:") == 5
-    for title in ("Incidents per month by severity", "Time to resolve and to publish",
+    assert page.count('<svg class="chart"') == 6
+    assert page.count("<summary>Data table:") == 6
+    for title in ("Incidents per month by severity", "Time to resolve", "Time to publish",
                   "Action-item completion by category", "Mitigation vs systemic fixes", "Recurrences"):
         assert f"<h2>{title}</h2>" in page
     assert "<script" not in page
