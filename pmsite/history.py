@@ -36,7 +36,7 @@ from pmsite.yamlpos import YamlSyntaxError, load_plain
 ITEM_STATUSES = ("open", "in_progress", "blocked", "done", "wont_do")
 #: A revision with one of these postmortem statuses is not published yet.
 UNPUBLISHED = ("draft", "in-review")
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 CACHE_KEEP = 3
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)^(?:---|\.\.\.)[ \t]*$", re.DOTALL | re.MULTILINE)
@@ -210,8 +210,13 @@ def _read_revision(data: bytes) -> _Revision:
     match = _FRONT_MATTER.match(text)
     if match is None:
         return _Revision(problem="the file had no closed front-matter block")
+    return _scan(match.group(1)) or _parse(match.group(1))
+
+
+def _parse(front_matter: str) -> _Revision:
+    """The reference reading of a revision, with the YAML parser."""
     try:
-        meta = load_plain(match.group(1))
+        meta = load_plain(front_matter)
     except YamlSyntaxError as exc:
         return _Revision(problem=f"the front-matter did not parse ({exc.message})", line=exc.position.line + 1)
     if not isinstance(meta, dict):
@@ -221,15 +226,136 @@ def _read_revision(data: bytes) -> _Revision:
     items = meta.get("action_items")
     for item in items if isinstance(items, list) else []:
         if isinstance(item, dict) and isinstance(item.get("id"), (str, int)):
-            status = str(item.get("status") or "")
-            target = revision.items if status in ITEM_STATUSES else revision.unknown
-            target[str(item["id"])] = status
+            _add_item(revision, str(item["id"]), str(item.get("status") or ""))
     return revision
+
+
+def _add_item(revision: _Revision, item_id: str, status: str) -> None:
+    target = revision.items if status in ITEM_STATUSES else revision.unknown
+    target[item_id] = status
+
+
+# A fast path for the plain block style that 'pmsite new' writes and people keep: YAML
+# parsing is ~2 ms a revision even with libyaml, which would dominate a cold walk. The scanner
+# accepts only lines it fully understands and returns None for anything else (flow mappings,
+# anchors, multi-line plain scalars, typed ids or statuses ...), so YAML decides those.
+_KEY = re.compile(r"([A-Za-z_][\w-]*):(?:[ ]+(.*))?")
+_BLOCK = re.compile(r"[|>][-+]?[1-9]?(?:[ ]+#.*)?")
+_DOUBLE = re.compile(r'"([^"\\]*)"(?:[ ]+#.*)?')
+_SINGLE = re.compile(r"'((?:[^']|'')*)'(?:[ ]+#.*)?")
+_FLOW = re.compile(r"""\[(?:[^\[\]{}"'#]|"[^"\\]*"|'[^']*')*\](?:[ ]+#.*)?""")
+_NOT_TEXT = re.compile(r"[-+.0-9].*|true|false|yes|no|on|off|y|n|null|~", re.IGNORECASE)
+
+
+def _scalar(value: str) -> tuple[str, str] | None:
+    """(kind, text) of a one-line value: kind is text, typed, empty, block or flow; None if unsure."""
+    if not value:
+        return "empty", ""
+    first = value[0]
+    if first == '"':
+        match = _DOUBLE.fullmatch(value)
+        return ("text", match.group(1)) if match else None
+    if first == "'":
+        match = _SINGLE.fullmatch(value)
+        return ("text", match.group(1).replace("''", "'")) if match else None
+    if first == "[":
+        return ("flow", "") if _FLOW.fullmatch(value) else None
+    if first in "|>":
+        return ("block", "") if _BLOCK.fullmatch(value) else None
+    text = value.split(" #", 1)[0].rstrip()
+    if first in "{]}#&*!%@`,?:-" or ": " in text or text.endswith(":") or "\t" in text:
+        return None
+    return ("typed", text) if _NOT_TEXT.fullmatch(text) else ("text", text)
+
+
+def _scan(front_matter: str) -> _Revision | None:
+    """Read id and statuses from simple block-style front-matter, or None to let YAML decide."""
+    revision = _Revision()
+    top_key = ""
+    nested = False  # the last top-level key had no value: a block sequence may follow
+    sequence_indent = key_indent = block_indent = -1
+    item: dict[str, str] | None = None
+
+    def close_item() -> bool:
+        if item is not None and top_key == "action_items":
+            if "id" not in item:
+                return False
+            _add_item(revision, item["id"], item.get("status", ""))
+        return True
+
+    for line in front_matter.split("\n"):
+        body = line.lstrip(" ")
+        indent = len(line) - len(body)
+        if not body or body.startswith("#"):
+            continue
+        if indent <= block_indent:
+            block_indent = -1
+        if block_indent >= 0:
+            continue  # text of a block scalar
+        if body.startswith("- ") and (indent == sequence_indent or (nested and sequence_indent < 0)):
+            if not close_item():
+                return None
+            sequence_indent, item = indent, None
+            rest = body[2:].lstrip(" ")
+            if _KEY.fullmatch(rest) is None:  # a scalar item, e.g. a lesson
+                value = _scalar(rest)
+                if value is None or value[0] == "empty":
+                    return None
+                block_indent = indent if value[0] == "block" else -1
+                continue
+            item, key_indent = {}, indent + len(body) - len(rest)
+            body, indent = rest, key_indent
+        elif indent == 0:
+            if not close_item():
+                return None
+            item, sequence_indent = None, -1
+            pair = _KEY.fullmatch(body)
+            value = _scalar(pair.group(2) or "") if pair else None
+            if value is None:
+                return None
+            top_key, kind, text = pair.group(1), value[0], value[1]
+            if top_key in ("id", "status"):
+                if kind not in ("text", "empty"):
+                    return None
+                setattr(revision, "pm_id" if top_key == "id" else "status", text)
+            elif top_key == "action_items" and kind != "empty" and pair.group(2).split(" #")[0].strip() != "[]":
+                return None
+            nested = kind == "empty"
+            block_indent = 0 if kind == "block" else -1
+            continue
+        elif item is None or indent != key_indent:
+            return None
+        pair = _KEY.fullmatch(body)
+        value = _scalar(pair.group(2) or "") if pair else None
+        if value is None or value[0] == "empty" or (pair.group(1) in ("id", "status") and value[0] != "text"):
+            return None
+        item[pair.group(1)] = value[1]
+        block_indent = indent if value[0] == "block" else -1
+    return revision if close_item() else None
+
+
+_KEPT = (DeltaStatus.ADDED, DeltaStatus.MODIFIED, DeltaStatus.RENAMED, DeltaStatus.DELETED, DeltaStatus.COPIED,
+         DeltaStatus.TYPECHANGE)
+
+
+def _normalized(diff: pygit2.Diff, prefix: str, inside) -> Iterator[tuple]:
+    """Deltas about postmortems as (status, old path, new path, blob id); copies count as additions."""
+    for delta in diff.deltas:
+        old_path, new_path = prefix + delta.old_file.path, prefix + delta.new_file.path
+        status = delta.status
+        if status not in _KEPT or not (inside(new_path) or inside(old_path)):
+            continue
+        if status == DeltaStatus.RENAMED and not inside(new_path):
+            status = DeltaStatus.DELETED  # moved out of the folder
+        elif status == DeltaStatus.COPIED:
+            status = DeltaStatus.ADDED
+        yield status, old_path, new_path, str(delta.new_file.id)
 
 
 def _new_lineage(path: str) -> dict[str, Any]:
     return {"paths": [path], "id": "", "created_at": None, "published_at": None, "first_draft_at": None,
-            "last_updated": None, "deleted_at": None, "revisions": [], "contributors": {}, "statuses": {}, "changes": []}
+            "last_updated": None, "deleted_at": None, "revisions": 0, "last_commit": "", "contributors": {},
+            "statuses": {}, "changes": []}
 
 
 class _Walker:
@@ -315,13 +441,17 @@ class _Walker:
         except KeyError:  # the shallow boundary: the parent was never fetched
             return None
 
-    def _subtree_id(self, commit: pygit2.Commit) -> pygit2.Oid | None:
+    def _subtree(self, commit: pygit2.Commit) -> pygit2.Tree | None:
         if not self.prefix:
-            return commit.tree_id
+            return commit.tree
         try:
-            return commit.tree[self.prefix.rstrip("/")].id
+            return commit.tree[self.prefix.rstrip("/")]
         except KeyError:
             return None
+
+    def _subtree_id(self, commit: pygit2.Commit) -> pygit2.Oid | None:
+        subtree = self._subtree(commit)
+        return subtree.id if subtree is not None else None
 
     def _inside(self, path: str) -> bool:
         return path.startswith(self.prefix) and path.endswith(".md")
@@ -360,26 +490,26 @@ class _Walker:
                 self._credit(index, commit)
 
     def _changes(self, commit: pygit2.Commit, parent: pygit2.Commit | None) -> Iterator[tuple]:
-        """(status, old path, new path, new blob id) for Markdown files in or moved into the folder."""
+        """(status, old path, new path, new blob id) for Markdown files in or moved into the folder.
+
+        The folder's own subtrees are diffed first (cheap); only when a file appears
+        are the whole trees diffed, so one moved in from elsewhere is seen as a rename.
+        """
         if parent is None:
             for path, blob_id in self._blobs(commit.tree):
                 yield DeltaStatus.ADDED, path, path, blob_id
             return
+        old, new = self._subtree(parent), self._subtree(commit)
+        prefix = self.prefix
+        if old is not None and new is not None:
+            diff = old.diff_to_tree(new)
+            diff.find_similar(DiffFind.FIND_RENAMES)
+            if all(delta.status != DeltaStatus.ADDED for delta in diff.deltas):
+                yield from _normalized(diff, prefix, self._inside)
+                return
         diff = parent.tree.diff_to_tree(commit.tree)
         diff.find_similar(DiffFind.FIND_RENAMES)
-        for delta in diff.deltas:
-            old_path, new_path = delta.old_file.path, delta.new_file.path
-            if not (self._inside(new_path) or self._inside(old_path)):
-                continue
-            status = delta.status
-            if status == DeltaStatus.RENAMED and not self._inside(new_path):
-                status = DeltaStatus.DELETED  # moved out of the folder
-            elif status not in (DeltaStatus.ADDED, DeltaStatus.MODIFIED, DeltaStatus.RENAMED,
-                                DeltaStatus.DELETED, DeltaStatus.COPIED, DeltaStatus.TYPECHANGE):
-                continue
-            if status == DeltaStatus.COPIED:
-                status = DeltaStatus.ADDED
-            yield status, old_path, new_path, str(delta.new_file.id)
+        yield from _normalized(diff, "", self._inside)
 
     def _blobs(self, tree: pygit2.Tree) -> Iterator[tuple[str, str]]:
         folder = self.prefix.rstrip("/")
@@ -444,8 +574,9 @@ class _Walker:
     def _credit(self, index: int, commit: pygit2.Commit) -> None:
         lineage = self.lineages[index]
         commit_id = str(commit.id)
-        if commit_id not in lineage["revisions"]:
-            lineage["revisions"].append(commit_id)
+        if lineage["last_commit"] != commit_id:
+            lineage["last_commit"] = commit_id
+            lineage["revisions"] += 1
         for email, name in _people(commit):
             lineage["contributors"].setdefault(email, name)
         authored = _when(commit.author.time, commit.author.offset)
@@ -522,7 +653,7 @@ def _to_history(key: str, lineage: dict[str, Any]) -> PostmortemHistory:
         first_draft_at=_instant(lineage["first_draft_at"]),
         last_updated=_instant(lineage["last_updated"]),
         deleted_at=_instant(lineage["deleted_at"]),
-        revisions=len(lineage["revisions"]),
+        revisions=lineage["revisions"],
         contributors=sorted(set(lineage["contributors"].values()), key=str.lower),
         changes=[StatusChange(item, _instant(at), commit, old, new) for item, at, commit, old, new in lineage["changes"]],
     )
