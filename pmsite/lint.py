@@ -41,7 +41,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from pmsite import textmask
 from pmsite.config import Config
@@ -185,15 +185,23 @@ class _FileLint:
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
         self.quotations = textmask.quotations(masked)
         rules = [rule for rule in RULES if settings.level(rule) != "off"]
-        self.sentence_count = 0
+        spans = [(block, span) for block in textmask.prose_blocks(text, masked, postmortem.front_matter_lines)
+                 for span in textmask.sentences(masked, block)]
+        self.sentence_count = len(spans)
+        starts = [start for _, (start, _) in spans]
+        lowered = _WHITESPACE.sub(" ", masked).lower()
+        rules_by_sentence: dict[int, list[Rule]] = {}
+        for rule in rules:
+            for index in _sentences_with_keywords(lowered, rule.keywords, starts):
+                rules_by_sentence.setdefault(index, []).append(rule)
         self.candidates: list[_Candidate] = []
-        for block in textmask.prose_blocks(text, masked, postmortem.front_matter_lines):
-            for start, end in textmask.sentences(masked, block):
-                self.sentence_count += 1
-                sentence = re.sub(r"\s", " ", masked[start:end])
-                wanted = [rule for rule in rules if rule.wants(sentence, self.people)]
-                if wanted:
-                    self.candidates.append(_Candidate(start, end, sentence, wanted, block.quoted))
+        for index, maybe in sorted(rules_by_sentence.items()):
+            block, (start, end) = spans[index]
+            sentence = _WHITESPACE.sub(" ", masked[start:end])
+            mentions = _once(lambda text=sentence: self.people.mentioned(text))
+            wanted = [rule for rule in maybe if rule.wants(sentence, mentions)]
+            if wanted:
+                self.candidates.append(_Candidate(start, end, sentence, wanted, block.quoted))
 
     def check(self, candidate: _Candidate, doc: Any) -> None:
         sentence = Sentence(doc, self.people)
@@ -245,6 +253,35 @@ class _FileLint:
         """Character offset in the file -> 1-based line and column (the one place this happens)."""
         line = bisect.bisect_right(self.line_starts, offset) - 1
         return line + 1, offset - self.line_starts[line] + 1
+
+
+_WHITESPACE = re.compile(r"\s")
+
+
+def _sentences_with_keywords(lowered: str, keywords: tuple[str, ...], starts: list[int]) -> set[int]:
+    """Indexes of the sentences (by start offset) that contain any keyword: C-speed ``str.find``."""
+    if not keywords:
+        return set(range(len(starts)))
+    found = set()
+    for keyword in keywords:
+        position = lowered.find(keyword)
+        while position != -1:
+            found.add(bisect.bisect_right(starts, position) - 1)
+            position = lowered.find(keyword, position + 1)
+    found.discard(-1)
+    return found
+
+
+def _once(compute: Callable[[], bool]) -> Callable[[], bool]:
+    """Memoise a cheap-but-not-free test that several rules may ask for."""
+    result: list[bool] = []
+
+    def value() -> bool:
+        if not result:
+            result.append(compute())
+        return result[0]
+
+    return value
 
 
 def _people_of(postmortem: Postmortem, settings: LintSettings) -> People:

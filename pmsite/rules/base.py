@@ -10,7 +10,8 @@ Before any parse, each rule's ``trigger`` regex (and, for rules about a person,
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Callable, Iterable
 
 if TYPE_CHECKING:
@@ -56,6 +57,13 @@ _SENTENCE_STARTERS = frozenset("""
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)?\b")
 
 
+@lru_cache(maxsize=32)
+def _word_pattern(words: frozenset[str]) -> re.Pattern:
+    alternatives = "|".join(re.escape(word).replace(r"\-", "[- ]?")
+                            for word in sorted(words, key=len, reverse=True))
+    return re.compile(rf"\b(?:{alternatives})(?:e?s)?\b", re.I)
+
+
 @dataclass(frozen=True)
 class People:
     """Who counts as a person in one file: role nouns, pronouns, names; minus known systems."""
@@ -63,22 +71,16 @@ class People:
     nouns: frozenset[str] = ROLE_NOUNS
     names: frozenset[str] = frozenset()
     systems: frozenset[str] = KNOWN_SYSTEMS
-    _pattern: re.Pattern = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        words = sorted(self.nouns | PERSON_PRONOUNS | self.names | {"no one"}, key=len, reverse=True)
-        alternatives = "|".join(re.escape(word).replace(r"\-", "[- ]?") for word in words)
-        object.__setattr__(self, "_pattern", re.compile(rf"\b(?:{alternatives})(?:e?s)?\b", re.I))
 
     def mentioned(self, text: str) -> bool:
         """Cheap test before parsing: could this sentence be about a person at all?"""
-        if self._pattern.search(text):
+        if _word_pattern(self.nouns | PERSON_PRONOUNS | {"no one"}).search(text):
             return True
         for match in _CAPITALISED.finditer(text):
             word = match.group(0).lower()
             if word not in _SENTENCE_STARTERS and word not in self.systems:
                 return True
-        return False
+        return bool(self.names) and any(word in self.names for word in re.findall(r"[\w-]+", text.lower()))
 
     def is_person(self, token: "Token") -> bool:
         """Does this noun phrase head (or pronoun) refer to a person or a team of people?"""
@@ -173,6 +175,9 @@ class Rule:
     #: Cheap regex on the raw sentence; only sentences it matches are parsed.
     trigger: re.Pattern
     find: Callable[[Sentence], Iterable[Hit]]
+    #: Lowercase substrings, one of which every trigger match contains: a plain substring
+    #: search over the whole file rules out most sentences before any regex runs.
+    keywords: tuple[str, ...] = ()
     #: Examples for the docs and tests: sentences that must be reported, and must not be.
     fails: tuple[str, ...] = ()
     passes: tuple[str, ...] = ()
@@ -183,9 +188,9 @@ class Rule:
     def category(self) -> str:
         return self.id.split("/", 1)[0]
 
-    def wants(self, text: str, people: People) -> bool:
-        """Prefilter: is this sentence a candidate for this rule?"""
-        return bool(self.trigger.search(text)) and (not self.needs_person or people.mentioned(text))
+    def wants(self, text: str, mentions_person: Callable[[], bool]) -> bool:
+        """Prefilter: is this sentence a candidate for this rule? (``mentions_person`` is computed once.)"""
+        return bool(self.trigger.search(text)) and (not self.needs_person or mentions_person())
 
 
 def words(pattern: str) -> re.Pattern:

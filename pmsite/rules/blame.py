@@ -145,7 +145,11 @@ def find_human_error(sentence: Sentence) -> Iterator[Hit]:
 
 # -- blame/fault-word --------------------------------------------------------------------------
 
-_FAULT_TRIGGER = words(r"fault|blam|mistake|error|blunder|culprit|responsible for|(?:is|was|are|were|'s) (?:all )?on\b")
+_FAULT_TRIGGER = re.compile(
+    r"(?:'s|s'|\bmade|\bmake|\bmakes|\bmaking)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+)?(?:error|mistake|blunder)"
+    r"|\b(?:error|mistake|blunder)s?\s+(?:made\s+)?(?:by|of|from|on the part of)\b|\bfault|\bblam|\bculprit"
+    r"|\bresponsible for|\b(?:is|was|are|were|'s)\s+(?:all\s+|entirely\s+|squarely\s+)?on\s+"
+    r"(?:me|him|her|them|us|you|the\s+(?:[\w-]+\s+){0,2}[\w-]+|[A-Z][a-z]+)\s*(?:[.;,!]|$)", re.I)
 _INCIDENT_WORDS = frozenset("""
     outage incident failure this that it mistake error problem issue downtime breakage regression
     one bug leak loss disruption
@@ -259,6 +263,7 @@ RULES = (
                 "Describe what they did, what they saw, and what made it look right at the time."),
         trigger=re.compile(rf"\b(?:{_JUDGMENTAL})\b|{_PERSON_VERBS.pattern}", re.I),
         find=find_judgmental_words,
+        keywords=("careless", "negligen", "slopp", "lazy", "lazi", "reckless", "incompeten", "irresponsib", "inattenti", "stupid", "dumb", "foolish", "idiotic", "clueless", "thoughtless", "heedless", "unprofessional", "boneheaded", "slapdash", "blunder", "screw", "goof", "rookie", "mistake", "error", "slip", "cowboy", "discipline", "judg", "diligen", "care", "attenti", "rigo", "professionalism", "ball", "asleep", "corners", "thinking", "vigilant", "thorough", "mess", "botch", "fumbl", "blew"),
         needs_person=False,
         fails=("The deployment broke because the engineer was careless with the rollout percentage.",
                "Jordan messed up the firewall rules.",
@@ -275,6 +280,7 @@ RULES = (
                 "pressures and missing checks made the action possible and likely."),
         trigger=_HUMAN_ERROR,
         find=find_human_error,
+        keywords=("error", "mistake", "failure", "fault"),
         needs_person=False,
         fails=("The failure was due to human error.",
                "Root cause: operator error while resizing the volume."),
@@ -289,6 +295,7 @@ RULES = (
                 "happen. Say what they knew and did, and which conditions made the outcome possible."),
         trigger=_FAULT_TRIGGER,
         find=find_fault_words,
+        keywords=("error", "mistake", "blunder", "fault", "blam", "culprit", "responsible", " on"),
         fails=("This outage is on the storage team.",
                "It was a mistake by the new on-call engineer.",
                "We blame the vendor's support engineer for the bad advice."),
