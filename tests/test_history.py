@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pmsite.config import load_config
-from pmsite.history import StatusChange, mine
+from pmsite.history import _FRONT_MATTER, StatusChange, _parse, _scan, mine
 from tests.git_fixture import GitRepo, when
 
 PM = "content/postmortems/2024-03-07-cache.md"
@@ -270,3 +270,45 @@ def test_a_stale_or_foreign_cache_file_is_ignored(git: GitRepo):
     result = mined(git)
     assert result.commits_read == 1
     assert result.postmortems["PM-1"].published_at == when("2024-03-10 12:00")
+
+
+# -- the fast front-matter reader must agree with YAML or step aside ------------------------
+
+ITEMS = "action_items:\n  - id: AI-1\n    status: open\n  - id: AI-2\n    title: 'It''s: quoted'\n    status: done\n"
+AGREES = [
+    "id: PM-1\nstatus: published\n" + ITEMS,
+    "id: PM-1\nsummary: >-\n  Folded text: with colons\n  - and dashes\n" + ITEMS,
+    'id: "PM-1"  # quoted\nstatus: draft\nlessons:\n  - "One: two"\n  - >-\n    folded lesson\n' + ITEMS,
+    "id: PM-1\naction_items:\n- id: AI-1\n  status: blocked\ntags: [a, 'b', \"c\"]\n",
+    "id: PM-1\naction_items: []\n",
+    "status: published\naction_items:\n  - id: AI-1\n    status: closed\n",  # unknown status
+]
+DECLINES = [
+    "id: PM-1\ntitle: [unclosed\n" + ITEMS,  # YAML must report the error
+    "id: 17\n" + ITEMS,  # typed id: YAML says it is not text
+    "id: PM-1\naction_items: [{id: AI-1, status: open}]\n",
+    "id: PM-1\nsummary: plain text that\n  goes on\n" + ITEMS,
+    "id: &anchor PM-1\n" + ITEMS,
+    "id: PM-1\naction_items:\n  - id: AI-1\n    status: yes\n",
+    "id: PM-1\naction_items:\n  - title: no id\n    status: open\n",
+]
+
+
+@pytest.mark.parametrize("front_matter", AGREES)
+def test_fast_reading_agrees_with_yaml(front_matter: str):
+    fast = _scan(front_matter)
+    assert fast is not None
+    assert fast == _parse(front_matter)
+
+
+@pytest.mark.parametrize("front_matter", DECLINES)
+def test_fast_reading_leaves_unusual_front_matter_to_yaml(front_matter: str):
+    assert _scan(front_matter) is None
+
+
+def test_fast_reading_handles_every_sample_postmortem():
+    samples = sorted(Path(__file__).parent.parent.glob("content/postmortems/*.md"))
+    assert samples
+    for sample in samples:
+        front_matter = _FRONT_MATTER.match(sample.read_text(encoding="utf-8")).group(1)
+        assert _scan(front_matter) == _parse(front_matter), sample.name
