@@ -61,27 +61,42 @@ def _short(label: str, limit: int = 18) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
-def _frame(slug: str, title: str, axis: tuple[float, float], unit: str, labels: tuple[str, ...],
-           body: list[str]) -> Markup:
-    y_max, step = axis
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+@dataclass(frozen=True)
+class _Plot:
+    """Maps data to SVG coordinates: one slot per label along x, 0..y_max along y."""
+
+    y_max: float
+    step: float
+    count: int
+
+    @property
+    def slot(self) -> float:
+        return (WIDTH - LEFT - RIGHT) / max(1, self.count)
+
+    def x(self, index: int) -> float:
+        return LEFT + self.slot * (index + 0.5)
+
+    def y(self, value: float) -> float:
+        height = HEIGHT - TOP - BOTTOM
+        return TOP + height - height * value / self.y_max
+
+
+def _frame(slug: str, title: str, plot: _Plot, unit: str, labels: tuple[str, ...], body: list[str]) -> Markup:
     parts = [
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{slug}-title" '
         f'preserveAspectRatio="xMidYMid meet"><title id="{slug}-title">{escape(title)}</title>'
     ]
-    for i in range(round(y_max / step) + 1):
-        value = step * i
-        y = TOP + plot_h - plot_h * value / y_max
+    for i in range(round(plot.y_max / plot.step) + 1):
+        value = plot.step * i
+        y = plot.y(value)
         parts.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>')
         parts.append(f'<text class="axis" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">'
                      f'{escape(_number(value, unit))}</text>')
-    step = max(1, -(-len(labels) // 12))  # at most about 12 labels on the x axis
-    slot = plot_w / max(1, len(labels))
+    every = max(1, -(-len(labels) // 12))  # at most about 12 labels on the x axis
     for index, label in enumerate(labels):
-        if index % step:
+        if index % every:
             continue
-        x = LEFT + slot * (index + 0.5)
-        parts.append(f'<text class="axis" x="{x:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">'
+        parts.append(f'<text class="axis" x="{plot.x(index):.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">'
                      f'{escape(_short(label))}</text>')
     parts.extend(body)
     parts.append("</svg>")
@@ -107,10 +122,7 @@ def bar_chart(slug: str, title: str, description: str, labels: tuple[str, ...], 
               label_header: str, unit: str = "") -> Chart:
     """Stacked vertical bars, one per label (e.g. incidents per month by severity)."""
     totals = [sum(s.values[i] or 0 for s in series) for i in range(len(labels))]
-    axis = _axis(max(totals, default=0), integer=True)
-    y_max = axis[0]
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    slot = plot_w / max(1, len(labels))
+    plot = _Plot(*_axis(max(totals, default=0), integer=True), len(labels))
     body = []
     for i, label in enumerate(labels):
         base = 0.0
@@ -118,10 +130,9 @@ def bar_chart(slug: str, title: str, description: str, labels: tuple[str, ...], 
             value = item.values[i] or 0
             if not value:
                 continue
-            height = plot_h * value / y_max
-            y = TOP + plot_h - plot_h * base / y_max - height
-            body.append(f'<rect class="series-{index}" x="{LEFT + slot * i + slot * 0.15:.1f}" y="{y:.1f}" '
-                        f'width="{slot * 0.7:.1f}" height="{height:.1f}"><title>{escape(label)}, '
+            top, bottom = plot.y(base + value), plot.y(base)
+            body.append(f'<rect class="series-{index}" x="{plot.x(i) - plot.slot * 0.35:.1f}" y="{top:.1f}" '
+                        f'width="{plot.slot * 0.7:.1f}" height="{bottom - top:.1f}"><title>{escape(label)}, '
                         f'{escape(item.name)}: {escape(_number(value, unit))}</title></rect>')
             base += value
     headers, rows = _table(labels, series, label_header, unit)
@@ -129,17 +140,14 @@ def bar_chart(slug: str, title: str, description: str, labels: tuple[str, ...], 
         headers = (*headers, "Total")
         rows = tuple((*row, _number(totals[i], unit)) for i, row in enumerate(rows))
         body.extend(_legend(series))
-    return Chart(slug, title, description, _frame(slug, title, axis, unit, labels, body), headers, rows)
+    return Chart(slug, title, description, _frame(slug, title, plot, unit, labels, body), headers, rows)
 
 
 def line_chart(slug: str, title: str, description: str, labels: tuple[str, ...], series: tuple[Series, ...],
                label_header: str, unit: str = "") -> Chart:
     """One line per series; gaps where a value is missing (e.g. hours to resolve per month)."""
     values = [v for s in series for v in s.values if v is not None]
-    axis = _axis(max(values, default=0), integer=False)
-    y_max = axis[0]
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    slot = plot_w / max(1, len(labels))
+    plot = _Plot(*_axis(max(values, default=0), integer=False), len(labels))
     body = []
     for index, item in enumerate(series):
         segments: list[list[str]] = [[]]
@@ -147,7 +155,7 @@ def line_chart(slug: str, title: str, description: str, labels: tuple[str, ...],
             if value is None:
                 segments.append([])
                 continue
-            x, y = LEFT + slot * (i + 0.5), TOP + plot_h - plot_h * value / y_max
+            x, y = plot.x(i), plot.y(value)
             segments[-1].append(f"{x:.1f},{y:.1f}")
             body.append(f'<circle class="series-{index}" cx="{x:.1f}" cy="{y:.1f}" r="3.5"><title>'
                         f'{escape(labels[i])}, {escape(item.name)}: {escape(_number(value, unit))}</title></circle>')
@@ -157,4 +165,4 @@ def line_chart(slug: str, title: str, description: str, labels: tuple[str, ...],
     headers, rows = _table(labels, series, label_header, unit)
     if len(series) > 1:
         body.extend(_legend(series))
-    return Chart(slug, title, description, _frame(slug, title, axis, unit, labels, body), headers, rows)
+    return Chart(slug, title, description, _frame(slug, title, plot, unit, labels, body), headers, rows)

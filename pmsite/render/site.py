@@ -83,37 +83,14 @@ class PostmortemView:
     def severity(self) -> str:
         return self.pm.severity
 
-    @property
-    def type(self) -> str:
-        return str(self.pm.meta.get("type", ""))
-
-    @property
-    def detection(self) -> str:
-        return str(self.pm.meta.get("detection", ""))
-
-    @property
-    def date(self) -> dt.date | None:
-        return self.pm.date("date")
-
-    @property
-    def services(self) -> list[str]:
-        return self.pm.str_list("services")
-
-    @property
-    def teams(self) -> list[str]:
-        return self.pm.str_list("teams")
-
-    @property
-    def tags(self) -> list[str]:
-        return self.pm.str_list("tags")
-
-    @property
-    def authors(self) -> list[str]:
-        return self.pm.str_list("authors")
-
-    @property
-    def lessons(self) -> list[str]:
-        return self.pm.str_list("lessons")
+    type = property(lambda self: str(self.pm.meta.get("type", "")))
+    detection = property(lambda self: str(self.pm.meta.get("detection", "")))
+    date = property(lambda self: self.pm.date("date"))
+    services = property(lambda self: self.pm.str_list("services"))
+    teams = property(lambda self: self.pm.str_list("teams"))
+    tags = property(lambda self: self.pm.str_list("tags"))
+    authors = property(lambda self: self.pm.str_list("authors"))
+    lessons = property(lambda self: self.pm.str_list("lessons"))
 
     @property
     def summary(self) -> str:
