@@ -67,16 +67,19 @@ def digests(incidents: list[Incident], items: list[ActionItem], table: PatternTa
     for item in items:
         if item.kind == "systemic" and item.status == "done" and item.completed:
             fixes_by_month.setdefault(item.completed.strftime("%Y-%m"), []).append(item)
-    months = sorted({i.month for i in incidents if i.month} | set(fixes_by_month))
+    by_month: dict[str, list[Incident]] = {}
+    for incident in incidents:
+        by_month.setdefault(incident.month, []).append(incident)
+    months = sorted({m for m in by_month if m} | set(fixes_by_month))
     result = []
     for month in (m for m in months if m <= last):
-        of_month = sorted((i for i in incidents if i.month == month), key=_worst_first)
+        of_month = sorted(by_month.get(month, []), key=_worst_first)
         lessons = [Learning(i.id, i.severity, "lesson", text) for i in of_month
                    for text in i.postmortem.str_list("lessons")]
         summaries = [Learning(i.id, i.severity, "summary", str(i.postmortem.meta["summary"]).strip())
                      for i in of_month if i.postmortem.meta.get("summary")]
         start = _months_back(month, pattern_months)
-        recent = [i for i in incidents if start <= i.month <= month]
+        recent = [i for m in months if start <= m <= month for i in by_month.get(m, [])]
         result.append(Digest(
             month=month,
             incidents=of_month,

@@ -38,10 +38,8 @@ class Incident:
     time_to_resolve_minutes: float | None
     #: Whole days from ``resolved_at`` (else ``date``) to ``published``.
     time_to_publish_days: int | None
-
-    @property
-    def month(self) -> str:
-        return self.date.strftime("%Y-%m") if self.date else ""
+    #: ``YYYY-MM`` of ``date`` ("" without one), for monthly groups and digests.
+    month: str = ""
 
     @property
     def revisions(self) -> int:
@@ -109,6 +107,7 @@ def incident_of(postmortem: Postmortem, history: History) -> Incident:
         time_to_mitigate_minutes=_minutes(started, postmortem.timestamp("mitigated_at")),
         time_to_resolve_minutes=_minutes(started, resolved),
         time_to_publish_days=to_publish,
+        month=incident_day.strftime("%Y-%m") if incident_day else "",
     )
 
 

@@ -9,7 +9,7 @@ entries there replace the default with the same name, ``null`` removes one.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from pmsite.aggregate import settings
@@ -62,6 +62,8 @@ class Pattern:
 class PatternTable:
     min_count: int
     rules: dict[str, dict[str, Any]]
+    #: Incident id -> names of the patterns it matches, worked out once per incident.
+    _matched: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_config(cls, config: Config) -> PatternTable:
@@ -83,19 +85,25 @@ class PatternTable:
                                "recommendation": rule["recommendation"]}
         return cls(int(settings.number(config, "patterns.min_count", min_count)), rules)
 
-    def matches(self, incident: Incident, terms: list[str]) -> bool:
-        words = [*incident.postmortem.str_list("tags"), str(incident.postmortem.meta.get("fingerprint") or ""),
-                 incident.type]
-        words = [w.lower() for w in words if w]
-        categories = {str(item.get("category") or "").lower() for item in incident.postmortem.action_items}
-        return any(term in categories or any(term in word for word in words) for term in terms)
+    def matched(self, incident: Incident) -> list[str]:
+        """Names of the patterns this incident shows."""
+        if incident.id not in self._matched:
+            words = [*incident.postmortem.str_list("tags"), str(incident.postmortem.meta.get("fingerprint") or ""),
+                     incident.type]
+            words = [w.lower() for w in words if w]
+            categories = {str(item.get("category") or "").lower() for item in incident.postmortem.action_items}
+            self._matched[incident.id] = [
+                name for name, rule in self.rules.items()
+                if any(term in categories or any(term in word for word in words) for term in rule["match"])
+            ]
+        return self._matched[incident.id]
 
-    def find(self, incidents: list[Incident], min_count: int | None = None) -> list[Pattern]:
-        """Patterns reaching ``min_count`` incidents, most frequent first."""
-        threshold = self.min_count if min_count is None else min_count
-        found = []
-        for name, rule in self.rules.items():
-            ids = [i.id for i in incidents if self.matches(i, rule["match"])]
-            if ids and len(ids) >= threshold:
-                found.append(Pattern(name, len(ids), ids, rule["recommendation"]))
+    def find(self, incidents: list[Incident]) -> list[Pattern]:
+        """Patterns shown by at least ``min_count`` of these incidents, most frequent first."""
+        ids: dict[str, list[str]] = {name: [] for name in self.rules}
+        for incident in incidents:
+            for name in self.matched(incident):
+                ids[name].append(incident.id)
+        found = [Pattern(name, len(members), members, self.rules[name]["recommendation"])
+                 for name, members in ids.items() if members and len(members) >= self.min_count]
         return sorted(found, key=lambda p: (-p.count, p.name))
