@@ -126,6 +126,8 @@ def generate(root: Path, postmortems: int, commits: int, seed: int = 7) -> None:
         made += 1
     stream.append(b"done\n")
     subprocess.run(["git", "fast-import", "--quiet", "--done"], cwd=root, input=b"".join(stream), check=True)
+    # fast-import packs are not what a clone gives; repack as 'git gc' or a server would
+    subprocess.run(["git", "repack", "-a", "-d", "-q"], cwd=root, check=True)
     subprocess.run(["git", "checkout", "-q", "-f", "main"], cwd=root, check=True)
     (root / ".gitignore").write_text(".pmsite-cache/\n", encoding="utf-8")
 

@@ -22,6 +22,7 @@ import json
 import os
 import re
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -210,7 +211,13 @@ def _read_revision(data: bytes) -> _Revision:
     match = _FRONT_MATTER.match(text)
     if match is None:
         return _Revision(problem="the file had no closed front-matter block")
-    return _scan(match.group(1)) or _parse(match.group(1))
+    return _read_front_matter(match.group(1))
+
+
+@lru_cache(maxsize=4096)
+def _read_front_matter(front_matter: str) -> _Revision:
+    """Cached: most commits to a postmortem edit the body and leave the front-matter alone."""
+    return _scan(front_matter) or _parse(front_matter)
 
 
 def _parse(front_matter: str) -> _Revision:
@@ -334,6 +341,10 @@ def _scan(front_matter: str) -> _Revision | None:
     return revision if close_item() else None
 
 
+def _id(tree: pygit2.Tree | None) -> pygit2.Oid | None:
+    return tree.id if tree is not None else None
+
+
 _KEPT = (DeltaStatus.ADDED, DeltaStatus.MODIFIED, DeltaStatus.RENAMED, DeltaStatus.DELETED, DeltaStatus.COPIED,
          DeltaStatus.TYPECHANGE)
 
@@ -423,12 +434,12 @@ class _Walker:
         if resumed and not pending:
             return
         parent = commit if resumed else None
-        parent_subtree = self._subtree_id(parent) if parent is not None else None
+        parent_subtree = self._subtree(parent) if parent is not None else None
         for commit in reversed(pending):
             self.commits_read += 1
-            subtree = self._subtree_id(commit)
-            if subtree != parent_subtree:
-                self._apply(commit, parent)
+            subtree = self._subtree(commit)
+            if _id(subtree) != _id(parent_subtree):
+                self._apply(commit, parent, parent_subtree, subtree)
             parent, parent_subtree = commit, subtree
         if use_cache:
             self._save_cache()
@@ -449,19 +460,17 @@ class _Walker:
         except KeyError:
             return None
 
-    def _subtree_id(self, commit: pygit2.Commit) -> pygit2.Oid | None:
-        subtree = self._subtree(commit)
-        return subtree.id if subtree is not None else None
 
     def _inside(self, path: str) -> bool:
         return path.startswith(self.prefix) and path.endswith(".md")
 
-    def _apply(self, commit: pygit2.Commit, parent: pygit2.Commit | None) -> None:
+    def _apply(self, commit: pygit2.Commit, parent: pygit2.Commit | None, old: pygit2.Tree | None,
+               new: pygit2.Tree | None) -> None:
         """Replay one first-parent commit that changed the content folder."""
         when = _when(commit.commit_time, commit.commit_time_offset)
         boundary = parent is None and (bool(commit.parent_ids) or str(commit.id) in self._shallow)
         touched: list[int] = []
-        for status, old_path, new_path, blob_id in self._changes(commit, parent):
+        for status, old_path, new_path, blob_id in self._changes(commit, parent, old, new):
             if status == DeltaStatus.DELETED:
                 index = self.live.pop(old_path, None)
                 if index is not None:
@@ -489,27 +498,45 @@ class _Walker:
             for index in touched:
                 self._credit(index, commit)
 
-    def _changes(self, commit: pygit2.Commit, parent: pygit2.Commit | None) -> Iterator[tuple]:
+    def _changes(self, commit: pygit2.Commit, parent: pygit2.Commit | None, old: pygit2.Tree | None,
+                 new: pygit2.Tree | None) -> Iterator[tuple]:
         """(status, old path, new path, new blob id) for Markdown files in or moved into the folder.
 
-        The folder's own subtrees are diffed first (cheap); only when a file appears
-        are the whole trees diffed, so one moved in from elsewhere is seen as a rename.
+        The folder's own subtrees are diffed first (cheap). The whole trees are
+        diffed (a few ms in a big repository) only when a file appeared while one
+        outside the folder disappeared, so a file moved in is seen as a rename.
         """
         if parent is None:
             for path, blob_id in self._blobs(commit.tree):
                 yield DeltaStatus.ADDED, path, path, blob_id
             return
-        old, new = self._subtree(parent), self._subtree(commit)
-        prefix = self.prefix
         if old is not None and new is not None:
             diff = old.diff_to_tree(new)
             diff.find_similar(DiffFind.FIND_RENAMES)
-            if all(delta.status != DeltaStatus.ADDED for delta in diff.deltas):
-                yield from _normalized(diff, prefix, self._inside)
+            if (all(delta.status != DeltaStatus.ADDED for delta in diff.deltas)
+                    or not self._lost_outside(parent.tree, commit.tree, "")):
+                yield from _normalized(diff, self.prefix, self._inside)
                 return
         diff = parent.tree.diff_to_tree(commit.tree)
         diff.find_similar(DiffFind.FIND_RENAMES)
         yield from _normalized(diff, "", self._inside)
+
+    def _lost_outside(self, old: pygit2.Tree, new: pygit2.Tree, base: str) -> bool:
+        """Whether anything outside the content folder disappeared (descending only into changed trees)."""
+        for entry in old:
+            path = f"{base}{entry.name}/"
+            if path == self.prefix:
+                continue
+            if entry.name not in new:
+                return True
+            other = new[entry.name]
+            if other.id == entry.id:
+                continue
+            if entry.type_str != other.type_str:
+                return True
+            if entry.type_str == "tree" and self._lost_outside(entry, other, path):
+                return True
+        return False
 
     def _blobs(self, tree: pygit2.Tree) -> Iterator[tuple[str, str]]:
         folder = self.prefix.rstrip("/")
@@ -558,7 +585,7 @@ class _Walker:
         credited: set[int] = set()
         for side in walker:
             side_parent = self._first_parent(side)
-            if side_parent is not None and self._subtree_id(side_parent) == self._subtree_id(side):
+            if side_parent is not None and _id(self._subtree(side_parent)) == _id(self._subtree(side)):
                 continue
             paths = ((p for p, _ in self._blobs(side.tree)) if side_parent is None else
                      (d.new_file.path for d in side_parent.tree.diff_to_tree(side.tree).deltas))
