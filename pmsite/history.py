@@ -21,7 +21,7 @@ import datetime as dt
 import json
 import os
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
@@ -682,7 +682,8 @@ def _to_history(key: str, lineage: dict[str, Any]) -> PostmortemHistory:
         deleted_at=_instant(lineage["deleted_at"]),
         revisions=lineage["revisions"],
         contributors=sorted(set(lineage["contributors"].values()), key=str.lower),
-        changes=[StatusChange(item, _instant(at), commit, old, new) for item, at, commit, old, new in lineage["changes"]],
+        changes=[StatusChange(item, _instant(at), commit, old, new)
+                 for item, at, commit, old, new in lineage["changes"]],
     )
 
 
@@ -706,11 +707,3 @@ def _merge(first: PostmortemHistory, second: PostmortemHistory) -> PostmortemHis
         changes=sorted(first.changes + second.changes, key=lambda c: c.at),
     )
 
-
-def history_to_dict(history: PostmortemHistory) -> dict[str, Any]:
-    """JSON-friendly form for output formats."""
-    data = asdict(history)
-    for name in ("created_at", "published_at", "first_draft_at", "last_updated", "deleted_at"):
-        data[name] = data[name].isoformat() if data[name] else None
-    data["changes"] = [{**asdict(c), "at": c.at.isoformat()} for c in history.changes]
-    return data

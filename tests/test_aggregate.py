@@ -12,9 +12,9 @@ from pmsite.aggregate.metrics import Distribution, percentile
 from pmsite.config import load_config
 from pmsite.errors import ConfigError
 from pmsite.history import History, mine
-from pmsite.load import load, parse_postmortem
+from pmsite.load import load
 from tests.conftest import write
-from tests.git_fixture import GitRepo, when
+from tests.git_fixture import GitRepo
 
 AS_OF = dt.date(2024, 3, 1)
 

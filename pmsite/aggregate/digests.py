@@ -86,6 +86,7 @@ def digests(incidents: list[Incident], items: list[ActionItem], table: PatternTa
             top_learnings=lessons[:learnings_per_month],
             summaries=summaries,
             patterns=table.find(recent),
-            systemic_fixes_completed=sorted(fixes_by_month.get(month, []), key=lambda a: (a.completed, a.postmortem_id)),
+            systemic_fixes_completed=sorted(fixes_by_month.get(month, []),
+                                            key=lambda a: (a.completed, a.postmortem_id)),
         ))
     return result
