@@ -618,7 +618,13 @@ class _Walker:
             lineage["created_at"] = when
         revision = self._revisions.get(blob_id)
         if revision is None:
-            revision = self._revisions[blob_id] = _read_revision(self.repo[blob_id].data)
+            try:
+                data = self.repo[blob_id].data
+            except KeyError:  # a partial clone (--filter=blob:none) leaves old contents out
+                revision = _Revision(problem="its content is not in this clone (a partial clone?)")
+            else:
+                revision = _read_revision(data)
+            self._revisions[blob_id] = revision
         short, day = str(commit.id)[:7], when[:10]
         if revision.problem:
             self._warn(path, "history/invalid-revision",
