@@ -179,9 +179,9 @@ class _FileLint:
     def __init__(self, postmortem: Postmortem, settings: LintSettings) -> None:
         self.postmortem = postmortem
         self.settings = settings
-        self.people = _people_of(postmortem, settings)
         text = postmortem.text
         masked = textmask.mask(text, postmortem.front_matter_lines)
+        self.people = _people_of(postmortem, settings, frozenset(_LOWERCASE_WORD.findall(masked)))
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
         self.quotations = textmask.quotations(masked)
         rules = [rule for rule in RULES if settings.level(rule) != "off"]
@@ -284,7 +284,10 @@ def _once(compute: Callable[[], bool]) -> Callable[[], bool]:
     return value
 
 
-def _people_of(postmortem: Postmortem, settings: LintSettings) -> People:
+_LOWERCASE_WORD = re.compile(r"\b[a-z][a-z-]+\b")
+
+
+def _people_of(postmortem: Postmortem, settings: LintSettings, common_words: frozenset[str]) -> People:
     def names(keys: tuple[str, ...]) -> frozenset[str]:
         return frozenset(str(v).strip().lower() for key in keys for v in postmortem.str_list(key) if str(v).strip())
 
@@ -292,6 +295,7 @@ def _people_of(postmortem: Postmortem, settings: LintSettings) -> People:
         nouns=ROLE_NOUNS | settings.person_nouns,
         names=names(_PEOPLE_KEYS) - settings.system_names,
         systems=KNOWN_SYSTEMS | settings.system_names | names(_SYSTEM_KEYS),
+        common_words=common_words,
     )
 
 

@@ -35,8 +35,9 @@ def format_text(findings: list[Finding], options: FormatOptions) -> str:
         if finding.suggestion:
             lines.append(f"    hint: {finding.suggestion}")
     scores = options.extra.get("scores") or {}
+    shown = {finding.path for finding in findings}
     for path, score in sorted(scores.items()):
-        if score < 100:
+        if score < 100 and path in shown:
             lines.append(f"  {path}: blamelessness {score}/100")
     lines.append(summary_line(findings))
     return "\n".join(lines)

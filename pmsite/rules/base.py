@@ -71,6 +71,8 @@ class People:
     nouns: frozenset[str] = ROLE_NOUNS
     names: frozenset[str] = frozenset()
     systems: frozenset[str] = KNOWN_SYSTEMS
+    #: Words the file writes in lowercase: a capitalised one of them at a sentence start is no name.
+    common_words: frozenset[str] = frozenset()
 
     def mentioned(self, text: str) -> bool:
         """Cheap test before parsing: could this sentence be about a person at all?"""
@@ -78,8 +80,11 @@ class People:
             return True
         for match in _CAPITALISED.finditer(text):
             word = match.group(0).lower()
-            if word not in _SENTENCE_STARTERS and word not in self.systems:
-                return True
+            if word in _SENTENCE_STARTERS or word in self.systems:
+                continue
+            if match.start() == 0 and word in self.common_words:
+                continue  # "Latency rose ...": a common word the file also writes in lowercase
+            return True
         return bool(self.names) and any(word in self.names for word in re.findall(r"[\w-]+", text.lower()))
 
     def is_person(self, token: "Token") -> bool:

@@ -62,8 +62,7 @@ def _judgment_rewrite(sentence: Sentence, token: "Token", word: str) -> str:
             return f"What made {clean_phrase(with_object[0], sentence.people)} easy to get wrong at that moment?"
         subject = subject_of(token.head)
         if subject is not None:
-            return (f"Describe what {noun_phrase(subject)} did and what made it look reasonable at the time, "
-                    f"instead of calling it '{word}'.")
+            return f"Describe what {noun_phrase(subject)} did and what made it look reasonable at the time."
     if token.dep_ in ("nsubj", "nsubjpass") and token.head.pos_ in ("VERB", "AUX"):
         thing = object_of(token.head)
         if thing is not None and token.head.lemma_ in ("cause", "lead", "create", "introduce", "trigger", "cost",
@@ -72,7 +71,7 @@ def _judgment_rewrite(sentence: Sentence, token: "Token", word: str) -> str:
         if thing is not None:
             return (f"What let {clean_phrase(thing, sentence.people)} be {participle(token.head.lemma_)}, "
                     "and what made that hard to see at the time?")
-    return f"Replace '{word}' with what happened and what made it make sense at the time."
+    return "Describe what happened and what made it make sense at the time, without the judgment."
 
 
 def find_judgmental_words(sentence: Sentence) -> Iterator[Hit]:
@@ -135,9 +134,9 @@ def find_human_error(sentence: Sentence) -> Iterator[Hit]:
             t for c in span.root.head.children if c.i >= span.end and c.dep_ in ("advcl", "prep", "acl")
             for t in c.subtree]
         context = " ".join(t.text for t in sorted(set(after), key=lambda t: t.i) if t.lower_ not in ("while", "when"))
-        suggestion = (f"Name the conditions instead of '{term}': what made {context.rstrip('.')} error-prone "
+        suggestion = (f"Name the conditions instead: what made {context.rstrip('.')} error-prone "
                       "(tools, defaults, missing checks, time pressure)?" if context.strip(". ") else
-                      f"Replace '{term}' with the conditions that made the action possible and likely: "
+                      "Name the conditions that made the action possible and likely instead: "
                       "which tool, default or missing check let it cause the failure?")
         yield Hit(match.start(), match.end(), f"'{term}' is given as a cause; it ends the inquiry where it "
                   "should start", suggestion)
