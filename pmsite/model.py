@@ -13,6 +13,8 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
+from pmsite.timeutil import parse_iso_datetime
+
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
 STATUSES = ("draft", "in-review", "published")
 FINDING_LEVELS = ("info", "warning", "error")
@@ -166,13 +168,10 @@ def parse_timestamp(value: Any) -> dt.datetime | None:
         parsed = value
     elif isinstance(value, str):
         text = value.strip()
-        if len(text) < 16 or text[10] not in "Tt ":
+        if len(text) < 16 or text[10] not in "Tt ":  # a date alone is not a timestamp
             return None
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        try:
-            parsed = dt.datetime.fromisoformat(text)
-        except ValueError:
+        parsed = parse_iso_datetime(text)
+        if parsed is None:
             return None
     else:
         return None

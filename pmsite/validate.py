@@ -16,9 +16,9 @@ from typing import Any, Iterable
 import jsonschema
 
 from pmsite import sections
-from pmsite.config import Config
-from pmsite.model import Finding, Postmortem, Position, parse_date, parse_timestamp
+from pmsite.model import Finding, Position, Postmortem, parse_date, parse_timestamp
 from pmsite.resources import schema_path
+from pmsite.timeutil import parse_iso_datetime
 
 TIMESTAMP_ORDER = ("started_at", "detected_at", "mitigated_at", "resolved_at")
 
@@ -103,13 +103,9 @@ def _schema_message(error: jsonschema.ValidationError) -> tuple[str, str]:
         hint = "quote the value" if expected == "string" else f"write {expected_names}"
         return f"{name} must be {expected_names}, not {_python_type_name(value)}", hint + (f";{example}" if example else "")
     if error.validator in ("format", "pattern") and schema.get("format") == "date-time":
-        if isinstance(value, str) and parse_timestamp(value) is None and parse_date(value[:10]) and len(value) > 10:
-            try:
-                dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-                return (f"{name} {value!r} has no time zone offset",
-                        "add Z for UTC or an offset like +02:00, e.g. 2024-03-07T13:55:00Z")
-            except ValueError:
-                pass
+        if isinstance(value, str) and len(value) > 10 and (naive := parse_iso_datetime(value)) and naive.tzinfo is None:
+            return (f"{name} {value!r} has no time zone offset",
+                    "add Z for UTC or an offset like +02:00, e.g. 2024-03-07T13:55:00Z")
         return f"{name} {value!r} is not a timestamp", "write an ISO 8601 time with an offset, e.g. 2024-03-07T13:55:00Z"
     if error.validator in ("format", "pattern") and schema.get("format") == "date":
         return f"{name} {value!r} is not a real date", "write the date as YYYY-MM-DD, e.g. 2024-03-07"

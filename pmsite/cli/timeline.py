@@ -12,8 +12,17 @@ import click
 from pmsite.cli.common import State, pass_state
 from pmsite.importers import parse_spec
 from pmsite.importers.pagerduty import read_incident
-from pmsite.timeline import (FORMATTERS, Timeline, TimelineSettings, dropped_summary, import_timeline, iso_utc, settings_from_config,
-                             to_markdown)
+from pmsite.timeline import (
+    FORMATTERS,
+    Timeline,
+    TimelineSettings,
+    dropped_summary,
+    import_timeline,
+    iso_utc,
+    settings_from_config,
+    to_markdown,
+)
+from pmsite.timeutil import parse_iso_datetime
 
 
 class TimeZoneType(click.ParamType):
@@ -39,10 +48,8 @@ class InstantType(click.ParamType):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.datetime:
         if isinstance(value, dt.datetime):
             return value
-        text = str(value).strip()
-        try:
-            parsed = dt.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
-        except ValueError:
+        parsed = parse_iso_datetime(str(value))
+        if parsed is None:
             self.fail(f"{value!r} is not an ISO 8601 time; write e.g. 2024-03-07T14:00:00Z", param, ctx)
         if parsed.tzinfo is None:
             self.fail(f"{value!r} has no UTC offset; add one, e.g. 2024-03-07T14:00:00Z or 2024-03-07T15:00:00+01:00", param, ctx)

@@ -18,6 +18,7 @@ from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from pmsite.errors import PmsiteError
+from pmsite.timeutil import parse_iso_datetime
 
 KINDS = ("slack", "discord", "pagerduty", "logs")
 UTC = dt.timezone.utc
@@ -191,13 +192,9 @@ def parse_time(value: Any, where: str, tz: ZoneInfo | None) -> dt.datetime:
         return dt.datetime.fromtimestamp(seconds, tz=UTC)
     if not isinstance(value, str) or not value.strip():
         raise TimelineError(f"{where}: missing or empty time stamp")
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        parsed = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise TimelineError(f"{where}: {value!r} is not an ISO 8601 time stamp (e.g. 2024-03-07T14:02:11Z)") from None
+    parsed = parse_iso_datetime(value)
+    if parsed is None:
+        raise TimelineError(f"{where}: {value!r} is not an ISO 8601 time stamp (e.g. 2024-03-07T14:02:11Z)")
     return to_utc(parsed, where, tz)
 
 

@@ -18,8 +18,17 @@ import re
 from typing import Any, Iterator
 from zoneinfo import ZoneInfo
 
-from pmsite.importers import (UTC, ImportOptions, LogFields, Source, TimelineError, TimelineEvent, first_present,
-                              read_text)
+from pmsite.importers import (
+    UTC,
+    ImportOptions,
+    LogFields,
+    Source,
+    TimelineError,
+    TimelineEvent,
+    first_present,
+    read_text,
+)
+from pmsite.timeutil import parse_iso_datetime
 
 _ISO_LINE = re.compile(
     r"^\[?(?P<time>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|z|[+-]\d{2}(?::?\d{2})?)?)\]?\s*(?P<msg>.*)$")
@@ -53,14 +62,10 @@ class _Clock:
         if isinstance(value, dt.datetime):
             parsed = value
         elif isinstance(value, str) and value.strip():
-            text = value.strip().replace(",", ".")
-            if text[-1] in "Zz":
-                text = text[:-1] + "+00:00"
-            try:
-                parsed = dt.datetime.fromisoformat(text)
-            except ValueError:
+            parsed = parse_iso_datetime(value)
+            if parsed is None:
                 raise TimelineError(f"{where}: {value!r} is not an ISO 8601 time stamp "
-                                    "(e.g. 2024-03-07T14:02:11Z); set timeline.logs.time_field if it is the wrong field") from None
+                                    "(e.g. 2024-03-07T14:02:11Z); set timeline.logs.time_field if it is the wrong field")
         else:
             raise TimelineError(f"{where}: no time stamp found; set timeline.logs.time_field in pmsite.yaml "
                                 "to the field that holds it")

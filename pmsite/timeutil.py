@@ -1,0 +1,42 @@
+"""One ISO 8601 reader for every stage.
+
+``datetime.fromisoformat`` accepts ``Z``, ``+0100`` and odd fraction lengths
+only from Python 3.11; this reader accepts them on every supported Python, so
+front-matter, chat exports and logs agree on what a time stamp is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+_ISO_DATETIME = re.compile(
+    r"^(?P<date>\d{4}-\d{2}-\d{2})"
+    r"(?:[Tt ](?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d+))?)?)?"
+    r"[ \t]*(?P<offset>[Zz]|[+-]\d{2}(?::?\d{2})?)?$"
+)
+
+
+def parse_iso_datetime(text: str) -> dt.datetime | None:
+    """``2024-03-07T14:02:11.5+0100`` -> datetime (naive when no offset is written), or None."""
+    match = _ISO_DATETIME.match(text.strip())
+    if not match:
+        return None
+    try:
+        day = dt.date.fromisoformat(match["date"])
+        fraction = (match["fraction"] or "0")[:6].ljust(6, "0")
+        moment = dt.datetime(day.year, day.month, day.day, int(match["hour"] or 0), int(match["minute"] or 0),
+                             int(match["second"] or 0), int(fraction))
+    except ValueError:  # 2024-02-30, 25:00 ...
+        return None
+    offset = match["offset"]
+    if offset is None:
+        return moment
+    if offset in ("Z", "z"):
+        return moment.replace(tzinfo=dt.timezone.utc)
+    digits = offset[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:] or 0)
+    if hours > 23 or minutes > 59:
+        return None
+    sign = 1 if offset[0] == "+" else -1
+    return moment.replace(tzinfo=dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes)))
