@@ -11,6 +11,7 @@ keeps serving the previous site and logs why.
 
 from __future__ import annotations
 
+import logging
 import threading
 from functools import partial
 from http import HTTPStatus
@@ -188,6 +189,7 @@ class Server:
 
     def watch(self) -> None:
         """Rebuild after each batch of changes until ``stop``."""
+        logging.getLogger("watchfiles").setLevel(logging.ERROR)  # its Ctrl+C notice repeats ours
         for _changes in watchfiles.watch(*self.watched(), stop_event=self.stop_event, debounce=200,
                                          raise_interrupt=False):
             self.rebuild()

@@ -58,3 +58,17 @@ def test_bad_as_of_is_a_usage_error(runner, tmp_path):
     make_site(tmp_path)
     result = runner.invoke(cli, ["-C", str(tmp_path), "build", "--as-of", "July"])
     assert result.exit_code == 2 and "Invalid value for '--as-of'" in result.output
+
+
+def test_serve_on_a_busy_port_is_a_one_line_error(runner, tmp_path):
+    import socket
+
+    make_site(tmp_path)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = runner.invoke(cli, ["-C", str(tmp_path), "serve", "--port", str(port)])
+    assert result.exit_code == 2
+    assert result.output == (f"Error: cannot listen on 127.0.0.1:{port} (Address already in use); "
+                             "choose another port with --port\n")

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from pmsite.cli.common import State, pass_state, use_color
+from pmsite.errors import PmsiteError
 from pmsite.formats import FORMATS, FormatOptions
 from pmsite.pipeline import BuildResult, InvalidContent, build
 
@@ -96,8 +97,12 @@ def serve_command(state: State, port: int, host: str, drafts: bool, base_url: st
     """
     from pmsite.serve import Server
 
-    server = Server(state.config, host=host, port=port, drafts=drafts, base_url=base_url,
-                    log=lambda message: click.echo(message, err=True))
+    try:
+        server = Server(state.config, host=host, port=port, drafts=drafts, base_url=base_url,
+                        log=lambda message: click.echo(message, err=True))
+    except OSError as exc:
+        raise PmsiteError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); "
+                          "choose another port with --port") from None
     server.run()
 
 
