@@ -112,11 +112,11 @@ class SiteHandler(SimpleHTTPRequestHandler):
 
     def _events(self) -> None:
         assert self.reloads is not None
+        seen = self.reloads.generation  # before the headers: a rebuild right after connecting is not missed
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
-        seen = self.reloads.generation
         try:
             while not self.reloads.closed:
                 now = self.reloads.wait(seen, KEEPALIVE)
