@@ -15,7 +15,8 @@ CLI_DOC = REPO_ROOT / "docs" / "cli.md"
 
 
 def _commands() -> list[tuple[str, click.Command]]:
-    return [("", cli), *sorted((name, command) for name, command in cli.commands.items())]
+    context = click.Context(cli)
+    return [("", cli), *((name, cli.get_command(context, name)) for name in cli.list_commands(context))]
 
 
 def render_cli_reference() -> str:
@@ -28,6 +29,15 @@ def render_cli_reference() -> str:
         assert result.exit_code == 0, result.output
         parts.append(f"## `pmsite{' ' + name if name else ''}`\n\n```\n{result.output.rstrip()}\n```\n")
     return "\n".join(parts)
+
+
+def test_every_command_module_defines_the_commands_it_is_registered_for():
+    from pmsite.cli import COMMAND_MODULES
+
+    context = click.Context(cli)
+    for name in COMMAND_MODULES:
+        assert cli.get_command(context, name).name == name
+    assert cli.get_command(context, "nonsense") is None
 
 
 def test_every_command_has_help_text():

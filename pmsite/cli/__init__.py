@@ -7,6 +7,7 @@ into one line on stderr and an exit code, never a traceback.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import traceback
@@ -20,7 +21,36 @@ from pmsite.model import ExitStatus
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+#: Command name -> module in pmsite.cli that defines it. Modules are imported only
+#: when their command runs, so `pmsite metrics` does not pay for spaCy or the renderer.
+COMMAND_MODULES = {
+    "init": "new",
+    "new": "new",
+    "validate": "validate",
+    "lint": "lint",
+    "build": "build",
+    "serve": "build",
+    "actions": "actions",
+    "metrics": "actions",
+    "timeline": "timeline",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a command's module on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMAND_MODULES)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        module_name = COMMAND_MODULES.get(name)
+        if module_name is None:
+            return None
+        module = importlib.import_module(f"pmsite.cli.{module_name}")
+        return next(command for command in module.COMMANDS if command.name == name)
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, prog_name="pmsite")
 @click.option("-C", "--directory", "directory", type=click.Path(file_okay=False, path_type=str),
               help="Run as if pmsite was started in this folder (like git -C).")
@@ -41,17 +71,6 @@ def cli(ctx: click.Context, directory: str | None, config_file: str | None) -> N
     build), 2 usage or environment error.
     """
     ctx.obj = State(directory=directory, config_file=config_file)
-
-
-def _register() -> None:
-    from pmsite.cli import actions, build, lint, new, timeline, validate
-
-    for module in (new, validate, lint, build, actions, timeline):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register()
 
 
 def main(argv: list[str] | None = None) -> None:
