@@ -1,7 +1,10 @@
 """The bundled sample corpus committed as a repository with realistic dates.
 
-Each postmortem is committed a week after it was resolved (or on its
-front-matter ``published`` day), with unrelated commits in between. Five done
+Each postmortem is committed a week after it was resolved, with unrelated
+commits in between. The bundled sample entered pmsite's own repository in one
+import commit, so it carries ``published`` dates; this repository simulates
+the postmortems being written in it instead, and keeps ``published`` only on
+the two that were imported from an older system (PM-2024-003, PM-2024-011). Five done
 items without ``completed`` are committed open and closed in a later commit,
 one postmortem is renamed after publication and one arrives through a merge.
 The expected figures below were worked out by hand from the sample files.
@@ -34,6 +37,7 @@ CLOSED_LATER = {
     ("2026-05-05", "AI-2"): "2026-05-15",  # due 2026-05-12: late
 }
 RENAMED = "2024-05-22"
+IMPORTED_FROM_ELSEWHERE = ("2024-01-18", "2024-03-07")
 MERGED = "2026-07-22"
 
 
@@ -64,6 +68,8 @@ def sample_repo(tmp_path_factory) -> Path:
     events = []  # (day, order, action)
     for path in sorted(SAMPLE.glob("*.md")):
         text = path.read_text(encoding="utf-8")
+        if not path.name.startswith(IMPORTED_FROM_ELSEWHERE):
+            text = re.sub(r"^published: .*\n", "", text, flags=re.MULTILINE)
         first = text
         for (prefix, item_id), day in CLOSED_LATER.items():
             if path.name.startswith(prefix):
