@@ -271,3 +271,28 @@ def test_front_matter_published_wins_over_an_import_commit(tmp_path: Path):
         dt.date(2019, 5, 9), "front-matter", 7)
     # imported already done: the import commit is not its completion day
     assert result.action_items[0].completed is None
+
+
+def test_many_postmortems_published_by_one_commit_are_flagged_as_a_bulk_import(tmp_path: Path):
+    git = GitRepo(tmp_path)
+    for number in range(5):
+        text = postmortem(f"PM-IMP{number}", "SEV3", f"2020-0{number + 1}-02", ("10:00", "10:10", "10:40", "12:00"),
+                          items=[item("AI-1", "P2", "systemic", "done", "2020-12-01")])
+        if number == 4:  # one of them already says when it was published: no warning for it
+            text = text.replace("date: 2020-05-02\n", "date: 2020-05-02\npublished: 2020-05-09\n")
+        git.write(f"content/postmortems/{number}.md", text)
+    git.commit("import the old postmortems", "2024-01-15 09:00")
+    config = load_config(tmp_path)
+    result = aggregate(load([], config).postmortems, mine(config), config, AS_OF)
+    assert result.warnings == []  # four from history are below the import threshold
+    for number in range(6, 11):
+        git.write(f"content/postmortems/{number}.md", postmortem(
+            f"PM-IMP{number}", "SEV3", "2021-01-02", ("10:00", "10:10", "10:40", "12:00"),
+            items=[item("AI-1", "P2", "systemic", "open", "2021-12-01")]))
+    git.commit("import the rest", "2024-02-01 09:00")
+    result = aggregate(load([], config).postmortems, mine(config), config, AS_OF)
+    flagged = sorted(w.path for w in result.warnings)
+    assert flagged == [f"content/postmortems/{n}.md" for n in (10, 6, 7, 8, 9)]
+    assert {w.rule for w in result.warnings} == {"history/bulk-import"}
+    assert result.warnings[0].line == 7  # the date: line, where published: belongs
+    assert "4 other postmortems (2024-02-01)" in result.warnings[0].message

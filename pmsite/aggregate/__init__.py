@@ -23,6 +23,8 @@ The site builder and the ``actions``/``metrics`` commands use one entry point::
 - ``patterns``: ``Pattern`` (name, count, incident_ids, recommendation) in the window.
 - ``digests``: one ``Digest`` per month (incidents, top_learnings, summaries,
   patterns, systemic_fixes_completed), oldest first.
+- ``warnings``: ``Finding`` objects about the data, e.g. ``history/bulk-import``
+  when many postmortems were published by one commit and carry no ``published``.
 
 Nothing here reads the clock: ``as_of`` is "today", so results are reproducible.
 """
@@ -35,7 +37,7 @@ from typing import Any
 
 from pmsite.aggregate.actions import ActionItem, action_items, select
 from pmsite.aggregate.digests import Digest, Learning, digests
-from pmsite.aggregate.incidents import Incident, incidents_of
+from pmsite.aggregate.incidents import Incident, bulk_import_warnings, incidents_of
 from pmsite.aggregate.metrics import (
     BY_CHOICES,
     Distribution,
@@ -50,7 +52,7 @@ from pmsite.aggregate.metrics import (
 from pmsite.aggregate.patterns import Pattern, PatternTable
 from pmsite.config import Config
 from pmsite.history import History
-from pmsite.model import Postmortem
+from pmsite.model import Finding, Postmortem
 
 __all__ = [
     "BY_CHOICES", "ActionItem", "Aggregates", "Digest", "Distribution", "Incident", "Learning", "Pattern",
@@ -71,6 +73,8 @@ class Aggregates:
     digests: list[Digest]
     by: str | None = None
     groups: dict[str, Summary] = field(default_factory=dict)
+    #: Problems with the data itself, e.g. postmortems whose publication date is an import commit.
+    warnings: list[Finding] = field(default_factory=list)
 
     @property
     def window_incidents(self) -> list[Incident]:
@@ -125,4 +129,5 @@ def aggregate(postmortems: list[Postmortem], history: History, config: Config, a
         digests=digests(incidents, items, table, as_of, options.digest_learnings, options.digest_pattern_months),
         by=by,
         groups=breakdown,
+        warnings=bulk_import_warnings(incidents),
     )

@@ -7,11 +7,15 @@ the rule "an explicit ``published`` date wins over history" lives in one place.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from pmsite.history import History, PostmortemHistory
-from pmsite.model import Postmortem
+from pmsite.model import Finding, Postmortem
+
+#: This many postmortems first published by one commit look like an import, not writing.
+BULK_IMPORT_MIN = 5
 
 
 @dataclass
@@ -115,3 +119,30 @@ def incidents_of(postmortems: list[Postmortem], history: History) -> list[Incide
     """Incidents sorted by date, then id, so every output is reproducible."""
     incidents = [incident_of(pm, history) for pm in postmortems]
     return sorted(incidents, key=lambda i: (i.date or dt.date.min, i.id))
+
+
+def bulk_import_warnings(incidents: list[Incident]) -> list[Finding]:
+    """Warn when many postmortems owe their publication date to one commit.
+
+    Importing years of postmortems in one commit makes history date them all to
+    the import, and time to publish balloons; an explicit ``published`` fixes it.
+    """
+    by_commit: dict[dt.datetime, list[Incident]] = defaultdict(list)
+    for incident in incidents:
+        if incident.published_source == "history" and incident.history and incident.history.published_at:
+            by_commit[incident.history.published_at].append(incident)
+    warnings = []
+    for when, group in sorted(by_commit.items()):
+        if len(group) < BULK_IMPORT_MIN:
+            continue
+        for incident in group:
+            postmortem = incident.postmortem
+            warnings.append(Finding(
+                path=incident.path, line=postmortem.position_of(("date",)).line, column=1,
+                rule="history/bulk-import", category="history", severity="warning",
+                message=f"published by the same commit as {len(group) - 1} other postmortems "
+                        f"({when:%Y-%m-%d}), so time to publish counts from that commit",
+                suggestion="if these postmortems were imported from elsewhere, add 'published: YYYY-MM-DD' "
+                           "with the day each was first published",
+            ))
+    return warnings

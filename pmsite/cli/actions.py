@@ -50,10 +50,11 @@ def _run(state: State, as_of: dt.date | None, **window: Any) -> Aggregates:
     loaded = load_stage.load([], config)
     broken = {f.path for f in loaded.findings if f.severity == "error"}
     found = history_stage.mine(config)
-    for finding in [*loaded.findings, *found.warnings]:
-        click.echo(f"{finding.severity}: {finding.path}:{finding.line}: {finding.message}", err=True)
     postmortems = [pm for pm in loaded.postmortems if pm.display_path not in broken]
-    return aggregate(postmortems, found, config, as_of or dt.date.today(), **window)
+    result = aggregate(postmortems, found, config, as_of or dt.date.today(), **window)
+    for finding in [*loaded.findings, *found.warnings, *result.warnings]:
+        click.echo(f"{finding.severity}: {finding.path}:{finding.line}: {finding.message}", err=True)
+    return result
 
 
 # -- actions --------------------------------------------------------------------------------
