@@ -50,7 +50,7 @@ class Page:
         return self.path[: -len("index.html")] if self.path.endswith("index.html") else self.path
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: templates test membership in lists of views
 class PostmortemView:
     """A postmortem with everything its page, cards and indexes need, formatted once."""
 
@@ -187,7 +187,8 @@ def postmortem_views(aggregates: Aggregates, config: Config, cache: RenderCache,
     group_of = {member: group.ids for group in aggregates.recurrence_groups for member in group.ids}
     for view in views:
         view.related = [by_id[i] for i in view.pm.str_list("related") if i in by_id and i != view.id]
-        view.recurring = [by_id[i] for i in group_of.get(view.id, []) if i in by_id and i != view.id]
+        recurring = [by_id[i] for i in group_of.get(view.id, []) if i in by_id and i != view.id]
+        view.recurring = sorted(recurring, key=lambda v: (v.date or dt.date.min, v.id), reverse=True)
     return views
 
 
