@@ -14,6 +14,8 @@ from pmsite.errors import ConfigError
 from pmsite.yamlpos import YamlSyntaxError, parse_yaml
 
 CONFIG_NAME = "pmsite.yaml"
+#: Caches of every stage live below this folder of the repository root (in .gitignore).
+CACHE_FOLDER = ".pmsite-cache"
 DEFAULT_CONTENT_DIR = "content/postmortems"
 
 #: Top-level keys and the type each must have.
@@ -63,9 +65,17 @@ class Config:
         value = self.raw.get(name)
         return value if isinstance(value, dict) else {}
 
+    def cache_dir(self, stage: str) -> Path:
+        """Where a stage keeps its cache: ``.pmsite-cache/<stage>/`` under the root."""
+        return self.root / CACHE_FOLDER / stage
+
     def display_path(self, path: Path) -> str:
         """Show paths relative to the root when they are inside it, POSIX style."""
         try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            pass
+        try:  # resolving is slow: only when the plain path is not under the root
             return path.resolve().relative_to(self.root).as_posix()
         except ValueError:
             return str(path)
@@ -111,7 +121,7 @@ def load_config(root: Path | None = None, config_file: Path | None = None) -> Co
     problems = []
     for key, value in raw.items():
         pos = parsed.positions.get((key,))
-        where = f"{display}:{pos.line}:{pos.column}" if pos else display
+        where = f"{display}:{pos[0]}:{pos[1]}" if pos else display
         expected = KNOWN_KEYS.get(key)
         if expected is None:
             import difflib

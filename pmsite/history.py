@@ -160,7 +160,7 @@ def mine(config: Config, *, use_cache: bool = True) -> History:
             f"the content folder is outside the git repository at {workdir}; dates come from the front-matter only",
             "set content_dir in pmsite.yaml to a folder inside the repository",
         )])
-    walker = _Walker(repo, "" if prefix == "." else prefix + "/", config.root / ".pmsite-cache" / "history")
+    walker = _Walker(repo, "" if prefix == "." else prefix + "/", config.cache_dir("history"))
     walker.run(use_cache)
     history = walker.result()
     history.workdir = workdir

@@ -50,7 +50,6 @@ from pmsite.model import FINDING_LEVELS, Finding, Postmortem
 from pmsite.rules import RULES, RULES_BY_ID, RULESET_VERSION
 from pmsite.rules.base import KNOWN_SYSTEMS, ROLE_NOUNS, Hit, People, Rule, Sentence
 
-CACHE_DIR = Path(".pmsite-cache") / "lint"
 SCORE_COST = {"error": 10, "warning": 5, "info": 0}
 LEVELS_AND_OFF = (*FINDING_LEVELS, "off")
 _SETTINGS_KEYS = ("model", "rules", "person_nouns", "system_names", "processes")
@@ -137,7 +136,7 @@ def lint(postmortems: Iterable[Postmortem], config: Config, cache_dir: Path | No
          use_cache: bool = True) -> LintReport:
     """Lint every postmortem; see the module docstring for what is returned."""
     settings = LintSettings.from_config(config)
-    cache = _Cache(cache_dir or config.root / CACHE_DIR, _cache_salt(settings)) if use_cache else None
+    cache = _Cache(cache_dir or config.cache_dir("lint"), _cache_salt(settings)) if use_cache else None
     report = LintReport()
     pending: list[_FileLint] = []
     for postmortem in postmortems:

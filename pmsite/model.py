@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from enum import IntEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pmsite.timeutil import parse_iso_datetime
 
@@ -36,9 +36,8 @@ def level_rank(level: str) -> int:
     return FINDING_LEVELS.index(level)
 
 
-@dataclass(frozen=True)
-class Position:
-    """A 1-based line and column in the original file."""
+class Position(NamedTuple):
+    """A 1-based line and column in the original file (a tuple: cheap to build and to cache)."""
 
     line: int
     column: int
@@ -90,8 +89,9 @@ class Postmortem:
     body_line: int = 1
     #: Character offset of the body in ``text``.
     body_offset: int = 0
-    #: Where each front-matter key (and list item) starts: KeyPath -> Position.
-    key_positions: dict[KeyPath, Position] = field(default_factory=dict)
+    #: Where each front-matter key (and list item) starts: KeyPath -> (line, column).
+    #: Plain tuples keep loading and caching cheap; ``position_of`` gives a Position.
+    key_positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
     #: Span of the front-matter block (lines of the opening and closing ``---``), if any.
     front_matter_lines: tuple[int, int] | None = None
 
@@ -101,7 +101,7 @@ class Postmortem:
         key_path = tuple(key_path)
         while key_path:
             if key_path in self.key_positions:
-                return self.key_positions[key_path]
+                return Position(*self.key_positions[key_path])
             key_path = key_path[:-1]
         if self.front_matter_lines:
             return Position(self.front_matter_lines[0], 1)

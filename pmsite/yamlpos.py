@@ -51,7 +51,7 @@ class YamlSyntaxError(Exception):
 class ParsedYaml:
     data: Any
     #: KeyPath -> Position of the key (mappings) or item (sequences), 1-based.
-    positions: dict[tuple, Position]
+    positions: dict[tuple, tuple[int, int]]
     #: (KeyPath, Position) of keys written twice in one mapping; YAML keeps the last one.
     duplicate_keys: list[tuple[tuple, Position]]
 
@@ -86,11 +86,11 @@ def parse_yaml(text: str, first_line: int = 1) -> ParsedYaml:
         except yaml.YAMLError as exc:
             raise _syntax_error(exc, first_line) from None
 
-    positions: dict[tuple, Position] = {}
+    positions: dict[tuple, tuple[int, int]] = {}
     duplicates: list[tuple[tuple, Position]] = []
 
-    def at(mark: yaml.Mark) -> Position:
-        return Position(mark.line + first_line, mark.column + 1)
+    def at(mark: yaml.Mark) -> tuple[int, int]:
+        return mark.line + first_line, mark.column + 1
 
     def walk(current: yaml.Node, path: tuple) -> None:
         if isinstance(current, yaml.MappingNode):
@@ -99,7 +99,7 @@ def parse_yaml(text: str, first_line: int = 1) -> ParsedYaml:
                 key = key_node.value
                 child = path + (key,)
                 if key in seen:
-                    duplicates.append((child, at(key_node.start_mark)))
+                    duplicates.append((child, Position(*at(key_node.start_mark))))
                 seen.add(key)
                 positions[child] = at(key_node.start_mark)
                 walk(value_node, child)

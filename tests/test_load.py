@@ -135,3 +135,44 @@ def test_load_keeps_going_after_a_bad_file(config, site_root):
 
 def test_load_corpus_is_empty_without_content(config):
     assert load_corpus(config) == []
+
+
+def test_warm_load_from_the_parse_cache_equals_a_fresh_parse(config, site_root):
+    folder = site_root / "content" / "postmortems"
+    write(folder / "a.md", "---\nid: PM-2024-001\naction_items:\n  - id: AI-1\n    owner: ops\n---\nbody\n")
+    fresh = load([], config, use_cache=False).postmortems[0]
+    load([], config)  # fills the cache
+    assert (config.cache_dir("load") / "front-matter.pickle").is_file()
+    warm = load([], config).postmortems[0]
+    for name in ("meta", "key_positions", "front_matter_lines", "body", "body_line", "body_offset", "text"):
+        assert getattr(warm, name) == getattr(fresh, name), name
+    assert warm.position_of(("action_items", 0, "owner")) == Position(5, 5)
+
+
+def test_cached_entries_are_not_shared_between_files_with_equal_content(config, site_root):
+    folder = site_root / "content" / "postmortems"
+    for name in ("a.md", "b.md"):
+        write(folder / name, "---\nid: PM-2024-001\ntags: [x]\n---\n")
+    load([], config)
+    first, second = load([], config).postmortems
+    first.meta["tags"].append("y")
+    assert second.meta["tags"] == ["x"]
+    assert (first.display_path, second.display_path) == ("content/postmortems/a.md", "content/postmortems/b.md")
+
+
+def test_edited_file_is_parsed_again_and_broken_yaml_is_always_reported(config, site_root):
+    path = write(site_root / "content" / "postmortems" / "a.md", "---\nid: PM-2024-001\n---\n")
+    load([], config)
+    path.write_text("---\nid: PM-2024-002\n---\n", encoding="utf-8")
+    assert load([], config).postmortems[0].meta["id"] == "PM-2024-002"
+    path.write_text("---\nid: [\n---\n", encoding="utf-8")
+    for _ in range(2):
+        assert [f.rule for f in load([], config).findings] == ["syntax/yaml"]
+
+
+def test_a_corrupt_cache_file_is_ignored(config, site_root):
+    write(site_root / "content" / "postmortems" / "a.md", "---\nid: PM-2024-001\n---\n")
+    cache_file = config.cache_dir("load") / "front-matter.pickle"
+    cache_file.parent.mkdir(parents=True)
+    cache_file.write_bytes(b"not a pickle")
+    assert load([], config).postmortems[0].meta["id"] == "PM-2024-001"
