@@ -117,7 +117,7 @@ def bench(size: int, work: Path) -> None:
     runs: dict[str, tuple[float, dict[str, float]]] = {}
     runs["cold (no caches)"] = pmsite_build(root)
     shutil.rmtree(root / "site")
-    (root / ".pmsite-cache" / "render.json").unlink()
+    shutil.rmtree(root / ".pmsite-cache" / "render")
     runs["cold, lint cache warm"] = pmsite_build(root)
     runs["warm, nothing changed"] = pmsite_build(root)
     changed = sorted((root / "content" / "postmortems").glob("*.md"))[size // 2]

@@ -32,8 +32,6 @@ from pmsite.render.output import SiteWriter, check_output_folder
 from pmsite.render.site import site_info
 from pmsite.validate import validate
 
-CACHE_FOLDER = ".pmsite-cache"
-
 #: progress(stage, done, total): called by long stages so a terminal can show progress.
 Progress = Callable[[str, int, int], None]
 
@@ -102,7 +100,7 @@ def build(config: Config, out_dir: Path | None = None, base_url: str | None = No
     out = check_output_folder(out_dir or config.out_dir, config)
     site = site_info(config, base_url or config.base_url)
     as_of = as_of or default_as_of()
-    cache = cache or BuildCache(RenderCache(config.root / CACHE_FOLDER / "render.json"))
+    cache = cache or BuildCache(RenderCache(config.cache_dir("render") / "markdown.json"))
     timings: dict[str, float] = {}
 
     @contextmanager

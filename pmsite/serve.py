@@ -23,7 +23,7 @@ import watchfiles
 
 from pmsite.config import Config, load_config
 from pmsite.errors import PmsiteError
-from pmsite.pipeline import CACHE_FOLDER, BuildCache, InvalidContent, build
+from pmsite.pipeline import BuildCache, InvalidContent, build
 from pmsite.render.markdown import RenderCache
 
 EVENTS_PATH = "/__pmsite/events"
@@ -146,7 +146,7 @@ class Server:
         self.drafts = drafts
         self.base_url = "/" + base_url.strip("/") + "/" if base_url.strip("/") else "/"
         self.log = log
-        self.out_dir = config.root / CACHE_FOLDER / "serve"
+        self.out_dir = config.cache_dir("serve")
         self.cache = BuildCache(RenderCache())
         self.reloads = Reloads()
         self.stop_event = threading.Event()
