@@ -129,6 +129,7 @@ def build(config: Config, out_dir: Path | None = None, base_url: str | None = No
     findings += history.warnings
     with stage("aggregate"):
         aggregates = aggregate(included, history, config, as_of, by="month")
+    findings += aggregates.warnings
 
     writer = SiteWriter(out)
     try:
