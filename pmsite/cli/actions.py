@@ -19,24 +19,13 @@ from pmsite import load as load_stage
 from pmsite.aggregate import BY_CHOICES, ActionItem, Aggregates, Distribution, Summary, aggregate, select
 from pmsite.aggregate.actions import CLOSED_STATUSES, OPEN_STATUSES
 from pmsite.aggregate.settings import PRIORITIES
+from pmsite.cli.types import DateType
 from pmsite.cli.common import State, format_option, pass_state
 
 ACTION_FIELDS = ("postmortem_id", "id", "title", "owner", "priority", "category", "kind", "status", "due",
                  "completed", "overdue", "days_overdue", "escalation", "stale", "due_source",
                  "completed_source", "on_time", "days_to_close", "last_change", "severity", "teams",
                  "services", "postmortem_path", "link")
-
-
-class DateType(click.ParamType):
-    name = "DATE"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
-        if isinstance(value, dt.date):
-            return value
-        try:
-            return dt.date.fromisoformat(str(value))
-        except ValueError:
-            self.fail(f"{value!r} is not a date; write YYYY-MM-DD, e.g. 2025-01-31", param, ctx)
 
 
 def as_of_option(function):

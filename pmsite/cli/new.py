@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from pmsite.cli.common import State, pass_state
+from pmsite.cli.types import DateType
 from pmsite.cli.timeline import draft_from_exports, tz_option
 from pmsite.scaffold import SEVERITY_CHOICES, TYPE_CHOICES, Draft, init_repository, new_postmortem
 
@@ -19,7 +20,7 @@ from pmsite.scaffold import SEVERITY_CHOICES, TYPE_CHOICES, Draft, init_reposito
               help="SEV1 (worst) to SEV4. SEV1/SEV2 add decision points and a detection-gap analysis.")
 @click.option("--type", "-t", "incident_type", required=True, type=click.Choice(TYPE_CHOICES),
               help="Kind of harm; security and data-loss add their own sections.")
-@click.option("--date", "incident_date", type=click.DateTime(formats=["%Y-%m-%d"]),
+@click.option("--date", "incident_date", type=DateType(),
               help="Day the incident started (default: the PagerDuty incident's day, else today, UTC).")
 @click.option("--timeline", "timeline_sources", multiple=True, metavar="SOURCE",
               help="Export to fill the Timeline section from (repeatable; as for 'pmsite timeline').")
@@ -27,7 +28,7 @@ from pmsite.scaffold import SEVERITY_CHOICES, TYPE_CHOICES, Draft, init_reposito
               help="PagerDuty incident (REST API v2 JSON): fills started_at, detected_at, resolved_at, services, link.")
 @tz_option()
 @pass_state
-def new_command(state: State, title: str, severity: str, incident_type: str, incident_date: dt.datetime | None,
+def new_command(state: State, title: str, severity: str, incident_type: str, incident_date: dt.date | None,
                 timeline_sources: tuple[str, ...], incident: str | None, tz: ZoneInfo | None) -> None:
     """Write a new draft postmortem from the blameless template.
 
@@ -40,7 +41,7 @@ def new_command(state: State, title: str, severity: str, incident_type: str, inc
     config = state.config
     timeline, prefill = draft_from_exports(state, timeline_sources, incident, tz)
     started = prefill.get("started_at")
-    day = incident_date.date() if incident_date else (
+    day = incident_date or (
         dt.date.fromisoformat(started[:10]) if started else dt.datetime.now(dt.timezone.utc).date())
     draft = Draft(title=title, severity=severity.upper(), incident_type=incident_type, date=day,
                   prefill=prefill, timeline=timeline)

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from pmsite.cli.types import InstantType, TimeZoneType
 from pmsite.cli.common import State, pass_state
 from pmsite.importers import parse_spec
 from pmsite.importers.pagerduty import read_incident
@@ -22,38 +23,6 @@ from pmsite.timeline import (
     settings_from_config,
     to_markdown,
 )
-from pmsite.timeutil import parse_iso_datetime
-
-
-class TimeZoneType(click.ParamType):
-    """An IANA zone name such as Europe/Berlin."""
-
-    name = "ZONE"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> zoneinfo.ZoneInfo:
-        if isinstance(value, zoneinfo.ZoneInfo):
-            return value
-        try:
-            return zoneinfo.ZoneInfo(str(value))
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            self.fail(f"{value!r} is not an IANA time zone; use a name such as Europe/Berlin, America/New_York or UTC",
-                      param, ctx)
-
-
-class InstantType(click.ParamType):
-    """An ISO 8601 time with an offset (``2024-03-07T14:00:00+01:00`` or ``...Z``)."""
-
-    name = "TIME"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.datetime:
-        if isinstance(value, dt.datetime):
-            return value
-        parsed = parse_iso_datetime(str(value))
-        if parsed is None:
-            self.fail(f"{value!r} is not an ISO 8601 time; write e.g. 2024-03-07T14:00:00Z", param, ctx)
-        if parsed.tzinfo is None:
-            self.fail(f"{value!r} has no UTC offset; add one, e.g. 2024-03-07T14:00:00Z or 2024-03-07T15:00:00+01:00", param, ctx)
-        return parsed.astimezone(dt.timezone.utc)
 
 
 def tz_option() -> Any:
