@@ -6,6 +6,7 @@ several modules need sits here.
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -33,6 +34,14 @@ def site_root(tmp_path: Path) -> Path:
 @pytest.fixture
 def config(site_root: Path) -> Config:
     return load_config(site_root)
+
+
+def installed_tool(name: str) -> str:
+    """Path of a command-line tool from the test extras; missing means a broken install, not a skip."""
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} is not installed; run: python3 -m pip install -e '.[test]'")
+    return path
 
 
 def write(path: Path, text: str, *, dedent: bool = True) -> Path:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
 import pytest
 import yaml
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, installed_tool
 
 WORKFLOW = REPO_ROOT / ".github" / "workflows" / "postmortem-lint.yml"
 SCAFFOLD_WORKFLOW = REPO_ROOT / "pmsite" / "scaffold" / "init" / "dot-github" / "workflows" / "postmortem-lint.yml"
@@ -17,27 +16,20 @@ HOOKS = REPO_ROOT / ".pre-commit-hooks.yaml"
 SCAFFOLD_PRE_COMMIT = REPO_ROOT / "pmsite" / "scaffold" / "init" / "dot-pre-commit-config.yaml"
 
 
-def tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.fail(f"{name} is not installed; pip install -e '.[test]'")
-    return path
-
-
 @pytest.mark.parametrize(("path", "schema"), [
     (WORKFLOW, "vendor.github-workflows"),
     (SCAFFOLD_WORKFLOW, "vendor.github-workflows"),
     (ACTION, "vendor.github-actions"),
 ])
 def test_files_match_the_github_schemas(path, schema):
-    run = subprocess.run([tool("check-jsonschema"), "--builtin-schema", schema, str(path)],
+    run = subprocess.run([installed_tool("check-jsonschema"), "--builtin-schema", schema, str(path)],
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
 
 
 @pytest.mark.parametrize("path", [WORKFLOW, SCAFFOLD_WORKFLOW, ACTION], ids=lambda p: p.name)
 def test_zizmor_finds_nothing(path):
-    run = subprocess.run([tool("zizmor"), "--offline", str(path)], capture_output=True, text=True)
+    run = subprocess.run([installed_tool("zizmor"), "--offline", str(path)], capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
 
 
