@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import sysconfig
 import venv
 import zipfile
 from pathlib import Path
@@ -33,10 +34,16 @@ def test_wheel_ships_data_folders(wheel):
 
 def test_installed_wheel_validates_from_another_folder(wheel, tmp_path):
     env_dir = tmp_path / "venv"
-    # system site-packages provide the (large) dependencies; pmsite itself comes from the wheel
-    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
+    venv.EnvBuilder(with_pip=False).create(env_dir)
     python = env_dir / "bin" / "python"
-    subprocess.run([python, "-m", "pip", "install", "--no-deps", "-q", str(wheel)], check=True, capture_output=True)
+    # The running environment (a venv or not) provides the large dependencies; a .pth only adds
+    # its folders to sys.path, so its own editable pmsite is not picked up: pmsite comes from the wheel.
+    inner = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                           check=True, capture_output=True, text=True).stdout.strip()
+    outer = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    Path(inner, "_outer_environment.pth").write_text("\n".join(sorted(outer)) + "\n", encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", inner, str(wheel)],
+                   check=True, capture_output=True)
     where = subprocess.run([python, "-c", "import pmsite.resources as r; print(r.schema_path())"],
                            cwd=tmp_path, check=True, capture_output=True, text=True).stdout
     assert str(env_dir) in where  # the wheel's copy, not the checkout's
