@@ -140,3 +140,24 @@ def test_base_url_prefixes_every_link(site):
     assert 'href="/index.html"' not in home and 'href="/postmortems/' not in home
     sitemap = (site / "site" / "sitemap.xml").read_text(encoding="utf-8")
     assert "<loc>https://org.example.io/project/postmortems/</loc>" in sitemap
+
+
+def test_validation_cache_gives_the_findings_of_an_uncached_run_and_follows_edits(site):
+    from pmsite.load import load
+    from pmsite.validate import FileFindingsCache, validate
+
+    config = load_config(site)
+    path = site / "content" / "postmortems" / "2024-06-11-login-outage-expired-certificate.md"
+
+    def run_both() -> list:
+        postmortems = load([config.content_dir], config).postmortems
+        cache = FileFindingsCache(config.cache_dir("validate"))
+        cached = validate(postmortems, postmortems, cache)
+        cache.save()
+        assert cached == validate(postmortems, postmortems)
+        return cached
+
+    assert run_both() == run_both()  # filled, then read back from the file
+    path.write_text(path.read_text().replace("severity: SEV4", "severity: SEV9"))
+    after_edit = run_both()
+    assert [f.rule for f in after_edit if f.path.endswith(path.name)] == ["schema/enum"]
