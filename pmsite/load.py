@@ -7,13 +7,11 @@ become findings with a line and column, and the other files load as usual.
 
 from __future__ import annotations
 
-import hashlib
-import os
-import pickle
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pmsite.cache import PickleCache, digest, source_salt
 from pmsite.config import Config
 from pmsite.errors import ContentError
 from pmsite.model import Finding, Postmortem, Position
@@ -22,8 +20,6 @@ from pmsite.yamlpos import YamlSyntaxError, parse_yaml
 _FENCE = re.compile(r"^---[ \t]*$")
 _CLOSING_FENCE = re.compile(r"^(---|\.\.\.)[ \t]*$")
 _BINARY_SNIFF = 8192
-#: Parsed entries kept at most; past this, entries not used by the current run are dropped.
-_CACHE_ENTRIES = 20_000
 
 
 @dataclass
@@ -116,69 +112,22 @@ def parse_postmortem(text: str, path: Path, display: str) -> tuple[Postmortem, l
     return postmortem, findings
 
 
-class ParseCache:
+def parse_cache(config: Config) -> PickleCache:
     """Parsed front-matter by content hash, so a warm run reads files but parses no YAML.
 
     Parsing YAML with positions is ~1.5 ms a file: most of a warm ``pmsite
-    metrics`` on 2,000 postmortems. Entries are salted with this module's and the
-    YAML reader's source, so a change to either parses everything again.
+    metrics`` on 2,000 postmortems. Salted with this module's and the YAML
+    reader's source, so a change to either parses everything again.
     """
+    from pmsite import yamlpos
 
-    def __init__(self, folder: Path):
-        self.file = folder / "front-matter.pickle"
-        self.entries: dict[str, bytes] = {}
-        self.used: set[str] = set()
-        self.dirty = False
-        try:
-            with self.file.open("rb") as handle:
-                stored = pickle.load(handle)
-            if isinstance(stored, dict) and stored.get("salt") == _cache_salt():
-                self.entries = stored["entries"]
-        except Exception:  # missing, truncated or from another version: start afresh
-            self.entries = {}
-
-    @staticmethod
-    def key(text: str) -> str:
-        return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
-
-    def get(self, key: str) -> dict | None:
-        stored = self.entries.get(key)
-        if stored is None:
-            return None
-        self.used.add(key)
-        return pickle.loads(stored)  # fresh objects: no two postmortems share a mutable dict
-
-    def put(self, key: str, parsed: dict) -> None:
-        self.entries[key] = pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL)
-        self.used.add(key)
-        self.dirty = True
-
-    def save(self) -> None:
-        if not self.dirty:
-            return
-        if len(self.entries) > _CACHE_ENTRIES:
-            self.entries = {k: v for k, v in self.entries.items() if k in self.used}
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            partial = self.file.with_suffix(f".{os.getpid()}.tmp")
-            with partial.open("wb") as handle:
-                pickle.dump({"salt": _cache_salt(), "entries": self.entries}, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(partial, self.file)
-        except OSError:
-            pass  # a read-only checkout still works, only slower
+    return PickleCache(config.cache_dir("load") / "front-matter.pickle", source_salt(Path(__file__), Path(yamlpos.__file__)))
 
 
 _CACHED_FIELDS = ("meta", "key_positions", "front_matter_lines", "body_offset", "body_line")
 
 
-def _cache_salt() -> str:
-    from pmsite import yamlpos
-
-    sources = (Path(__file__), Path(yamlpos.__file__))
-    return hashlib.blake2b(b"".join(p.read_bytes() for p in sources), digest_size=12).hexdigest()
-
-
-def read_file(path: Path, config: Config, cache: ParseCache | None = None) -> tuple[Postmortem | None, list[Finding]]:
+def read_file(path: Path, config: Config, cache: PickleCache | None = None) -> tuple[Postmortem | None, list[Finding]]:
     """Load one file; a file that cannot be read as text gives None and a finding."""
     display = config.display_path(path)
     try:
@@ -190,7 +139,7 @@ def read_file(path: Path, config: Config, cache: ParseCache | None = None) -> tu
     text, problem = decode(data, display)
     if problem is not None:
         return None, [problem]
-    key = ParseCache.key(text) if cache is not None else ""
+    key = digest(text) if cache is not None else ""
     cached = cache.get(key) if cache is not None else None
     if cached is not None:
         return Postmortem(path=path, display_path=display, text=text, body=text[cached["body_offset"]:], **cached), []
@@ -238,7 +187,7 @@ def collect_paths(paths: list[Path], config: Config) -> list[Path]:
 def load(paths: list[Path], config: Config, *, use_cache: bool = True) -> LoadResult:
     """Load every file under ``paths`` (the content folder when empty)."""
     result = LoadResult()
-    cache = ParseCache(config.cache_dir("load")) if use_cache else None
+    cache = parse_cache(config) if use_cache else None
     for path in collect_paths(paths, config):
         postmortem, findings = read_file(path, config, cache)
         result.findings.extend(findings)

@@ -30,7 +30,7 @@ from pmsite.render import RenderResult, SiteInputs, render_site
 from pmsite.render.markdown import RenderCache
 from pmsite.render.output import SiteWriter, check_output_folder
 from pmsite.render.site import site_info
-from pmsite.validate import FileFindingsCache, validate
+from pmsite.validate import findings_cache, validate
 
 #: progress(stage, done, total): called by long stages so a terminal can show progress.
 Progress = Callable[[str, int, int], None]
@@ -114,9 +114,9 @@ def build(config: Config, out_dir: Path | None = None, base_url: str | None = No
     with stage("load"):
         loaded = load_stage.load([config.content_dir], config)
     with stage("validate"):
-        findings_cache = FileFindingsCache(config.cache_dir("validate"))
-        findings = loaded.findings + validate(loaded.postmortems, loaded.postmortems, findings_cache)
-        findings_cache.save()
+        validated = findings_cache(config)
+        findings = loaded.findings + validate(loaded.postmortems, loaded.postmortems, validated)
+        validated.save()
     included = [pm for pm in loaded.postmortems if is_included(pm, drafts)]
     included_paths = {pm.display_path for pm in included}
     excluded_paths = {pm.display_path for pm in loaded.postmortems} - included_paths

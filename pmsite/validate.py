@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import hashlib
 import json
-import os
-import pickle
 from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +17,8 @@ from typing import Any, Iterable
 import jsonschema
 
 from pmsite import sections
+from pmsite.cache import PickleCache, digest, source_salt
+from pmsite.config import Config
 from pmsite.model import Finding, Position, Postmortem, parse_date, parse_timestamp
 from pmsite.resources import schema_path
 from pmsite.timeutil import parse_iso_datetime
@@ -275,68 +274,36 @@ def cross_file_findings(targets: Iterable[Postmortem], corpus: Iterable[Postmort
     return findings
 
 
-class FileFindingsCache:
-    """``validate_file`` results by file path and text, kept in one pickle between builds.
+def findings_cache(config: Config) -> PickleCache:
+    """``validate_file`` results by file path and text, kept between builds.
 
     Salted with the schema, the installed jsonschema and the source of the
     modules the per-file rules use, so changing any of them validates every file
     again. Cross-file rules are cheap and never cached.
     """
-
-    def __init__(self, folder: Path) -> None:
-        self.file = folder / "findings.pickle"
-        self.salt = _findings_salt()
-        self.entries: dict[str, bytes] = {}
-        self.used: set[str] = set()
-        self.dirty = False
-        try:
-            with self.file.open("rb") as handle:
-                stored = pickle.load(handle)
-            if isinstance(stored, dict) and stored.get("salt") == self.salt:
-                self.entries = stored["entries"]
-        except Exception:  # missing, truncated or from another version: validate afresh
-            self.entries = {}
-
-    def findings(self, pm: Postmortem) -> list[Finding]:
-        key = hashlib.blake2b(f"{pm.display_path}\0{pm.text}".encode("utf-8", "surrogatepass"),
-                              digest_size=20).hexdigest()
-        self.used.add(key)
-        stored = self.entries.get(key)
-        if stored is not None:
-            return pickle.loads(stored)  # fresh objects for every caller
-        found = validate_file(pm)
-        self.entries[key] = pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)
-        self.dirty = True
-        return found
-
-    def save(self) -> None:
-        """Write the entries used since loading (older ones are dropped), if anything changed."""
-        if not self.dirty and self.used == set(self.entries):
-            return
-        self.entries = {key: value for key, value in self.entries.items() if key in self.used}
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            partial = self.file.with_suffix(f".{os.getpid()}.tmp")
-            with partial.open("wb") as handle:
-                pickle.dump({"salt": self.salt, "entries": self.entries}, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(partial, self.file)
-        except OSError:
-            pass  # a read-only checkout still works, only slower
-
-
-def _findings_salt() -> str:
     from importlib.metadata import version
 
     from pmsite import load, model, timeutil, yamlpos  # positions come from load and yamlpos
 
     sources = [Path(m.__file__) for m in (load, model, sections, timeutil, yamlpos)] + [Path(__file__), schema_path()]
-    data = b"".join(p.read_bytes() for p in sources) + version("jsonschema").encode()
-    return hashlib.blake2b(data, digest_size=12).hexdigest()
+    return PickleCache(config.cache_dir("validate") / "findings.pickle",
+                       source_salt(*sources, extra=version("jsonschema")))
+
+
+def _file_findings(pm: Postmortem, cache: PickleCache | None) -> list[Finding]:
+    if cache is None:
+        return validate_file(pm)
+    key = digest(pm.display_path, pm.text)
+    found = cache.get(key)
+    if found is None:
+        found = validate_file(pm)
+        cache.put(key, found)
+    return found
 
 
 def validate(targets: list[Postmortem], corpus: list[Postmortem] | None = None,
-             cache: FileFindingsCache | None = None) -> list[Finding]:
+             cache: PickleCache | None = None) -> list[Finding]:
     """All findings for ``targets``, sorted by file and line (per-file rules through ``cache`` when given)."""
-    findings = [f for pm in targets for f in (cache.findings(pm) if cache else validate_file(pm))]
+    findings = [f for pm in targets for f in _file_findings(pm, cache)]
     findings += cross_file_findings(targets, corpus or [])
     return sorted(findings, key=Finding.sort_key)

@@ -144,14 +144,14 @@ def test_base_url_prefixes_every_link(site):
 
 def test_validation_cache_gives_the_findings_of_an_uncached_run_and_follows_edits(site):
     from pmsite.load import load
-    from pmsite.validate import FileFindingsCache, validate
+    from pmsite.validate import findings_cache, validate
 
     config = load_config(site)
     path = site / "content" / "postmortems" / "2024-06-11-login-outage-expired-certificate.md"
 
     def run_both() -> list:
         postmortems = load([config.content_dir], config).postmortems
-        cache = FileFindingsCache(config.cache_dir("validate"))
+        cache = findings_cache(config)
         cached = validate(postmortems, postmortems, cache)
         cache.save()
         assert cached == validate(postmortems, postmortems)

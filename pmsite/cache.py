@@ -1,0 +1,77 @@
+"""One small on-disk cache for the stages that re-derive the same values every run.
+
+Values are pickled per key into a single file per stage under ``.pmsite-cache/``,
+salted so that a change to the code that produced them discards them. A cache
+that cannot be read or written is simply empty: the run is slower, never wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from pathlib import Path
+from typing import Any
+
+#: Entries kept at most; past this, entries not used by the current run are dropped.
+MAX_ENTRIES = 20_000
+
+
+def digest(*parts: str) -> str:
+    """A short stable key for text (content hashes, salts)."""
+    hasher = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        hasher.update(part.encode("utf-8", "surrogatepass"))
+        hasher.update(b"\0")
+    return hasher.hexdigest()
+
+
+def source_salt(*files: Path, extra: str = "") -> str:
+    """A salt from the source of the modules (and data files) that produce the cached values."""
+    return digest(*(path.read_bytes().decode("utf-8", "surrogateescape") for path in files), extra)
+
+
+class PickleCache:
+    """Values by key in one pickle file; ``get`` returns fresh objects every time."""
+
+    def __init__(self, file: Path, salt: str) -> None:
+        self.file = file
+        self.salt = salt
+        self.entries: dict[str, bytes] = {}
+        self.used: set[str] = set()
+        self.dirty = False
+        try:
+            with file.open("rb") as handle:
+                stored = pickle.load(handle)
+            if isinstance(stored, dict) and stored.get("salt") == salt:
+                self.entries = stored["entries"]
+        except Exception:  # missing, truncated or from another version: start afresh
+            self.entries = {}
+
+    def get(self, key: str) -> Any | None:
+        stored = self.entries.get(key)
+        if stored is None:
+            return None
+        self.used.add(key)
+        return pickle.loads(stored)  # fresh objects: no two callers share a mutable value
+
+    def put(self, key: str, value: Any) -> None:
+        self.entries[key] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        self.used.add(key)
+        self.dirty = True
+
+    def save(self) -> None:
+        """Write the file if anything was added (atomically: a reader never sees half of it)."""
+        if not self.dirty:
+            return
+        if len(self.entries) > MAX_ENTRIES:
+            self.entries = {key: value for key, value in self.entries.items() if key in self.used}
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            partial = self.file.with_suffix(f".{os.getpid()}.tmp")
+            with partial.open("wb") as handle:
+                pickle.dump({"salt": self.salt, "entries": self.entries}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(partial, self.file)
+        except OSError:
+            pass  # a read-only checkout still works, only slower
+        self.dirty = False
