@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,44 @@ def test_validation_cache_gives_the_findings_of_an_uncached_run_and_follows_edit
     path.write_text(path.read_text().replace("severity: SEV4", "severity: SEV9"))
     after_edit = run_both()
     assert [f.rule for f in after_edit if f.path.endswith(path.name)] == ["schema/enum"]
+
+
+def _rebuild_matches_a_full_build(site: Path, other: Path) -> None:
+    """Build again into the same folder (reusing pages) and into a new one; the HTML must be the same."""
+    build(load_config(site), as_of=AS_OF)
+    build(load_config(site), out_dir=other / "site", as_of=AS_OF)
+    assert _html_digests(site / "site") == _html_digests(other / "site")
+
+
+def test_page_keys_are_kept_in_the_manifest_and_reused_pages_match_a_full_build(site, tmp_path_factory):
+    build(load_config(site), as_of=AS_OF)
+    manifest = json.loads((site / "site" / MANIFEST_NAME).read_text())
+    page = "postmortems/2024-03-07-checkout-latency-after-cache-flush/index.html"
+    assert page in manifest["keys"] and "index.html" not in manifest["keys"]  # the home page always renders
+    # a title shows on the related postmortem's page: that page must be redrawn, not reused
+    path = site / "content" / "postmortems" / "2024-03-07-checkout-latency-after-cache-flush.md"
+    path.write_text(path.read_text().replace("title: Checkout latency after cache flush",
+                                             "title: Checkout latency after a cache flush"))
+    _rebuild_matches_a_full_build(site, tmp_path_factory.mktemp("full"))
+    related = site / "site" / "postmortems" / "2024-05-02-search-slow-after-synonym-deploy" / "index.html"
+    assert "Checkout latency after a cache flush" in related.read_text(encoding="utf-8")
+
+
+def test_a_changed_template_redraws_the_pages_that_use_it(site, tmp_path_factory):
+    build(load_config(site), as_of=AS_OF)
+    (site / "templates").mkdir()
+    (site / "templates" / "list.html").write_text(
+        "{% extends 'base.html' %}{% block content %}<p>custom list</p>{% endblock %}")
+    _rebuild_matches_a_full_build(site, tmp_path_factory.mktemp("full"))
+    assert "custom list" in (site / "site" / "tags" / "cache" / "index.html").read_text(encoding="utf-8")
+
+
+def test_an_unreadable_manifest_key_only_costs_a_render(site):
+    build(load_config(site), as_of=AS_OF)
+    manifest_path = site / "site" / MANIFEST_NAME
+    manifest = json.loads(manifest_path.read_text())
+    manifest["keys"] = {path: "stale" for path in manifest["keys"]}
+    manifest_path.write_text(json.dumps(manifest))
+    before = _html_digests(site / "site")
+    result = build(load_config(site), as_of=AS_OF)
+    assert result.render.changed == 0 and _html_digests(site / "site") == before

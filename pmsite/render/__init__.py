@@ -8,8 +8,9 @@ theme lookup, safe output).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from pmsite.aggregate import Aggregates
 from pmsite.config import Config
@@ -17,10 +18,19 @@ from pmsite.history import History
 from pmsite.model import Postmortem
 from pmsite.render import feeds, reports
 from pmsite.render.feeds import FeedEntry
+from pmsite.render.keys import PageKeys
 from pmsite.render.markdown import RenderCache
 from pmsite.render.output import SiteWriter
 from pmsite.render.site import (
-    NAV, Page, PostmortemView, SiteInfo, TemplateRenderer, core_pages, postmortem_views, taxonomies, term_urls,
+    NAV,
+    Page,
+    PostmortemView,
+    SiteInfo,
+    TemplateRenderer,
+    core_pages,
+    postmortem_views,
+    taxonomies,
+    term_urls,
 )
 from pmsite.render.theme import load_theme, make_environment, static_files
 
@@ -56,7 +66,7 @@ class RenderResult:
 
 
 def report_pages(inputs: SiteInputs, views: list[PostmortemView]) -> list[Page]:
-    """Home, tracker, dashboard and digests: the pages drawn from the aggregates."""
+    """Home, tracker, dashboard and digests: the pages drawn from the aggregates (few, always rendered)."""
     aggregates = inputs.aggregates
     by_id = {v.id: v for v in views}
     digests = [d for d in aggregates.digests if d.incidents or d.systemic_fixes_completed]
@@ -66,15 +76,15 @@ def report_pages(inputs: SiteInputs, views: list[PostmortemView]) -> list[Page]:
             "latest": views[:8], "total": len(views), "digest": latest_digest,
             "headlines": reports.headlines(inputs.postmortems, inputs.history, inputs.config, inputs.as_of),
             "urgent_items": [i for i in aggregates.action_items if i.is_open and i.severity in ("SEV1", "SEV2")],
-        }),
+        }, cacheable=False),
         Page("actions/index.html", "actions.html", "Action items",
              {"tracker": reports.tracker(aggregates.action_items, inputs.as_of),
-              "total": len(aggregates.action_items)}),
+              "total": len(aggregates.action_items)}, cacheable=False),
         Page("metrics/index.html", "metrics.html", "Metrics",
              {"summary": aggregates.metrics, "charts": reports.dashboard(aggregates, aggregates.groups),
-              "patterns": aggregates.patterns}),
+              "patterns": aggregates.patterns}, cacheable=False),
         Page("digests/index.html", "digests.html", "Monthly digests",
-             {"digests": [(d, reports.digest_title(d)) for d in reversed(digests)]}),
+             {"digests": [(d, reports.digest_title(d)) for d in reversed(digests)]}, cacheable=False),
     ]
     pages += [Page(f"digests/{d.month}/index.html", "digest.html", reports.digest_title(d), {"digest": d})
               for d in digests]
@@ -110,7 +120,8 @@ def render_site(inputs: SiteInputs, writer: SiteWriter, cache: RenderCache,
         "postmortems_by_id": {v.id: v for v in views if v.id},
         "url": lambda path="": inputs.site.base_url + path,
     }
-    TemplateRenderer(make_environment(theme), globals_).write_pages(pages, writer, progress)
+    keys = PageKeys(theme.template_dirs, globals_)
+    TemplateRenderer(make_environment(theme), globals_).write_pages(pages, writer, progress, keys.key)
     for rel_path, source in static_files(theme).items():
         writer.write(f"{ASSETS_FOLDER}/{rel_path}", source.read_bytes())
     digest_pages = [p for p in pages if p.template == "digest.html"]

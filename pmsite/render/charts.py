@@ -8,8 +8,8 @@ light and dark palettes apply.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import math
+from dataclasses import dataclass, field
 from html import escape
 
 from markupsafe import Markup

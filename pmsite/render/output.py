@@ -58,8 +58,10 @@ class SiteWriter:
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
         self.tmp_dir = out_dir.parent / f".{out_dir.name}.building-{os.getpid()}"
-        self.previous = _read_manifest(out_dir)
+        self.previous, self.previous_keys = _read_manifest(out_dir)
         self.hashes: dict[str, str] = {}
+        #: Output path -> key of what the page was drawn from (``render.keys``), kept in the manifest.
+        self.keys: dict[str, str] = {}
         #: Files whose bytes differ from the previous build (or are new).
         self.changed: set[str] = set()
         if self.tmp_dir.exists():
@@ -73,19 +75,40 @@ class SiteWriter:
             raise BuildError(f"refusing to write {rel_path!r}: the path must stay inside the output folder")
         return self.tmp_dir.joinpath(*pure.parts)
 
-    def write(self, rel_path: str, data: str | bytes) -> None:
+    def write(self, rel_path: str, data: str | bytes, key: str | None = None) -> None:
+        """Write one file; ``key`` (what it was drawn from) lets the next build reuse it unrendered."""
         payload = data.encode("utf-8") if isinstance(data, str) else data
         digest = hashlib.sha256(payload).hexdigest()
-        if rel_path in self.hashes:
-            raise BuildError(f"two pages want the same output file {rel_path!r}; rename one of them")
-        self.hashes[rel_path] = digest
-        path = self.target(rel_path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        old = self.out_dir.joinpath(*PurePosixPath(rel_path).parts)
-        if self.previous.get(rel_path) == digest and _link(old, path):
+        path = self._claim(rel_path, digest, key)
+        if self.previous.get(rel_path) == digest and _link(self._previous_file(rel_path), path):
             return
         self.changed.add(rel_path)
         path.write_bytes(payload)
+
+    def reuse(self, rel_path: str, key: str | None) -> bool:
+        """Hard-link the previous build's file when it was drawn from the same ``key``; False if it must be written."""
+        digest = self.previous.get(rel_path)
+        if key is None or digest is None or self.previous_keys.get(rel_path) != key or rel_path in self.hashes:
+            return False
+        path = self._claim(rel_path, digest, key)
+        if not _link(self._previous_file(rel_path), path):
+            del self.hashes[rel_path], self.keys[rel_path]
+            return False
+        return True
+
+    def _claim(self, rel_path: str, digest: str, key: str | None) -> Path:
+        """Record what goes to ``rel_path`` and return the file to write, its folder made."""
+        if rel_path in self.hashes:
+            raise BuildError(f"two pages want the same output file {rel_path!r}; rename one of them")
+        self.hashes[rel_path] = digest
+        if key is not None:
+            self.keys[rel_path] = key
+        path = self.target(rel_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def _previous_file(self, rel_path: str) -> Path:
+        return self.out_dir.joinpath(*PurePosixPath(rel_path).parts)
 
     def removed(self) -> set[str]:
         return set(self.previous) - set(self.hashes)
@@ -100,7 +123,8 @@ class SiteWriter:
 
     def commit(self) -> None:
         """Swap the finished folder in place of the previous site."""
-        manifest = json.dumps({"files": dict(sorted(self.hashes.items()))}, indent=0)
+        manifest = json.dumps({"files": dict(sorted(self.hashes.items())), "keys": dict(sorted(self.keys.items()))},
+                              indent=0)
         (self.tmp_dir / MANIFEST_NAME).write_text(manifest, encoding="utf-8")
         old = self.out_dir.parent / f".{self.out_dir.name}.old-{os.getpid()}"
         if self.out_dir.exists():
@@ -113,12 +137,14 @@ class SiteWriter:
         shutil.rmtree(self.tmp_dir, ignore_errors=True)
 
 
-def _read_manifest(out_dir: Path) -> dict[str, str]:
+def _read_manifest(out_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """The previous build's file hashes and page keys (empty when there is no readable manifest)."""
     try:
-        files = json.loads((out_dir / MANIFEST_NAME).read_text(encoding="utf-8")).get("files", {})
+        manifest = json.loads((out_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
+        files, keys = manifest.get("files", {}), manifest.get("keys", {})
     except (OSError, ValueError, AttributeError):
-        return {}
-    return files if isinstance(files, dict) else {}
+        return {}, {}
+    return (files if isinstance(files, dict) else {}), (keys if isinstance(keys, dict) else {})
 
 
 def _link(source: Path, target: Path) -> bool:

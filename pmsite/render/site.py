@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -24,7 +25,7 @@ from pmsite.render.markdown import RenderCache, TocEntry, slugify
 from pmsite.render.output import SiteWriter
 
 #: The taxonomies that get index pages: key, folder, title, and how to read the terms of a postmortem.
-TAXONOMIES: tuple[tuple[str, str, str, Callable[["PostmortemView"], Iterable[str]]], ...] = (
+TAXONOMIES: tuple[tuple[str, str, str, Callable[[PostmortemView], Iterable[str]]], ...] = (
     ("severity", "severities", "Severities", lambda v: [v.severity]),
     ("type", "types", "Incident types", lambda v: [v.type]),
     ("service", "services", "Services", lambda v: v.services),
@@ -43,11 +44,13 @@ class Page:
     title: str
     context: Mapping[str, Any] = field(default_factory=dict)
     in_sitemap: bool = True
+    #: False for pages drawn from site-wide aggregates: always rendered, never reused (see ``keys``).
+    cacheable: bool = True
 
     @property
     def url(self) -> str:
         """Site-relative URL: ``postmortems/x/`` for ``postmortems/x/index.html``."""
-        return self.path[: -len("index.html")] if self.path.endswith("index.html") else self.path
+        return self.path.removesuffix("index.html")
 
 
 @dataclass(eq=False)  # compared by identity: templates test membership in lists of views
@@ -63,8 +66,8 @@ class PostmortemView:
     score: int | None = None
     edit_url: str = ""
     action_items: list[ActionItem] = field(default_factory=list)
-    related: list["PostmortemView"] = field(default_factory=list)
-    recurring: list["PostmortemView"] = field(default_factory=list)
+    related: list[PostmortemView] = field(default_factory=list)
+    recurring: list[PostmortemView] = field(default_factory=list)
 
     # -- front-matter, typed ---------------------------------------------------
     @property
@@ -252,9 +255,13 @@ class TemplateRenderer:
                              "fix the template") from None
 
     def write_pages(self, pages: list[Page], writer: SiteWriter,
-                    progress: Callable[[int, int], None] | None = None) -> None:
+                    progress: Callable[[int, int], None] | None = None,
+                    key: Callable[[Page], str | None] = lambda page: None) -> None:
+        """Render and write every page; a page whose ``key`` matches the previous build's is reused as it was."""
         for done, page in enumerate(pages, 1):
-            writer.write(page.path, self.render(page))
+            page_key = key(page)
+            if not writer.reuse(page.path, page_key):
+                writer.write(page.path, self.render(page), page_key)
             if progress and (done % 50 == 0 or done == len(pages)):
                 progress(done, len(pages))
 
