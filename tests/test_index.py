@@ -28,3 +28,15 @@ def test_built_site_indexes_each_published_postmortem_once(tmp_path):
     assert result.indexed_pages == 3
     entry = json.loads((bundle / "pagefind-entry.json").read_text())
     assert entry["languages"]["en"]["page_count"] == 3
+
+
+def test_only_marked_pages_are_given_to_pagefind_and_unmarked_sites_index_everything(tmp_path):
+    from pmsite.index import _marked_pages_glob
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "index.html").write_text("<html><body><main data-pagefind-body>x</main></body></html>")
+    (tmp_path / "list.html").write_text("<html><body><h1>All</h1></body></html>")
+    assert _marked_pages_glob(tmp_path) == "{a/index.html}"
+    (tmp_path / "a" / "index.html").write_text("<html><body><h1>Unmarked</h1></body></html>")
+    assert _marked_pages_glob(tmp_path) is None
+    assert build_index(tmp_path).pages == 2
