@@ -68,7 +68,6 @@ class RenderResult:
 def report_pages(inputs: SiteInputs, views: list[PostmortemView]) -> list[Page]:
     """Home, tracker, dashboard and digests: the pages drawn from the aggregates (few, always rendered)."""
     aggregates = inputs.aggregates
-    by_id = {v.id: v for v in views}
     digests = [d for d in aggregates.digests if d.incidents or d.systemic_fixes_completed]
     latest_digest = next((d for d in reversed(digests) if d.top_learnings or d.summaries), None)
     pages = [

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Iterator
 
 from pmsite.rules.base import (
     Hit, Rule, Sentence, capitalise, clean_phrase, is_negated, noun_phrase, object_of, participle, subject_of,
-    words,
 )
 
 if TYPE_CHECKING:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import jsonschema
-import pytest
 
 from pmsite.formats import FORMATS, FormatOptions
 from pmsite.formats.github import escape_data, escape_property
