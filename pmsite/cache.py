@@ -32,11 +32,18 @@ def source_salt(*files: Path, extra: str = "") -> str:
 
 
 class PickleCache:
-    """Values by key in one pickle file; ``get`` returns fresh objects every time."""
+    """Values by key in one pickle file; ``get`` returns fresh objects every time.
 
-    def __init__(self, file: Path, salt: str) -> None:
+    ``prune_unused`` suits stages that see every input on each run (rendering a
+    site): entries the run did not use are dropped when it saves. Otherwise
+    entries stay until there are more than ``MAX_ENTRIES``, so a command run on
+    one file does not evict the others.
+    """
+
+    def __init__(self, file: Path, salt: str, *, prune_unused: bool = False) -> None:
         self.file = file
         self.salt = salt
+        self.prune_unused = prune_unused
         self.entries: dict[str, bytes] = {}
         self.used: set[str] = set()
         self.dirty = False
@@ -61,11 +68,14 @@ class PickleCache:
         self.dirty = True
 
     def save(self) -> None:
-        """Write the file if anything was added (atomically: a reader never sees half of it)."""
+        """Write the file if anything changed (atomically: a reader never sees half of it)."""
+        if self.prune_unused or len(self.entries) > MAX_ENTRIES:
+            kept = {key: value for key, value in self.entries.items() if key in self.used}
+            self.dirty = self.dirty or len(kept) != len(self.entries)
+            self.entries = kept
+        self.used = set()
         if not self.dirty:
             return
-        if len(self.entries) > MAX_ENTRIES:
-            self.entries = {key: value for key, value in self.entries.items() if key in self.used}
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
             partial = self.file.with_suffix(f".{os.getpid()}.tmp")

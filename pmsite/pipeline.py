@@ -100,7 +100,7 @@ def build(config: Config, out_dir: Path | None = None, base_url: str | None = No
     out = check_output_folder(out_dir or config.out_dir, config)
     site = site_info(config, base_url or config.base_url)
     as_of = as_of or default_as_of()
-    cache = cache or BuildCache(RenderCache(config.cache_dir("render") / "markdown.json"))
+    cache = cache or BuildCache(RenderCache(config.cache_dir("render") / "markdown.pickle"))
     timings: dict[str, float] = {}
 
     @contextmanager

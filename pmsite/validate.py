@@ -275,7 +275,7 @@ def cross_file_findings(targets: Iterable[Postmortem], corpus: Iterable[Postmort
 
 
 def findings_cache(config: Config) -> PickleCache:
-    """``validate_file`` results by file path and text, kept between builds.
+    """``validate_file`` results by file path and text, kept between builds of the whole corpus.
 
     Salted with the schema, the installed jsonschema and the source of the
     modules the per-file rules use, so changing any of them validates every file
@@ -287,7 +287,7 @@ def findings_cache(config: Config) -> PickleCache:
 
     sources = [Path(m.__file__) for m in (load, model, sections, timeutil, yamlpos)] + [Path(__file__), schema_path()]
     return PickleCache(config.cache_dir("validate") / "findings.pickle",
-                       source_salt(*sources, extra=version("jsonschema")))
+                       source_salt(*sources, extra=version("jsonschema")), prune_unused=True)
 
 
 def _file_findings(pm: Postmortem, cache: PickleCache | None) -> list[Finding]:

@@ -60,3 +60,18 @@ def test_digest_and_salt_depend_on_every_part(tmp_path):
     assert before != source_salt(source, extra="4.3")
     source.write_text("x = 2\n")
     assert before != source_salt(source, extra="4.2")
+
+
+def test_a_stage_that_sees_every_input_drops_what_it_no_longer_uses(tmp_path):
+    file = tmp_path / "values.pickle"
+    cache = PickleCache(file, "s", prune_unused=True)
+    cache.put("old body", 1)
+    cache.save()
+    rebuilt = PickleCache(file, "s", prune_unused=True)
+    rebuilt.put("new body", 2)  # the body was edited: the old entry is not asked for
+    rebuilt.save()
+    assert set(PickleCache(file, "s").entries) == {"new body"}
+    unchanged = PickleCache(file, "s", prune_unused=True)
+    unchanged.get("new body")
+    unchanged.save()
+    assert set(PickleCache(file, "s").entries) == {"new body"}

@@ -13,8 +13,6 @@ bodies that changed.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -23,8 +21,8 @@ from pathlib import Path
 import mistune
 import nh3
 
-#: Bump when the HTML this module produces changes, so stale cache entries are ignored.
-RENDERER_VERSION = "2"
+from pmsite.cache import PickleCache, digest, source_salt
+
 
 #: Headings at these levels appear in the table of contents.
 TOC_LEVELS = (2, 3)
@@ -150,63 +148,43 @@ def render_markdown(text: str) -> RenderedMarkdown:
 
 
 class RenderCache:
-    """Rendered bodies by content hash, kept in memory and in one JSON file between builds."""
+    """Rendered bodies by content hash: in memory for ``pmsite serve``, on disk between builds.
+
+    Salted with this module's source and the mistune and nh3 versions, so a
+    change to the renderer or the sanitiser renders every body again.
+    """
 
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path
-        self._entries: dict[str, RenderedMarkdown] = {}
+        self._memory: dict[str, RenderedMarkdown] = {}
         self._used: set[str] = set()
+        self._stored = PickleCache(path, _renderer_salt(), prune_unused=True) if path is not None else None
         self.hits = 0
         self.misses = 0
-        if path is not None:
-            self._entries = self._read(path)
-
-    @staticmethod
-    def _read(path: Path) -> dict[str, RenderedMarkdown]:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        if not isinstance(data, dict) or data.get("version") != RENDERER_VERSION:
-            return {}
-        entries = {}
-        for key, entry in (data.get("entries") or {}).items():
-            try:
-                toc = tuple(TocEntry(int(level), str(anchor), str(text)) for level, anchor, text in entry["toc"])
-                entries[key] = RenderedMarkdown(str(entry["html"]), toc)
-            except (KeyError, TypeError, ValueError):
-                continue
-        return entries
 
     def render(self, text: str) -> RenderedMarkdown:
-        key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        key = digest(text)
         self._used.add(key)
-        cached = self._entries.get(key)
+        cached = self._memory.get(key) or (self._stored.get(key) if self._stored else None)
         if cached is not None:
             self.hits += 1
+            self._memory[key] = cached
             return cached
         self.misses += 1
-        rendered = self._entries[key] = render_markdown(text)
+        rendered = self._memory[key] = render_markdown(text)
+        if self._stored is not None:
+            self._stored.put(key, rendered)
         return rendered
 
     def save(self) -> None:
-        """Write the entries used since the last save (older ones are dropped), if anything changed."""
-        unused = set(self._entries) - self._used
-        changed = self.misses or unused
-        for key in unused:
-            del self._entries[key]
+        """Forget the bodies this build did not use and write the rest, if anything changed."""
+        self._memory = {key: value for key, value in self._memory.items() if key in self._used}
         self._used = set()
         self.hits = self.misses = 0
-        if self.path is None or not changed:
-            return
-        data = {
-            "version": RENDERER_VERSION,
-            "entries": {
-                key: {"html": entry.html, "toc": [[t.level, t.anchor, t.text] for t in entry.toc]}
-                for key, entry in sorted(self._entries.items())
-            },
-        }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        tmp.replace(self.path)
+        if self._stored is not None:
+            self._stored.save()
+
+
+def _renderer_salt() -> str:
+    from importlib.metadata import version
+
+    return source_salt(Path(__file__), extra=f"mistune {version('mistune')} nh3 {version('nh3')}")

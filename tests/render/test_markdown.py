@@ -39,7 +39,7 @@ def test_code_blocks_keep_their_language_class_and_escape_content():
 
 
 def test_cache_renders_each_body_once_and_survives_a_restart(tmp_path):
-    path = tmp_path / "render.json"
+    path = tmp_path / "render.pickle"
     cache = RenderCache(path)
     first = cache.render("## A\n\ntext\n")
     cache.render("## A\n\ntext\n")
@@ -51,7 +51,7 @@ def test_cache_renders_each_body_once_and_survives_a_restart(tmp_path):
 
 
 def test_cache_drops_entries_no_longer_used(tmp_path):
-    path = tmp_path / "render.json"
+    path = tmp_path / "render.pickle"
     cache = RenderCache(path)
     cache.render("old body\n")
     cache.save()
@@ -63,6 +63,6 @@ def test_cache_drops_entries_no_longer_used(tmp_path):
 
 
 def test_a_corrupt_cache_file_is_ignored(tmp_path):
-    path = tmp_path / "render.json"
+    path = tmp_path / "render.pickle"
     path.write_text("{not json", encoding="utf-8")
     assert RenderCache(path).render("x\n").html == "<p>x</p>\n"
