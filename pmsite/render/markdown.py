@@ -23,7 +23,6 @@ import nh3
 
 from pmsite.cache import PickleCache, digest, source_salt
 
-
 #: Headings at these levels appear in the table of contents.
 TOC_LEVELS = (2, 3)
 
