@@ -116,3 +116,16 @@ def test_writer_refuses_paths_that_escape(tmp_path):
             writer.write(bad, "x")
     writer.abort()
     assert not (tmp_path / "evil.html").exists()
+
+
+@pytest.mark.parametrize("link", ["javascript:alert(1)", "data:text/html,<script>alert(1)</script>", " JavaScript:alert(1)"])
+def test_action_item_links_that_are_not_web_urls_stop_the_build(tmp_path, link):
+    """Action-item links go into href attributes: the schema's http(s) rule is the gate, so it must hold."""
+    hostile = HOSTILE_POSTMORTEM.replace(
+        "lessons:", f'action_items:\n  - {{id: AI-1, title: Rotate keys, owner: sec, status: open, link: "{link}"}}\nlessons:')
+    make_site(tmp_path, {"2024-06-20-link.md": hostile})
+    with pytest.raises(BuildError) as stopped:
+        build(load_config(tmp_path), as_of=dt.date(2024, 7, 15))
+    assert any(e.rule in ("schema/format", "schema/pattern") and e.path.endswith("2024-06-20-link.md")
+               for e in stopped.value.errors)
+    assert not (tmp_path / "site").exists()
