@@ -12,11 +12,12 @@ from dataclasses import dataclass
 
 from pmsite.aggregate import ActionItem, Aggregates, Digest, Summary, aggregate
 from pmsite.config import Config
+from pmsite.errors import ConfigError
 from pmsite.history import History
 from pmsite.model import SEVERITIES, Postmortem
 from pmsite.render.charts import Chart, Series, bar_chart, line_chart
 
-#: Headline figures compare the last this-many days with the same span before.
+#: Headline figures compare the last this-many days with the same span before (``site.trend_days``).
 TREND_DAYS = 90
 #: The dashboard's time series cover at most this many months, ending with the as-of month.
 CHART_MONTHS = 24
@@ -38,16 +39,26 @@ def _fmt(value: float | None, unit: str = "") -> str:
     return (f"{value:.0f}" if abs(value) >= 10 or float(value).is_integer() else f"{value:.1f}") + unit
 
 
-def _trend(now: float | None, before: float | None, unit: str = "") -> str:
+def _trend(now: float | None, before: float | None, days: int, unit: str = "") -> str:
     if now is None or before is None:
-        return f"no figure for the previous {TREND_DAYS} days"
+        return f"no figure for the previous {days} days"
     word = "up" if now > before else "down" if now < before else "same as"
-    return f"{word} {'from ' if word != 'same as' else ''}{_fmt(before, unit)} in the previous {TREND_DAYS} days"
+    return f"{word} {'from ' if word != 'same as' else ''}{_fmt(before, unit)} in the previous {days} days"
+
+
+def trend_days(config: Config) -> int:
+    """``site.trend_days``: a few incidents a quarter need a longer window than 90 days to show a trend."""
+    value = config.section("site").get("trend_days", TREND_DAYS)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"pmsite.yaml: site.trend_days must be a whole number of days (1 or more), not {value!r}")
+    return value
 
 
 def headlines(postmortems: list[Postmortem], history: History, config: Config, as_of: dt.date) -> list[Headline]:
-    """Incidents, median time to resolve, completion and overdue items: last 90 days vs the 90 before."""
-    span = dt.timedelta(days=TREND_DAYS)
+    """Incidents, median time to resolve, completion and time to publish: the last ``site.trend_days``
+    days against the same span before."""
+    days = trend_days(config)
+    span = dt.timedelta(days=days)
     start = as_of - 2 * span + dt.timedelta(days=1)
     # these four figures depend only on the incidents in the window, so aggregate just those (fast on big sites)
     recent = [pm for pm in postmortems if pm.date("date") and start <= pm.date("date") <= as_of]
@@ -59,13 +70,13 @@ def headlines(postmortems: list[Postmortem], history: History, config: Config, a
         return None if rate is None else 100 * rate
 
     return [
-        Headline(f"Incidents, last {TREND_DAYS} days", _fmt(now.incidents), _trend(now.incidents, before.incidents)),
+        Headline(f"Incidents, last {days} days", _fmt(now.incidents), _trend(now.incidents, before.incidents, days)),
         Headline("Median time to resolve", _fmt(_resolve_hours(now), " h"),
-                 _trend(_resolve_hours(now), _resolve_hours(before), " h")),
+                 _trend(_resolve_hours(now), _resolve_hours(before), days, " h")),
         Headline("Action items completed", _fmt(completion(now), " %"),
-                 _trend(completion(now), completion(before), " %")),
+                 _trend(completion(now), completion(before), days, " %")),
         Headline("Time to publish (median)", _fmt(now.time_to_publish_days.median, " d"),
-                 _trend(now.time_to_publish_days.median, before.time_to_publish_days.median, " d")),
+                 _trend(now.time_to_publish_days.median, before.time_to_publish_days.median, days, " d")),
     ]
 
 

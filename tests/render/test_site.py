@@ -145,3 +145,29 @@ def test_base_url_may_be_a_path_or_a_full_url(tmp_path):
     full = site_info(config, "https://org.github.io/project")
     assert (full.base_url, full.canonical_root) == ("/project/", "https://org.github.io/project/")
     assert site_info(config, "/").canonical_root == "https://pm.example.com/"
+
+
+# Published fixture incidents: 2024-03-07, 2024-05-02, 2024-06-11; as of 2024-07-15.
+@pytest.mark.parametrize(("days", "value", "trend"), [
+    (30, "0", "down from 1 in the previous 30 days"),  # 06-11 is in the 30 days before the last 30
+    (90, "2", "up from 1 in the previous 90 days"),  # 05-02 and 06-11; 03-07 in the 90 before
+    (365, "3", "up from 0 in the previous 365 days"),
+])
+def test_headline_window_follows_site_trend_days(tmp_path, days, value, trend):
+    from pmsite.history import mine
+    from pmsite.load import load
+    from pmsite.render.reports import headlines
+
+    make_site(tmp_path, config=f"site:\n  trend_days: {days}\n")
+    config = load_config(tmp_path)
+    published = [pm for pm in load([], config).postmortems if pm.status == "published"]
+    incidents = headlines(published, mine(config), config, dt.date(2024, 7, 15))[0]
+    assert (incidents.label, incidents.value, incidents.trend) == (f"Incidents, last {days} days", value, trend)
+
+
+def test_a_bad_trend_window_is_a_config_error(tmp_path):
+    from pmsite.errors import ConfigError
+
+    make_site(tmp_path, config="site:\n  trend_days: quarterly\n")
+    with pytest.raises(ConfigError, match="site.trend_days must be a whole number of days"):
+        build(load_config(tmp_path), as_of=dt.date(2024, 7, 15))
