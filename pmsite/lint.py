@@ -27,7 +27,7 @@ error and 5 for every sentence whose worst finding is a warning (``info``
 findings cost nothing), never below 0. So a postmortem with three judgmental
 sentences scores 70, and one with no findings scores 100.
 
-Results are cached in ``.pmsite-cache/lint/`` under the repository root, keyed
+Results are cached in ``.pmsite-cache/lint/results.pickle`` (``pmsite.cache``), keyed
 by the file's text, the rule code (``RULESET_VERSION``), the model and the lint
 settings: an unchanged file is not parsed again and spaCy is not even imported.
 """
@@ -35,15 +35,14 @@ settings: an unchanged file is not parsed again and spaCy is not even imported.
 from __future__ import annotations
 
 import bisect
-import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from pmsite import textmask
+from pmsite.cache import PickleCache, digest
 from pmsite.config import Config
 from pmsite.errors import ConfigError
 from pmsite.model import FINDING_LEVELS, Finding, Postmortem
@@ -136,11 +135,12 @@ def lint(postmortems: Iterable[Postmortem], config: Config, cache_dir: Path | No
          use_cache: bool = True) -> LintReport:
     """Lint every postmortem; see the module docstring for what is returned."""
     settings = LintSettings.from_config(config)
-    cache = _Cache(cache_dir or config.cache_dir("lint"), _cache_salt(settings)) if use_cache else None
+    folder = cache_dir or config.cache_dir("lint")
+    cache = PickleCache(folder / "results.pickle", _cache_salt(settings)) if use_cache else None
     report = LintReport()
     pending: list[_FileLint] = []
     for postmortem in postmortems:
-        cached = cache.get(postmortem.text) if cache else None
+        cached = cache.get(digest(postmortem.text)) if cache else None
         if cached is not None:
             findings, score = cached
             report.findings.extend(Finding(path=postmortem.display_path, **f) for f in findings)
@@ -154,7 +154,10 @@ def lint(postmortems: Iterable[Postmortem], config: Config, cache_dir: Path | No
             report.findings.extend(findings)
             report.scores[file.postmortem.display_path] = score
             if cache:
-                cache.put(file.postmortem.text, findings, score)
+                rows = [{k: v for k, v in f.to_dict().items() if k != "path"} for f in findings]
+                cache.put(digest(file.postmortem.text), (rows, score))  # the path is the caller's
+    if cache:
+        cache.save()
     report.findings.sort(key=lambda f: f.sort_key())
     return report
 
@@ -367,34 +370,4 @@ def _cache_salt(settings: LintSettings) -> str:
     from pmsite.nlp import model_key
 
     return f"{RULESET_VERSION}\0{model_key(settings.model)}\0{settings.fingerprint()}\0"
-
-
-class _Cache:
-    """One small JSON file per linted text; a cache that cannot be written is simply skipped."""
-
-    def __init__(self, folder: Path, salt: str) -> None:
-        self.folder = folder
-        self.salt = salt
-
-    def _path(self, text: str) -> Path:
-        key = hashlib.sha256((self.salt + text).encode("utf-8", "surrogatepass")).hexdigest()
-        return self.folder / key[:2] / f"{key}.json"
-
-    def get(self, text: str) -> tuple[list[dict], int] | None:
-        try:
-            data = json.loads(self._path(text).read_text(encoding="utf-8"))
-            return data["findings"], int(data["score"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-
-    def put(self, text: str, findings: list[Finding], score: int) -> None:
-        path = self._path(text)
-        rows = [{k: v for k, v in f.to_dict().items() if k != "path"} for f in findings]
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_suffix(f".{os.getpid()}.tmp")
-            temporary.write_text(json.dumps({"findings": rows, "score": score}), encoding="utf-8")
-            os.replace(temporary, path)
-        except OSError:
-            pass
 

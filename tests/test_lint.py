@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 
 import pytest
@@ -122,11 +123,13 @@ def test_unchanged_file_is_answered_from_the_cache(site_root, tmp_path):
     config = load_config(site_root)
     cache = tmp_path / "cache"
     first = lint(load([path], config).postmortems, config, cache_dir=cache)
-    entries = list(cache.rglob("*.json"))
-    assert len(entries) == 1 and first.findings
-    data = json.loads(entries[0].read_text())
-    data["findings"][0]["message"] = "from the cache"
-    entries[0].write_text(json.dumps(data))
+    stored = pickle.loads((cache / "results.pickle").read_bytes())
+    assert len(stored["entries"]) == 1 and first.findings
+    [(key, value)] = stored["entries"].items()
+    rows, score = pickle.loads(value)
+    rows[0]["message"] = "from the cache"
+    stored["entries"][key] = pickle.dumps((rows, score))
+    (cache / "results.pickle").write_bytes(pickle.dumps(stored))
     second = lint(load([path], config).postmortems, config, cache_dir=cache)
     assert [f.message for f in second.findings] == ["from the cache"]
     path.write_text("The SRE missed the warning!\n")
