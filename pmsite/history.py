@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
 import os
 import re
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pygit2
 from pygit2.enums import DeltaStatus, DiffFind, SortMode
@@ -181,6 +183,33 @@ def mine(config: Config, *, use_cache: bool = True) -> History:
     return history
 
 
+def start_mining(config: Config) -> Callable[[], History]:
+    """Start ``mine`` in a forked process when the walk will be long; call the result to get it.
+
+    A cold walk of a long history takes seconds of CPU, and so does loading a
+    big corpus: on two cores they overlap. When the cache already holds HEAD (or
+    fork is unavailable) this mines here and now, which is cheaper than a process.
+    """
+    if "fork" not in multiprocessing.get_all_start_methods() or _cache_holds_head(config):
+        history = mine(config)
+        return lambda: history
+    executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+    future = executor.submit(mine, config)
+    executor.shutdown(wait=False)
+    return future.result
+
+
+def _cache_holds_head(config: Config) -> bool:
+    """Whether ``mine`` has (next to) nothing to walk: no repository, no commits, or HEAD cached."""
+    repo_path = pygit2.discover_repository(str(config.root))
+    if repo_path is None:
+        return True
+    repo = pygit2.Repository(repo_path)
+    if repo.is_bare or repo.head_is_unborn:
+        return True
+    return (config.cache_dir("history") / f"{repo.head.peel(pygit2.Commit).id}.json").exists()
+
+
 def _warning(path: str, rule: str, message: str, suggestion: str = "", line: int = 1) -> Finding:
     return Finding(path=path, line=line, column=1, rule=rule, category="history", severity="warning",
                    message=message, suggestion=suggestion)
@@ -282,6 +311,27 @@ def _scalar(value: str) -> tuple[str, str] | None:
     return ("typed", text) if _NOT_TEXT.fullmatch(text) else ("text", text)
 
 
+@lru_cache(maxsize=1 << 16)
+def _line(line: str) -> tuple[int, int, str | None, tuple[str, str] | None, str] | None:
+    """(indent, dash width, key, value, raw value) of one line; None for blank and comment lines.
+
+    ``dash width`` is how far a ``- `` item moves its first key (0: no dash).
+    Cached: revisions of a file share nearly all their lines.
+    """
+    body = line.lstrip(" ")
+    if not body or body[0] == "#":
+        return None
+    indent, dash = len(line) - len(body), 0
+    if body.startswith("- "):
+        rest = body[2:].lstrip(" ")
+        dash, body = len(body) - len(rest), rest
+    pair = _KEY.fullmatch(body)
+    if pair:
+        raw = pair.group(2) or ""
+        return indent, dash, pair.group(1), _scalar(raw), raw
+    return indent, dash, None, _scalar(body) if dash else None, ""
+
+
 def _scan(front_matter: str) -> _Revision | None:
     """Read id and statuses from simple block-style front-matter, or None to let YAML decide."""
     revision = _Revision()
@@ -298,52 +348,44 @@ def _scan(front_matter: str) -> _Revision | None:
         return True
 
     for line in front_matter.split("\n"):
-        body = line.lstrip(" ")
-        indent = len(line) - len(body)
-        if not body or body.startswith("#"):
+        parsed = _line(line)
+        if parsed is None:
             continue
+        indent, dash, key, value, raw = parsed
         if indent <= block_indent:
             block_indent = -1
         if block_indent >= 0:
             continue  # text of a block scalar
-        if body.startswith("- ") and (indent == sequence_indent or (nested and sequence_indent < 0)):
-            if not close_item():
+        if dash:
+            if not (indent == sequence_indent or (nested and sequence_indent < 0)) or not close_item():
                 return None
             sequence_indent, item = indent, None
-            rest = body[2:].lstrip(" ")
-            if _KEY.fullmatch(rest) is None:  # a scalar item, e.g. a lesson
-                value = _scalar(rest)
+            if key is None:  # a scalar item, e.g. a lesson
                 if value is None or value[0] == "empty":
                     return None
                 block_indent = indent if value[0] == "block" else -1
                 continue
-            item, key_indent = {}, indent + len(body) - len(rest)
-            body, indent = rest, key_indent
+            item, key_indent = {}, indent + dash
+            indent = key_indent
         elif indent == 0:
-            if not close_item():
+            if not close_item() or value is None:
                 return None
             item, sequence_indent = None, -1
-            pair = _KEY.fullmatch(body)
-            value = _scalar(pair.group(2) or "") if pair else None
-            if value is None:
-                return None
-            top_key, kind, text = pair.group(1), value[0], value[1]
+            top_key, kind, text = key, value[0], value[1]
             if top_key in ("id", "status"):
                 if kind not in ("text", "empty"):
                     return None
                 setattr(revision, "pm_id" if top_key == "id" else "status", text)
-            elif top_key == "action_items" and kind != "empty" and pair.group(2).split(" #")[0].strip() != "[]":
+            elif top_key == "action_items" and kind != "empty" and raw.split(" #")[0].strip() != "[]":
                 return None
             nested = kind == "empty"
             block_indent = 0 if kind == "block" else -1
             continue
         elif item is None or indent != key_indent:
             return None
-        pair = _KEY.fullmatch(body)
-        value = _scalar(pair.group(2) or "") if pair else None
-        if value is None or value[0] == "empty" or (pair.group(1) in ("id", "status") and value[0] != "text"):
+        if key is None or value is None or value[0] == "empty" or (key in ("id", "status") and value[0] != "text"):
             return None
-        item[pair.group(1)] = value[1]
+        item[key] = value[1]
         block_indent = indent if value[0] == "block" else -1
     return revision if close_item() else None
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pmsite.config import load_config
-from pmsite.history import _FRONT_MATTER, StatusChange, _parse, _scan, mine
+from pmsite.history import _FRONT_MATTER, StatusChange, _parse, _scan, mine, start_mining
 from tests.git_fixture import GitRepo, when
 
 PM = "content/postmortems/2024-03-07-cache.md"
@@ -258,6 +258,27 @@ def test_the_cache_resumes_from_the_last_run(git: GitRepo):
     assert resumed.commits_read == 1
     assert resumed.postmortems == mined(git, use_cache=False).postmortems
     assert resumed.postmortems["PM-1"].reached_at("AI-1", "done") == when("2024-03-20 12:00")
+
+
+def test_mining_in_another_process_gives_the_same_history(git: GitRepo):
+    git.write(PM, postmortem(items={"AI-1": "open"}))
+    git.commit("publish", "2024-03-10 12:00")
+    git.write(PM, postmortem(items={"AI-1": "done"}))
+    git.commit("done", "2024-03-12 12:00", author="Tom", email="tom@example.com")
+    config = load_config(git.root)
+
+    cold = start_mining(config)()  # no cache for HEAD: walked in a forked process
+    assert cold.commits_read == 2
+    assert cold.postmortems == mine(config, use_cache=False).postmortems
+    assert cold.postmortems["PM-1"].contributors == ["Priya Raman", "Tom"]
+    warm = start_mining(config)()  # the child's cache is there for the parent
+    assert warm.commits_read == 0
+    assert warm.postmortems == cold.postmortems
+
+
+def test_mining_outside_a_repository_still_warns(tmp_path: Path):
+    found = start_mining(load_config(tmp_path))()
+    assert [w.rule for w in found.warnings] == ["history/no-repository"]
 
 
 def test_a_stale_or_foreign_cache_file_is_ignored(git: GitRepo):

@@ -33,7 +33,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property, partial
+from typing import Any, Callable
 
 from pmsite.aggregate.actions import ActionItem, action_items, select
 from pmsite.aggregate.digests import Digest, Learning, digests
@@ -70,11 +71,16 @@ class Aggregates:
     metrics: Summary
     recurrence_groups: list[RecurrenceGroup]
     patterns: list[Pattern]
-    digests: list[Digest]
     by: str | None = None
     groups: dict[str, Summary] = field(default_factory=dict)
     #: Problems with the data itself, e.g. postmortems whose publication date is an import commit.
     warnings: list[Finding] = field(default_factory=list)
+    #: Makes the monthly digests on first use: the site shows them, the reports do not.
+    make_digests: Callable[[], list[Digest]] = field(default=list, repr=False, compare=False)
+
+    @cached_property
+    def digests(self) -> list[Digest]:
+        return self.make_digests()
 
     @property
     def window_incidents(self) -> list[Incident]:
@@ -126,8 +132,9 @@ def aggregate(postmortems: list[Postmortem], history: History, config: Config, a
         metrics=summarize(window, window_items, recurring, options),
         recurrence_groups=[g for g in groups if window_ids & set(g.ids)],
         patterns=table.find(window),
-        digests=digests(incidents, items, table, as_of, options.digest_learnings, options.digest_pattern_months),
         by=by,
         groups=breakdown,
         warnings=bulk_import_warnings(incidents),
+        make_digests=partial(digests, incidents, items, table, as_of, options.digest_learnings,
+                             options.digest_pattern_months),
     )

@@ -36,9 +36,10 @@ def as_of_option(function):
 def _run(state: State, as_of: dt.date | None, **window: Any) -> Aggregates:
     """Load, mine and aggregate; print what was skipped to stderr."""
     config = state.config
+    mining = history_stage.start_mining(config)  # in parallel with loading when the walk is long
     loaded = load_stage.load([], config)
     broken = {f.path for f in loaded.findings if f.severity == "error"}
-    found = history_stage.mine(config)
+    found = mining()
     postmortems = [pm for pm in loaded.postmortems if pm.display_path not in broken]
     result = aggregate(postmortems, found, config, as_of or dt.date.today(), **window)
     for finding in [*loaded.findings, *found.warnings, *result.warnings]:
