@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import multiprocessing
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -190,6 +188,9 @@ def start_mining(config: Config) -> Callable[[], History]:
     big corpus: on two cores they overlap. When the cache already holds HEAD (or
     fork is unavailable) this mines here and now, which is cheaper than a process.
     """
+    import multiprocessing  # imported here: the warm path of a report never needs it
+    from concurrent.futures import ProcessPoolExecutor
+
     if "fork" not in multiprocessing.get_all_start_methods() or _cache_holds_head(config):
         history = mine(config)
         return lambda: history
@@ -201,13 +202,29 @@ def start_mining(config: Config) -> Callable[[], History]:
 
 def _cache_holds_head(config: Config) -> bool:
     """Whether ``mine`` has (next to) nothing to walk: no repository, no commits, or HEAD cached."""
+    repo = _open_with_commits(config)
+    return repo is None or (config.cache_dir("history") / f"{_head_id(repo)}.json").exists()
+
+
+def head_state(config: Config) -> str:
+    """What a mined history depends on: HEAD's commit and a shallow clone's boundary ("" without commits)."""
+    repo = _open_with_commits(config)
+    if repo is None:
+        return ""
+    shallow = Path(repo.path) / "shallow"
+    return f"{_head_id(repo)} {shallow.read_text(encoding='ascii') if shallow.exists() else ''}"
+
+
+def _open_with_commits(config: Config) -> pygit2.Repository | None:
     repo_path = pygit2.discover_repository(str(config.root))
     if repo_path is None:
-        return True
+        return None
     repo = pygit2.Repository(repo_path)
-    if repo.is_bare or repo.head_is_unborn:
-        return True
-    return (config.cache_dir("history") / f"{repo.head.peel(pygit2.Commit).id}.json").exists()
+    return None if repo.is_bare or repo.head_is_unborn else repo
+
+
+def _head_id(repo: pygit2.Repository) -> str:
+    return str(repo.head.peel(pygit2.Commit).id)
 
 
 def _warning(path: str, rule: str, message: str, suggestion: str = "", line: int = 1) -> Finding:

@@ -10,7 +10,7 @@ import csv
 import datetime as dt
 import io
 import json
-from typing import Any
+from typing import Any, Callable
 
 import click
 
@@ -21,6 +21,8 @@ from pmsite.aggregate.actions import CLOSED_STATUSES, OPEN_STATUSES
 from pmsite.aggregate.settings import PRIORITIES
 from pmsite.cli.types import DateType
 from pmsite.cli.common import State, format_option, pass_state
+from pmsite.config import Config
+from pmsite.reportcache import Report, cached_report, report_key, store_report
 
 ACTION_FIELDS = ("postmortem_id", "id", "title", "owner", "priority", "category", "kind", "status", "due",
                  "completed", "overdue", "days_overdue", "escalation", "stale", "due_source",
@@ -33,18 +35,33 @@ def as_of_option(function):
                         help="Compute as if today were DATE (YYYY-MM-DD), for reproducible reports.")(function)
 
 
-def _run(state: State, as_of: dt.date | None, **window: Any) -> Aggregates:
-    """Load, mine and aggregate; print what was skipped to stderr."""
-    config = state.config
+def _run(config: Config, as_of: dt.date, **window: Any) -> tuple[Aggregates, list[str]]:
+    """Load, mine and aggregate; also say what was skipped (for stderr)."""
     mining = history_stage.start_mining(config)  # in parallel with loading when the walk is long
     loaded = load_stage.load([], config)
     broken = {f.path for f in loaded.findings if f.severity == "error"}
     found = mining()
     postmortems = [pm for pm in loaded.postmortems if pm.display_path not in broken]
-    result = aggregate(postmortems, found, config, as_of or dt.date.today(), **window)
-    for finding in [*loaded.findings, *found.warnings, *result.warnings]:
-        click.echo(f"{finding.severity}: {finding.path}:{finding.line}: {finding.message}", err=True)
-    return result
+    result = aggregate(postmortems, found, config, as_of, **window)
+    warnings = [f"{finding.severity}: {finding.path}:{finding.line}: {finding.message}"
+                for finding in [*loaded.findings, *found.warnings, *result.warnings]]
+    return result, warnings
+
+
+def _report(state: State, command: str, options: dict[str, Any], as_of: dt.date | None,
+            draw: Callable[[Aggregates], str], **window: Any) -> None:
+    """Print a report, reusing the last output drawn from the same inputs (see pmsite.reportcache)."""
+    config = state.config
+    as_of = as_of or dt.date.today()
+    key = report_key(config, command, {**options, **window, "as_of": as_of}, history_stage.head_state(config))
+    report = cached_report(config, key)
+    if report is None:
+        result, warnings = _run(config, as_of, **window)
+        report = Report(draw(result), warnings)
+        store_report(config, key, report)
+    for line in report.warnings:
+        click.echo(line, err=True)
+    click.echo(report.output, nl=False)
 
 
 # -- actions --------------------------------------------------------------------------------
@@ -100,22 +117,25 @@ def actions_command(state: State, overdue: bool, statuses: tuple[str, ...], owne
     commit that marked it done. Escalation: reminder up to 7 days overdue,
     manager up to 14, director beyond (escalation: in pmsite.yaml).
     """
-    result = _run(state, as_of)
-    items = select(result.action_items, overdue=overdue, statuses=statuses, owners=owners, teams=teams,
-                   services=services, priorities=priorities)
-    if output_format == "json":
-        click.echo(json.dumps({"as_of": result.as_of.isoformat(),
-                               "action_items": [item.to_dict() for item in items]}, indent=2, ensure_ascii=False))
-    elif output_format == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(ACTION_FIELDS)
-        for item in items:
-            data = item.to_dict()
-            writer.writerow([_cell(data[name]) for name in ACTION_FIELDS])
-        click.echo(buffer.getvalue(), nl=False)
-    else:
-        click.echo(_actions_text(items, result.as_of))
+    def draw(result: Aggregates) -> str:
+        items = select(result.action_items, overdue=overdue, statuses=statuses, owners=owners, teams=teams,
+                       services=services, priorities=priorities)
+        if output_format == "json":
+            return json.dumps({"as_of": result.as_of.isoformat(), "action_items": [item.to_dict() for item in items]},
+                              indent=2, ensure_ascii=False) + "\n"
+        if output_format == "csv":
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, lineterminator="\n")
+            writer.writerow(ACTION_FIELDS)
+            for item in items:
+                data = item.to_dict()
+                writer.writerow([_cell(data[name]) for name in ACTION_FIELDS])
+            return buffer.getvalue()
+        return _actions_text(items, result.as_of) + "\n"
+
+    options = {"overdue": overdue, "status": statuses, "owner": owners, "team": teams, "service": services,
+               "priority": priorities, "format": output_format}
+    _report(state, "actions", options, as_of, draw)
 
 
 # -- metrics --------------------------------------------------------------------------------
@@ -193,11 +213,12 @@ def metrics_command(state: State, since: dt.date | None, until: dt.date | None, 
     """
     if since and until and since > until:
         raise click.UsageError(f"--since {since} is after --until {until}; swap them")
-    result = _run(state, as_of, since=since, until=until, by=by)
-    if output_format == "json":
-        click.echo(json.dumps(result.metrics_dict(), indent=2, ensure_ascii=False))
-    else:
-        click.echo(_metrics_text(result))
+    def draw(result: Aggregates) -> str:
+        if output_format == "json":
+            return json.dumps(result.metrics_dict(), indent=2, ensure_ascii=False) + "\n"
+        return _metrics_text(result) + "\n"
+
+    _report(state, "metrics", {"format": output_format}, as_of, draw, since=since, until=until, by=by)
 
 
 COMMANDS = (actions_command, metrics_command)

