@@ -164,11 +164,16 @@ def test_validation_cache_gives_the_findings_of_an_uncached_run_and_follows_edit
     assert [f.rule for f in after_edit if f.path.endswith(path.name)] == ["schema/enum"]
 
 
+def _matches_a_full_build(site: Path, other: Path) -> None:
+    """The site as built so far (some pages reused) has the HTML of a build into a new folder."""
+    build(load_config(site), out_dir=other / "site", as_of=AS_OF)
+    assert _html_digests(site / "site") == _html_digests(other / "site")
+
+
 def _rebuild_matches_a_full_build(site: Path, other: Path) -> None:
     """Build again into the same folder (reusing pages) and into a new one; the HTML must be the same."""
     build(load_config(site), as_of=AS_OF)
-    build(load_config(site), out_dir=other / "site", as_of=AS_OF)
-    assert _html_digests(site / "site") == _html_digests(other / "site")
+    _matches_a_full_build(site, other)
 
 
 def test_page_keys_are_kept_in_the_manifest_and_reused_pages_match_a_full_build(site, tmp_path_factory):
@@ -183,6 +188,39 @@ def test_page_keys_are_kept_in_the_manifest_and_reused_pages_match_a_full_build(
     _rebuild_matches_a_full_build(site, tmp_path_factory.mktemp("full"))
     related = site / "site" / "postmortems" / "2024-05-02-search-slow-after-synonym-deploy" / "index.html"
     assert "Checkout latency after a cache flush" in related.read_text(encoding="utf-8")
+
+
+CERTIFICATE_PAGE = "postmortems/2024-06-11-login-outage-expired-certificate/index.html"
+#: The list pages that show the certificate postmortem.
+CERTIFICATE_LISTS = {"postmortems/index.html", "severities/sev4/index.html", "types/security/index.html",
+                     "services/identity/index.html", "teams/identity/index.html", "tags/certificates/index.html",
+                     "years/2024/index.html"}
+
+
+def test_a_body_edit_redraws_only_its_own_page_while_a_title_edit_redraws_the_lists(site, tmp_path_factory):
+    build(load_config(site), as_of=AS_OF)
+    path = site / "content" / "postmortems" / "2024-06-11-login-outage-expired-certificate.md"
+    path.write_text(path.read_text().replace("Logins failed for nine minutes.", "Logins failed for ten minutes."))
+    body_edit = set(build(load_config(site), as_of=AS_OF).render.rendered)
+    assert CERTIFICATE_PAGE in body_edit and not body_edit & CERTIFICATE_LISTS
+    assert not any(page.startswith(("postmortems/", "tags/")) for page in body_edit - {CERTIFICATE_PAGE})
+    _matches_a_full_build(site, tmp_path_factory.mktemp("after-body-edit"))
+
+    path.write_text(path.read_text().replace("title: Login outage", "title: Sign-in outage"))
+    title_edit = set(build(load_config(site), as_of=AS_OF).render.rendered)
+    assert CERTIFICATE_LISTS <= title_edit
+    assert "Sign-in outage" in (site / "site" / "tags" / "certificates" / "index.html").read_text(encoding="utf-8")
+    _matches_a_full_build(site, tmp_path_factory.mktemp("after-title-edit"))
+
+
+def test_lists_are_redrawn_when_a_field_they_show_changes(site, tmp_path_factory):
+    build(load_config(site), as_of=AS_OF)
+    path = site / "content" / "postmortems" / "2024-03-07-checkout-latency-after-cache-flush.md"
+    path.write_text(path.read_text().replace("resolved_at: 2024-03-07T15:02:00Z", "resolved_at: 2024-03-07T16:02:00Z"))
+    rendered = build(load_config(site), as_of=AS_OF).render.rendered
+    assert {"postmortems/index.html", "services/redis/index.html", "tags/retry-storm/index.html"} <= set(rendered)
+    assert "2 h 07 min" in (site / "site" / "services" / "redis" / "index.html").read_text(encoding="utf-8")
+    _matches_a_full_build(site, tmp_path_factory.mktemp("full"))
 
 
 def test_a_changed_template_redraws_the_pages_that_use_it(site, tmp_path_factory):

@@ -18,7 +18,7 @@ from pmsite.history import History
 from pmsite.model import Postmortem
 from pmsite.render import feeds, reports
 from pmsite.render.feeds import FeedEntry
-from pmsite.render.keys import PageKeys
+from pmsite.render.keys import LISTED_FIELDS, PageKeys
 from pmsite.render.markdown import RenderCache
 from pmsite.render.output import SiteWriter
 from pmsite.render.site import (
@@ -63,6 +63,8 @@ class RenderResult:
     changed: int = 0
     #: Whether any HTML file changed, was added or removed (the search index must be rebuilt).
     html_changed: bool = True
+    #: Pages drawn with their template in this build; the others were reused from the previous site.
+    rendered: list[str] = field(default_factory=list)
 
 
 def report_pages(inputs: SiteInputs, views: list[PostmortemView]) -> list[Page]:
@@ -119,8 +121,8 @@ def render_site(inputs: SiteInputs, writer: SiteWriter, cache: RenderCache,
         "postmortems_by_id": {v.id: v for v in views if v.id},
         "url": lambda path="": inputs.site.base_url + path,
     }
-    keys = PageKeys(theme.template_dirs, globals_)
-    TemplateRenderer(make_environment(theme), globals_).write_pages(pages, writer, progress, keys.key)
+    keys = PageKeys(theme.template_dirs, globals_, LISTED_FIELDS + theme.listed_fields)
+    rendered = TemplateRenderer(make_environment(theme), globals_).write_pages(pages, writer, progress, keys.key)
     for rel_path, source in static_files(theme).items():
         writer.write(f"{ASSETS_FOLDER}/{rel_path}", source.read_bytes())
     digest_pages = [p for p in pages if p.template == "digest.html"]
@@ -132,4 +134,5 @@ def render_site(inputs: SiteInputs, writer: SiteWriter, cache: RenderCache,
         by_template[page.template] = by_template.get(page.template, 0) + 1
     html_changed = any(p.endswith(".html") for p in writer.changed | writer.removed())
     return RenderResult(pages=len(pages), postmortems=len(views), by_template=dict(sorted(by_template.items())),
-                        changed=len(writer.changed), html_changed=html_changed)
+                        changed=len(writer.changed), html_changed=html_changed,
+                        rendered=rendered)

@@ -6,20 +6,23 @@ site-wide template globals. The previous build's keys are kept in its manifest;
 a page whose key is unchanged is hard-linked from the previous site instead of
 rendered, which gives the same bytes a full build would.
 
-What is hashed:
+What is hashed of a postmortem (a ``PostmortemView``):
 
-- a postmortem (``PostmortemView``) in a page's context is hashed whole: file
-  path and text, URL, history, incident figures, action items, score; the views
-  it links to (related, recurring) by their own fields, not by their links;
-- the globals (``taxonomies``, ``postmortems_by_id``, ...) hold every
-  postmortem: there a postmortem counts by its URL, id, title, date, severity
-  and status, so editing one body does not redraw every page. A theme that
-  shows more of *other* postmortems through the globals than that should render
-  those pages with ``cacheable=False`` (as the report pages are).
+- the page's own postmortem (a view that is itself a value of the page's
+  context, ``pm`` of a postmortem page) whole: file path and text, URL,
+  history, incident figures, action items, score;
+- every other postmortem the page reaches (the entries of a list page, the
+  terms of a taxonomy page, related and recurring incidents, the globals
+  ``taxonomies`` and ``postmortems_by_id``) only by its *listed fields*:
+  ``LISTED_FIELDS`` plus the ``listed_fields`` of the theme. So editing a body
+  redraws that postmortem's page alone, while editing a title redraws every
+  page that may show it. A theme that shows more of listed postmortems names
+  those fields in its ``theme.yml``; pages drawn from site-wide aggregates are
+  rendered with ``cacheable=False`` (the report pages).
 
-Data is hashed as pickled (without the memo, so only values count); anything
-that does not pickle (a function) makes the page uncacheable: it is then always
-rendered.
+Each view is hashed once per build, whichever pages reach it. Data is hashed as
+pickled (without the memo, so only values count); anything that does not
+pickle (a function) makes the page uncacheable: it is then always rendered.
 """
 
 from __future__ import annotations
@@ -38,11 +41,16 @@ from pmsite.aggregate import Incident
 from pmsite.model import Postmortem
 from pmsite.render.site import Page, PostmortemView
 
+#: What the default theme shows of a postmortem it lists or links to (cards of the
+#: home page aside, which always renders); a theme adds to it with ``listed_fields``.
+LISTED_FIELDS = ("url", "id", "title", "status", "date", "severity", "type", "duration")
 #: Template globals that are not data (functions); what they compute is covered by ``site``.
 _CALLABLE_GLOBALS = ("url",)
 _LIBRARIES = ("jinja2", "markupsafe", "mistune", "nh3")
-#: View fields drawn from the postmortem's text (hashed through it) or links (hashed by their own fields).
+#: View fields drawn from the postmortem's text (hashed through it) or links (hashed by their listed fields).
 _DERIVED_VIEW_FIELDS = ("body", "toc", "related", "recurring")
+#: What a digest was taken of (one object may have several).
+_LISTED, _WHOLE, _MODEL, _DATA_DIGEST = range(4)
 
 
 class Uncacheable(Exception):
@@ -63,60 +71,64 @@ def code_salt(template_dirs: Iterable[Path]) -> bytes:
 
 
 class PageKeys:
-    """Computes page keys for one build (each postmortem and taxonomy is hashed once)."""
+    """Computes page keys for one build; every view, taxonomy and aggregate is hashed once."""
 
-    def __init__(self, template_dirs: Iterable[Path], globals_: Mapping[str, Any]) -> None:
-        self._hashes: dict[tuple[int, bool], bytes] = {}
+    def __init__(self, template_dirs: Iterable[Path], globals_: Mapping[str, Any],
+                 listed_fields: Iterable[str] = LISTED_FIELDS) -> None:
+        self.listed_fields = tuple(dict.fromkeys(listed_fields))
+        #: (id of the object, what of it) -> (the object, kept alive so its id stays its own; digest)
+        self._digests: dict[tuple[int, int], tuple[Any, bytes]] = {}
         data = {name: value for name, value in globals_.items() if name not in _CALLABLE_GLOBALS}
-        self._base = hashlib.blake2b(code_salt(template_dirs) + self._dump(data, refs=True)).digest()
+        self._base = hashlib.blake2b(code_salt(template_dirs) + self._dump((self.listed_fields, data))).digest()
 
     def key(self, page: Page) -> str | None:
         """The page's key, or None when it is always rendered or its data cannot be hashed."""
         if not page.cacheable:
             return None
         try:
-            data = self._dump((page.path, page.template, page.title, page.in_sitemap, page.context), refs=False)
+            context = {name: ("own postmortem", self._digest(value, _WHOLE, self._whole))
+                       if isinstance(value, PostmortemView) else value for name, value in page.context.items()}
+            data = self._dump((page.path, page.template, page.title, page.in_sitemap, context))
         except Uncacheable:
             return None
         return hashlib.blake2b(self._base + data, digest_size=20).hexdigest()
 
-    def _dump(self, value: Any, refs: bool) -> bytes:
-        """Pickle ``value`` with postmortems, views and site-model objects replaced by their hashes."""
-        return _plain_dump(value, lambda buffer: _Pickler(buffer, self, refs))
+    def _dump(self, value: Any) -> bytes:
+        """Pickle ``value`` with postmortems, views and site-model objects replaced by their digests."""
+        return _plain_dump(value, lambda buffer: _Pickler(buffer, self))
 
-    def reference(self, obj: Any, refs: bool) -> Any:
+    def reference(self, obj: Any) -> Any:
         if isinstance(obj, Postmortem):  # what it holds is read from its text
             return ("pm", obj.display_path, obj.text)
         if isinstance(obj, PostmortemView):
-            if refs:
-                return ("view", obj.url, obj.id, obj.title, obj.date, obj.severity, obj.status)
-            return ("view", self._hash(obj, False, self._view_fields))
-        return ("model", self._hash(obj, refs, lambda o: self._dump(_fields(o), refs)))  # they hold views
+            return ("listed", self._digest(obj, _LISTED, self._listed))
+        return ("model", self._digest(obj, _MODEL, lambda o: self._dump(_fields(o))))  # they hold views
 
-    def data_hash(self, obj: Any) -> bytes:
-        return self._hash(obj, False, lambda o: _plain_dump(o))
+    def data_digest(self, obj: Any) -> bytes:
+        return self._digest(obj, _DATA_DIGEST, _plain_dump)
 
-    def _view_fields(self, view: PostmortemView) -> bytes:
-        """A view's own fields (its body comes from its text) and those of the views it links to."""
-        linked = [[_own(other) for other in group] for group in (view.related, view.recurring)]
+    def _listed(self, view: PostmortemView) -> bytes:
+        return self._dump(tuple(getattr(view, name) for name in self.listed_fields))
+
+    def _whole(self, view: PostmortemView) -> bytes:
+        """A view's own fields (its body comes from its text) and the listed fields of the views it links to."""
+        linked = [[self._digest(other, _LISTED, self._listed) for other in group] for group in (view.related, view.recurring)]
         return _plain_dump((_own(view), linked))
 
-    def _hash(self, obj: Any, refs: bool, dump: Callable[[Any], bytes]) -> bytes:
-        cached = self._hashes.get((id(obj), refs))
+    def _digest(self, obj: Any, what: int, dump: Callable[[Any], bytes]) -> bytes:
+        cached = self._digests.get((id(obj), what))
         if cached is None:
-            data = dump(obj)
-            cached = self._hashes[id(obj), refs] = hashlib.blake2b(data, digest_size=16).digest()
-        return cached
+            cached = self._digests[id(obj), what] = (obj, hashlib.blake2b(dump(obj), digest_size=16).digest())
+        return cached[1]
 
 
 class _Pickler(pickle.Pickler):
-    """Replaces the objects ``PageKeys.reference`` knows by their hashes; the rest pickles as usual."""
+    """Replaces the objects ``PageKeys.reference`` knows by their digests; the rest pickles as usual."""
 
-    def __init__(self, buffer: io.BytesIO, keys: PageKeys, refs: bool) -> None:
+    def __init__(self, buffer: io.BytesIO, keys: PageKeys) -> None:
         super().__init__(buffer, protocol=pickle.HIGHEST_PROTOCOL)
         self.fast = True
         self.keys = keys
-        self.refs = refs
 
     def persistent_id(self, obj: Any) -> Any:
         kind = _KINDS.get(type(obj))
@@ -125,8 +137,8 @@ class _Pickler(pickle.Pickler):
         if kind == _PICKLED:
             return None
         if kind == _DATA:  # aggregates hold no views: pickled whole, at C speed
-            return ("data", self.keys.data_hash(obj))
-        return self.keys.reference(obj, self.refs)
+            return ("data", self.keys.data_digest(obj))
+        return self.keys.reference(obj)
 
 
 _PICKLED, _DATA, _REFERENCE = 0, 1, 2

@@ -8,6 +8,7 @@ two apart lets tests inspect the model and lets ``serve`` re-render cheaply.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -128,6 +129,11 @@ class PostmortemView:
     @property
     def year(self) -> str:
         return str(self.date.year) if self.date else ""
+
+
+#: Names a template can read on a view: its fields and properties (``listed_fields`` of a theme must be one).
+VIEW_FIELDS = frozenset({f.name for f in dataclasses.fields(PostmortemView)}
+                        | {name for name, value in vars(PostmortemView).items() if isinstance(value, property)})
 
 
 def _between(pm: Postmortem, start: str, end: str) -> dt.timedelta | None:
@@ -256,14 +262,20 @@ class TemplateRenderer:
 
     def write_pages(self, pages: list[Page], writer: SiteWriter,
                     progress: Callable[[int, int], None] | None = None,
-                    key: Callable[[Page], str | None] = lambda page: None) -> None:
-        """Render and write every page; a page whose ``key`` matches the previous build's is reused as it was."""
+                    key: Callable[[Page], str | None] = lambda page: None) -> list[str]:
+        """Render and write every page; a page whose ``key`` matches the previous build's is reused as it was.
+
+        Returns the paths of the pages rendered (not reused).
+        """
+        rendered = []
         for done, page in enumerate(pages, 1):
             page_key = key(page)
             if not writer.reuse(page.path, page_key):
                 writer.write(page.path, self.render(page), page_key)
+                rendered.append(page.path)
             if progress and (done % 50 == 0 or done == len(pages)):
                 progress(done, len(pages))
+        return rendered
 
 
 def _template_location(exc: BaseException) -> str:

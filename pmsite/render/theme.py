@@ -3,7 +3,9 @@
 The site's own ``templates/`` folder comes first, so any template of the same
 name overrides the theme's; then the theme chosen by ``theme:`` in
 ``pmsite.yaml`` (a folder under the repository's ``themes/``, else one bundled
-with pmsite), then the themes it ``extends:`` in its ``theme.yml``.
+with pmsite), then the themes it ``extends:`` in its ``theme.yml``. A
+``theme.yml`` may also name the ``listed_fields`` its lists show of each
+postmortem, so pages are redrawn when one of them changes (``render.keys``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import yaml
 
 from pmsite.config import Config
 from pmsite.errors import ConfigError
+from pmsite.render.site import VIEW_FIELDS
 from pmsite.resources import themes_dir
 
 THEME_FILE = "theme.yml"
@@ -29,6 +32,8 @@ class Theme:
     template_dirs: tuple[Path, ...]
     #: ``static/`` folders, most specific first (a file in an earlier one wins).
     static_dirs: tuple[Path, ...]
+    #: Fields of listed and linked postmortems the themes show beyond ``render.keys.LISTED_FIELDS``.
+    listed_fields: tuple[str, ...] = ()
 
 
 def _theme_folder(name: str, config: Config) -> Path:
@@ -54,21 +59,35 @@ def _theme_settings(folder: Path) -> dict:
     return settings
 
 
+def _listed_fields(settings: dict, folder: Path) -> list[str]:
+    fields = settings.get("listed_fields", [])
+    if not isinstance(fields, list) or not all(isinstance(name, str) for name in fields):
+        raise ConfigError(f"{folder / THEME_FILE}: listed_fields must be a list of field names, e.g. [summary, services]")
+    for name in fields:
+        if name not in VIEW_FIELDS:
+            raise ConfigError(f"{folder / THEME_FILE}: listed_fields: {name!r} is not a field of a postmortem; "
+                              f"choose from {', '.join(sorted(VIEW_FIELDS))}")
+    return fields
+
+
 def load_theme(config: Config) -> Theme:
     """Resolve the theme chain for ``config``."""
     chain: list[Path] = []
+    listed: list[str] = []
     name: str | None = config.theme
     while name:
         folder = _theme_folder(name, config)
         if folder in chain:
             raise ConfigError(f"{folder / THEME_FILE}: 'extends: {name}' makes a loop of themes")
         chain.append(folder)
-        parent = _theme_settings(folder).get("extends")
+        settings = _theme_settings(folder)
+        listed += _listed_fields(settings, folder)
+        parent = settings.get("extends")
         name = str(parent) if parent else None
     site_templates = config.root / "templates"
     template_dirs = ([site_templates] if site_templates.is_dir() else []) + chain
     static_dirs = [folder / STATIC_FOLDER for folder in chain if (folder / STATIC_FOLDER).is_dir()]
-    return Theme(config.theme, tuple(template_dirs), tuple(static_dirs))
+    return Theme(config.theme, tuple(template_dirs), tuple(static_dirs), tuple(dict.fromkeys(listed)))
 
 
 def make_environment(theme: Theme) -> jinja2.Environment:

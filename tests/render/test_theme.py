@@ -64,3 +64,31 @@ def test_theme_loops_are_refused(site_root):
     write(site_root / "themes" / "b" / "theme.yml", "extends: a\n")
     with pytest.raises(ConfigError, match="loop of themes"):
         load_theme(load_config(site_root))
+
+
+def test_a_theme_names_the_listed_fields_it_shows_so_lists_follow_their_edits(tmp_path):
+    make_site(tmp_path, config="theme: brand\n")
+    write(tmp_path / "themes" / "brand" / "theme.yml", "extends: default\nlisted_fields: [summary]\n")
+    write(tmp_path / "themes" / "brand" / "list.html", """
+        {% extends "base.html" %}
+        {% block content %}{% for view in entries %}<p>{{ view.title }}: {{ view.summary }}</p>{% endfor %}{% endblock %}
+    """)
+    assert load_theme(load_config(tmp_path)).listed_fields == ("summary",)
+    build(load_config(tmp_path), as_of=AS_OF)
+    path = tmp_path / "content" / "postmortems" / "2024-06-11-login-outage-expired-certificate.md"
+    path.write_text(path.read_text().replace("summary: The signing client certificate expired",
+                                             "summary: The signing certificate ran out"))
+    result = build(load_config(tmp_path), as_of=AS_OF)
+    assert "tags/certificates/index.html" in result.render.rendered
+    assert "The signing certificate ran out" in (tmp_path / "site" / "tags" / "certificates" / "index.html").read_text()
+
+
+@pytest.mark.parametrize("setting, message", [
+    ("listed_fields: [sumary]", "listed_fields: 'sumary' is not a field of a postmortem; choose from"),
+    ("listed_fields: summary", "listed_fields must be a list of field names"),
+])
+def test_unknown_listed_fields_are_a_one_line_error(site_root, setting, message):
+    (site_root / "pmsite.yaml").write_text("theme: brand\n")
+    write(site_root / "themes" / "brand" / "theme.yml", f"extends: default\n{setting}\n")
+    with pytest.raises(ConfigError, match=message):
+        load_theme(load_config(site_root))
