@@ -34,9 +34,9 @@ class EntryChange:
 class RawTree:
     """A raw tree object and the offsets where its entries start (read on demand)."""
 
-    def __init__(self, data: bytes, starts: list[int] | None = None) -> None:
+    def __init__(self, data: bytes) -> None:
         self.data = data
-        self._starts = starts
+        self._starts: list[int] | None = None
 
     @property
     def starts(self) -> list[int]:
