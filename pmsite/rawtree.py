@@ -78,14 +78,7 @@ def _first_difference(a: bytes, b: bytes) -> int:
 
 def _last_difference(a: bytes, b: bytes) -> int:
     """Offset just past the last differing byte of two equally long buffers that differ."""
-    low, high = 0, len(a)  # a[high:] == b[high:] and a[low:] != b[low:]
-    while high - low > 1:
-        middle = (low + high) // 2
-        if a[middle:high] == b[middle:high]:
-            high = middle
-        else:
-            low = middle
-    return high
+    return len(a) - _first_difference(a[::-1], b[::-1])
 
 
 def _name(header: bytes) -> tuple[bytes, str]:
