@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import random
 import re
 import shutil
@@ -67,9 +68,9 @@ def generate(root: Path, count: int) -> None:
     subprocess.run([*git, "commit", "-q", "-m", "postmortems"], check=True)
 
 
-def timed(command: list[str], cwd: Path) -> tuple[float, str]:
+def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, str]:
     started = time.perf_counter()
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
         sys.exit(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
@@ -77,7 +78,10 @@ def timed(command: list[str], cwd: Path) -> tuple[float, str]:
 
 
 def pmsite_build(root: Path) -> tuple[float, dict[str, float]]:
-    elapsed, output = timed([sys.executable, "-m", "pmsite", "build", "--as-of", "2026-01-01"], root)
+    """Time ``pmsite build`` of this checkout (not whichever pmsite is installed)."""
+    path = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
+    elapsed, output = timed([sys.executable, "-m", "pmsite", "build", "--as-of", "2026-01-01"], root,
+                            {**os.environ, "PYTHONPATH": path})
     time_line = next(line for line in output.splitlines() if line.startswith("Time: "))
     return elapsed, {name: float(seconds) for name, seconds in STAGE.findall(time_line)}
 
