@@ -5,6 +5,9 @@ Regenerate after changing a command: ``python -m tests.test_docs``.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import click
 from click.testing import CliRunner
 
@@ -32,12 +35,23 @@ def render_cli_reference() -> str:
 
 
 def test_every_command_module_defines_the_commands_it_is_registered_for():
-    from pmsite.cli import COMMAND_MODULES
+    from pmsite.cli import COMMANDS
 
     context = click.Context(cli)
-    for name in COMMAND_MODULES:
-        assert cli.get_command(context, name).name == name
+    for name, (_, summary) in COMMANDS.items():
+        command = cli.get_command(context, name)
+        assert command.name == name
+        assert len(summary) <= 70, name  # one line next to the name at 80 columns
     assert cli.get_command(context, "nonsense") is None
+
+
+def test_the_command_list_needs_no_command_module():
+    code = ("import sys\nfrom pmsite.cli import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith('pmsite.cli.')))")
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "metrics   Learning metrics: durations, follow-through, recurrence." in shown
+    assert shown.rstrip().splitlines()[-1] == "['pmsite.cli.common']"
 
 
 def test_every_command_has_help_text():

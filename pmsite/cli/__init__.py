@@ -21,18 +21,19 @@ from pmsite.model import ExitStatus
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-#: Command name -> module in pmsite.cli that defines it. Modules are imported only
-#: when their command runs, so `pmsite metrics` does not pay for spaCy or the renderer.
-COMMAND_MODULES = {
-    "init": "new",
-    "new": "new",
-    "validate": "validate",
-    "lint": "lint",
-    "build": "build",
-    "serve": "build",
-    "actions": "actions",
-    "metrics": "actions",
-    "timeline": "timeline",
+#: Command name -> (module in pmsite.cli that defines it, one-line summary). Modules are
+#: imported only when their command runs, so `pmsite metrics` does not pay for spaCy or the
+#: renderer, and `pmsite --help` lists the commands from these summaries without importing any.
+COMMANDS = {
+    "actions": ("actions", "List action items: due dates, overdue days, escalation."),
+    "build": ("build", "Validate, lint, mine history, render the site, index search."),
+    "init": ("new", "Scaffold a postmortem repository in DIRECTORY (default: here)."),
+    "lint": ("lint", "Find blame, hindsight and counterfactual language."),
+    "metrics": ("actions", "Learning metrics: durations, follow-through, recurrence."),
+    "new": ("new", "Write a new draft postmortem from the blameless template."),
+    "serve": ("build", "Build, serve on localhost and rebuild when a file changes."),
+    "timeline": ("timeline", "Merge chat, paging and log exports into one UTC timeline."),
+    "validate": ("validate", "Check front-matter against the schema and cross-file rules."),
 }
 
 
@@ -40,14 +41,20 @@ class LazyGroup(click.Group):
     """A click group that imports a command's module on first use."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMAND_MODULES)
+        return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        module_name = COMMAND_MODULES.get(name)
-        if module_name is None:
+        if name not in COMMANDS:
             return None
+        module_name, summary = COMMANDS[name]
         module = importlib.import_module(f"pmsite.cli.{module_name}")
-        return next(command for command in module.COMMANDS if command.name == name)
+        command = next(command for command in module.COMMANDS if command.name == name)
+        command.short_help = summary
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, COMMANDS[name][1]) for name in self.list_commands(ctx)])
 
 
 @click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
