@@ -20,9 +20,10 @@ What is hashed of a postmortem (a ``PostmortemView``):
   those fields in its ``theme.yml``; pages drawn from site-wide aggregates are
   rendered with ``cacheable=False`` (the report pages).
 
-Each view is hashed once per build, whichever pages reach it. Data is hashed as
-pickled (without the memo, so only values count); anything that does not
-pickle (a function) makes the page uncacheable: it is then always rendered.
+Each view and each incident is hashed once per build, however many pages show
+it. Data is hashed as pickled (without the memo, so only values count);
+anything that does not pickle (a function) makes the page uncacheable: it is
+then always rendered.
 """
 
 from __future__ import annotations
@@ -47,10 +48,10 @@ LISTED_FIELDS = ("url", "id", "title", "status", "date", "severity", "type", "du
 #: Template globals that are not data (functions); what they compute is covered by ``site``.
 _CALLABLE_GLOBALS = ("url",)
 _LIBRARIES = ("jinja2", "markupsafe", "mistune", "nh3")
-#: View fields drawn from the postmortem's text (hashed through it) or links (hashed by their listed fields).
-_DERIVED_VIEW_FIELDS = ("body", "toc", "related", "recurring")
-#: What a digest was taken of (one object may have several).
-_LISTED, _WHOLE, _MODEL, _DATA_DIGEST = range(4)
+#: View fields drawn from the postmortem's text (hashed through it) or from other views.
+_DERIVED_VIEW_FIELDS = ("body", "toc", "incident", "related", "recurring")
+#: What a digest was taken of (a view has two).
+_LISTED, _WHOLE, _OWN = range(3)
 
 
 class Uncacheable(Exception):
@@ -71,12 +72,12 @@ def code_salt(template_dirs: Iterable[Path]) -> bytes:
 
 
 class PageKeys:
-    """Computes page keys for one build; every view, taxonomy and aggregate is hashed once."""
+    """Computes page keys for one build."""
 
     def __init__(self, template_dirs: Iterable[Path], globals_: Mapping[str, Any],
                  listed_fields: Iterable[str] = LISTED_FIELDS) -> None:
         self.listed_fields = tuple(dict.fromkeys(listed_fields))
-        #: (id of the object, what of it) -> (the object, kept alive so its id stays its own; digest)
+        #: (id of the object, what of it) -> (the object, kept so that its id stays its own; digest)
         self._digests: dict[tuple[int, int], tuple[Any, bytes]] = {}
         data = {name: value for name, value in globals_.items() if name not in _CALLABLE_GLOBALS}
         self._base = hashlib.blake2b(code_salt(template_dirs) + self._dump((self.listed_fields, data))).digest()
@@ -94,26 +95,28 @@ class PageKeys:
         return hashlib.blake2b(self._base + data, digest_size=20).hexdigest()
 
     def _dump(self, value: Any) -> bytes:
-        """Pickle ``value`` with postmortems, views and site-model objects replaced by their digests."""
+        """Pickle ``value`` with postmortems, views, incidents and site-model objects replaced by references."""
         return _plain_dump(value, lambda buffer: _Pickler(buffer, self))
 
-    def reference(self, obj: Any) -> Any:
+    def reference(self, obj: Any) -> tuple:
+        """What stands for ``obj`` in a key (after its type's name)."""
         if isinstance(obj, Postmortem):  # what it holds is read from its text
-            return ("pm", obj.display_path, obj.text)
+            return (obj.display_path, obj.text)
         if isinstance(obj, PostmortemView):
-            return ("listed", self._digest(obj, _LISTED, self._listed))
-        return ("model", self._digest(obj, _MODEL, lambda o: self._dump(_fields(o))))  # they hold views
-
-    def data_digest(self, obj: Any) -> bytes:
-        return self._digest(obj, _DATA_DIGEST, _plain_dump)
+            return (self._digest(obj, _LISTED, self._listed),)
+        if isinstance(obj, Incident):  # on its postmortem's page and its month's digest
+            return (self._digest(obj, _OWN, _incident_dump),)
+        return (self._digest(obj, _OWN, lambda o: self._dump(_fields(o))),)  # a taxonomy or a term: they hold views
 
     def _listed(self, view: PostmortemView) -> bytes:
         return self._dump(tuple(getattr(view, name) for name in self.listed_fields))
 
     def _whole(self, view: PostmortemView) -> bytes:
         """A view's own fields (its body comes from its text) and the listed fields of the views it links to."""
+        own = [(view.pm.display_path, view.pm.text) if f.name == "pm" else getattr(view, f.name)
+               for f in dataclasses.fields(view) if f.name not in _DERIVED_VIEW_FIELDS]
         linked = [[self._digest(other, _LISTED, self._listed) for other in group] for group in (view.related, view.recurring)]
-        return _plain_dump((_own(view), linked))
+        return _plain_dump((own, self.reference(view.incident), linked))  # at C speed: no references left
 
     def _digest(self, obj: Any, what: int, dump: Callable[[Any], bytes]) -> bytes:
         cached = self._digests.get((id(obj), what))
@@ -123,47 +126,35 @@ class PageKeys:
 
 
 class _Pickler(pickle.Pickler):
-    """Replaces the objects ``PageKeys.reference`` knows by their digests; the rest pickles as usual."""
+    """Replaces the objects ``PageKeys.reference`` knows by their references; the rest pickles as usual."""
 
     def __init__(self, buffer: io.BytesIO, keys: PageKeys) -> None:
         super().__init__(buffer, protocol=pickle.HIGHEST_PROTOCOL)
         self.fast = True
         self.keys = keys
 
-    def persistent_id(self, obj: Any) -> Any:
-        kind = _KINDS.get(type(obj))
-        if kind is None:
-            kind = _KINDS[type(obj)] = _kind(type(obj))
-        if kind == _PICKLED:
-            return None
-        if kind == _DATA:  # aggregates hold no views: pickled whole, at C speed
-            return ("data", self.keys.data_digest(obj))
-        return self.keys.reference(obj)
+    def reducer_override(self, obj: Any) -> Any:
+        """Called for objects of other than the built-in types; aggregates other than incidents pickle as usual."""
+        referenced = _REFERENCED.get(type(obj))
+        if referenced is None:
+            referenced = _REFERENCED[type(obj)] = type(obj) in (Postmortem, Incident) or (
+                dataclasses.is_dataclass(type(obj)) and type(obj).__module__ == Page.__module__)
+        return (type(obj), self.keys.reference(obj)) if referenced else NotImplemented
 
 
-_PICKLED, _DATA, _REFERENCE = 0, 1, 2
-_KINDS: dict[type, int] = {}
-
-
-def _kind(cls: type) -> int:
-    if cls in (Postmortem, PostmortemView) or (dataclasses.is_dataclass(cls) and cls.__module__ == Page.__module__):
-        return _REFERENCE  # postmortems, and the site-model objects (taxonomies, terms) that hold views
-    return _DATA if dataclasses.is_dataclass(cls) else _PICKLED
+#: Whether objects of a type are replaced by a reference when pickled for a key: postmortems, incidents,
+#: views and the site-model objects that hold views (taxonomies, terms).
+_REFERENCED: dict[type, bool] = {}
 
 
 def _fields(obj: Any) -> tuple:
     return tuple(getattr(obj, f.name) for f in dataclasses.fields(obj))
 
 
-def _own(view: PostmortemView) -> tuple:
-    """A view's fields without the ones drawn from others, with its postmortem as path and text."""
-    def plain(value: Any) -> Any:
-        if isinstance(value, Postmortem):
-            return ("pm", value.display_path, value.text)
-        if isinstance(value, Incident):
-            return dataclasses.replace(value, postmortem=plain(value.postmortem))
-        return value
-    return tuple(plain(getattr(view, f.name)) for f in dataclasses.fields(view) if f.name not in _DERIVED_VIEW_FIELDS)
+def _incident_dump(incident: Incident) -> bytes:
+    """An incident with its postmortem as path and text (both its fields and its history pickle at C speed)."""
+    postmortem = incident.postmortem
+    return _plain_dump(dataclasses.replace(incident, postmortem=(postmortem.display_path, postmortem.text)))
 
 
 def _plain_dump(value: Any, make_pickler: Callable[[io.BytesIO], pickle.Pickler] | None = None) -> bytes:
