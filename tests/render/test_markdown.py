@@ -66,3 +66,14 @@ def test_a_corrupt_cache_file_is_ignored(tmp_path):
     path = tmp_path / "render.pickle"
     path.write_text("{not json", encoding="utf-8")
     assert RenderCache(path).render("x\n").html == "<p>x</p>\n"
+
+
+def test_bare_urls_become_links_and_texts_without_them_render_alike_with_either_parser():
+    from pmsite.render.markdown import _parser, _parser_without_bare_urls
+
+    assert '<a href="https://status.example/x" rel="noopener noreferrer">https://status.example/x</a>' in render_markdown(
+        "See https://status.example/x for the status.\n").html
+    for text in ("## Why *now*?\n\nThe h&hellip; hook, `h`, **h**ello, ~~h~~ and [h](x \"h\").\n",
+                 "| h | i |\n|---|---|\n| <b>h</b> | &#104; |\n\n- [x] h\n\nh[^h]\n\n[^h]: h\n"):
+        with_rule, without_rule = _parser.parse(text), _parser_without_bare_urls.parse(text)
+        assert with_rule[0] == without_rule[0] and with_rule[1].env["toc"] == without_rule[1].env["toc"]
