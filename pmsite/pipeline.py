@@ -4,7 +4,9 @@ Each stage is one call on one screen, timed; stages return data and never
 print. Invalid content stops the build before anything is written, with every
 error listed; any later failure discards the half-built folder, so the previous
 site stays as it was. ``BuildCache`` lets ``pmsite serve`` keep rendered
-Markdown in memory between rebuilds.
+Markdown in memory between rebuilds. Markdown bodies the cache lacks start
+rendering on the other cores once validation has passed, so the render stage's
+time is only what was left of them.
 """
 
 from __future__ import annotations
@@ -123,31 +125,33 @@ def build(config: Config, out_dir: Path | None = None, base_url: str | None = No
     errors = [f for f in findings if f.severity == "error" and f.path not in excluded_paths]
     if errors:
         raise InvalidContent(sorted(errors, key=Finding.sort_key), sorted(findings, key=Finding.sort_key))
-    with stage("lint"):
-        report = lint(included, config)
-    findings += report.findings
-    with stage("history"):
-        history = mine(config)
-    findings += history.warnings
-    with stage("aggregate"):
-        aggregates = aggregate(included, history, config, as_of, by="month")
-    findings += aggregates.warnings
+    # Markdown renders on the other cores while lint, history and aggregate run here.
+    with cache.render.rendering_ahead(pm.body for pm in included):
+        with stage("lint"):
+            report = lint(included, config)
+        findings += report.findings
+        with stage("history"):
+            history = mine(config)
+        findings += history.warnings
+        with stage("aggregate"):
+            aggregates = aggregate(included, history, config, as_of, by="month")
+        findings += aggregates.warnings
 
-    writer = SiteWriter(out)
-    try:
-        with stage("render"):
-            inputs = SiteInputs(config=config, site=site, as_of=as_of, postmortems=included, history=history,
-                                aggregates=aggregates, scores=report.scores)
-            rendered = render_site(inputs, writer, cache.render,
-                                   (lambda done, total: progress("render", done, total)) if progress else None)
-            cache.render.save()
-        with stage("index"):
-            reuse = not rendered.html_changed and writer.reuse_folder(BUNDLE_FOLDER)
-            indexed = 0 if reuse else build_index(writer.tmp_dir, config.language).pages
-        writer.commit()
-    except BaseException:
-        writer.abort()
-        raise
+        writer = SiteWriter(out)
+        try:
+            with stage("render"):
+                inputs = SiteInputs(config=config, site=site, as_of=as_of, postmortems=included, history=history,
+                                    aggregates=aggregates, scores=report.scores)
+                rendered = render_site(inputs, writer, cache.render,
+                                       (lambda done, total: progress("render", done, total)) if progress else None)
+                cache.render.save()
+            with stage("index"):
+                reuse = not rendered.html_changed and writer.reuse_folder(BUNDLE_FOLDER)
+                indexed = 0 if reuse else build_index(writer.tmp_dir, config.language).pages
+            writer.commit()
+        except BaseException:
+            writer.abort()
+            raise
     return BuildResult(out_dir=out, base_url=site.base_url, as_of=as_of, render=rendered,
                        findings=sorted(findings, key=Finding.sort_key), timings=timings,
                        loaded=len(loaded.postmortems), excluded=len(excluded_paths),

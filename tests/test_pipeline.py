@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import multiprocessing
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,11 +14,14 @@ import pytest
 from pmsite.config import load_config
 from pmsite.errors import BuildError
 from pmsite.pipeline import InvalidContent, build
+from pmsite.render import parallel
 from pmsite.render.output import MANIFEST_NAME
 from tests.render.site_fixture import make_site
 
 AS_OF = dt.date(2024, 7, 15)
 STAGES = ["load", "validate", "lint", "history", "aggregate", "render", "index"]
+#: Pages drawn from site-wide aggregates, rendered on every build.
+ALWAYS_RENDERED = {"index.html", "actions/index.html", "metrics/index.html", "digests/index.html"}
 
 
 @pytest.fixture
@@ -90,15 +95,33 @@ def test_errors_in_an_excluded_draft_do_not_stop_the_build(site):
     assert result.findings_by_severity["error"] == 1
 
 
-def test_a_template_error_keeps_the_previous_site(site):
+@pytest.mark.parametrize("workers", ["serial", "parallel"])
+def test_a_template_error_keeps_the_previous_site(site, workers, monkeypatch):
     config = load_config(site)
     build(config, as_of=AS_OF)
     before = _html_digests(site / "site")
     (site / "templates").mkdir()
     (site / "templates" / "404.html").write_text("{% extends 'base.html' %}{% block content %}{{ nope.x }}{% endblock %}")
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 1 if workers == "parallel" else 10**6)
     with pytest.raises(BuildError, match=r"templates/404.html:1: 'nope' is undefined"):
         build(load_config(site), as_of=AS_OF)
     assert _html_digests(site / "site") == before
+    assert not list(site.glob(".site.*")) and multiprocessing.active_children() == []
+
+
+@pytest.mark.skipif(not parallel.can_fork(), reason="needs fork and two cores")
+def test_pages_drawn_in_worker_processes_match_a_serial_build(site, tmp_path_factory, monkeypatch):
+    serial = tmp_path_factory.mktemp("serial") / "site"
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 10**6)
+    build(load_config(site), out_dir=serial, as_of=AS_OF)
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 1)
+    shutil.rmtree(site / ".pmsite-cache" / "render")  # so the bodies are rendered ahead, in workers too
+    drawn = build(load_config(site), as_of=AS_OF)
+    assert _html_digests(site / "site") == _html_digests(serial) and len(drawn.render.rendered) > 30
+    manifest = json.loads((site / "site" / MANIFEST_NAME).read_text())
+    assert manifest == json.loads((serial / MANIFEST_NAME).read_text())
+    again = build(load_config(site), as_of=AS_OF)  # keys taken in the workers let the next build reuse every page
+    assert again.render.changed == 0 and set(again.render.rendered) == ALWAYS_RENDERED
 
 
 def test_warm_rebuild_reuses_pages_and_search_index(site):

@@ -115,7 +115,8 @@ class PageKeys:
         """A view's own fields (its body comes from its text) and the listed fields of the views it links to."""
         own = [(view.pm.display_path, view.pm.text) if f.name == "pm" else getattr(view, f.name)
                for f in dataclasses.fields(view) if f.name not in _DERIVED_VIEW_FIELDS]
-        linked = [[self._digest(other, _LISTED, self._listed) for other in group] for group in (view.related, view.recurring)]
+        linked = [[self._digest(other, _LISTED, self._listed) for other in group]
+                  for group in (view.related, view.recurring)]
         return _plain_dump((own, self.reference(view.incident), linked))  # at C speed: no references left
 
     def _digest(self, obj: Any, what: int, dump: Callable[[Any], bytes]) -> bytes:

@@ -8,13 +8,16 @@ an event handler or a ``javascript:``/``data:`` URL past it.
 
 Rendering is the costliest step of a build, so results are cached by the hash
 of the Markdown text (``RenderCache``) and a warm rebuild re-renders only the
-bodies that changed.
+bodies that changed; a cold build renders them on every core, ahead of the
+render stage (``RenderCache.rendering_ahead``).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +25,7 @@ import mistune
 import nh3
 
 from pmsite.cache import PickleCache, digest, source_salt
+from pmsite.render.parallel import OrderedMap
 
 #: Headings at these levels appear in the table of contents.
 TOC_LEVELS = (2, 3)
@@ -160,22 +164,56 @@ class RenderCache:
         self._memory: dict[str, RenderedMarkdown] = {}
         self._used: set[str] = set()
         self._stored = PickleCache(path, _renderer_salt(), prune_unused=True) if path is not None else None
+        #: Keys of the bodies being rendered ahead, and their results in that order.
+        self._ahead: tuple[list[str], OrderedMap] | None = None
+        self._rendered_ahead: dict[str, RenderedMarkdown] = {}
         self.hits = 0
         self.misses = 0
 
     def render(self, text: str) -> RenderedMarkdown:
         key = digest(text)
         self._used.add(key)
-        cached = self._memory.get(key) or (self._stored.get(key) if self._stored else None)
+        cached = self._cached(key)
         if cached is not None:
             self.hits += 1
-            self._memory[key] = cached
             return cached
         self.misses += 1
-        rendered = self._memory[key] = render_markdown(text)
+        rendered = self._memory[key] = self._take_ahead(key) or render_markdown(text)
         if self._stored is not None:
             self._stored.put(key, rendered)
         return rendered
+
+    @contextmanager
+    def rendering_ahead(self, texts: Iterable[str]) -> Iterator[None]:
+        """Render the texts missing from the cache in worker processes while the block runs.
+
+        ``render`` takes the results when it first needs one; leaving the block
+        stops the workers (a build that failed before rendering never waits for them).
+        """
+        missing = {key: text for key, text in ((digest(text), text) for text in texts) if self._cached(key) is None}
+        rendering = OrderedMap(render_markdown, missing.values())
+        self._ahead = (list(missing), rendering)
+        try:
+            yield
+        finally:
+            self._ahead = None
+            self._rendered_ahead = {}
+            rendering.close()
+
+    def _cached(self, key: str) -> RenderedMarkdown | None:
+        cached = self._memory.get(key) or (self._stored.get(key) if self._stored else None)
+        if cached is not None:
+            self._memory[key] = cached
+        return cached
+
+    def _take_ahead(self, key: str) -> RenderedMarkdown | None:
+        """The body rendered ahead for ``key``, if any (taking every result the first time)."""
+        if self._ahead is not None:
+            keys, results = self._ahead
+            self._ahead = None
+            with results:  # the workers end here, so later stages may fork again
+                self._rendered_ahead = dict(zip(keys, results))
+        return self._rendered_ahead.pop(key, None)
 
     def save(self) -> None:
         """Forget the bodies this build did not use and write the rest, if anything changed."""

@@ -64,6 +64,8 @@ class SiteWriter:
         self.keys: dict[str, str] = {}
         #: Files whose bytes differ from the previous build (or are new).
         self.changed: set[str] = set()
+        #: Output paths taken by this build (``claim``), recorded or not yet.
+        self._claimed: set[str] = set()
         if self.tmp_dir.exists():
             shutil.rmtree(self.tmp_dir)
         self.tmp_dir.mkdir(parents=True)
@@ -77,35 +79,51 @@ class SiteWriter:
 
     def write(self, rel_path: str, data: str | bytes, key: str | None = None) -> None:
         """Write one file; ``key`` (what it was drawn from) lets the next build reuse it unrendered."""
+        self.claim(rel_path)
+        self.record(rel_path, self.store(rel_path, data), key)
+
+    def claim(self, rel_path: str) -> None:
+        """Reserve ``rel_path`` for one file of this build: a second claim is an error, never an overwrite."""
+        if rel_path in self._claimed:
+            raise BuildError(f"two pages want the same output file {rel_path!r}; rename one of them")
+        self.target(rel_path)
+        self._claimed.add(rel_path)
+
+    def store(self, rel_path: str, data: str | bytes) -> tuple[str, bool]:
+        """Put a claimed file in place, hard-linked from the previous site when its bytes are the same.
+
+        Touches that file alone, so worker processes may store files side by side
+        while ``record`` notes them here. Returns the file's sha256 and whether it changed.
+        """
         payload = data.encode("utf-8") if isinstance(data, str) else data
         digest = hashlib.sha256(payload).hexdigest()
-        path = self._claim(rel_path, digest, key)
+        path = self.target(rel_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
         if self.previous.get(rel_path) == digest and _link(self._previous_file(rel_path), path):
-            return
-        self.changed.add(rel_path)
+            return digest, False
         path.write_bytes(payload)
+        return digest, True
 
-    def reuse(self, rel_path: str, key: str | None) -> bool:
-        """Hard-link the previous build's file when it was drawn from the same ``key``; False if it must be written."""
-        digest = self.previous.get(rel_path)
-        if key is None or digest is None or self.previous_keys.get(rel_path) != key or rel_path in self.hashes:
-            return False
-        path = self._claim(rel_path, digest, key)
-        if not _link(self._previous_file(rel_path), path):
-            del self.hashes[rel_path], self.keys[rel_path]
-            return False
-        return True
-
-    def _claim(self, rel_path: str, digest: str, key: str | None) -> Path:
-        """Record what goes to ``rel_path`` and return the file to write, its folder made."""
-        if rel_path in self.hashes:
-            raise BuildError(f"two pages want the same output file {rel_path!r}; rename one of them")
+    def record(self, rel_path: str, stored: tuple[str, bool], key: str | None = None) -> None:
+        """Note a stored file for the manifest (and the next build's reuse)."""
+        digest, changed = stored
         self.hashes[rel_path] = digest
         if key is not None:
             self.keys[rel_path] = key
+        if changed:
+            self.changed.add(rel_path)
+
+    def link_previous(self, rel_path: str, key: str | None) -> str | None:
+        """Hard-link the previous build's file when it was drawn from the same ``key``.
+
+        Returns its sha256, or None when it must be rendered; like ``store``, safe in a worker process.
+        """
+        digest = self.previous.get(rel_path)
+        if key is None or digest is None or self.previous_keys.get(rel_path) != key:
+            return None
         path = self.target(rel_path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        return path
+        return digest if _link(self._previous_file(rel_path), path) else None
 
     def _previous_file(self, rel_path: str) -> Path:
         return self.out_dir.joinpath(*PurePosixPath(rel_path).parts)

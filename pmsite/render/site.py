@@ -13,6 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import jinja2
@@ -24,6 +25,7 @@ from pmsite.errors import BuildError
 from pmsite.model import SEVERITIES, Postmortem
 from pmsite.render.markdown import RenderCache, TocEntry, slugify
 from pmsite.render.output import SiteWriter
+from pmsite.render.parallel import OrderedMap
 
 #: The taxonomies that get index pages: key, folder, title, and how to read the terms of a postmortem.
 TAXONOMIES: tuple[tuple[str, str, str, Callable[[PostmortemView], Iterable[str]]], ...] = (
@@ -70,42 +72,42 @@ class PostmortemView:
     related: list[PostmortemView] = field(default_factory=list)
     recurring: list[PostmortemView] = field(default_factory=list)
 
-    # -- front-matter, typed ---------------------------------------------------
-    @property
+    # -- front-matter, typed (computed once: lists read them thousands of times) --
+    @cached_property
     def id(self) -> str:
         return self.pm.id
 
-    @property
+    @cached_property
     def title(self) -> str:
         return self.pm.title
 
-    @property
+    @cached_property
     def status(self) -> str:
         return self.pm.status
 
-    @property
+    @cached_property
     def severity(self) -> str:
         return self.pm.severity
 
-    type = property(lambda self: str(self.pm.meta.get("type", "")))
-    detection = property(lambda self: str(self.pm.meta.get("detection", "")))
-    date = property(lambda self: self.pm.date("date"))
-    services = property(lambda self: self.pm.str_list("services"))
-    teams = property(lambda self: self.pm.str_list("teams"))
-    tags = property(lambda self: self.pm.str_list("tags"))
-    authors = property(lambda self: self.pm.str_list("authors"))
-    lessons = property(lambda self: self.pm.str_list("lessons"))
+    type = cached_property(lambda self: str(self.pm.meta.get("type", "")))
+    detection = cached_property(lambda self: str(self.pm.meta.get("detection", "")))
+    date = cached_property(lambda self: self.pm.date("date"))
+    services = cached_property(lambda self: self.pm.str_list("services"))
+    teams = cached_property(lambda self: self.pm.str_list("teams"))
+    tags = cached_property(lambda self: self.pm.str_list("tags"))
+    authors = cached_property(lambda self: self.pm.str_list("authors"))
+    lessons = cached_property(lambda self: self.pm.str_list("lessons"))
 
-    @property
+    @cached_property
     def summary(self) -> str:
         value = self.pm.meta.get("summary")
         return str(value).strip() if value else ""
 
-    @property
+    @cached_property
     def duration(self) -> dt.timedelta | None:
         return _between(self.pm, "started_at", "resolved_at")
 
-    @property
+    @cached_property
     def time_to_detect(self) -> dt.timedelta | None:
         return _between(self.pm, "started_at", "detected_at")
 
@@ -126,14 +128,15 @@ class PostmortemView:
         history = self.incident.history
         return history.last_updated.date() if history and history.last_updated else None
 
-    @property
+    @cached_property
     def year(self) -> str:
         return str(self.date.year) if self.date else ""
 
 
 #: Names a template can read on a view: its fields and properties (``listed_fields`` of a theme must be one).
 VIEW_FIELDS = frozenset({f.name for f in dataclasses.fields(PostmortemView)}
-                        | {name for name, value in vars(PostmortemView).items() if isinstance(value, property)})
+                        | {name for name, value in vars(PostmortemView).items()
+                           if isinstance(value, (property, cached_property))})
 
 
 def _between(pm: Postmortem, start: str, end: str) -> dt.timedelta | None:
@@ -263,18 +266,28 @@ class TemplateRenderer:
     def write_pages(self, pages: list[Page], writer: SiteWriter,
                     progress: Callable[[int, int], None] | None = None,
                     key: Callable[[Page], str | None] = lambda page: None) -> list[str]:
-        """Render and write every page; a page whose ``key`` matches the previous build's is reused as it was.
+        """Write every page: linked from the previous site when its ``key`` is unchanged, else rendered.
 
-        Returns the paths of the pages rendered (not reused).
+        Pages are keyed, linked and rendered on every core when there are many
+        (``parallel``). Returns the paths of the pages rendered.
         """
-        rendered = []
-        for done, page in enumerate(pages, 1):
+        def draw(page: Page) -> tuple[str | None, tuple[str, bool], bool]:
             page_key = key(page)
-            if not writer.reuse(page.path, page_key):
-                writer.write(page.path, self.render(page), page_key)
-                rendered.append(page.path)
-            if progress and (done % 50 == 0 or done == len(pages)):
-                progress(done, len(pages))
+            previous = writer.link_previous(page.path, page_key)
+            if previous is not None:
+                return page_key, (previous, False), False
+            return page_key, writer.store(page.path, self.render(page)), True
+
+        for page in pages:
+            writer.claim(page.path)
+        rendered = []
+        with OrderedMap(draw, pages) as drawn:
+            for done, (page, (page_key, stored, was_rendered)) in enumerate(zip(pages, drawn), 1):
+                writer.record(page.path, stored, page_key)
+                if was_rendered:
+                    rendered.append(page.path)
+                if progress and (done % 50 == 0 or done == len(pages)):
+                    progress(done, len(pages))
         return rendered
 
 

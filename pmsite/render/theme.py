@@ -62,7 +62,8 @@ def _theme_settings(folder: Path) -> dict:
 def _listed_fields(settings: dict, folder: Path) -> list[str]:
     fields = settings.get("listed_fields", [])
     if not isinstance(fields, list) or not all(isinstance(name, str) for name in fields):
-        raise ConfigError(f"{folder / THEME_FILE}: listed_fields must be a list of field names, e.g. [summary, services]")
+        raise ConfigError(f"{folder / THEME_FILE}: listed_fields must be a list of field names, "
+                          "e.g. [summary, services]")
     for name in fields:
         if name not in VIEW_FIELDS:
             raise ConfigError(f"{folder / THEME_FILE}: listed_fields: {name!r} is not a field of a postmortem; "

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
+
+from pmsite.render import parallel
 from pmsite.render.markdown import RenderCache, render_markdown, slugify
 
 
@@ -71,9 +74,31 @@ def test_a_corrupt_cache_file_is_ignored(tmp_path):
 def test_bare_urls_become_links_and_texts_without_them_render_alike_with_either_parser():
     from pmsite.render.markdown import _parser, _parser_without_bare_urls
 
-    assert '<a href="https://status.example/x" rel="noopener noreferrer">https://status.example/x</a>' in render_markdown(
-        "See https://status.example/x for the status.\n").html
+    html = render_markdown("See https://status.example/x for the status.\n").html
+    assert '<a href="https://status.example/x" rel="noopener noreferrer">https://status.example/x</a>' in html
     for text in ("## Why *now*?\n\nThe h&hellip; hook, `h`, **h**ello, ~~h~~ and [h](x \"h\").\n",
                  "| h | i |\n|---|---|\n| <b>h</b> | &#104; |\n\n- [x] h\n\nh[^h]\n\n[^h]: h\n"):
         with_rule, without_rule = _parser.parse(text), _parser_without_bare_urls.parse(text)
         assert with_rule[0] == without_rule[0] and with_rule[1].env["toc"] == without_rule[1].env["toc"]
+
+
+def test_bodies_rendered_ahead_in_worker_processes_match_a_serial_render(tmp_path, monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 2)
+    texts = [f"## Part {n}\n\nBody {n} with https://example.com/{n} and *emphasis*.\n" for n in range(6)]
+    cache = RenderCache(tmp_path / "render.pickle")
+    with cache.rendering_ahead([*texts, texts[0]]):
+        assert [cache.render(text) for text in texts] == [render_markdown(text) for text in texts]
+    assert (cache.hits, cache.misses) == (0, 6)
+    cache.save()
+    again = RenderCache(tmp_path / "render.pickle")
+    with again.rendering_ahead(texts):  # everything is cached: nothing to render ahead
+        assert again.render(texts[3]) == render_markdown(texts[3]) and again.misses == 0
+
+
+def test_leaving_the_block_unused_stops_the_workers(monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 2)
+    cache = RenderCache()
+    with cache.rendering_ahead([f"text {n}\n" for n in range(8)]):
+        pass
+    assert multiprocessing.active_children() == []
+    assert cache.render("text 1\n").html == "<p>text 1</p>\n" and cache.misses == 1

@@ -71,7 +71,9 @@ def test_a_theme_names_the_listed_fields_it_shows_so_lists_follow_their_edits(tm
     write(tmp_path / "themes" / "brand" / "theme.yml", "extends: default\nlisted_fields: [summary]\n")
     write(tmp_path / "themes" / "brand" / "list.html", """
         {% extends "base.html" %}
-        {% block content %}{% for view in entries %}<p>{{ view.title }}: {{ view.summary }}</p>{% endfor %}{% endblock %}
+        {% block content %}
+        {% for view in entries %}<p>{{ view.title }}: {{ view.summary }}</p>{% endfor %}
+        {% endblock %}
     """)
     assert load_theme(load_config(tmp_path)).listed_fields == ("summary",)
     build(load_config(tmp_path), as_of=AS_OF)
