@@ -62,23 +62,23 @@ class RawTree:
         return len(self.starts) if offset >= len(self.data) else bisect_right(self.starts, offset) - 1
 
 
-def _first_difference(a: bytes, b: bytes) -> int:
-    """Offset of the first byte where ``a`` and ``b`` differ (the shorter length if one is a prefix)."""
+def _common_length(a: bytes, b: bytes, *, from_end: bool = False) -> int:
+    """How many bytes ``a`` and ``b`` share at the start (or the end), by binary search on slices."""
+    def same(low: int, high: int) -> bool:  # bytes low..high counted from the start (or the end)
+        if from_end:
+            return a[len(a) - high:len(a) - low] == b[len(b) - high:len(b) - low]
+        return a[low:high] == b[low:high]
+
     low, high = 0, min(len(a), len(b))
-    if a[:high] == b[:high]:
+    if same(low, high):
         return high
-    while high - low > 1:  # a[:low] == b[:low] and a[:high] != b[:high]
+    while high - low > 1:  # the first ``low`` bytes agree, the first ``high`` do not
         middle = (low + high) // 2
-        if a[low:middle] == b[low:middle]:
+        if same(low, middle):
             low = middle
         else:
             high = middle
     return low
-
-
-def _last_difference(a: bytes, b: bytes) -> int:
-    """Offset just past the last differing byte of two equally long buffers that differ."""
-    return len(a) - _first_difference(a[::-1], b[::-1])
 
 
 def _name(header: bytes) -> tuple[bytes, str]:
@@ -103,11 +103,11 @@ def compare(old: RawTree, new: RawTree) -> list[EntryChange] | None:
 
 def _modified(old: RawTree, new: RawTree) -> list[EntryChange] | None:
     """Same layout, different ids: every differing entry must keep its mode and name."""
-    first = _first_difference(old.data, new.data)
+    first = _common_length(old.data, new.data)
     if first == len(old.data):
         new._starts = old.starts
         return []
-    last = _last_difference(old.data, new.data)
+    last = len(old.data) - _common_length(old.data, new.data, from_end=True)  # just past the last difference
     changes = []
     for index in range(old.index_at(first), old.index_at(last - 1) + 1):
         header, old_id = old.entry(index)
@@ -133,7 +133,7 @@ def _inserted(shorter: RawTree, longer: RawTree) -> tuple[str, str] | None:
     """
     a, b = shorter.data, longer.data
     known = shorter if shorter._starts is not None else longer
-    index = known.index_at(_first_difference(a, b))
+    index = known.index_at(_common_length(a, b))
     start = known.starts[index] if index < len(known.starts) else len(a)
     size = len(b) - len(a)
     nul = b.find(b"\0", start, start + size)
