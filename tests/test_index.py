@@ -1,11 +1,14 @@
-"""The Pagefind index: one directory scan, only postmortem pages, with filters and metadata."""
+"""The Pagefind index: one run over the site, only postmortem pages, with filters and metadata."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 
+import pytest
+
 from pmsite.config import load_config
+from pmsite.errors import BuildError
 from pmsite.index import build_index
 from pmsite.pipeline import build
 from tests.render.site_fixture import make_site
@@ -40,3 +43,17 @@ def test_only_marked_pages_are_given_to_pagefind_and_unmarked_sites_index_everyt
     (tmp_path / "a" / "index.html").write_text("<html><body><h1>Unmarked</h1></body></html>")
     assert _marked_pages_glob(tmp_path) is None
     assert build_index(tmp_path).pages == 2
+
+
+def test_pagefind_settings_from_the_environment_do_not_change_the_index(tmp_path, monkeypatch):
+    (tmp_path / "a.html").write_text("<html><body><h1>One</h1></body></html>")
+    (tmp_path / "b.html").write_text("<html><body><h1>Two</h1></body></html>")
+    monkeypatch.setenv("PAGEFIND_GLOB", "nothing/*.html")  # the Pagefind command reads its options from these
+    assert build_index(tmp_path).pages == 2
+
+
+def test_a_failing_pagefind_is_a_one_line_build_error(tmp_path, monkeypatch):
+    (tmp_path / "a.html").write_text("<html><body><main data-pagefind-body>x</main></body></html>")
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", "/bin/false")  # the pagefind package's own switch of binary
+    with pytest.raises(BuildError, match=r"^search index: pagefind failed \(exit code 1\); the previous site"):
+        build_index(tmp_path)
