@@ -122,7 +122,8 @@ def render_site(inputs: SiteInputs, writer: SiteWriter, cache: RenderCache,
         "url": lambda path="": inputs.site.base_url + path,
     }
     keys = PageKeys(theme.template_dirs, globals_, LISTED_FIELDS + theme.listed_fields)
-    rendered = TemplateRenderer(make_environment(theme), globals_).write_pages(pages, writer, progress, keys.key)
+    environment = make_environment(theme, inputs.config.cache_dir("render") / "templates")
+    rendered = TemplateRenderer(environment, globals_).write_pages(pages, writer, progress, keys.key)
     for rel_path, source in static_files(theme).items():
         writer.write(f"{ASSETS_FOLDER}/{rel_path}", source.read_bytes())
     digest_pages = [p for p in pages if p.template == "digest.html"]

@@ -16,6 +16,7 @@ from pathlib import Path
 import jinja2
 import yaml
 
+from pmsite.cache import digest
 from pmsite.config import Config
 from pmsite.errors import ConfigError
 from pmsite.render.site import VIEW_FIELDS
@@ -91,8 +92,12 @@ def load_theme(config: Config) -> Theme:
     return Theme(config.theme, tuple(template_dirs), tuple(static_dirs), tuple(dict.fromkeys(listed)))
 
 
-def make_environment(theme: Theme) -> jinja2.Environment:
-    """Jinja2 with autoescape on for every template, and strict undefined names."""
+def make_environment(theme: Theme, cache_dir: Path | None = None) -> jinja2.Environment:
+    """Jinja2 with autoescape on for every template, and strict undefined names.
+
+    With ``cache_dir``, compiled templates are kept there between builds: compiling
+    the default theme takes ~0.15 s in every process that renders pages.
+    """
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in theme.template_dirs]),
         autoescape=True,
@@ -100,7 +105,36 @@ def make_environment(theme: Theme) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=_CompiledTemplates(cache_dir) if cache_dir is not None else None,
     )
+
+
+class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """Compiled templates by name, checked against their source by Jinja; a folder that cannot be written is no error.
+
+    The file names carry a digest of this module and the Jinja version, which
+    decide how templates compile (the environment's options).
+    """
+
+    def __init__(self, folder: Path) -> None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            pass
+        salt = digest(Path(__file__).read_text(encoding="utf-8"), jinja2.__version__)[:16]
+        super().__init__(str(folder), pattern=f"{salt}-%s.cache")
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except OSError:
+            pass  # compiled anew
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass  # a read-only checkout renders as well, compiling every time
 
 
 def static_files(theme: Theme) -> dict[str, Path]:

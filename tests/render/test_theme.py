@@ -94,3 +94,20 @@ def test_unknown_listed_fields_are_a_one_line_error(site_root, setting, message)
     write(site_root / "themes" / "brand" / "theme.yml", f"extends: default\n{setting}\n")
     with pytest.raises(ConfigError, match=message):
         load_theme(load_config(site_root))
+
+
+def test_compiled_templates_are_kept_between_builds_and_follow_edits(tmp_path):
+    make_site(tmp_path)
+    write(tmp_path / "templates" / "404.html", '{% extends "base.html" %}{% block content %}<h1>First</h1>{% endblock %}')
+    build(load_config(tmp_path), as_of=AS_OF)
+    assert list((tmp_path / ".pmsite-cache" / "render" / "templates").glob("*.cache"))
+    write(tmp_path / "templates" / "404.html", '{% extends "base.html" %}{% block content %}<h1>Second</h1>{% endblock %}')
+    build(load_config(tmp_path), as_of=AS_OF)
+    assert "<h1>Second</h1>" in (tmp_path / "site" / "404.html").read_text(encoding="utf-8")
+
+
+def test_a_template_cache_that_cannot_be_written_only_costs_time(tmp_path):
+    make_site(tmp_path)
+    write(tmp_path / ".pmsite-cache" / "render" / "templates", "a file where the folder would go")
+    build(load_config(tmp_path), as_of=AS_OF)
+    assert "<h1>" in (tmp_path / "site" / "404.html").read_text(encoding="utf-8")
