@@ -19,8 +19,6 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from pagefind.service import get_executable
-
 from pmsite.errors import BuildError
 
 #: The folder inside the site where the search bundle goes (the theme loads it from there).
@@ -58,6 +56,8 @@ def _indexed_pages(bundle: Path) -> int:
 
 def build_index(site_dir: Path, language: str = "en") -> IndexResult:
     """Index every HTML page under ``site_dir`` and write the bundle to ``site_dir/pagefind``."""
+    from pagefind.service import get_executable  # imported here: it brings asyncio, which a warm build never needs
+
     executable = get_executable()
     if executable is None:
         raise BuildError("search index: the pagefind binary is missing; reinstall pmsite "

@@ -12,9 +12,7 @@ import json
 from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
-
-import jsonschema
+from typing import TYPE_CHECKING, Any, Iterable
 
 from pmsite import sections
 from pmsite.cache import PickleCache, digest, source_salt
@@ -22,6 +20,9 @@ from pmsite.config import Config
 from pmsite.model import Finding, Position, Postmortem, parse_date, parse_timestamp
 from pmsite.resources import schema_path
 from pmsite.timeutil import parse_iso_datetime
+
+if TYPE_CHECKING:
+    import jsonschema
 
 TIMESTAMP_ORDER = ("started_at", "detected_at", "mitigated_at", "resolved_at")
 
@@ -45,28 +46,28 @@ def _python_type_name(value: Any) -> str:
     return "text"
 
 
-_format_checker = jsonschema.FormatChecker(formats=())
-
-
-@_format_checker.checks("date")
 def _is_date(value: object) -> bool:
     return not isinstance(value, str) or parse_date(value) is not None
 
 
-@_format_checker.checks("date-time")
 def _is_timestamp(value: object) -> bool:
     return not isinstance(value, str) or parse_timestamp(value) is not None
 
 
-@_format_checker.checks("uri")
 def _is_uri(value: object) -> bool:
     return not isinstance(value, str) or ("://" in value and " " not in value.strip())
 
 
 @lru_cache(maxsize=1)
 def _validator() -> jsonschema.Draft202012Validator:
+    """The schema's validator; jsonschema is imported only here, as a build whose files are all cached never needs it."""
+    import jsonschema
+
+    format_checker = jsonschema.FormatChecker(formats=())
+    for name, check in (("date", _is_date), ("date-time", _is_timestamp), ("uri", _is_uri)):
+        format_checker.checks(name)(check)
     schema = json.loads(schema_path().read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema, format_checker=_format_checker)
+    return jsonschema.Draft202012Validator(schema, format_checker=format_checker)
 
 
 def _field_name(path: tuple) -> str:
