@@ -9,7 +9,6 @@ import click
 
 from pmsite.cli.common import State, pass_state, use_color
 from pmsite.errors import PmsiteError
-from pmsite.formats import FORMATS, FormatOptions
 from pmsite.pipeline import BuildResult, InvalidContent, build
 
 _KINDS = (
@@ -74,6 +73,8 @@ def build_command(state: State, out: str | None, base_url: str | None, drafts: b
     try:
         result = build(config, out_dir, base_url, drafts, as_of.date() if as_of else None, progress=progress)
     except InvalidContent as exc:
+        from pmsite.formats import FORMATS, FormatOptions  # the formatters pull in every rule: only when printing
+
         click.echo(FORMATS["text"](exc.errors, FormatOptions(color=use_color())))
         raise
     finally:
