@@ -20,8 +20,8 @@ What is hashed of a postmortem (a ``PostmortemView``):
   those fields in its ``theme.yml``; pages drawn from site-wide aggregates are
   rendered with ``cacheable=False`` (the report pages).
 
-Each view and each incident is hashed once per build, however many pages show
-it. Data is hashed as pickled (without the memo, so only values count);
+Each view and each incident is hashed once per process that keys pages (the
+build's, or each of its workers), however many pages show it. Data is hashed as pickled (without the memo, so only values count);
 anything that does not pickle (a function) makes the page uncacheable: it is
 then always rendered.
 """
