@@ -185,13 +185,16 @@ def start_mining(config: Config) -> Callable[[], History]:
     """Start ``mine`` in a forked process when the walk will be long; call the result to get it.
 
     A cold walk of a long history takes seconds of CPU, and so does loading a
-    big corpus: on two cores they overlap. When the cache already holds HEAD (or
-    fork is unavailable) this mines here and now, which is cheaper than a process.
+    big corpus: on two cores they overlap. When the cache already holds HEAD, or
+    forking is unsafe or pointless (see ``pmsite.parallel.can_fork``), this mines
+    here and now.
     """
     import multiprocessing  # imported here: the warm path of a report never needs it
     from concurrent.futures import ProcessPoolExecutor
 
-    if "fork" not in multiprocessing.get_all_start_methods() or _cache_holds_head(config):
+    from pmsite.parallel import can_fork
+
+    if not can_fork() or _cache_holds_head(config):
         history = mine(config)
         return lambda: history
     executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))

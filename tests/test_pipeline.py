@@ -14,7 +14,7 @@ import pytest
 from pmsite.config import load_config
 from pmsite.errors import BuildError
 from pmsite.pipeline import InvalidContent, build
-from pmsite.render import parallel
+from pmsite import parallel
 from pmsite.render.output import MANIFEST_NAME
 from tests.render.site_fixture import make_site
 

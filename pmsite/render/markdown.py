@@ -25,7 +25,7 @@ import mistune
 import nh3
 
 from pmsite.cache import PickleCache, digest, source_salt
-from pmsite.render.parallel import OrderedMap
+from pmsite.parallel import OrderedMap
 
 #: Headings at these levels appear in the table of contents.
 TOC_LEVELS = (2, 3)

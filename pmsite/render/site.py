@@ -25,7 +25,7 @@ from pmsite.errors import BuildError
 from pmsite.model import SEVERITIES, Postmortem
 from pmsite.render.markdown import RenderCache, TocEntry, slugify
 from pmsite.render.output import SiteWriter
-from pmsite.render.parallel import OrderedMap
+from pmsite.parallel import OrderedMap
 
 #: The taxonomies that get index pages: key, folder, title, and how to read the terms of a postmortem.
 TAXONOMIES: tuple[tuple[str, str, str, Callable[[PostmortemView], Iterable[str]]], ...] = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 
-from pmsite.render import parallel
+from pmsite import parallel
 from pmsite.render.markdown import RenderCache, render_markdown, slugify
 
 

@@ -33,6 +33,8 @@ def worker_count() -> int:
 
 
 def can_fork() -> bool:
+    """Whether forked workers are worth it and safe: several cores, fork available, and no
+    other thread (forking a threaded process can deadlock the child)."""
     return (worker_count() > 1 and threading.active_count() == 1
             and "fork" in multiprocessing.get_all_start_methods())
 

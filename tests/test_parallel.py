@@ -9,8 +9,8 @@ import threading
 import pytest
 
 from pmsite.errors import BuildError
-from pmsite.render import parallel
-from pmsite.render.parallel import OrderedMap
+from pmsite import parallel
+from pmsite.parallel import OrderedMap
 
 needs_fork = pytest.mark.skipif(not parallel.can_fork(), reason="needs fork and two cores")
 
