@@ -119,12 +119,16 @@ def aggregate(postmortems: list[Postmortem], history: History, config: Config, a
     breakdown: dict[str, Summary] = {}
     if by is not None:
         key_of = group_keys(by)
-        names = sorted({name for incident in window for name in key_of(incident)})
-        for name in names:
-            members = [i for i in window if name in key_of(i)]
-            member_ids = {i.id for i in members}
-            breakdown[name] = summarize(members, [a for a in window_items if a.postmortem_id in member_ids],
-                                        recurring, options)
+        items_of: dict[str, list[ActionItem]] = {}
+        for item in window_items:
+            items_of.setdefault(item.postmortem_id, []).append(item)
+        members: dict[str, list[Incident]] = {}
+        for incident in window:
+            for name in dict.fromkeys(key_of(incident)):
+                members.setdefault(name, []).append(incident)
+        for name in sorted(members):
+            group_items = [item for incident in members[name] for item in items_of.get(incident.id, [])]
+            breakdown[name] = summarize(members[name], group_items, recurring, options)
     return Aggregates(
         as_of=as_of, since=since, until=until,
         incidents=incidents,
