@@ -1,7 +1,8 @@
 """``pmsite actions`` and ``pmsite metrics``: accountability and learning figures.
 
-Both load the corpus, mine git history and aggregate; this module only parses
-options and formats. Warnings (no repository, skipped revisions) go to stderr.
+Both load the corpus, mine git history and aggregate (or reuse the output of an
+earlier run with the same inputs, see ``pmsite.reportcache``); this module only
+parses options and formats. Warnings (no repository, skipped revisions) go to stderr.
 """
 
 from __future__ import annotations
