@@ -1,6 +1,6 @@
 """Allow ``python -m pmsite``."""
 
-from pmsite.cli import main
+from pmsite.cli import run
 
 if __name__ == "__main__":
-    main()
+    run()

@@ -199,8 +199,14 @@ def start_mining(config: Config) -> Callable[[], History]:
         return lambda: history
     executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
     future = executor.submit(mine, config)
-    executor.shutdown(wait=False)
-    return future.result
+
+    def result() -> History:
+        try:
+            return future.result()
+        finally:
+            executor.shutdown(wait=True)  # the worker is done: let it exit now, not at interpreter exit
+
+    return result
 
 
 def _cache_holds_head(config: Config) -> bool:

@@ -142,3 +142,19 @@ def test_an_unexpected_crash_is_one_line_not_a_traceback(monkeypatch, capsys, si
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert err.startswith("Error: pmsite hit an unexpected problem (RuntimeError: boom)")
+
+
+def test_the_executable_keeps_exit_codes_and_flushes_piped_output(site_root):
+    """``python -m pmsite`` (like the console script) leaves with os._exit: nothing may be lost."""
+    import subprocess
+    import sys
+
+    write(site_root / "content" / "postmortems" / "ok.md", VALID, dedent=False)
+    write(site_root / "content" / "postmortems" / "enum.md", BAD_FILES["enum.md"][0], dedent=False)
+    found = subprocess.run([sys.executable, "-m", "pmsite", "-C", str(site_root), "validate", "--format", "json"],
+                           capture_output=True, text=True)
+    assert found.returncode == 1
+    assert [f["rule"] for f in json.loads(found.stdout)["findings"]] == ["schema/enum"]
+    usage = subprocess.run([sys.executable, "-m", "pmsite", "validate", "--format", "yaml"],
+                           capture_output=True, text=True)
+    assert usage.returncode == 2 and "Invalid value for '--format'" in usage.stderr
