@@ -149,12 +149,15 @@ def test_the_executable_keeps_exit_codes_and_flushes_piped_output(site_root):
     import subprocess
     import sys
 
+    import os
+
     write(site_root / "content" / "postmortems" / "ok.md", VALID, dedent=False)
     write(site_root / "content" / "postmortems" / "enum.md", BAD_FILES["enum.md"][0], dedent=False)
+    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
     found = subprocess.run([sys.executable, "-m", "pmsite", "-C", str(site_root), "validate", "--format", "json"],
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, env=buffered)
     assert found.returncode == 1
     assert [f["rule"] for f in json.loads(found.stdout)["findings"]] == ["schema/enum"]
     usage = subprocess.run([sys.executable, "-m", "pmsite", "validate", "--format", "yaml"],
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, env=buffered)
     assert usage.returncode == 2 and "Invalid value for '--format'" in usage.stderr
