@@ -77,11 +77,30 @@ class PickleCache:
         if not self.dirty:
             return
         try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            partial = self.file.with_suffix(f".{os.getpid()}.tmp")
-            with partial.open("wb") as handle:
-                pickle.dump({"salt": self.salt, "entries": self.entries}, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(partial, self.file)
+            write_atomically(self.file, pickle.dumps({"salt": self.salt, "entries": self.entries},
+                                                     protocol=pickle.HIGHEST_PROTOCOL))
         except OSError:
             pass  # a read-only checkout still works, only slower
         self.dirty = False
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace ``path`` in one step, so a reader (or a crash) never leaves half a file; raises OSError."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    partial.write_bytes(data)
+    os.replace(partial, path)
+
+
+def store_keeping_newest(path: Path, data: bytes, keep: int) -> None:
+    """Write one of a folder's cache files and keep only the ``keep`` newest with its suffix.
+
+    For caches of one file per state (history by commit, reports by inputs); a
+    folder that cannot be written is skipped: the next run is only slower.
+    """
+    try:
+        write_atomically(path, data)
+        for old in sorted(path.parent.glob(f"*{path.suffix}"), key=lambda p: p.stat().st_mtime)[:-keep]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -29,6 +28,7 @@ from typing import Any, Callable, Iterator
 import pygit2
 from pygit2.enums import DeltaStatus, DiffFind, SortMode
 
+from pmsite.cache import store_keeping_newest
 from pmsite.config import Config
 from pmsite.model import Finding, Postmortem
 from pmsite.rawtree import EntryChange, RawTree, compare
@@ -478,15 +478,8 @@ class _Walker:
     def _save_cache(self) -> None:
         state = {"format": CACHE_FORMAT, "prefix": self.prefix, "lineages": self.lineages,
                  "live": self.live, "warnings": self.warnings}
-        try:
-            self.cache_dir.mkdir(parents=True, exist_ok=True)
-            temporary = self.cache_dir / f".{self.head}.{os.getpid()}.tmp"
-            temporary.write_text(json.dumps(state, separators=(",", ":")), encoding="utf-8")
-            os.replace(temporary, self._cache_file(self.head))
-            for old in sorted(self.cache_dir.glob("*.json"), key=lambda p: p.stat().st_mtime)[:-CACHE_KEEP]:
-                old.unlink(missing_ok=True)
-        except OSError:
-            pass  # a read-only checkout still works, only slower next time
+        store_keeping_newest(self._cache_file(self.head), json.dumps(state, separators=(",", ":")).encode("utf-8"),
+                             CACHE_KEEP)
 
     def _shallow_commits(self) -> set[str]:
         """Commits whose parents a shallow clone did not fetch (libgit2 shows them as roots)."""
