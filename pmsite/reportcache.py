@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from pmsite.cache import digest
+from pmsite.cache import digest, source_salt, store_keeping_newest
 from pmsite.config import Config
 
 #: Reports kept; older ones are removed when a new one is stored.
@@ -60,16 +60,8 @@ def cached_report(config: Config, key: str) -> Report | None:
 
 
 def store_report(config: Config, key: str, report: Report) -> None:
-    folder = config.cache_dir("reports")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        temporary = folder / f".{key}.{os.getpid()}.tmp"
-        temporary.write_text(json.dumps(asdict(report), ensure_ascii=False), encoding="utf-8")
-        os.replace(temporary, folder / f"{key}.json")
-        for old in sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)[:-KEEP]:
-            old.unlink(missing_ok=True)
-    except OSError:
-        pass  # a read-only checkout still works, only slower next time
+    data = json.dumps(asdict(report), ensure_ascii=False).encode("utf-8")
+    store_keeping_newest(config.cache_dir("reports") / f"{key}.json", data, KEEP)
 
 
 def _file_text(path: Path | None) -> str:
@@ -81,7 +73,7 @@ def _file_text(path: Path | None) -> str:
 
 def _code_signature() -> str:
     """pmsite's own source: a new version (or a local edit) never reuses an old report."""
-    return digest(*(f"{path}:{_file_text(path)}" for path in sorted(_PACKAGE.rglob("*.py"))))
+    return source_salt(*sorted(_PACKAGE.rglob("*.py")))
 
 
 def _content_signature(folder: Path) -> str:
