@@ -185,26 +185,20 @@ def start_mining(config: Config) -> Callable[[], History]:
     """Start ``mine`` in a forked process when the walk will be long; call the result to get it.
 
     A cold walk of a long history takes seconds of CPU, and so does loading a
-    big corpus: on two cores they overlap. When the cache already holds HEAD, or
-    forking is unsafe or pointless (see ``pmsite.parallel.can_fork``), this mines
-    here and now.
+    big corpus: on two cores they overlap. When the cache already holds HEAD this
+    mines here and now; when forking is unsafe or pointless (see
+    ``pmsite.parallel.can_fork``) it mines when the result is asked for.
     """
-    import multiprocessing  # imported here: the warm path of a report never needs it
-    from concurrent.futures import ProcessPoolExecutor
-
-    from pmsite.parallel import can_fork
-
-    if not can_fork() or _cache_holds_head(config):
+    if _cache_holds_head(config):
         history = mine(config)
         return lambda: history
-    executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-    future = executor.submit(mine, config)
+    from pmsite.parallel import OrderedMap  # imported here: the warm path of a report never needs it
+
+    walk = OrderedMap(mine, [config], min_items=1)
 
     def result() -> History:
-        try:
-            return future.result()
-        finally:
-            executor.shutdown(wait=True)  # the worker is done: let it exit now, not at interpreter exit
+        with walk:  # the worker is done once its result is in: stop it now, not at interpreter exit
+            return next(iter(walk))
 
     return result
 

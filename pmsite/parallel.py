@@ -56,7 +56,7 @@ class OrderedMap:
         if not self.parallel:
             self._results: Iterator[Any] = map(function, items)
             return
-        workers = worker_count()
+        workers = min(worker_count(), len(items))
         _JOBS[self._job] = (function, items)
         self._pool = multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts)
         chunk = max(1, min(16, len(items) // (workers * 8)))
