@@ -137,7 +137,7 @@ def build(config: Config, out_dir: Path | None = None, base_url: str | None = No
             aggregates = aggregate(included, history, config, as_of, by="month")
         findings += aggregates.warnings
 
-        writer = SiteWriter(out)
+        writer = SiteWriter(out, spare_dir=config.cache_dir("site") / "replaced")
         try:
             with stage("render"):
                 inputs = SiteInputs(config=config, site=site, as_of=as_of, postmortems=included, history=history,
@@ -145,8 +145,11 @@ def build(config: Config, out_dir: Path | None = None, base_url: str | None = No
                 rendered = render_site(inputs, writer, cache.render,
                                        (lambda done, total: progress("render", done, total)) if progress else None)
                 cache.render.save()
+                writer.remove_leftovers()
             with stage("index"):
                 reuse = not rendered.html_changed and writer.reuse_folder(BUNDLE_FOLDER)
+                if not reuse:
+                    writer.empty_folder(BUNDLE_FOLDER)
                 indexed = 0 if reuse else build_index(writer.tmp_dir, config.language).pages
             writer.commit()
         except BaseException:

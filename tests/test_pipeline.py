@@ -187,10 +187,28 @@ def test_validation_cache_gives_the_findings_of_an_uncached_run_and_follows_edit
     assert [f.rule for f in after_edit if f.path.endswith(path.name)] == ["schema/enum"]
 
 
+def _files(folder: Path) -> dict[str, str]:
+    """Every file of a built site and its sha256; of the search index, which Pagefind does not write
+    byte for byte the same twice, only how many files of each kind each of its folders has."""
+    files = {}
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if not path.is_file():
+            continue
+        if name.startswith("pagefind/"):
+            kind = f"{path.parent.relative_to(folder).as_posix()}/*{path.suffix}"
+            files[kind] = str(int(files.get(kind, "0")) + 1)
+        else:
+            files[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return files
+
+
 def _matches_a_full_build(site: Path, other: Path) -> None:
-    """The site as built so far (some pages reused) has the HTML of a build into a new folder."""
-    build(load_config(site), out_dir=other / "site", as_of=AS_OF)
-    assert _html_digests(site / "site") == _html_digests(other / "site")
+    """The site as built so far (pages reused, an earlier site recycled) is file for file the site a build
+    from scratch gives: the same repository copied without its site and caches."""
+    shutil.copytree(site, other, dirs_exist_ok=True, ignore=shutil.ignore_patterns("site", ".pmsite-cache"))
+    build(load_config(other), as_of=AS_OF)
+    assert _files(site / "site") == _files(other / "site")
 
 
 def _rebuild_matches_a_full_build(site: Path, other: Path) -> None:
@@ -253,6 +271,29 @@ def test_a_changed_template_redraws_the_pages_that_use_it(site, tmp_path_factory
         "{% extends 'base.html' %}{% block content %}<p>custom list</p>{% endblock %}")
     _rebuild_matches_a_full_build(site, tmp_path_factory.mktemp("full"))
     assert "custom list" in (site / "site" / "tags" / "cache" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_recycled_site_matches_a_full_build_and_the_live_site_is_never_written_into(site, tmp_path_factory):
+    """The second build keeps the replaced site as a spare; the third starts from it. Its files are hard
+    links shared with the live site, so a file written in place would change the live site too."""
+    build(load_config(site), as_of=AS_OF)
+    build(load_config(site), as_of=AS_OF)  # nothing changed: every page and the search index are hard links
+    spare = site / ".pmsite-cache" / "site" / "replaced"
+    assert (spare / MANIFEST_NAME).is_file()
+    live = {p: p.read_bytes() for p in (site / "site").rglob("*") if p.is_file()}
+    (spare / "tags" / "stray.html").write_text("not from a build")
+    postmortems = site / "content" / "postmortems"
+    path = postmortems / "2024-06-11-login-outage-expired-certificate.md"
+    path.write_text(path.read_text().replace("Logins failed for nine minutes.", "Logins failed for ten minutes."))
+    path.rename(postmortems / "2024-06-11-sign-in-outage.md")  # its page moves: the old folder must go
+    result = build(load_config(site), as_of=AS_OF)
+    assert not result.index_reused and "postmortems/2024-06-11-sign-in-outage/index.html" in result.render.rendered
+    # the site the third build replaced is the spare now, every byte as it was while it was live
+    assert {p: p.read_bytes() for p in spare.rglob("*") if p.is_file() and p.name != MANIFEST_NAME} == {
+        spare / p.relative_to(site / "site"): data for p, data in live.items() if p.name != MANIFEST_NAME}
+    assert not (site / "site" / "postmortems" / "2024-06-11-login-outage-expired-certificate").exists()
+    assert not (site / "site" / "tags" / "stray.html").exists()
+    _matches_a_full_build(site, tmp_path_factory.mktemp("full"))
 
 
 def test_an_unreadable_manifest_key_only_costs_a_render(site):

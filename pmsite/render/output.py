@@ -1,7 +1,9 @@
 """Where a build may write, and writing it so a failed build changes nothing.
 
 Pages go into a temporary folder beside the output folder; only when every
-stage has succeeded is it swapped in by two renames. The output folder may not
+stage has succeeded is it swapped in by two renames. That folder starts as the
+site the previous build replaced, when there is one (``SiteWriter``'s spare),
+so that unchanged files cost nothing. The output folder may not
 be the repository root, the content folder or an ancestor of either (replacing
 it would delete the postmortems), and an existing folder is only replaced when
 an earlier build left its manifest there, so ``--out docs`` cannot wipe a folder
@@ -14,6 +16,7 @@ import hashlib
 import json
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from pmsite.config import Config
@@ -53,12 +56,21 @@ class SiteWriter:
 
     Relative paths are checked so no file lands outside the folder, whatever a
     slug or a theme file is called.
+
+    With a ``spare_dir``, the site the previous build replaced is kept there
+    and the next build starts from it instead of an empty folder: a page whose
+    bytes are already there costs nothing, and neither creating ~1,000 folders
+    nor deleting the replaced site does. Its files may be hard links shared
+    with the live site, so nothing is ever written into an existing file: a
+    changed file is removed and written anew (``_clear``).
     """
 
-    def __init__(self, out_dir: Path) -> None:
+    def __init__(self, out_dir: Path, spare_dir: Path | None = None) -> None:
         self.out_dir = out_dir
         self.tmp_dir = out_dir.parent / f".{out_dir.name}.building-{os.getpid()}"
-        self.previous, self.previous_keys = _read_manifest(out_dir)
+        self.spare_dir = spare_dir if spare_dir is not None and _can_hold_spare(spare_dir, out_dir) else None
+        manifest = _read_manifest(out_dir)
+        self.previous, self.previous_keys = manifest.files, manifest.keys
         self.hashes: dict[str, str] = {}
         #: Output path -> key of what the page was drawn from (``render.keys``), kept in the manifest.
         self.keys: dict[str, str] = {}
@@ -66,9 +78,23 @@ class SiteWriter:
         self.changed: set[str] = set()
         #: Output paths taken by this build (``claim``), recorded or not yet.
         self._claimed: set[str] = set()
+        #: Folders filled by another program (the search index), kept whole by ``commit``.
+        self._folders: set[str] = set()
+        #: Parent folders this process has made sure exist.
+        self._made: set[Path] = set()
         if self.tmp_dir.exists():
             shutil.rmtree(self.tmp_dir)
-        self.tmp_dir.mkdir(parents=True)
+        #: Whether the folder being built started as a replaced site (``spare_dir``), not empty.
+        self.recycled = self.spare_dir is not None and _rename(self.spare_dir, self.tmp_dir)
+        #: Files already in the folder being built, with their sha256 (a recycled site's, as its manifest says).
+        self.present: dict[str, str] = {}
+        self._spare_folders: set[str] = set()
+        if self.recycled:
+            spare = _read_manifest(self.tmp_dir)
+            self._spare_folders = set(spare.folders)
+            self.present = _survey(self.tmp_dir, spare.files, self._spare_folders)
+        else:
+            self.tmp_dir.mkdir(parents=True)
 
     def target(self, rel_path: str) -> Path:
         """The absolute path for ``rel_path``, refusing anything that would escape the folder."""
@@ -97,8 +123,9 @@ class SiteWriter:
         """
         payload = data.encode("utf-8") if isinstance(data, str) else data
         digest = hashlib.sha256(payload).hexdigest()
-        path = self.target(rel_path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if self.present.get(rel_path) == digest:
+            return digest, self.previous.get(rel_path) != digest
+        path = self._place(rel_path)
         if self.previous.get(rel_path) == digest and _link(self._previous_file(rel_path), path):
             return digest, False
         path.write_bytes(payload)
@@ -121,9 +148,19 @@ class SiteWriter:
         digest = self.previous.get(rel_path)
         if key is None or digest is None or self.previous_keys.get(rel_path) != key:
             return None
+        if self.present.get(rel_path) == digest:
+            return digest
+        return digest if _link(self._previous_file(rel_path), self._place(rel_path)) else None
+
+    def _place(self, rel_path: str) -> Path:
+        """The path to create ``rel_path`` at: its folder made, nothing left at the path itself."""
         path = self.target(rel_path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return digest if _link(self._previous_file(rel_path), path) else None
+        if path.parent not in self._made:
+            _make_folder(path.parent, self.tmp_dir)
+            self._made.add(path.parent)
+        if self.recycled:
+            _clear(path)
+        return path
 
     def _previous_file(self, rel_path: str) -> Path:
         return self.out_dir.joinpath(*PurePosixPath(rel_path).parts)
@@ -136,33 +173,186 @@ class SiteWriter:
         source = self.out_dir / rel_folder
         if not source.is_dir():
             return False
-        shutil.copytree(source, self.target(rel_folder), copy_function=_link_or_copy, dirs_exist_ok=True)
+        target = self.target(rel_folder)
+        if self.recycled and _same_files(source, target):  # the recycled site has the very same files
+            self._folders.add(rel_folder)
+            return True
+        shutil.copytree(source, self.empty_folder(rel_folder), copy_function=_link_or_copy, dirs_exist_ok=True)
         return True
 
+    def empty_folder(self, rel_folder: str) -> Path:
+        """Claim a folder another program fills (``commit`` keeps it whole) and make sure it is not there yet.
+
+        A recycled site may hold an older one, whose files must not be written into.
+        """
+        target = self.target(rel_folder)
+        self._folders.add(rel_folder)
+        if self.recycled:
+            _clear(target)
+        return target
+
+    def remove_leftovers(self) -> None:
+        """Delete the files a recycled site held that this build did not write, and folders left empty.
+
+        Called once every page is written, before the search index reads the folder.
+        """
+        if not self.recycled:
+            return
+        emptied: set[Path] = set()
+        for rel_path in self.present.keys() - self.hashes.keys():
+            path = self.target(rel_path)
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                pass
+            except OSError:  # a folder of this build's files now, made where the file was
+                if not path.is_dir():
+                    raise
+            emptied.update(path.parents)
+        self.present = {}
+        for folder in sorted(emptied - {self.tmp_dir, *self.tmp_dir.parents}, key=lambda p: len(p.parts), reverse=True):
+            try:
+                folder.rmdir()
+            except OSError:  # not empty (or already gone)
+                pass
+
     def commit(self) -> None:
-        """Swap the finished folder in place of the previous site."""
-        manifest = json.dumps({"files": dict(sorted(self.hashes.items())), "keys": dict(sorted(self.keys.items()))},
-                              indent=0)
-        (self.tmp_dir / MANIFEST_NAME).write_text(manifest, encoding="utf-8")
+        """Swap the finished folder in place of the previous site (which becomes the spare, if there is one)."""
+        self.remove_leftovers()
+        for rel_folder in self._spare_folders - self._folders:
+            _clear(self.target(rel_folder))
+        manifest_path = self.tmp_dir / MANIFEST_NAME
+        manifest_path.unlink(missing_ok=True)
+        manifest = json.dumps({"files": dict(sorted(self.hashes.items())), "keys": dict(sorted(self.keys.items())),
+                               "folders": sorted(self._folders)}, indent=0)
+        manifest_path.write_text(manifest, encoding="utf-8")
         old = self.out_dir.parent / f".{self.out_dir.name}.old-{os.getpid()}"
         if self.out_dir.exists():
             self.out_dir.rename(old)
         self.tmp_dir.rename(self.out_dir)
-        if old.exists():
+        if old.exists() and not (self.spare_dir is not None and _rename(old, self.spare_dir)):
             shutil.rmtree(old, ignore_errors=True)
 
     def abort(self) -> None:
         shutil.rmtree(self.tmp_dir, ignore_errors=True)
 
 
-def _read_manifest(out_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
-    """The previous build's file hashes and page keys (empty when there is no readable manifest)."""
+@dataclass(frozen=True)
+class _Manifest:
+    #: Output path -> sha256 of every file the build wrote.
+    files: dict[str, str]
+    #: Output path -> key of what the page was drawn from.
+    keys: dict[str, str]
+    #: Folders filled by another program (the search index).
+    folders: tuple[str, ...]
+
+
+def _read_manifest(out_dir: Path) -> _Manifest:
+    """A site's manifest (empty when there is no readable one)."""
     try:
         manifest = json.loads((out_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
-        files, keys = manifest.get("files", {}), manifest.get("keys", {})
+        files, keys, folders = manifest.get("files", {}), manifest.get("keys", {}), manifest.get("folders", [])
     except (OSError, ValueError, AttributeError):
-        return {}, {}
-    return (files if isinstance(files, dict) else {}), (keys if isinstance(keys, dict) else {})
+        return _Manifest({}, {}, ())
+    return _Manifest(files if isinstance(files, dict) else {}, keys if isinstance(keys, dict) else {},
+                     tuple(f for f in folders if isinstance(f, str)) if isinstance(folders, list) else ())
+
+
+def _survey(folder: Path, listed: dict[str, str], kept_folders: set[str]) -> dict[str, str]:
+    """The files of a recycled site that its manifest lists, with their sha256.
+
+    Everything else in it is deleted now (a file a person put there, a folder
+    whose files all went), except the ``kept_folders``, which the build deals with.
+    """
+    present: dict[str, str] = {}
+
+    def walk(prefix: str, path: str) -> bool:
+        """Survey one folder; True when nothing is left in it."""
+        empty = True
+        with os.scandir(path) as entries:
+            for entry in entries:
+                rel_path = prefix + entry.name
+                if rel_path in kept_folders:
+                    empty = False
+                elif entry.is_dir(follow_symlinks=False):
+                    if walk(rel_path + "/", entry.path):
+                        os.rmdir(entry.path)
+                    else:
+                        empty = False
+                elif rel_path in listed:
+                    present[rel_path] = listed[rel_path]
+                    empty = False
+                else:
+                    os.unlink(entry.path)
+        return empty
+
+    walk("", str(folder))
+    return present
+
+
+def _can_hold_spare(spare_dir: Path, out_dir: Path) -> bool:
+    """Whether a spare site can live at ``spare_dir``: apart from ``out_dir`` and renamed into place beside it."""
+    if _is_same_or_ancestor(spare_dir, out_dir) or _is_same_or_ancestor(out_dir, spare_dir):
+        return False
+    try:
+        spare_dir.parent.mkdir(parents=True, exist_ok=True)
+        return os.stat(spare_dir.parent).st_dev == os.stat(out_dir.parent).st_dev
+    except OSError:
+        return False
+
+
+def _rename(source: Path, target: Path) -> bool:
+    """Rename a folder if ``target`` is free; False when it is taken or ``source`` is gone."""
+    try:
+        os.rename(source, target)
+    except OSError:
+        return False
+    return True
+
+
+def _make_folder(folder: Path, root: Path) -> None:
+    """``mkdir -p`` inside ``root``, replacing a file a recycled site has where a folder must be."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        current = root
+        for part in folder.relative_to(root).parts:
+            current = current / part
+            if not current.is_dir():
+                _clear(current)
+                current.mkdir()
+
+
+def _clear(path: Path) -> None:
+    """Remove whatever is at ``path`` (a file or a folder), so what is put there is new.
+
+    Writing into an existing file of a recycled site would change the live
+    site too when the two share it as a hard link.
+    """
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError:  # a folder: EISDIR on Linux, EPERM on macOS
+        if not path.is_dir():
+            raise
+        shutil.rmtree(path)
+
+
+def _same_files(source: Path, target: Path) -> bool:
+    """Whether ``target`` holds exactly the files of ``source``, as the same inodes (hard links)."""
+    def inodes(root: Path) -> dict[str, tuple[int, int]]:
+        found: dict[str, tuple[int, int]] = {}
+        for folder, _, names in os.walk(root):
+            for name in names:
+                info = os.lstat(os.path.join(folder, name))
+                found[os.path.relpath(os.path.join(folder, name), root)] = (info.st_dev, info.st_ino)
+        return found
+
+    try:
+        return target.is_dir() and inodes(source) == inodes(target)
+    except OSError:
+        return False
 
 
 def _link(source: Path, target: Path) -> bool:
