@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from pmsite import textmask
-from pmsite.cache import PickleCache, digest
+from pmsite.cache import PickleCache
 from pmsite.config import Config
 from pmsite.errors import ConfigError
 from pmsite.model import FINDING_LEVELS, Finding, Postmortem
@@ -140,7 +140,7 @@ def lint(postmortems: Iterable[Postmortem], config: Config, cache_dir: Path | No
     report = LintReport()
     pending: list[_FileLint] = []
     for postmortem in postmortems:
-        cached = cache.get(digest(postmortem.text)) if cache else None
+        cached = cache.get(postmortem.text_digest) if cache else None
         if cached is not None:
             findings, score = cached
             report.findings.extend(Finding(path=postmortem.display_path, **f) for f in findings)
@@ -155,7 +155,7 @@ def lint(postmortems: Iterable[Postmortem], config: Config, cache_dir: Path | No
             report.scores[file.postmortem.display_path] = score
             if cache:
                 rows = [{k: v for k, v in f.to_dict().items() if k != "path"} for f in findings]
-                cache.put(digest(file.postmortem.text), (rows, score))  # the path is the caller's
+                cache.put(file.postmortem.text_digest, (rows, score))  # the path is the caller's
     if cache:
         cache.save()
     report.findings.sort(key=lambda f: f.sort_key())

@@ -142,10 +142,14 @@ def read_file(path: Path, config: Config, cache: PickleCache | None = None) -> t
     key = digest(text) if cache is not None else ""
     cached = cache.get(key) if cache is not None else None
     if cached is not None:
-        return Postmortem(path=path, display_path=display, text=text, body=text[cached["body_offset"]:], **cached), []
+        postmortem = Postmortem(path=path, display_path=display, text=text, body=text[cached["body_offset"]:], **cached)
+        postmortem.text_digest = key
+        return postmortem, []
     postmortem, findings = parse_postmortem(text, path, display)
-    if cache is not None and not findings:  # findings name the file: only clean parses are shared
-        cache.put(key, {name: getattr(postmortem, name) for name in _CACHED_FIELDS})
+    if cache is not None:
+        postmortem.text_digest = key
+        if not findings:  # findings name the file: only clean parses are shared
+            cache.put(key, {name: getattr(postmortem, name) for name in _CACHED_FIELDS})
     return postmortem, findings
 
 

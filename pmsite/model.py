@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from enum import IntEnum
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from pmsite.cache import digest
 from pmsite.timeutil import parse_iso_datetime
 
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
@@ -94,6 +96,17 @@ class Postmortem:
     key_positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
     #: Span of the front-matter block (lines of the opening and closing ``---``), if any.
     front_matter_lines: tuple[int, int] | None = None
+
+    # -- content hashes: the keys of the per-file caches, computed once -------------
+    @cached_property
+    def text_digest(self) -> str:
+        """Hash of ``text`` (load sets it from the hash it looked the file up by)."""
+        return digest(self.text)
+
+    @cached_property
+    def body_digest(self) -> str:
+        """Stands for the body in the render cache: the body is ``text`` from ``body_offset`` on."""
+        return digest(self.text_digest, str(self.body_offset))
 
     # -- locations -----------------------------------------------------------------
     def position_of(self, key_path: KeyPath) -> Position:

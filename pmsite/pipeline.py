@@ -126,7 +126,7 @@ def build(config: Config, out_dir: Path | None = None, base_url: str | None = No
     if errors:
         raise InvalidContent(sorted(errors, key=Finding.sort_key), sorted(findings, key=Finding.sort_key))
     # Markdown renders on the other cores while lint, history and aggregate run here.
-    with cache.render.rendering_ahead(pm.body for pm in included):
+    with cache.render.rendering_ahead([pm.body for pm in included], [pm.body_digest for pm in included]):
         with stage("lint"):
             report = lint(included, config)
         findings += report.findings

@@ -294,7 +294,7 @@ def findings_cache(config: Config) -> PickleCache:
 def _file_findings(pm: Postmortem, cache: PickleCache | None) -> list[Finding]:
     if cache is None:
         return validate_file(pm)
-    key = digest(pm.display_path, pm.text)
+    key = digest(pm.display_path, pm.text_digest)
     found = cache.get(key)
     if found is None:
         found = validate_file(pm)

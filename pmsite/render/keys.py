@@ -9,7 +9,7 @@ rendered, which gives the same bytes a full build would.
 What is hashed of a postmortem (a ``PostmortemView``):
 
 - the page's own postmortem (a view that is itself a value of the page's
-  context, ``pm`` of a postmortem page) whole: file path and text, URL,
+  context, ``pm`` of a postmortem page) whole: file path and text (by its hash), URL,
   history, incident figures, action items, score;
 - every other postmortem the page reaches (the entries of a list page, the
   terms of a taxonomy page, related and recurring incidents, the globals
@@ -101,7 +101,7 @@ class PageKeys:
     def reference(self, obj: Any) -> tuple:
         """What stands for ``obj`` in a key (after its type's name)."""
         if isinstance(obj, Postmortem):  # what it holds is read from its text
-            return (obj.display_path, obj.text)
+            return (obj.display_path, obj.text_digest)
         if isinstance(obj, PostmortemView):
             return (self._digest(obj, _LISTED, self._listed),)
         if isinstance(obj, Incident):  # on its postmortem's page and its month's digest
@@ -113,7 +113,7 @@ class PageKeys:
 
     def _whole(self, view: PostmortemView) -> bytes:
         """A view's own fields (its body comes from its text) and the listed fields of the views it links to."""
-        own = [(view.pm.display_path, view.pm.text) if f.name == "pm" else getattr(view, f.name)
+        own = [(view.pm.display_path, view.pm.text_digest) if f.name == "pm" else getattr(view, f.name)
                for f in dataclasses.fields(view) if f.name not in _DERIVED_VIEW_FIELDS]
         linked = [[self._digest(other, _LISTED, self._listed) for other in group]
                   for group in (view.related, view.recurring)]
@@ -153,9 +153,9 @@ def _fields(obj: Any) -> tuple:
 
 
 def _incident_dump(incident: Incident) -> bytes:
-    """An incident with its postmortem as path and text (both its fields and its history pickle at C speed)."""
+    """An incident with its postmortem as path and text hash (both its fields and its history pickle at C speed)."""
     postmortem = incident.postmortem
-    return _plain_dump(dataclasses.replace(incident, postmortem=(postmortem.display_path, postmortem.text)))
+    return _plain_dump(dataclasses.replace(incident, postmortem=(postmortem.display_path, postmortem.text_digest)))
 
 
 def _plain_dump(value: Any, make_pickler: Callable[[io.BytesIO], pickle.Pickler] | None = None) -> bytes:

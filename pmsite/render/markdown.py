@@ -170,8 +170,9 @@ class RenderCache:
         self.hits = 0
         self.misses = 0
 
-    def render(self, text: str) -> RenderedMarkdown:
-        key = digest(text)
+    def render(self, text: str, key: str | None = None) -> RenderedMarkdown:
+        """The rendered ``text``; ``key`` stands for it in the cache (default: its hash)."""
+        key = key or digest(text)
         self._used.add(key)
         cached = self._cached(key)
         if cached is not None:
@@ -184,13 +185,16 @@ class RenderCache:
         return rendered
 
     @contextmanager
-    def rendering_ahead(self, texts: Iterable[str]) -> Iterator[None]:
+    def rendering_ahead(self, texts: Iterable[str], keys: Iterable[str] | None = None) -> Iterator[None]:
         """Render the texts missing from the cache in worker processes while the block runs.
 
-        ``render`` takes the results when it first needs one; leaving the block
-        stops the workers (a build that failed before rendering never waits for them).
+        ``keys`` are what ``render`` will be given for them (default: their
+        hashes). ``render`` takes the results when it first needs one; leaving the
+        block stops the workers (a build that failed before rendering never waits for them).
         """
-        missing = {key: text for key, text in ((digest(text), text) for text in texts) if self._cached(key) is None}
+        texts = list(texts)
+        keys = list(keys) if keys is not None else [digest(text) for text in texts]
+        missing = {key: text for key, text in zip(keys, texts) if self._cached(key) is None}
         rendering = OrderedMap(_render_plain, missing.values())
         self._ahead = (list(missing), rendering)
         try:

@@ -186,7 +186,7 @@ def postmortem_views(aggregates: Aggregates, config: Config, cache: RenderCache,
     views = []
     for incident in aggregates.incidents:
         pm = incident.postmortem
-        rendered = cache.render(pm.body)
+        rendered = cache.render(pm.body, pm.body_digest)
         slug = slugs[pm.slug]
         edit_url = config.edit_url.replace("{path}", pm.display_path) if config.edit_url else ""
         views.append(PostmortemView(
