@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 
@@ -10,7 +9,8 @@ import pytest
 
 from pmsite.errors import BuildError
 from pmsite import parallel
-from pmsite.parallel import OrderedMap
+from pmsite.parallel import OrderedMap, WorkerDied
+from tests.processes import no_child_processes
 
 needs_fork = pytest.mark.skipif(not parallel.can_fork(), reason="needs fork and two cores")
 
@@ -25,8 +25,8 @@ def test_many_items_are_computed_in_worker_processes_and_come_back_in_order():
         assert results.parallel
         squares, pids = zip(*results)
     assert list(squares) == [n * n for n in range(200)]
-    assert os.getpid() not in pids
-    assert multiprocessing.active_children() == []
+    assert len(set(pids)) == parallel.worker_count() and os.getpid() not in pids
+    assert no_child_processes()
 
 
 def test_few_items_are_computed_here():
@@ -48,6 +48,15 @@ def test_a_process_running_threads_never_forks():
         thread.join()
 
 
+@needs_fork
+def test_two_maps_run_at_once_and_large_results_arrive_whole():
+    """No thread in the parent, so a second map may fork while the first one's workers run."""
+    with OrderedMap(lambda n: str(n) * 50_000, range(80)) as large, OrderedMap(_square_and_pid, range(100)) as small:
+        assert large.parallel and small.parallel
+        assert [square for square, _ in small] == [n * n for n in range(100)]
+        assert list(large) == [str(n) * 50_000 for n in range(80)]
+
+
 def _fails_at_70(number: int) -> int:
     if number >= 70:
         raise BuildError(f"templates/x.html:1: item {number} failed")
@@ -61,5 +70,36 @@ def test_the_first_failing_item_raises_its_error_as_in_a_serial_run():
         with OrderedMap(_fails_at_70, range(200)) as results:
             assert results.parallel
             taken.extend(results)
-    assert taken == list(range(len(taken))) and len(taken) < 70  # items share a task: a few results are lost
-    assert multiprocessing.active_children() == []
+    assert taken == list(range(70)) and no_child_processes()
+
+
+class _NeedsTwoArguments(Exception):
+    def __init__(self, first: str, second: str) -> None:
+        super().__init__(f"{first} and {second}")
+
+
+def _raise_unloadable(number: int) -> int:
+    if number == 3:
+        raise _NeedsTwoArguments("this", "that")
+    return number
+
+
+@needs_fork
+def test_an_error_that_cannot_be_sent_as_itself_arrives_as_its_text():
+    with pytest.raises(RuntimeError, match="_NeedsTwoArguments: this and that"):
+        with OrderedMap(_raise_unloadable, range(100)) as results:
+            list(results)
+
+
+def _dies_at_5(number: int) -> int:
+    if number == 5:
+        os._exit(9)  # as if the kernel had killed it
+    return number
+
+
+@needs_fork
+def test_a_worker_that_dies_is_an_error_not_a_hang():
+    with pytest.raises(WorkerDied, match="ended before sending its results"):
+        with OrderedMap(_dies_at_5, range(100)) as results:
+            assert list(results)
+    assert no_child_processes()

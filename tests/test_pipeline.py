@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import multiprocessing
 import shutil
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from pmsite.errors import BuildError
 from pmsite.pipeline import InvalidContent, build
 from pmsite import parallel
 from pmsite.render.output import MANIFEST_NAME
+from tests.processes import no_child_processes
 from tests.render.site_fixture import make_site
 
 AS_OF = dt.date(2024, 7, 15)
@@ -106,7 +106,7 @@ def test_a_template_error_keeps_the_previous_site(site, workers, monkeypatch):
     with pytest.raises(BuildError, match=r"templates/404.html:1: 'nope' is undefined"):
         build(load_config(site), as_of=AS_OF)
     assert _html_digests(site / "site") == before
-    assert not list(site.glob(".site.*")) and multiprocessing.active_children() == []
+    assert not list(site.glob(".site.*")) and no_child_processes()
 
 
 @pytest.mark.skipif(not parallel.can_fork(), reason="needs fork and two cores")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import multiprocessing
-
 from pmsite import parallel
 from pmsite.render.markdown import RenderCache, render_markdown, slugify
+from tests.processes import no_child_processes
 
 
 def test_tables_task_lists_footnotes_and_strikethrough():
@@ -100,5 +99,5 @@ def test_leaving_the_block_unused_stops_the_workers(monkeypatch):
     cache = RenderCache()
     with cache.rendering_ahead([f"text {n}\n" for n in range(8)]):
         pass
-    assert multiprocessing.active_children() == []
+    assert no_child_processes()
     assert cache.render("text 1\n").html == "<p>text 1</p>\n" and cache.misses == 1
