@@ -4,15 +4,25 @@ For each size (default 1,000 and 5,000) this generates a git repository of
 postmortems of realistic length (the bundled sample bodies, varied so that no
 two files share a body), then times, each in a fresh process:
 
-- pmsite cold: no caches at all (lint parses every file with spaCy);
-- pmsite cold, lint cache warm: output and render cache deleted, lint cache kept;
+- pmsite cold: no caches at all (lint parses every file with spaCy), once;
+- pmsite cold, lint cache warm: no site and no cache but the lint cache (no
+  rendered Markdown, parsed front-matter, validation results, mined history
+  or replaced site to start from);
 - pmsite warm: nothing changed since the previous build;
 - pmsite one changed: one postmortem edited (includes the search re-index);
 - MkDocs: ``mkdocs build`` of the same Markdown files (default theme, no plugins);
 - Hugo: ``hugo`` with minimal single/list layouts over the same Markdown files.
 
-It prints wall times, pmsite's per-stage times and the ratios the issue asks
-for. Run:  python bench/build.py [--sizes 1000 5000] [--work DIR]
+Everything but the first cold build runs ``--repeat`` times (default 3), in
+rounds, so that MkDocs and pmsite see the same moments of a noisy machine; it
+prints the median and the range of each, pmsite's median per-stage times and
+the ratios the issue asks for (of medians, and the range of the per-round ratio).
+
+pmsite runs from this checkout with Python's bytecode cache on, as an installed
+package has it (pip compiles modules when it installs them), even where
+PYTHONDONTWRITEBYTECODE is set.
+
+Run:  python bench/build.py [--sizes 1000 5000] [--repeat 3] [--work DIR]
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ import os
 import random
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -79,20 +90,30 @@ def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> t
 
 def pmsite_build(root: Path) -> tuple[float, dict[str, float]]:
     """Time ``pmsite build`` of this checkout (not whichever pmsite is installed)."""
-    path = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
-    elapsed, output = timed([sys.executable, "-m", "pmsite", "build", "--as-of", "2026-01-01"], root,
-                            {**os.environ, "PYTHONPATH": path})
+    environment = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
+    elapsed, output = timed([sys.executable, "-m", "pmsite", "build", "--as-of", "2026-01-01"], root, environment)
     time_line = next(line for line in output.splitlines() if line.startswith("Time: "))
     return elapsed, {name: float(seconds) for name, seconds in STAGE.findall(time_line)}
+
+
+def forget_all_but_lint(root: Path) -> None:
+    """The state of a cold build that may keep only its lint cache."""
+    shutil.rmtree(root / "site", ignore_errors=True)
+    for folder in (root / ".pmsite-cache").iterdir():
+        if folder.name != "lint":
+            shutil.rmtree(folder)
 
 
 def mkdocs_build(root: Path) -> float:
     (root / "mkdocs.yml").write_text("site_name: Bench\ndocs_dir: content\nsite_dir: mkdocs-site\n"
                                      "theme:\n  name: mkdocs\n")
+    shutil.rmtree(root / "mkdocs-site", ignore_errors=True)
     return timed([sys.executable, "-m", "mkdocs", "build", "-q"], root)[0]
 
 
-def hugo_build(root: Path) -> float:
+def hugo_site(root: Path) -> Path:
+    """A Hugo site over the same Markdown files, with minimal single and list layouts."""
     site = root / "hugo"
     (site / "content").mkdir(parents=True)
     shutil.copytree(root / "content" / "postmortems", site / "content" / "postmortems")
@@ -105,10 +126,22 @@ def hugo_build(root: Path) -> float:
                                        "<li><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a></li>{{ end }}</ul></body></html>")
     (site / "hugo.toml").write_text('baseURL = "/"\ntitle = "Bench"\ndisableKinds = ["taxonomy", "term"]\n'
                                     "[markup.goldmark.renderer]\nunsafe = true\n")
-    return timed(["hugo", "--quiet", "--source", str(site)], root)[0]
+    return site
 
 
-def bench(size: int, work: Path) -> None:
+def hugo_build(site: Path) -> float:
+    shutil.rmtree(site / "public", ignore_errors=True)
+    return timed(["hugo", "--quiet", "--source", str(site)], site)[0]
+
+
+def spread(values: list[float]) -> str:
+    """``median (min-max)``, or the one value."""
+    if len(values) == 1:
+        return f"{values[0]:7.2f} s"
+    return f"{statistics.median(values):7.2f} s ({min(values):.2f}-{max(values):.2f})"
+
+
+def bench(size: int, work: Path, repeat: int) -> None:
     root = work / f"bench-{size}"
     if root.exists():
         shutil.rmtree(root)
@@ -117,41 +150,55 @@ def bench(size: int, work: Path) -> None:
     words = sum(len(p.read_text().split()) for p in (root / "content" / "postmortems").glob("*.md"))
     print(f"\n== {size} postmortems ({words / size:.0f} words each on average; generated in "
           f"{time.perf_counter() - started:.1f} s) ==")
-
-    runs: dict[str, tuple[float, dict[str, float]]] = {}
-    runs["cold (no caches)"] = pmsite_build(root)
-    shutil.rmtree(root / "site")
-    shutil.rmtree(root / ".pmsite-cache" / "render")
-    runs["cold, lint cache warm"] = pmsite_build(root)
-    runs["warm, nothing changed"] = pmsite_build(root)
+    hugo = hugo_site(root)
     changed = sorted((root / "content" / "postmortems").glob("*.md"))[size // 2]
-    changed.write_text(changed.read_text().replace("Bench note", "Bench note (edited)"))
-    runs["one file changed"] = pmsite_build(root)
-    mkdocs = mkdocs_build(root)
-    hugo = hugo_build(root)
 
-    for name, (elapsed, stages) in runs.items():
-        detail = ", ".join(f"{stage} {seconds:.2f}" for stage, seconds in stages.items() if stage != "total")
-        print(f"  pmsite {name:<24} {elapsed:7.2f} s   ({detail})")
-    print(f"  {'MkDocs build':<31} {mkdocs:7.2f} s")
-    print(f"  {'Hugo build':<31} {hugo:7.2f} s")
-    cold_render = runs["cold, lint cache warm"][1]["render"]
-    print(f"  render stage per page, cold: {1000 * cold_render / size:.2f} ms; Hugo whole build per page: "
-          f"{1000 * hugo / size:.2f} ms; ratio {cold_render / hugo:.1f}x (target <= 3x)")
-    warm_render = runs["warm, nothing changed"][1]["render"]
-    print(f"  render stage per page, warm: {1000 * warm_render / size:.2f} ms; ratio to Hugo {warm_render / hugo:.1f}x")
-    cold_warm_lint = runs["cold, lint cache warm"][0]
-    print(f"  cold build with warm lint cache vs MkDocs: {cold_warm_lint:.2f} s vs {mkdocs:.2f} s "
-          f"= {cold_warm_lint / mkdocs:.2f}x (target < 1)")
-    warm = runs["warm, nothing changed"][0]
-    one, one_stages = runs["one file changed"]
-    print(f"  warm rebuild: {warm:.2f} s (target < 3 s); one changed: {one:.2f} s, of which search index "
-          f"{one_stages['index']:.2f} s -> {one - one_stages['index']:.2f} s without it (target < 2 s)")
+    runs: dict[str, list[tuple[float, dict[str, float]]]] = {
+        "cold (no caches)": [pmsite_build(root)], "cold, lint cache warm": [], "warm, nothing changed": [],
+        "one file changed": []}
+    others: dict[str, list[float]] = {"MkDocs build": [], "Hugo build": []}
+    for round_ in range(repeat):
+        forget_all_but_lint(root)
+        runs["cold, lint cache warm"].append(pmsite_build(root))
+        others["MkDocs build"].append(mkdocs_build(root))
+        runs["warm, nothing changed"].append(pmsite_build(root))
+        changed.write_text(re.sub(r"Bench note( \(edit \d+\))?", f"Bench note (edit {round_})", changed.read_text()))
+        runs["one file changed"].append(pmsite_build(root))
+        others["Hugo build"].append(hugo_build(hugo))
+
+    def median_stages(name: str) -> dict[str, float]:
+        stages = [run[1] for run in runs[name]]
+        return {stage: statistics.median(s[stage] for s in stages) for stage in stages[0] if stage != "total"}
+
+    for name, measured in runs.items():
+        detail = ", ".join(f"{stage} {seconds:.2f}" for stage, seconds in median_stages(name).items())
+        print(f"  pmsite {name:<24} {spread([m[0] for m in measured])}   (median stages: {detail})")
+    for name, values in others.items():
+        print(f"  {name:<31} {spread(values)}")
+
+    def ratio(numerators: list[float], denominators: list[float]) -> str:
+        per_round = [n / d for n, d in zip(numerators, denominators)]
+        return (f"{statistics.median(numerators) / statistics.median(denominators):.2f}x"
+                + (f" (per round {min(per_round):.2f}-{max(per_round):.2f})" if len(per_round) > 1 else ""))
+
+    cold = runs["cold, lint cache warm"]
+    cold_render = [stages["render"] for _, stages in cold]
+    print(f"  render stage per page, cold: {1000 * statistics.median(cold_render) / size:.2f} ms; Hugo whole build "
+          f"per page: {1000 * statistics.median(others['Hugo build']) / size:.2f} ms; ratio "
+          f"{ratio(cold_render, others['Hugo build'])} (target <= 3x)")
+    print(f"  cold build with warm lint cache vs MkDocs: {ratio([c[0] for c in cold], others['MkDocs build'])} "
+          "(target < 1)")
+    warm = [elapsed for elapsed, _ in runs["warm, nothing changed"]]
+    one = runs["one file changed"]
+    print(f"  warm rebuild: {spread(warm).strip()} (target < 3 s)")
+    print(f"  one changed: {spread([e for e, _ in one]).strip()}; without the search index "
+          f"{spread([e - stages['index'] for e, stages in one]).strip()} (target < 2 s)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
+    parser.add_argument("--repeat", type=int, default=3, help="Rounds of the repeated builds [default: 3].")
     parser.add_argument("--work", type=Path, help="Folder for the generated repositories [default: a temp folder].")
     args = parser.parse_args()
     for tool in ("hugo", "git"):
@@ -159,7 +206,7 @@ def main() -> None:
             sys.exit(f"{tool} is not installed (apt-get install -y {tool})")
     work = args.work or Path(tempfile.mkdtemp(prefix="pmsite-bench-"))
     for size in args.sizes:
-        bench(size, work)
+        bench(size, work, args.repeat)
 
 
 if __name__ == "__main__":

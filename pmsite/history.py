@@ -31,6 +31,7 @@ from pygit2.enums import DeltaStatus, DiffFind, SortMode
 from pmsite.cache import store_keeping_newest
 from pmsite.config import Config
 from pmsite.model import Finding, Postmortem
+from pmsite.parallel import OrderedMap
 from pmsite.rawtree import EntryChange, RawTree, compare
 from pmsite.yamlpos import YamlSyntaxError, load_plain
 
@@ -181,8 +182,34 @@ def mine(config: Config, *, use_cache: bool = True) -> History:
     return history
 
 
-def start_mining(config: Config) -> Callable[[], History]:
-    """Start ``mine`` in a forked process when the walk will be long; call the result to get it.
+class Mining:
+    """A history being mined (see ``start_mining``): ``result`` waits for it, ``close`` stops the walk."""
+
+    def __init__(self, history: History | None = None, walk: OrderedMap | None = None) -> None:
+        self._history = history
+        self._walk = walk
+
+    def result(self) -> History:
+        if self._history is None:
+            assert self._walk is not None
+            with self._walk:  # the worker is done once its result is in: stop it now, not at interpreter exit
+                self._history = next(iter(self._walk))
+        return self._history
+
+    def close(self) -> None:
+        """Stop a walk whose result is not wanted (the command failed before it needed the history)."""
+        if self._walk is not None:
+            self._walk.close()
+
+    def __enter__(self) -> Mining:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def start_mining(config: Config) -> Mining:
+    """Start ``mine`` in a forked process when the walk will be long; ``result()`` gives the history.
 
     A cold walk of a long history takes seconds of CPU, and so does loading a
     big corpus: on two cores they overlap. When the cache already holds HEAD this
@@ -190,17 +217,8 @@ def start_mining(config: Config) -> Callable[[], History]:
     ``pmsite.parallel.can_fork``) it mines when the result is asked for.
     """
     if _cache_holds_head(config):
-        history = mine(config)
-        return lambda: history
-    from pmsite.parallel import OrderedMap  # imported here: the warm path of a report never needs it
-
-    walk = OrderedMap(mine, [config], min_items=1)
-
-    def result() -> History:
-        with walk:  # the worker is done once its result is in: stop it now, not at interpreter exit
-            return next(iter(walk))
-
-    return result
+        return Mining(history=mine(config))
+    return Mining(walk=OrderedMap(mine, [config], min_items=1))
 
 
 def _cache_holds_head(config: Config) -> bool:

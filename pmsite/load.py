@@ -3,11 +3,13 @@
 Reading never stops at a bad file: problems that keep a file from being read
 (bytes that are not UTF-8, a binary file, broken YAML, unclosed front-matter)
 become findings with a line and column, and the other files load as usual.
+Front-matter the parse cache lacks is parsed on every core when there is much of it.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from pmsite.cache import PickleCache, digest, source_salt
 from pmsite.config import Config
 from pmsite.errors import ContentError
 from pmsite.model import Finding, Postmortem, Position
+from pmsite.parallel import OrderedMap
 from pmsite.yamlpos import YamlSyntaxError, parse_yaml
 
 _FENCE = re.compile(r"^---[ \t]*$")
@@ -127,30 +130,65 @@ def parse_cache(config: Config) -> PickleCache:
 _CACHED_FIELDS = ("meta", "key_positions", "front_matter_lines", "body_offset", "body_line")
 
 
-def read_file(path: Path, config: Config, cache: PickleCache | None = None) -> tuple[Postmortem | None, list[Finding]]:
-    """Load one file; a file that cannot be read as text gives None and a finding."""
+@dataclass
+class _ReadFile:
+    """A file read and decoded, with its parse from the cache when the cache has it."""
+
+    path: Path
+    display: str
+    text: str | None
+    key: str = ""
+    parsed: dict | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _read(path: Path, config: Config, cache: PickleCache | None) -> _ReadFile:
     display = config.display_path(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return None, [_finding(display, Position(1, 1), "syntax/unreadable",
-                               f"cannot read the file: {exc.strerror or exc}",
-                               "check that the file exists and is readable")]
+        return _ReadFile(path, display, None, findings=[_finding(
+            display, Position(1, 1), "syntax/unreadable", f"cannot read the file: {exc.strerror or exc}",
+            "check that the file exists and is readable")])
     text, problem = decode(data, display)
     if problem is not None:
-        return None, [problem]
-    key = digest(text) if cache is not None else ""
-    cached = cache.get(key) if cache is not None else None
-    if cached is not None:
-        postmortem = Postmortem(path=path, display_path=display, text=text, body=text[cached["body_offset"]:], **cached)
-        postmortem.text_digest = key
-        return postmortem, []
-    postmortem, findings = parse_postmortem(text, path, display)
-    if cache is not None:
-        postmortem.text_digest = key
-        if not findings:  # findings name the file: only clean parses are shared
-            cache.put(key, {name: getattr(postmortem, name) for name in _CACHED_FIELDS})
-    return postmortem, findings
+        return _ReadFile(path, display, None, findings=[problem])
+    if cache is None:
+        return _ReadFile(path, display, text)
+    key = digest(text)
+    return _ReadFile(path, display, text, key, cache.get(key))
+
+
+def _parse(file: _ReadFile) -> tuple[dict, list[Finding]]:
+    """What the cache keeps of a parse (plain values: cheap to send from a worker process)."""
+    postmortem, findings = parse_postmortem(file.text or "", file.path, file.display)
+    return {name: getattr(postmortem, name) for name in _CACHED_FIELDS}, findings
+
+
+def _postmortem(file: _ReadFile, parsed: dict) -> Postmortem:
+    text = file.text or ""
+    postmortem = Postmortem(path=file.path, display_path=file.display, text=text, body=text[parsed["body_offset"]:],
+                            **parsed)
+    if file.key:
+        postmortem.text_digest = file.key
+    return postmortem
+
+
+def read_file(path: Path, config: Config, cache: PickleCache | None = None) -> tuple[Postmortem | None, list[Finding]]:
+    """Load one file; a file that cannot be read as text gives None and a finding."""
+    return next(_finish([_read(path, config, cache)], cache))
+
+
+def _finish(files: list[_ReadFile], cache: PickleCache | None) -> Iterator[tuple[Postmortem | None, list[Finding]]]:
+    """Parse the files the cache lacks (on every core when there are many) and give each its postmortem."""
+    missing = [file for file in files if file.text is not None and file.parsed is None]
+    with OrderedMap(_parse, missing) as parses:
+        for file, (parsed, findings) in zip(missing, parses):
+            file.parsed, file.findings = parsed, findings
+            if cache is not None and not findings:  # findings name the file: only clean parses are shared
+                cache.put(file.key, parsed)
+    for file in files:
+        yield (_postmortem(file, file.parsed) if file.parsed is not None else None), file.findings
 
 
 def collect_paths(paths: list[Path], config: Config) -> list[Path]:
@@ -192,8 +230,7 @@ def load(paths: list[Path], config: Config, *, use_cache: bool = True) -> LoadRe
     """Load every file under ``paths`` (the content folder when empty)."""
     result = LoadResult()
     cache = parse_cache(config) if use_cache else None
-    for path in collect_paths(paths, config):
-        postmortem, findings = read_file(path, config, cache)
+    for postmortem, findings in _finish([_read(path, config, cache) for path in collect_paths(paths, config)], cache):
         result.findings.extend(findings)
         if postmortem is not None:
             result.postmortems.append(postmortem)

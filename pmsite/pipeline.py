@@ -4,9 +4,13 @@ Each stage is one call on one screen, timed; stages return data and never
 print. Invalid content stops the build before anything is written, with every
 error listed; any later failure discards the half-built folder, so the previous
 site stays as it was. ``BuildCache`` lets ``pmsite serve`` keep rendered
-Markdown in memory between rebuilds. Markdown bodies the cache lacks start
-rendering on the other cores once validation has passed, so the render stage's
-time is only what was left of them.
+Markdown in memory between rebuilds.
+
+Work overlaps where it can, on a machine's cores: a cold walk of the git
+history starts in another process before loading, and Markdown bodies the
+cache lacks start rendering right after loading, while validation, lint and
+aggregation run. So the history and render stages' times are only what was
+left of that work when they began.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import datetime as dt
 import os
 import time
 from collections import Counter
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -24,7 +28,7 @@ from pmsite import load as load_stage
 from pmsite.aggregate import aggregate
 from pmsite.config import Config
 from pmsite.errors import BuildError
-from pmsite.history import mine
+from pmsite.history import start_mining
 from pmsite.index import BUNDLE_FOLDER, build_index
 from pmsite.lint import lint
 from pmsite.model import Finding, Postmortem
@@ -113,25 +117,28 @@ def build(config: Config, out_dir: Path | None = None, base_url: str | None = No
         yield
         timings[name] = time.perf_counter() - started
 
-    with stage("load"):
-        loaded = load_stage.load([config.content_dir], config)
-    with stage("validate"):
-        validated = findings_cache(config)
-        findings = loaded.findings + validate(loaded.postmortems, loaded.postmortems, validated)
-        validated.save()
-    included = [pm for pm in loaded.postmortems if is_included(pm, drafts)]
-    included_paths = {pm.display_path for pm in included}
-    excluded_paths = {pm.display_path for pm in loaded.postmortems} - included_paths
-    errors = [f for f in findings if f.severity == "error" and f.path not in excluded_paths]
-    if errors:
-        raise InvalidContent(sorted(errors, key=Finding.sort_key), sorted(findings, key=Finding.sort_key))
-    # Markdown renders on the other cores while lint, history and aggregate run here.
-    with cache.render.rendering_ahead([pm.body for pm in included], [pm.body_digest for pm in included]):
+    with ExitStack() as running:
+        mining = running.enter_context(start_mining(config))  # a cold walk of history runs on another core
+        with stage("load"):
+            loaded = load_stage.load([config.content_dir], config)
+        included = [pm for pm in loaded.postmortems if is_included(pm, drafts)]
+        # Markdown renders on the other cores from here on, while validate, lint, history and aggregate run.
+        running.enter_context(
+            cache.render.rendering_ahead([pm.body for pm in included], [pm.body_digest for pm in included]))
+        with stage("validate"):
+            validated = findings_cache(config)
+            findings = loaded.findings + validate(loaded.postmortems, loaded.postmortems, validated)
+            validated.save()
+        included_paths = {pm.display_path for pm in included}
+        excluded_paths = {pm.display_path for pm in loaded.postmortems} - included_paths
+        errors = [f for f in findings if f.severity == "error" and f.path not in excluded_paths]
+        if errors:
+            raise InvalidContent(sorted(errors, key=Finding.sort_key), sorted(findings, key=Finding.sort_key))
         with stage("lint"):
             report = lint(included, config)
         findings += report.findings
         with stage("history"):
-            history = mine(config)
+            history = mining.result()
         findings += history.warnings
         with stage("aggregate"):
             aggregates = aggregate(included, history, config, as_of, by="month")

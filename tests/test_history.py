@@ -267,17 +267,17 @@ def test_mining_in_another_process_gives_the_same_history(git: GitRepo):
     git.commit("done", "2024-03-12 12:00", author="Tom", email="tom@example.com")
     config = load_config(git.root)
 
-    cold = start_mining(config)()  # no cache for HEAD: walked in a forked process
+    cold = start_mining(config).result()  # no cache for HEAD: walked in a forked process
     assert cold.commits_read == 2
     assert cold.postmortems == mine(config, use_cache=False).postmortems
     assert cold.postmortems["PM-1"].contributors == ["Priya Raman", "Tom"]
-    warm = start_mining(config)()  # the child's cache is there for the parent
+    warm = start_mining(config).result()  # the child's cache is there for the parent
     assert warm.commits_read == 0
     assert warm.postmortems == cold.postmortems
 
 
 def test_mining_outside_a_repository_still_warns(tmp_path: Path):
-    found = start_mining(load_config(tmp_path))()
+    found = start_mining(load_config(tmp_path)).result()
     assert [w.rule for w in found.warnings] == ["history/no-repository"]
 
 

@@ -88,6 +88,17 @@ def test_invalid_content_lists_every_error_and_keeps_the_previous_site(site):
     assert not list(site.glob(".site.*"))
 
 
+@pytest.mark.skipif(not parallel.can_fork(), reason="needs fork and two cores")
+def test_invalid_content_stops_the_work_started_on_other_cores(site, monkeypatch):
+    """History mining and Markdown rendering start before validation ends; an error must stop them."""
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 1)
+    bad = site / "content" / "postmortems" / "2024-06-11-login-outage-expired-certificate.md"
+    bad.write_text(bad.read_text().replace("severity: SEV4", "severity: SEV9"))
+    with pytest.raises(InvalidContent):
+        build(load_config(site), as_of=AS_OF)
+    assert no_child_processes() and not (site / "site").exists()
+
+
 def test_errors_in_an_excluded_draft_do_not_stop_the_build(site):
     draft = site / "content" / "postmortems" / "2024-07-01-draft-queue-backlog.md"
     draft.write_text(draft.read_text().replace("type: capacity", "type: oops"))

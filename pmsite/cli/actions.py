@@ -38,10 +38,10 @@ def as_of_option(function):
 
 def _run(config: Config, as_of: dt.date, **window: Any) -> tuple[Aggregates, list[str]]:
     """Load, mine and aggregate; also say what was skipped (for stderr)."""
-    mining = history_stage.start_mining(config)  # in parallel with loading when the walk is long
-    loaded = load_stage.load([], config)
+    with history_stage.start_mining(config) as mining:  # in parallel with loading when the walk is long
+        loaded = load_stage.load([], config)
+        found = mining.result()
     broken = {f.path for f in loaded.findings if f.severity == "error"}
-    found = mining()
     postmortems = [pm for pm in loaded.postmortems if pm.display_path not in broken]
     result = aggregate(postmortems, found, config, as_of, **window)
     warnings = [f"{finding.severity}: {finding.path}:{finding.line}: {finding.message}"
