@@ -20,10 +20,10 @@ import pickle
 import selectors
 import signal
 import struct
+import tempfile
 import threading
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
 #: Fewer items than this are computed serially.
 MIN_ITEMS = 64
@@ -82,14 +82,14 @@ class OrderedMap:
         try:
             for index in range(total):
                 worker = self._workers[index % len(self._workers)]
-                while not worker.results:
-                    for key, _ in selector.select():  # read whatever arrived, from any worker
-                        if not key.data.receive():
-                            selector.unregister(key.fd)
-                    if not worker.results and worker.ended:
+                while not worker.ready:
+                    if worker.ended:
                         raise WorkerDied("a worker process ended before sending its results; "
                                          "the machine may be out of memory")
-                ok, value = worker.results.popleft()
+                    for key, _ in selector.select():  # note whatever arrived, from any worker
+                        if not key.data.poll():
+                            selector.unregister(key.fd)
+                ok, value = worker.take()
                 if not ok:
                     raise value
                 yield value
@@ -109,49 +109,63 @@ class OrderedMap:
 
 
 class _Worker:
-    """One forked process computing its share of the items, and the parent's end of its pipe."""
+    """One forked process computing its share of the items.
 
-    def __init__(self, pid: int, fd: int) -> None:
+    Results go to a temporary file, which never fills up the way a pipe does,
+    so a worker runs ahead however long the parent is busy elsewhere (Markdown
+    renders ahead while the parent validates); a pipe carries one byte per
+    result to wake the parent.
+    """
+
+    def __init__(self, pid: int, signals: int, results: BinaryIO) -> None:
         self.pid = pid
-        self.fd = fd
-        self.results: deque[tuple[bool, Any]] = deque()
+        self.fd = signals
+        self._results = results
+        self._offset = 0
+        #: Results announced and not taken yet.
+        self.ready = 0
         self.ended = False
-        self._buffer = bytearray()
 
     @classmethod
     def start(cls, function: Callable[[Any], Any], items: list[Any]) -> _Worker:
+        results = tempfile.TemporaryFile()  # already unlinked: it goes when both processes close it
         read_end, write_end = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_end)
+            os.close(write_end)
+            results.close()
+            raise
         if pid == 0:  # the worker: compute, send, and leave without running the parent's exit handlers
             code = 1
             try:
                 os.close(read_end)
                 signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-                _serve(function, items, write_end)
+                _serve(function, items, results.fileno(), write_end)
                 code = 0
             finally:
                 os._exit(code)
         os.close(write_end)
-        return cls(pid, read_end)
+        return cls(pid, read_end, results)
 
-    def receive(self) -> bool:
-        """Read what the pipe holds into ``results``; False at its end."""
-        data = os.read(self.fd, 1 << 20)
-        if not data:
+    def poll(self) -> bool:
+        """Count the results announced since the last call; False once the worker has ended."""
+        signals = os.read(self.fd, 1 << 16)
+        if not signals:
             self.ended = True
             return False
-        self._buffer += data
-        start = 0
-        while len(self._buffer) - start >= _FRAME.size:
-            (size,) = _FRAME.unpack_from(self._buffer, start)
-            end = start + _FRAME.size + size
-            if len(self._buffer) < end:
-                break
-            with memoryview(self._buffer) as view:
-                self.results.append(pickle.loads(view[start + _FRAME.size:end]))
-            start = end
-        del self._buffer[:start]
+        self.ready += len(signals)
         return True
+
+    def take(self) -> tuple[bool, Any]:
+        """The next announced result, read from the file (the worker only appends to it)."""
+        fd = self._results.fileno()
+        (size,) = _FRAME.unpack(_read_at(fd, _FRAME.size, self._offset))
+        message = pickle.loads(_read_at(fd, size, self._offset + _FRAME.size))
+        self._offset += _FRAME.size + size
+        self.ready -= 1
+        return message
 
     def stop(self) -> None:
         """End the process (it may be mid-item if its results are no longer wanted) and reap it."""
@@ -161,21 +175,37 @@ class _Worker:
             pass
         os.waitpid(self.pid, 0)
         os.close(self.fd)
+        self._results.close()
 
 
-def _serve(function: Callable[[Any], Any], items: list[Any], fd: int) -> None:
+def _read_at(fd: int, size: int, offset: int) -> bytes:
+    data = os.pread(fd, size, offset)
+    while len(data) < size:  # a regular file gives all of it at once; this is only in case
+        more = os.pread(fd, size - len(data), offset + len(data))
+        if not more:
+            raise WorkerDied("a worker's results were cut short")
+        data += more
+    return data
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    with memoryview(data) as view:
+        while view:
+            view = view[os.write(fd, view):]
+
+
+def _serve(function: Callable[[Any], Any], items: list[Any], results: int, signals: int) -> None:
     """Send ``(True, result)`` for each item in turn; at the first error, ``(False, error)`` and stop."""
-    with os.fdopen(fd, "wb") as pipe:
-        for item in items:
-            try:
-                message = (True, function(item))
-            except BaseException as exc:  # noqa: BLE001 - every error goes to the parent, as a serial run raises it
-                message = (False, exc)
-            payload = _pickled(message)
-            pipe.write(_FRAME.pack(len(payload)) + payload)
-            pipe.flush()
-            if not message[0]:
-                return
+    for item in items:
+        try:
+            message = (True, function(item))
+        except BaseException as exc:  # noqa: BLE001 - every error goes to the parent, as a serial run raises it
+            message = (False, exc)
+        payload = _pickled(message)
+        _write_all(results, _FRAME.pack(len(payload)) + payload)
+        _write_all(signals, b".")
+        if not message[0]:
+            return
 
 
 def _pickled(message: tuple[bool, Any]) -> bytes:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import threading
+import time
+from pathlib import Path
 
 import pytest
 
@@ -55,6 +57,24 @@ def test_two_maps_run_at_once_and_large_results_arrive_whole():
         assert large.parallel and small.parallel
         assert [square for square, _ in small] == [n * n for n in range(100)]
         assert list(large) == [str(n) * 50_000 for n in range(80)]
+
+
+def _finished(pid: int) -> bool:
+    """Whether the process has ended (a zombie until its parent reaps it)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+
+
+@needs_fork
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
+def test_workers_run_ahead_to_the_end_while_the_parent_takes_nothing():
+    """Rendering ahead only helps if workers never wait for the parent (a pipe holds 64 KB)."""
+    with OrderedMap(lambda n: str(n) * 50_000, range(80)) as results:  # 4 MB of results
+        assert results.parallel
+        deadline = time.monotonic() + 30
+        while not all(_finished(worker.pid) for worker in results._workers) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert all(_finished(worker.pid) for worker in results._workers)
+        assert list(results) == [str(n) * 50_000 for n in range(80)]
 
 
 def _fails_at_70(number: int) -> int:
