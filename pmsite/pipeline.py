@@ -29,7 +29,7 @@ from pmsite.aggregate import aggregate
 from pmsite.config import Config
 from pmsite.errors import BuildError
 from pmsite.history import start_mining
-from pmsite.index import BUNDLE_FOLDER, build_index
+from pmsite.index import SiteIndexer
 from pmsite.lint import lint
 from pmsite.model import Finding, Postmortem
 from pmsite.render import RenderResult, SiteInputs, render_site
@@ -145,24 +145,24 @@ def build(config: Config, out_dir: Path | None = None, base_url: str | None = No
         findings += aggregates.warnings
 
         writer = SiteWriter(out, spare_dir=config.cache_dir("site") / "replaced")
+        indexer = running.enter_context(SiteIndexer(writer, config.language))
         try:
-            with stage("render"):
+            with stage("render"):  # the search index starts on the postmortem pages while the others render
                 inputs = SiteInputs(config=config, site=site, as_of=as_of, postmortems=included, history=history,
                                     aggregates=aggregates, scores=report.scores)
                 rendered = render_site(inputs, writer, cache.render,
-                                       (lambda done, total: progress("render", done, total)) if progress else None)
+                                       (lambda done, total: progress("render", done, total)) if progress else None,
+                                       indexer.postmortems_written)
                 cache.render.save()
                 writer.remove_leftovers()
             with stage("index"):
-                reuse = not rendered.html_changed and writer.reuse_folder(BUNDLE_FOLDER)
-                if not reuse:
-                    writer.empty_folder(BUNDLE_FOLDER)
-                indexed = 0 if reuse else build_index(writer.tmp_dir, config.language).pages
+                index, reuse = indexer.finish(rendered.html_changed)
             writer.commit()
         except BaseException:
+            indexer.close()  # Pagefind must not write into the folder being removed
             writer.abort()
             raise
     return BuildResult(out_dir=out, base_url=site.base_url, as_of=as_of, render=rendered,
                        findings=sorted(findings, key=Finding.sort_key), timings=timings,
                        loaded=len(loaded.postmortems), excluded=len(excluded_paths),
-                       indexed_pages=indexed, index_reused=reuse)
+                       indexed_pages=index.pages, index_reused=reuse)

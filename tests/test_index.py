@@ -9,8 +9,10 @@ import pytest
 
 from pmsite.config import load_config
 from pmsite.errors import BuildError
-from pmsite.index import build_index
+from pmsite.index import SiteIndexer, build_index
 from pmsite.pipeline import build
+from pmsite.render.output import SiteWriter
+from tests.processes import no_child_processes
 from tests.render.site_fixture import make_site
 
 
@@ -57,3 +59,48 @@ def test_a_failing_pagefind_is_a_one_line_build_error(tmp_path, monkeypatch):
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", "/bin/false")  # the pagefind package's own switch of binary
     with pytest.raises(BuildError, match=r"^search index: pagefind failed \(exit code 1\); the previous site"):
         build_index(tmp_path)
+
+
+MARKED = '<html><body><main data-pagefind-body><h1>{}</h1></main></body></html>'
+UNMARKED = '<html><body><h1>{}</h1></body></html>'
+
+
+def _write(writer: SiteWriter, pages: dict[str, str]) -> list[str]:
+    for path, html in pages.items():
+        writer.write(path, html)
+    return list(pages)
+
+
+def test_the_index_starts_on_the_postmortem_pages_while_the_others_are_written(tmp_path):
+    writer = SiteWriter(tmp_path / "site")
+    with SiteIndexer(writer, "en") as indexer:
+        indexer.postmortems_written(_write(writer, {"postmortems/a/index.html": MARKED.format("Cache flush"),
+                                                   "postmortems/b/index.html": MARKED.format("Certificate")}))
+        assert indexer.started_early
+        _write(writer, {"index.html": UNMARKED.format("Home"), "tags/x/index.html": UNMARKED.format("Tag")})
+        index, reused = indexer.finish(html_changed=True)
+    writer.commit()
+    assert index.pages == 2 and not reused and (tmp_path / "site" / "pagefind" / "pagefind-entry.json").is_file()
+
+
+def test_a_page_marked_later_makes_the_index_start_again_over_every_marked_page(tmp_path):
+    writer = SiteWriter(tmp_path / "site")
+    with SiteIndexer(writer, "en") as indexer:
+        indexer.postmortems_written(_write(writer, {"postmortems/a/index.html": MARKED.format("Cache flush")}))
+        assert indexer.started_early
+        _write(writer, {"digests/2024-03/index.html": MARKED.format("March digest")})  # a theme that marks digests
+        index, _ = indexer.finish(html_changed=True)
+    assert index.pages == 2 and no_child_processes()
+
+
+def test_unchanged_postmortem_pages_start_nothing_and_an_unchanged_site_reuses_its_index(tmp_path):
+    pages = {"postmortems/a/index.html": MARKED.format("Cache flush"), "index.html": UNMARKED.format("Home")}
+    for build_number in range(2):
+        writer = SiteWriter(tmp_path / "site")
+        with SiteIndexer(writer, "en") as indexer:
+            indexer.postmortems_written(_write(writer, {"postmortems/a/index.html": pages["postmortems/a/index.html"]}))
+            assert indexer.started_early == (build_number == 0)
+            _write(writer, {"index.html": pages["index.html"]})
+            index, reused = indexer.finish(html_changed=bool(writer.changed))
+        writer.commit()
+        assert (index.pages, reused) == ((1, False) if build_number == 0 else (0, True))

@@ -120,6 +120,15 @@ def test_a_template_error_keeps_the_previous_site(site, workers, monkeypatch):
     assert not list(site.glob(".site.*")) and no_child_processes()
 
 
+def test_a_template_error_after_the_search_index_started_stops_it_and_writes_nothing(site):
+    """The postmortem pages are drawn first and Pagefind starts on them; a later page's error must stop it."""
+    (site / "templates").mkdir()
+    (site / "templates" / "list.html").write_text("{% extends 'base.html' %}{% block content %}{{ nope.x }}{% endblock %}")
+    with pytest.raises(BuildError, match=r"templates/list.html:1: 'nope' is undefined"):
+        build(load_config(site), as_of=AS_OF)
+    assert not (site / "site").exists() and not list(site.glob(".site.*")) and no_child_processes()
+
+
 @pytest.mark.skipif(not parallel.can_fork(), reason="needs fork and two cores")
 def test_pages_drawn_in_worker_processes_match_a_serial_build(site, tmp_path_factory, monkeypatch):
     serial = tmp_path_factory.mktemp("serial") / "site"

@@ -105,8 +105,13 @@ def _feed_entries(views: list[PostmortemView], digest_pages: list[Page], as_of: 
 
 
 def render_site(inputs: SiteInputs, writer: SiteWriter, cache: RenderCache,
-                progress: Callable[[int, int], None] | None = None) -> RenderResult:
-    """Render every page, feed and static file of the site into ``writer``."""
+                progress: Callable[[int, int], None] | None = None,
+                postmortems_written: Callable[[list[str]], None] | None = None) -> RenderResult:
+    """Render every page, feed and static file of the site into ``writer``.
+
+    The postmortem pages come first; ``postmortems_written`` is called with their
+    paths once they are all in the folder (the search index can start on them).
+    """
     theme = load_theme(inputs.config)
     views = postmortem_views(inputs.aggregates, inputs.config, cache, inputs.scores)
     taxonomy_list = taxonomies(views)
@@ -123,7 +128,14 @@ def render_site(inputs: SiteInputs, writer: SiteWriter, cache: RenderCache,
     }
     keys = PageKeys(theme.template_dirs, globals_, LISTED_FIELDS + theme.listed_fields)
     environment = make_environment(theme, inputs.config.cache_dir("render") / "templates")
-    rendered = TemplateRenderer(environment, globals_).write_pages(pages, writer, progress, keys.key)
+    renderer = TemplateRenderer(environment, globals_)
+    first = [page for page in pages if page.template == "postmortem.html"]
+    rest = [page for page in pages if page.template != "postmortem.html"]
+    rendered = renderer.write_pages(first, writer, progress and (lambda done, _: progress(done, len(pages))), keys.key)
+    if postmortems_written:
+        postmortems_written([page.path for page in first])
+    rendered += renderer.write_pages(rest, writer, progress and (lambda done, _: progress(len(first) + done, len(pages))),
+                                     keys.key)
     for rel_path, source in static_files(theme).items():
         writer.write(f"{ASSETS_FOLDER}/{rel_path}", source.read_bytes())
     digest_pages = [p for p in pages if p.template == "digest.html"]
