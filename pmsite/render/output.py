@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -85,7 +86,7 @@ class SiteWriter:
         if self.tmp_dir.exists():
             shutil.rmtree(self.tmp_dir)
         #: Whether the folder being built started as a replaced site (``spare_dir``), not empty.
-        self.recycled = self.spare_dir is not None and _rename(self.spare_dir, self.tmp_dir)
+        self.recycled = self.spare_dir is not None and _done(os.rename, self.spare_dir, self.tmp_dir)
         #: Files already in the folder being built, with their sha256 (a recycled site's, as its manifest says).
         self.present: dict[str, str] = {}
         self._spare_folders: set[str] = set()
@@ -126,7 +127,7 @@ class SiteWriter:
         if self.present.get(rel_path) == digest:
             return digest, self.previous.get(rel_path) != digest
         path = self._place(rel_path)
-        if self.previous.get(rel_path) == digest and _link(self._previous_file(rel_path), path):
+        if self.previous.get(rel_path) == digest and _done(os.link, self._previous_file(rel_path), path):
             return digest, False
         path.write_bytes(payload)
         return digest, True
@@ -150,7 +151,7 @@ class SiteWriter:
             return None
         if self.present.get(rel_path) == digest:
             return digest
-        return digest if _link(self._previous_file(rel_path), self._place(rel_path)) else None
+        return digest if _done(os.link, self._previous_file(rel_path), self._place(rel_path)) else None
 
     def _place(self, rel_path: str) -> Path:
         """The path to create ``rel_path`` at: its folder made, nothing left at the path itself."""
@@ -230,7 +231,7 @@ class SiteWriter:
         if self.out_dir.exists():
             self.out_dir.rename(old)
         self.tmp_dir.rename(self.out_dir)
-        if old.exists() and not (self.spare_dir is not None and _rename(old, self.spare_dir)):
+        if old.exists() and not (self.spare_dir is not None and _done(os.rename, old, self.spare_dir)):
             shutil.rmtree(old, ignore_errors=True)
 
     def abort(self) -> None:
@@ -301,15 +302,6 @@ def _can_hold_spare(spare_dir: Path, out_dir: Path) -> bool:
         return False
 
 
-def _rename(source: Path, target: Path) -> bool:
-    """Rename a folder if ``target`` is free; False when it is taken or ``source`` is gone."""
-    try:
-        os.rename(source, target)
-    except OSError:
-        return False
-    return True
-
-
 def _make_folder(folder: Path, root: Path) -> None:
     """``mkdir -p`` inside ``root``, replacing a file a recycled site has where a folder must be."""
     try:
@@ -355,14 +347,16 @@ def _same_files(source: Path, target: Path) -> bool:
         return False
 
 
-def _link(source: Path, target: Path) -> bool:
+def _done(operation: Callable[[Path, Path], None], source: Path, target: Path) -> bool:
+    """``os.link`` or ``os.rename``; False when it cannot be done (the target is taken, the source
+    gone, or the file system has no hard links), which only costs the caller a slower way."""
     try:
-        os.link(source, target)
+        operation(source, target)
     except OSError:
         return False
     return True
 
 
 def _link_or_copy(source: str, target: str) -> None:
-    if not _link(Path(source), Path(target)):
+    if not _done(os.link, Path(source), Path(target)):
         shutil.copy2(source, target)
