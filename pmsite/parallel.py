@@ -84,8 +84,8 @@ class OrderedMap:
                 worker = self._workers[index % len(self._workers)]
                 while not worker.ready:
                     if worker.ended:
-                        raise WorkerDied("a worker process ended before sending its results; "
-                                         "the machine may be out of memory")
+                        raise WorkerDied("a worker process ended before sending its results; the machine may "
+                                         "be out of memory, or of disk space for temporary files")
                     for key, _ in selector.select():  # note whatever arrived, from any worker
                         if not key.data.poll():
                             selector.unregister(key.fd)
