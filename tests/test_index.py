@@ -35,6 +35,28 @@ def test_built_site_indexes_each_published_postmortem_once(tmp_path):
     assert entry["languages"]["en"]["page_count"] == 3
 
 
+def _fragments(bundle) -> dict[str, dict]:
+    """URL -> what Pagefind stored of each page: its searchable text, filters and metadata."""
+    import gzip
+
+    stored = [json.loads(gzip.decompress(path.read_bytes()).removeprefix(b"pagefind_dcd"))
+              for path in (bundle / "fragment").glob("*.pf_fragment")]
+    return {fragment["url"]: fragment for fragment in stored}
+
+
+def test_the_summary_card_filters_a_search_but_only_prose_and_item_titles_are_searched(tmp_path):
+    """Labels such as 'Time to detect' are on every page: as search text they would match them all."""
+    make_site(tmp_path)
+    build(load_config(tmp_path), as_of=dt.date(2024, 7, 15))
+    page = _fragments(tmp_path / "site" / "pagefind")["/postmortems/2024-03-07-checkout-latency-after-cache-flush/"]
+    assert page["filters"]["severity"] == ["SEV2"] and page["filters"]["service"] == ["checkout", "redis"]
+    assert page["meta"]["date"] == "2024-03-07"
+    assert "refill time grew with the key count" in page["content"]  # the body
+    assert "AI-1: Add a circuit breaker to the payment client. payments-team." in page["content"]  # title, owner
+    for label in ("Time to detect", "Blamelessness", "Priority", "Detected by"):
+        assert label not in page["content"]
+
+
 def test_only_marked_pages_are_given_to_pagefind_and_unmarked_sites_index_everything(tmp_path):
     from pmsite.index import _marked_pages_glob
 
