@@ -128,14 +128,11 @@ def render_site(inputs: SiteInputs, writer: SiteWriter, cache: RenderCache,
     }
     keys = PageKeys(theme.template_dirs, globals_, LISTED_FIELDS + theme.listed_fields)
     environment = make_environment(theme, inputs.config.cache_dir("render") / "templates")
-    renderer = TemplateRenderer(environment, globals_)
     first = [page for page in pages if page.template == "postmortem.html"]
-    rest = [page for page in pages if page.template != "postmortem.html"]
-    rendered = renderer.write_pages(first, writer, progress and (lambda done, _: progress(done, len(pages))), keys.key)
-    if postmortems_written:
-        postmortems_written([page.path for page in first])
-    rendered += renderer.write_pages(rest, writer, progress and (lambda done, _: progress(len(first) + done, len(pages))),
-                                     keys.key)
+    in_order = first + [page for page in pages if page.template != "postmortem.html"]
+    rendered = TemplateRenderer(environment, globals_).write_pages(
+        in_order, writer, progress, keys.key,
+        (len(first), lambda: postmortems_written([page.path for page in first])) if postmortems_written else None)
     for rel_path, source in static_files(theme).items():
         writer.write(f"{ASSETS_FOLDER}/{rel_path}", source.read_bytes())
     digest_pages = [p for p in pages if p.template == "digest.html"]

@@ -265,11 +265,14 @@ class TemplateRenderer:
 
     def write_pages(self, pages: list[Page], writer: SiteWriter,
                     progress: Callable[[int, int], None] | None = None,
-                    key: Callable[[Page], str | None] = lambda page: None) -> list[str]:
+                    key: Callable[[Page], str | None] = lambda page: None,
+                    checkpoint: tuple[int, Callable[[], None]] | None = None) -> list[str]:
         """Write every page: linked from the previous site when its ``key`` is unchanged, else rendered.
 
         Pages are keyed, linked and rendered on every core when there are many
-        (``parallel``). Returns the paths of the pages rendered.
+        (``parallel``). ``checkpoint`` is ``(n, call)``: ``call()`` as soon as the
+        first ``n`` pages are written, while the workers go on with the others.
+        Returns the paths of the pages rendered.
         """
         def draw(page: Page) -> tuple[str | None, tuple[str, bool], bool]:
             page_key = key(page)
@@ -288,6 +291,8 @@ class TemplateRenderer:
                     rendered.append(page.path)
                 if progress and (done % 50 == 0 or done == len(pages)):
                     progress(done, len(pages))
+                if checkpoint and done == checkpoint[0]:
+                    checkpoint[1]()
         return rendered
 
 
