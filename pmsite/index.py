@@ -39,6 +39,8 @@ class IndexResult:
 
 #: Characters with a meaning in Pagefind's (wax) globs; a path holding one is not listed by name.
 _GLOB_SPECIAL = frozenset("*?[]{}()<>:!#\\,")
+#: The longest glob passed as one argument (Linux refuses an argument over 128 KB).
+_ARGUMENT_LIMIT = 100_000
 
 
 def _marked(site_dir: Path, paths: Iterable[str]) -> list[str]:
@@ -51,11 +53,27 @@ def _html_files(site_dir: Path) -> list[str]:
             if BUNDLE_FOLDER not in path.relative_to(site_dir).parts[:1]]
 
 
-def _glob(pages: list[str]) -> str | None:
-    """A glob naming exactly these pages, or None when one cannot be named in a glob."""
+def _glob(pages: list[str], exact: bool = False) -> str | None:
+    """A glob for Pagefind naming these pages, or None (every page) when none can.
+
+    Each page is named when the glob fits in one command-line argument (Linux
+    takes 128 KB); a bigger site's pages are named by their shape instead
+    (``postmortems/*/index.html``), which may take in unmarked pages too:
+    Pagefind then reads them and leaves them out, as it does any unmarked page
+    once one page is marked. ``exact`` refuses such a glob (the other pages may
+    still be being written).
+    """
     if not pages or any(_GLOB_SPECIAL.intersection(path) for path in pages):
         return None
-    return "{" + ",".join(pages) + "}"
+    named = "{" + ",".join(pages) + "}"
+    if len(named.encode()) <= _ARGUMENT_LIMIT:
+        return named
+    if exact:
+        return None
+    shapes = sorted({"/".join([*path.split("/")[:-2], "*", path.split("/")[-1]]) if path.count("/") >= 1 else path
+                     for path in pages})
+    shaped = "{" + ",".join(shapes) + "}"
+    return shaped if len(shaped.encode()) <= _ARGUMENT_LIMIT else None
 
 
 def _marked_pages_glob(site_dir: Path) -> str | None:
@@ -143,8 +161,8 @@ class SiteIndexer:
         if len(self._writer.changed.intersection(paths)) < EARLY_START_CHANGED:
             return
         marked = _marked(self._writer.tmp_dir, paths)
-        glob = _glob(marked)
-        if glob is not None:  # without a glob Pagefind would read pages still being written
+        glob = _glob(marked, exact=True)
+        if glob is not None:  # without a glob naming them, Pagefind would read pages still being written
             self._writer.empty_folder(BUNDLE_FOLDER)
             self._early = _PagefindRun(self._writer.tmp_dir, glob, self._language)
             self._early_pages = set(marked)

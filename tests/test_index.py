@@ -145,3 +145,13 @@ def test_a_few_changed_pages_are_indexed_after_the_rest_is_written(tmp_path):
         assert not indexer.started_early
         index, reused = indexer.finish(html_changed=True)
     assert index.pages == 3 and not reused
+
+
+def test_a_site_too_big_to_name_every_page_in_one_argument_is_indexed_by_the_pages_shape(tmp_path):
+    """5,000 postmortem pages are ~220 KB of names: Linux refuses one argument over 128 KB."""
+    for number in range(3000):
+        page = tmp_path / "postmortems" / f"2024-01-01-a-rather-long-incident-slug-{number:05d}" / "index.html"
+        page.parent.mkdir(parents=True)
+        page.write_text(MARKED.format(f"Incident {number}"))
+    (tmp_path / "postmortems" / "index.html").write_text(UNMARKED.format("All postmortems"))
+    assert build_index(tmp_path).pages == 3000
