@@ -8,9 +8,8 @@ Front-matter the parse cache lacks is parsed on every core when there is much of
 
 from __future__ import annotations
 
-import pickle
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -160,48 +159,10 @@ def _read(path: Path, config: Config, cache: PickleCache | None) -> _ReadFile:
     return _ReadFile(path, display, text, key, cache.get(key))
 
 
-class PickledPositions(Mapping):
-    """A postmortem's key positions, kept pickled until something asks for one.
-
-    Only findings need positions, and files loaded from the cache seldom have
-    any: unpickling every file's positions was ~0.1 s of a warm build of 1,000
-    postmortems, spent for nothing.
-    """
-
-    __slots__ = ("_pickled", "_positions")
-
-    def __init__(self, pickled: bytes) -> None:
-        self._pickled = pickled
-        self._positions: dict | None = None
-
-    @classmethod
-    def of(cls, positions: Mapping) -> PickledPositions:
-        return cls(pickle.dumps(dict(positions), protocol=pickle.HIGHEST_PROTOCOL))
-
-    def _loaded(self) -> dict:
-        if self._positions is None:
-            self._positions = pickle.loads(self._pickled)
-        return self._positions
-
-    def __getitem__(self, key_path: tuple) -> tuple[int, int]:
-        return self._loaded()[key_path]
-
-    def __iter__(self) -> Iterator[tuple]:
-        return iter(self._loaded())
-
-    def __len__(self) -> int:
-        return len(self._loaded())
-
-    def __reduce__(self) -> tuple:
-        return PickledPositions, (self._pickled,)
-
-
 def _parse(file: _ReadFile) -> tuple[dict, list[Finding]]:
     """What the cache keeps of a parse (plain values: cheap to send from a worker process)."""
     postmortem, findings = parse_postmortem(file.text or "", file.path, file.display)
-    parsed = {name: getattr(postmortem, name) for name in _CACHED_FIELDS}
-    parsed["key_positions"] = PickledPositions.of(postmortem.key_positions)
-    return parsed, findings
+    return {name: getattr(postmortem, name) for name in _CACHED_FIELDS}, findings
 
 
 def _postmortem(file: _ReadFile, parsed: dict) -> Postmortem:

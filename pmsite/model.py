@@ -8,7 +8,6 @@ re-reading the file.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from enum import IntEnum
@@ -94,7 +93,7 @@ class Postmortem:
     body_offset: int = 0
     #: Where each front-matter key (and list item) starts: KeyPath -> (line, column).
     #: Plain tuples keep loading and caching cheap; ``position_of`` gives a Position.
-    key_positions: Mapping[KeyPath, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
     #: Span of the front-matter block (lines of the opening and closing ``---``), if any.
     front_matter_lines: tuple[int, int] | None = None
 
