@@ -70,10 +70,14 @@ def _glob(pages: list[str], exact: bool = False) -> str | None:
         return named
     if exact:
         return None
-    shapes = sorted({"/".join([*path.split("/")[:-2], "*", path.split("/")[-1]]) if path.count("/") >= 1 else path
-                     for path in pages})
-    shaped = "{" + ",".join(shapes) + "}"
+    shaped = "{" + ",".join(sorted({_shape(path) for path in pages})) + "}"
     return shaped if len(shaped.encode()) <= _ARGUMENT_LIMIT else None
+
+
+def _shape(path: str) -> str:
+    """``postmortems/x/index.html`` -> ``postmortems/*/index.html``: the page's folder left open."""
+    parts = path.split("/")
+    return "/".join([*parts[:-2], "*", parts[-1]]) if len(parts) > 1 else path
 
 
 def _marked_pages_glob(site_dir: Path) -> str | None:
@@ -146,9 +150,9 @@ class SiteIndexer:
 
     ``postmortems_written`` starts Pagefind over the marked pages written so far
     when many of them changed (so a new index is certain, and much is left to
-    draw); ``finish`` waits for it,
-    runs it again if pages written later are marked too, or reuses the previous
-    site's index when no HTML changed. ``close`` stops a run a failed build leaves.
+    draw); ``finish`` waits for it, runs it again if pages written later are
+    marked too, or reuses the previous site's index when no HTML changed.
+    ``close`` stops a run a failed build leaves.
     """
 
     def __init__(self, writer: SiteWriter, language: str) -> None:

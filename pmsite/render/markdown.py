@@ -215,7 +215,7 @@ class RenderCache:
         if self._ahead is not None:
             keys, results = self._ahead
             self._ahead = None
-            with results:  # the workers end here, so later stages may fork again
+            with results:  # every result is in: reap the workers now
                 self._rendered_ahead = {key: _from_plain(result) for key, result in zip(keys, results)}
         return self._rendered_ahead.pop(key, None)
 
