@@ -10,7 +10,7 @@ two files share a body), then times, each in a fresh process:
   or replaced site to start from);
 - pmsite warm: nothing changed since the previous build;
 - pmsite one changed: one postmortem edited (includes the search re-index,
-  which is also timed alone: the Pagefind command over the built site);
+  which is also timed alone, as the build runs it);
 - MkDocs: ``mkdocs build`` of the same Markdown files (default theme, no plugins);
 - Hugo: ``hugo`` with minimal single/list layouts over the same Markdown files.
 
@@ -106,23 +106,27 @@ def forget_all_but_lint(root: Path) -> None:
             shutil.rmtree(folder)
 
 
-def reindex_alone(site: Path) -> float:
-    """Time the search re-index by itself: the Pagefind command a build runs, over the built site.
+def reindex_alone(root: Path) -> float:
+    """Time the search re-index by itself, as the build just run did it.
 
     A build starts Pagefind while it still renders pages, so its index stage is
     only what is left of the run; the target for one changed file is "under 2 s
-    plus the search re-index", so the re-index is timed on its own.
+    plus the search re-index", so the re-index is timed on its own: the index
+    stage's own function over a copy of the built site (hard links), starting
+    from the index of the site that build replaced, as the build did.
     """
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
-    from pagefind.service import get_executable
+    from pmsite.index import BUNDLE_FOLDER, build_index
 
-    from pmsite.index import _marked_pages_glob
-
-    with tempfile.TemporaryDirectory() as bundle:
-        command = [str(get_executable()), "--site", str(site), "--output-path", bundle, "--force-language", "en",
-                   "--quiet", "--glob", _marked_pages_glob(site) or "**/*.html"]
-        return timed(command, site)[0]
+    site, previous = root / "site", root / ".pmsite-cache" / "site" / "replaced" / BUNDLE_FOLDER
+    with tempfile.TemporaryDirectory(dir=root) as work:
+        copy = Path(work) / "site"
+        shutil.copytree(site, copy, copy_function=os.link,
+                        ignore=lambda folder, names: [BUNDLE_FOLDER] if Path(folder) == site else [])
+        started = time.perf_counter()
+        build_index(copy, "en", previous=previous if previous.is_dir() else None)
+        return time.perf_counter() - started
 
 
 def mkdocs_build(root: Path) -> float:
@@ -184,7 +188,7 @@ def bench(size: int, work: Path, repeat: int) -> None:
         runs["warm, nothing changed"].append(pmsite_build(root))
         changed.write_text(re.sub(r"Bench note( \(edit \d+\))?", f"Bench note (edit {round_})", changed.read_text()))
         runs["one file changed"].append(pmsite_build(root))
-        others["search re-index alone"].append(reindex_alone(root / "site"))
+        others["search re-index alone"].append(reindex_alone(root))
         others["Hugo build"].append(hugo_build(hugo))
 
     def median_stages(name: str) -> dict[str, float]:

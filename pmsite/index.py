@@ -14,12 +14,21 @@ Pagefind takes seconds of CPU on a big site, and uses a second core only part
 of that time, so ``SiteIndexer`` starts it as soon as the postmortem pages are
 written, while the lists, reports and feeds are drawn; if a theme marks other
 pages too, it is started again over all of them once they are written.
+
+Most of a re-index after an edit went into compressing files Pagefind had
+written before: each page's fragment, each chunk of the word index, at gzip's
+best level. Those files are named by a hash of what they hold, and Pagefind
+does not write one that is already there, so a re-index starts from the
+previous index's hashed files (``_seed``, hard links: Pagefind never writes into
+them) and deletes the ones the new index does not name (``_prune``).
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
+import shutil
 import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -43,6 +52,11 @@ _GLOB_SPECIAL = frozenset("*?[]{}()<>:!#\\,")
 _ARGUMENT_LIMIT = 100_000
 
 
+#: Pagefind's hashed files, by folder and suffix: named by what they hold, never rewritten by a run that
+#: finds one in place. The rest of the bundle (scripts, styles, the entry file) is written on every run.
+_HASHED = (("fragment", ".pf_fragment"), ("index", ".pf_index"), ("filter", ".pf_filter"))
+
+
 def _marked(site_dir: Path, paths: Iterable[str]) -> list[str]:
     """Which of these HTML files hold ``data-pagefind-body``: the only pages Pagefind then indexes."""
     return sorted(path for path in paths if b"data-pagefind-body" in (site_dir / path).read_bytes())
@@ -51,6 +65,58 @@ def _marked(site_dir: Path, paths: Iterable[str]) -> list[str]:
 def _html_files(site_dir: Path) -> list[str]:
     return [path.relative_to(site_dir).as_posix() for path in site_dir.rglob("*.html")
             if BUNDLE_FOLDER not in path.relative_to(site_dir).parts[:1]]
+
+
+def _hashed_files(bundle: Path) -> Iterable[Path]:
+    for folder, suffix in _HASHED:
+        if (bundle / folder).is_dir():
+            yield from (path for path in (bundle / folder).iterdir() if path.name.endswith(suffix))
+
+
+def _seed(bundle: Path, previous: Path) -> list[Path]:
+    """Hard-link the previous index's hashed files into ``bundle`` (empty); returns the files linked.
+
+    Pagefind then skips every fragment and chunk it would write the same: on
+    1,000 postmortems with one edited, its run took 4.2 s instead of 5.5 s.
+    """
+    seeded = []
+    for source in _hashed_files(previous):
+        target = bundle / source.parent.name / source.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, target)
+        except OSError:  # another file system, or no hard links: Pagefind writes whatever is missing
+            break
+        seeded.append(target)
+    return seeded
+
+
+def _prune(bundle: Path, seeded: list[Path]) -> bool:
+    """Delete the seeded files the new index does not use; False when that cannot be told.
+
+    The index's meta file names every fragment and chunk it uses. Should a
+    Pagefind version stop naming them there, fewer fragments than pages would
+    be found named: then nothing is deleted and False is returned.
+    """
+    try:
+        entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+        languages = list(entry["languages"].values())
+        metas = [gzip.decompress((bundle / f"pagefind.{language['hash']}.pf_meta").read_bytes())
+                 for language in languages]
+        pages = sum(int(language["page_count"]) for language in languages)
+    except (OSError, ValueError, KeyError, TypeError, EOFError):
+        return False
+
+    def used(path: Path) -> bool:
+        return any(path.stem.encode() in meta for meta in metas)
+
+    fragments = [path for path in _hashed_files(bundle) if path.parent.name == "fragment"]
+    if sum(map(used, fragments)) < pages:
+        return False
+    for path in seeded:
+        if not used(path):
+            path.unlink()
+    return True
 
 
 def _glob(pages: list[str], exact: bool = False) -> str | None:
@@ -80,14 +146,15 @@ def _shape(path: str) -> str:
     return "/".join([*parts[:-2], "*", parts[-1]]) if len(parts) > 1 else path
 
 
-def _marked_pages_glob(site_dir: Path) -> str | None:
+def _marked_pages_glob(site_dir: Path, pages: Iterable[str] | None = None) -> str | None:
     """A glob naming the pages with ``data-pagefind-body``, the only ones Pagefind indexes.
 
     Pagefind parses every HTML file it is given, so listing only these skips the
     index pages (large lists of every postmortem). None (every page) when no page
     is marked, as Pagefind then indexes them all, or a path cannot be named in a glob.
+    ``pages`` are the site's HTML files when known (default: found in the folder).
     """
-    return _glob(_marked(site_dir, _html_files(site_dir)))
+    return _glob(_marked(site_dir, _html_files(site_dir) if pages is None else pages))
 
 
 def _indexed_pages(bundle: Path) -> int:
@@ -97,9 +164,13 @@ def _indexed_pages(bundle: Path) -> int:
 
 
 class _PagefindRun:
-    """One run of the Pagefind binary over ``site_dir`` (the pages of ``glob``, or all), writing ``pagefind/``."""
+    """One run of the Pagefind binary over ``site_dir`` (the pages of ``glob``, or all), writing ``pagefind/``.
 
-    def __init__(self, site_dir: Path, glob: str | None, language: str) -> None:
+    With ``previous`` (an earlier index of the site) it starts from that index's
+    hashed files and, once done, deletes those the new index does not use.
+    """
+
+    def __init__(self, site_dir: Path, glob: str | None, language: str, previous: Path | None = None) -> None:
         from pagefind.service import get_executable  # imported here: it brings asyncio, which a warm build never needs
 
         executable = get_executable()
@@ -107,19 +178,33 @@ class _PagefindRun:
             raise BuildError("search index: the pagefind binary is missing; reinstall pmsite "
                              "(pip install --force-reinstall 'pagefind[bin]')")
         self.bundle = site_dir / BUNDLE_FOLDER
-        command = [str(executable), "--site", str(site_dir), "--output-path", str(self.bundle),
-                   "--force-language", language, "--quiet"]
+        self._site_dir = site_dir
+        self._command = [str(executable), "--site", str(site_dir), "--output-path", str(self.bundle),
+                         "--force-language", language, "--quiet"]
         if glob is not None:
-            command += ["--glob", glob]
+            self._command += ["--glob", glob]
+        self._seeded = _seed(self.bundle, previous) if previous is not None and previous.is_dir() else []
+        self._start()
+
+    def _start(self) -> None:
         # Pagefind also reads its settings from PAGEFIND_* variables and a pagefind.yml in its folder: not here.
         environment = {name: value for name, value in os.environ.items() if not name.startswith("PAGEFIND_")}
         try:
-            self._process = subprocess.Popen(command, cwd=site_dir, env=environment, stdout=subprocess.PIPE,
-                                             stderr=subprocess.PIPE, text=True)
+            self._process = subprocess.Popen(self._command, cwd=self._site_dir, env=environment,
+                                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         except OSError as exc:
             raise BuildError(f"search index: pagefind failed ({exc}); the previous site is untouched") from None
 
     def wait(self) -> IndexResult:
+        result = self._finished()
+        if self._seeded and not _prune(self.bundle, self._seeded):
+            shutil.rmtree(self.bundle)  # its files cannot be told from stale ones: index from nothing instead
+            self._seeded = []
+            self._start()
+            result = self._finished()
+        return result
+
+    def _finished(self) -> IndexResult:
         stdout, stderr = self._process.communicate()
         if self._process.returncode != 0:
             reason = (stderr.strip() or stdout.strip() or f"exit code {self._process.returncode}").splitlines()[-1]
@@ -135,9 +220,13 @@ class _PagefindRun:
         self._process.communicate()
 
 
-def build_index(site_dir: Path, language: str = "en") -> IndexResult:
-    """Index every HTML page under ``site_dir`` and write the bundle to ``site_dir/pagefind``."""
-    return _PagefindRun(site_dir, _marked_pages_glob(site_dir), language).wait()
+def build_index(site_dir: Path, language: str = "en", pages: Iterable[str] | None = None,
+                previous: Path | None = None) -> IndexResult:
+    """Index the HTML pages under ``site_dir`` (all, or ``pages``) and write the bundle to ``site_dir/pagefind``.
+
+    ``previous`` is an earlier index of the same site, whose unchanged files are reused.
+    """
+    return _PagefindRun(site_dir, _marked_pages_glob(site_dir, pages), language, previous).wait()
 
 
 #: Starting Pagefind while the other pages render pays when many pages are drawn anew, as in a cold
@@ -168,14 +257,15 @@ class SiteIndexer:
         glob = _glob(marked, exact=True)
         if glob is not None:  # without a glob naming them, Pagefind would read pages still being written
             self._writer.empty_folder(BUNDLE_FOLDER)
-            self._early = _PagefindRun(self._writer.tmp_dir, glob, self._language)
+            self._early = _PagefindRun(self._writer.tmp_dir, glob, self._language, self._previous_index())
             self._early_pages = set(marked)
 
     def finish(self, html_changed: bool) -> tuple[IndexResult, bool]:
         """The index of the finished folder, and whether it is the previous site's, reused."""
         site_dir = self._writer.tmp_dir
+        pages = [path for path in self._writer.hashes if path.endswith(".html")]  # the folder holds these alone now
         if self._early is not None:
-            others = _marked(site_dir, set(_html_files(site_dir)) - self._early_pages)
+            others = _marked(site_dir, set(pages) - self._early_pages)
             if not others:
                 return self._early.wait(), False
             self._early.stop()
@@ -183,7 +273,11 @@ class SiteIndexer:
         elif not html_changed and self._writer.reuse_folder(BUNDLE_FOLDER):
             return IndexResult(pages=0), True
         self._writer.empty_folder(BUNDLE_FOLDER)
-        return build_index(site_dir, self._language), False
+        return build_index(site_dir, self._language, pages, self._previous_index()), False
+
+    def _previous_index(self) -> Path:
+        """The live site's index (the folder being built replaces that site)."""
+        return self._writer.out_dir / BUNDLE_FOLDER
 
     @property
     def started_early(self) -> bool:

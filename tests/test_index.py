@@ -155,3 +155,52 @@ def test_a_site_too_big_to_name_every_page_in_one_argument_is_indexed_by_the_pag
         page.write_text(MARKED.format(f"Incident {number}"))
     (tmp_path / "postmortems" / "index.html").write_text(UNMARKED.format("All postmortems"))
     assert build_index(tmp_path).pages == 3000
+
+
+def _bundle_files(bundle) -> dict[str, int]:
+    """Hashed file (``fragment/en_abc.pf_fragment``) -> its inode."""
+    return {f"{p.parent.name}/{p.name}": p.stat().st_ino
+            for p in bundle.glob("*/*") if p.suffix in (".pf_fragment", ".pf_index", ".pf_filter")}
+
+
+def _named_by_the_index(bundle) -> set[str]:
+    """The hashed files the index's meta file names (what a search may fetch)."""
+    import gzip
+
+    entry = json.loads((bundle / "pagefind-entry.json").read_text())
+    meta = gzip.decompress((bundle / f"pagefind.{entry['languages']['en']['hash']}.pf_meta").read_bytes())
+    return {name for name in _bundle_files(bundle) if name.split("/")[1].rsplit(".", 1)[0].encode() in meta}
+
+
+def _edit_and_rebuild(root, repo):
+    path = "content/postmortems/2024-03-07-checkout-latency-after-cache-flush.md"
+    text = (root / path).read_text()
+    repo.write(path, text.replace("refill time grew with the key count", "refill time grew with the zanzibar count"))
+    return build(load_config(root), as_of=dt.date(2024, 7, 15))
+
+
+def test_a_reindex_reuses_the_unchanged_files_and_keeps_none_the_new_index_does_not_name(tmp_path):
+    repo = make_site(tmp_path)
+    build(load_config(tmp_path), as_of=dt.date(2024, 7, 15))
+    bundle = tmp_path / "site" / "pagefind"
+    before = _bundle_files(bundle)
+    result = _edit_and_rebuild(tmp_path, repo)
+    after = _bundle_files(bundle)
+    assert result.indexed_pages == 3 and set(after) == _named_by_the_index(bundle)
+    fragments = _fragments(bundle)
+    assert "zanzibar" in fragments["/postmortems/2024-03-07-checkout-latency-after-cache-flush/"]["content"]
+    kept = {name for name in after if before.get(name) == after[name]}  # the very files of the previous index
+    assert len([name for name in kept if name.startswith("fragment/")]) == 2  # the two pages not edited
+    assert set(before) - set(after)  # the edited page's old fragment, and the chunks that named it, are gone
+
+
+def test_an_index_whose_files_cannot_be_told_from_stale_ones_is_made_from_nothing(tmp_path, monkeypatch):
+    """Should a Pagefind version stop naming its files in the meta file, the reused ones could be stale."""
+    repo = make_site(tmp_path)
+    build(load_config(tmp_path), as_of=dt.date(2024, 7, 15))
+    before = _bundle_files(tmp_path / "site" / "pagefind")
+    monkeypatch.setattr(index, "_prune", lambda bundle, seeded: False)
+    result = _edit_and_rebuild(tmp_path, repo)
+    after = _bundle_files(tmp_path / "site" / "pagefind")
+    assert result.indexed_pages == 3 and set(after) == _named_by_the_index(tmp_path / "site" / "pagefind")
+    assert not set(before.values()) & set(after.values())  # nothing of the previous index is left
