@@ -94,13 +94,7 @@ def _write(writer: SiteWriter, pages: dict[str, str]) -> list[str]:
     return list(pages)
 
 
-@pytest.fixture
-def early_start_on_any_change(monkeypatch):
-    """Small sites stand for big ones: the index starts early when one postmortem page changed."""
-    monkeypatch.setattr(index, "EARLY_START_CHANGED", 1)
-
-
-def test_the_index_starts_on_the_postmortem_pages_while_the_others_are_written(tmp_path, early_start_on_any_change):
+def test_the_index_starts_on_the_postmortem_pages_while_the_others_are_written(tmp_path):
     writer = SiteWriter(tmp_path / "site")
     with SiteIndexer(writer, "en") as indexer:
         indexer.postmortems_written(_write(writer, {"postmortems/a/index.html": MARKED.format("Cache flush"),
@@ -112,7 +106,7 @@ def test_the_index_starts_on_the_postmortem_pages_while_the_others_are_written(t
     assert index.pages == 2 and not reused and (tmp_path / "site" / "pagefind" / "pagefind-entry.json").is_file()
 
 
-def test_a_page_marked_later_makes_the_index_start_again_over_every_marked_page(tmp_path, early_start_on_any_change):
+def test_a_page_marked_later_makes_the_index_start_again_over_every_marked_page(tmp_path):
     writer = SiteWriter(tmp_path / "site")
     with SiteIndexer(writer, "en") as indexer:
         indexer.postmortems_written(_write(writer, {"postmortems/a/index.html": MARKED.format("Cache flush")}))
@@ -122,8 +116,7 @@ def test_a_page_marked_later_makes_the_index_start_again_over_every_marked_page(
     assert index.pages == 2 and no_child_processes()
 
 
-def test_unchanged_postmortem_pages_start_nothing_and_an_unchanged_site_reuses_its_index(tmp_path,
-                                                                                        early_start_on_any_change):
+def test_unchanged_postmortem_pages_start_nothing_and_an_unchanged_site_reuses_its_index(tmp_path):
     pages = {"postmortems/a/index.html": MARKED.format("Cache flush"), "index.html": UNMARKED.format("Home")}
     for build_number in range(2):
         writer = SiteWriter(tmp_path / "site")
@@ -134,17 +127,6 @@ def test_unchanged_postmortem_pages_start_nothing_and_an_unchanged_site_reuses_i
             index, reused = indexer.finish(html_changed=bool(writer.changed))
         writer.commit()
         assert (index.pages, reused) == ((1, False) if build_number == 0 else (0, True))
-
-
-def test_a_few_changed_pages_are_indexed_after_the_rest_is_written(tmp_path):
-    """After one edit little is left to draw: Pagefind would only compete with it."""
-    pages = {f"postmortems/{n}/index.html": MARKED.format(f"Incident {n}") for n in range(3)}
-    writer = SiteWriter(tmp_path / "site")
-    with SiteIndexer(writer, "en") as indexer:
-        indexer.postmortems_written(_write(writer, pages))
-        assert not indexer.started_early
-        index, reused = indexer.finish(html_changed=True)
-    assert index.pages == 3 and not reused
 
 
 def test_a_site_too_big_to_name_every_page_in_one_argument_is_indexed_by_the_pages_shape(tmp_path):

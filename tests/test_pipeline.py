@@ -13,7 +13,7 @@ import pytest
 from pmsite.config import load_config
 from pmsite.errors import BuildError
 from pmsite.pipeline import InvalidContent, build
-from pmsite import index, parallel
+from pmsite import parallel
 from pmsite.render.output import MANIFEST_NAME
 from tests.processes import no_child_processes
 from tests.render.site_fixture import make_site
@@ -122,7 +122,6 @@ def test_a_template_error_keeps_the_previous_site(site, workers, monkeypatch):
 
 def test_a_template_error_after_the_search_index_started_stops_it_and_writes_nothing(site, monkeypatch):
     """The postmortem pages are drawn first and Pagefind starts on them; a later page's error must stop it."""
-    monkeypatch.setattr(index, "EARLY_START_CHANGED", 1)
     (site / "templates").mkdir()
     (site / "templates" / "list.html").write_text("{% extends 'base.html' %}{% block content %}{{ nope.x }}{% endblock %}")
     with pytest.raises(BuildError, match=r"templates/list.html:1: 'nope' is undefined"):
