@@ -157,6 +157,15 @@ def _marked_pages_glob(site_dir: Path, pages: Iterable[str] | None = None) -> st
     return _glob(_marked(site_dir, _html_files(site_dir) if pages is None else pages))
 
 
+def _version(bundle: Path) -> str | None:
+    """The version of Pagefind that wrote ``bundle``, or None when it has no readable entry file."""
+    try:
+        version = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8")).get("version")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return version if isinstance(version, str) and version else None
+
+
 def _indexed_pages(bundle: Path) -> int:
     """Pages that made it into the index (Pagefind counts every HTML file it read)."""
     entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
@@ -183,7 +192,9 @@ class _PagefindRun:
                          "--force-language", language, "--quiet"]
         if glob is not None:
             self._command += ["--glob", glob]
-        self._seeded = _seed(self.bundle, previous) if previous is not None and previous.is_dir() else []
+        #: The Pagefind version that wrote ``previous``: its files are only reused by the same version.
+        self._previous_version = _version(previous) if previous is not None else None
+        self._seeded = _seed(self.bundle, previous) if self._previous_version else []
         self._start()
 
     def _start(self) -> None:
@@ -197,8 +208,8 @@ class _PagefindRun:
 
     def wait(self) -> IndexResult:
         result = self._finished()
-        if self._seeded and not _prune(self.bundle, self._seeded):
-            shutil.rmtree(self.bundle)  # its files cannot be told from stale ones: index from nothing instead
+        if self._seeded and not (_version(self.bundle) == self._previous_version and _prune(self.bundle, self._seeded)):
+            shutil.rmtree(self.bundle)  # its files may be stale, or another version's: index from nothing instead
             self._seeded = []
             self._start()
             result = self._finished()

@@ -186,3 +186,17 @@ def test_an_index_whose_files_cannot_be_told_from_stale_ones_is_made_from_nothin
     after = _bundle_files(tmp_path / "site" / "pagefind")
     assert result.indexed_pages == 3 and set(after) == _named_by_the_index(tmp_path / "site" / "pagefind")
     assert not set(before.values()) & set(after.values())  # nothing of the previous index is left
+
+
+def test_an_index_another_pagefind_version_wrote_is_not_reused(tmp_path):
+    repo = make_site(tmp_path)
+    build(load_config(tmp_path), as_of=dt.date(2024, 7, 15))
+    bundle = tmp_path / "site" / "pagefind"
+    entry = json.loads((bundle / "pagefind-entry.json").read_text())
+    (bundle / "pagefind-entry.json").unlink()  # a new file: the live one is not written into
+    (bundle / "pagefind-entry.json").write_text(json.dumps({**entry, "version": "0.9.0"}))
+    before = _bundle_files(bundle)
+    result = _edit_and_rebuild(tmp_path, repo)
+    after = _bundle_files(bundle)
+    assert result.indexed_pages == 3 and set(after) == _named_by_the_index(bundle)
+    assert not set(before.values()) & set(after.values())
