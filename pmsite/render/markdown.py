@@ -132,19 +132,21 @@ _parser = _make_parser(bare_urls=True)
 _parser_without_bare_urls = _make_parser(bare_urls=False)
 
 
+#: The allow-list, built once (``nh3.clean`` builds it anew on every call: a fifth of its time).
+_cleaner = nh3.Cleaner(
+    tags=set(ALLOWED_TAGS),
+    clean_content_tags=set(REMOVED_WITH_CONTENT),
+    attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
+    tag_attribute_values={tag: {a: set(v) for a, v in values.items()} for tag, values in ALLOWED_ATTRIBUTE_VALUES.items()},
+    url_schemes=set(ALLOWED_URL_SCHEMES),
+    filter_style_properties={"text-align"},
+    link_rel="noopener noreferrer",
+)
+
+
 def sanitise(html: str) -> str:
     """Keep only allow-listed tags, attributes and URL schemes."""
-    return nh3.clean(
-        html,
-        tags=set(ALLOWED_TAGS),
-        clean_content_tags=set(REMOVED_WITH_CONTENT),
-        attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
-        tag_attribute_values={tag: {a: set(v) for a, v in values.items()}
-                              for tag, values in ALLOWED_ATTRIBUTE_VALUES.items()},
-        url_schemes=set(ALLOWED_URL_SCHEMES),
-        filter_style_properties={"text-align"},
-        link_rel="noopener noreferrer",
-    )
+    return _cleaner.clean(html)
 
 
 def render_markdown(text: str) -> RenderedMarkdown:
