@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass, field
 from enum import IntEnum
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -178,16 +178,17 @@ def parse_date(value: Any) -> dt.date | None:
 def parse_timestamp(value: Any) -> dt.datetime | None:
     """Parse an ISO 8601 timestamp that carries an offset; naive times are rejected."""
     if isinstance(value, dt.datetime):
-        parsed = value
-    elif isinstance(value, str):
-        text = value.strip()
-        if len(text) < 16 or text[10] not in "Tt ":  # a date alone is not a timestamp
-            return None
-        parsed = parse_iso_datetime(text)
-        if parsed is None:
-            return None
-    else:
+        return value.astimezone(dt.timezone.utc) if value.tzinfo is not None else None
+    return _utc_timestamp(value) if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=8192)
+def _utc_timestamp(text: str) -> dt.datetime | None:
+    """Cached: every stage reads the same few timestamps of each postmortem, many times over."""
+    text = text.strip()
+    if len(text) < 16 or text[10] not in "Tt ":  # a date alone is not a timestamp
         return None
-    if parsed.tzinfo is None:
+    parsed = parse_iso_datetime(text)
+    if parsed is None or parsed.tzinfo is None:
         return None
     return parsed.astimezone(dt.timezone.utc)

@@ -106,6 +106,7 @@ def make_environment(theme: Theme, cache_dir: Path | None = None) -> jinja2.Envi
         lstrip_blocks=True,
         keep_trailing_newline=True,
         bytecode_cache=_CompiledTemplates(cache_dir) if cache_dir is not None else None,
+        auto_reload=False,  # one environment draws one build: no need to stat every template for every page
     )
 
 
