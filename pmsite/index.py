@@ -208,12 +208,16 @@ class _PagefindRun:
 
     def wait(self) -> IndexResult:
         result = self._finished()
-        if self._seeded and not (_version(self.bundle) == self._previous_version and _prune(self.bundle, self._seeded)):
+        if self._seeded and not self._pruned():
             shutil.rmtree(self.bundle)  # its files may be stale, or another version's: index from nothing instead
             self._seeded = []
             self._start()
             result = self._finished()
         return result
+
+    def _pruned(self) -> bool:
+        """Whether the seeded files suit the new index (same Pagefind version) and those it does not use are gone."""
+        return _version(self.bundle) == self._previous_version and _prune(self.bundle, self._seeded)
 
     def _finished(self) -> IndexResult:
         stdout, stderr = self._process.communicate()
@@ -246,9 +250,9 @@ class SiteIndexer:
     ``postmortems_written`` starts Pagefind over the marked pages written so far
     when one of them changed (so a new index is certain): it runs while the
     other pages are drawn, which after one edit took 0.3 s off a build of 1,000
-    postmortems, and more after many. ``finish`` waits for it, runs it again if pages written later are
-    marked too, or reuses the previous site's index when no HTML changed.
-    ``close`` stops a run a failed build leaves.
+    postmortems, and more after many. ``finish`` waits for it, runs it again if
+    pages written later are marked too, or reuses the previous site's index
+    when no HTML changed. ``close`` stops a run a failed build leaves.
     """
 
     def __init__(self, writer: SiteWriter, language: str) -> None:

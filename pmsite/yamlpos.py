@@ -47,7 +47,7 @@ def _resolve(kind: type, value: Any, implicit: Any) -> str:
 
 
 _FastTextDateLoader.yaml_implicit_resolvers = _TextDateLoader.yaml_implicit_resolvers
-_RESOLVER = _TextDateLoader("")
+_RESOLVER = _TextDateLoader("")  # only its resolve() is used
 
 
 class YamlSyntaxError(Exception):
@@ -97,25 +97,26 @@ def _construct(loader: Any, node: yaml.Node, seen: set[int]) -> Any:
     objects) was two fifths of parsing a front-matter; this is a plain recursion.
     """
     tag = node.tag
-    if tag == _STR:
-        return node.value
-    if tag in (_MAP, _SEQ):
-        if id(node) in seen:  # an alias: PyYAML shares the object (and handles recursion)
+    if isinstance(node, yaml.ScalarNode):
+        if tag == _STR:
+            return node.value
+        if tag not in _SCALARS:  # a merge key "<<" too
             raise _Unusual
-        seen.add(id(node))
-        if tag == _SEQ:
-            return [_construct(loader, item, seen) for item in node.value]
+        return getattr(loader, _SCALARS[tag])(node)
+    if id(node) in seen:  # an alias: PyYAML shares the object (and handles recursion)
+        raise _Unusual
+    seen.add(id(node))
+    if tag == _SEQ and isinstance(node, yaml.SequenceNode):
+        return [_construct(loader, item, seen) for item in node.value]
+    if tag == _MAP and isinstance(node, yaml.MappingNode):
         result = {}
         for key_node, value_node in node.value:
             key = _construct(loader, key_node, seen)
-            if not isinstance(key, _PLAIN_KEY_TYPES):  # (a merge key "<<" raised already: its tag is not built here)
+            if not isinstance(key, _PLAIN_KEY_TYPES):
                 raise _Unusual
             result[key] = _construct(loader, value_node, seen)
         return result
-    method = _SCALARS.get(tag)
-    if method is None or not isinstance(node, yaml.ScalarNode):
-        raise _Unusual
-    return getattr(loader, method)(node)
+    raise _Unusual  # another tag, or a tag on the wrong kind of node (PyYAML says what is wrong)
 
 
 def _compose(text: str, loader_class: type) -> tuple[yaml.Node | None, Any]:

@@ -7,7 +7,7 @@ import math
 import pytest
 import yaml
 
-from pmsite.yamlpos import _TextDateLoader, parse_yaml
+from pmsite.yamlpos import YamlSyntaxError, _TextDateLoader, parse_yaml
 
 DOCUMENTS = {
     "plain": "id: PM-2024-001\ntitle: 'Quoted: yes'\nseverity: SEV2\n",
@@ -40,6 +40,14 @@ def _same(a, b) -> bool:
 @pytest.mark.parametrize("text", DOCUMENTS.values(), ids=DOCUMENTS.keys())
 def test_values_are_what_pyyaml_gives(text):
     assert _same(parse_yaml(text).data, yaml.load(text, Loader=_TextDateLoader))
+
+
+@pytest.mark.parametrize("text", ["a: !!str {x: 1}\n", "a: !!map [1, 2]\n", "a: !!seq {x: 1}\n", "? [a]\n: 1\n"])
+def test_what_pyyaml_refuses_is_a_syntax_error(text):
+    with pytest.raises(yaml.YAMLError):
+        yaml.load(text, Loader=_TextDateLoader)
+    with pytest.raises(YamlSyntaxError):
+        parse_yaml(text)
 
 
 def test_nan_and_dates_as_text():
