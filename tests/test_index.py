@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 
@@ -200,3 +201,11 @@ def test_an_index_another_pagefind_version_wrote_is_not_reused(tmp_path):
     after = _bundle_files(bundle)
     assert result.indexed_pages == 3 and set(after) == _named_by_the_index(bundle)
     assert not set(before.values()) & set(after.values())
+
+
+def test_the_binary_is_the_one_the_pagefind_package_would_run(monkeypatch):
+    from pagefind.service import get_executable
+
+    assert index._pagefind_binary() == get_executable() and index._pagefind_binary().is_file()
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", "/opt/pagefind")
+    assert index._pagefind_binary() == get_executable() == Path("/opt/pagefind")
