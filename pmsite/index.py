@@ -74,20 +74,29 @@ def _hashed_files(bundle: Path) -> Iterable[Path]:
             yield from (path for path in (bundle / folder).iterdir() if path.name.endswith(suffix))
 
 
+def _hashed_names(bundle: Path) -> set[str]:
+    """The hashed files of ``bundle`` as paths inside it (``fragment/en_1a2b3c4.pf_fragment``)."""
+    return {f"{path.parent.name}/{path.name}" for path in _hashed_files(bundle)}
+
+
 def _seed(bundle: Path, previous: Path) -> list[Path]:
-    """Hard-link the previous index's hashed files into ``bundle`` (empty); returns the files linked.
+    """Give ``bundle`` the previous index's hashed files; returns them (those it had already, and links).
 
     Pagefind then skips every fragment and chunk it would write the same: on
-    1,000 postmortems with one edited, its run took 4.2 s instead of 5.5 s.
+    1,000 postmortems with one edited, its run took 4.2 s instead of 5.5 s. A
+    recycled site's bundle keeps the files the previous index shares with it
+    (``SiteIndexer``): a file of the same name holds the same bytes.
     """
+    present = _hashed_names(bundle)
     seeded = []
-    for source in _hashed_files(previous):
-        target = bundle / source.parent.name / source.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(source, target)
-        except OSError:  # another file system, or no hard links: Pagefind writes whatever is missing
-            break
+    for name in sorted(_hashed_names(previous)):
+        target = bundle / name
+        if name not in present:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(previous / name, target)
+            except OSError:  # another file system, or no hard links: Pagefind writes whatever is missing
+                break
         seeded.append(target)
     return seeded
 
@@ -251,9 +260,12 @@ class _PagefindRun:
             raise BuildError(f"search index: pagefind failed ({exc}); the previous site is untouched") from None
 
     def stop(self) -> None:
+        """End the run and remove what it wrote: a file it was writing may be cut short, under a name a
+        later run would take for done (Pagefind skips a hashed file it finds)."""
         if self._process.poll() is None:
             self._process.kill()
         self._process.communicate()
+        shutil.rmtree(self.bundle, ignore_errors=True)
 
 
 def build_index(site_dir: Path, language: str = "en", pages: Iterable[str] | None = None,
@@ -288,7 +300,7 @@ class SiteIndexer:
         marked = _marked(self._writer.tmp_dir, paths)
         glob = _glob(marked, exact=True)
         if glob is not None:  # without a glob naming them, Pagefind would read pages still being written
-            self._writer.empty_folder(BUNDLE_FOLDER)
+            self._empty_bundle()
             self._early = _PagefindRun(self._writer.tmp_dir, glob, self._language, self._previous_index())
             self._early_pages = set(marked)
 
@@ -299,17 +311,24 @@ class SiteIndexer:
         if self._early is not None:
             others = _marked(site_dir, set(pages) - self._early_pages)
             if not others:
-                return self._early.wait(), False
+                result = self._early.wait()
+                self._early = None  # done: nothing for ``close`` to stop
+                return result, False
             self._early.stop()
             self._early = None
         elif not html_changed and self._writer.reuse_folder(BUNDLE_FOLDER):
             return IndexResult(pages=0), True
-        self._writer.empty_folder(BUNDLE_FOLDER)
+        self._empty_bundle()
         return build_index(site_dir, self._language, pages, self._previous_index()), False
 
     def _previous_index(self) -> Path:
         """The live site's index (the folder being built replaces that site)."""
         return self._writer.out_dir / BUNDLE_FOLDER
+
+    def _empty_bundle(self) -> None:
+        """Make way for a new index, keeping the recycled site's hashed files the live index has too."""
+        previous = self._previous_index()
+        self._writer.empty_folder(BUNDLE_FOLDER, _hashed_names(previous) if _version(previous) else ())
 
     @property
     def started_early(self) -> bool:

@@ -115,6 +115,8 @@ def test_a_page_marked_later_makes_the_index_start_again_over_every_marked_page(
         _write(writer, {"digests/2024-03/index.html": MARKED.format("March digest")})  # a theme that marks digests
         index, _ = indexer.finish(html_changed=True)
     assert index.pages == 2 and no_child_processes()
+    bundle = writer.tmp_dir / "pagefind"
+    assert set(_bundle_files(bundle)) == _named_by_the_index(bundle)  # nothing left of the stopped run
 
 
 def test_unchanged_postmortem_pages_start_nothing_and_an_unchanged_site_reuses_its_index(tmp_path):
@@ -209,3 +211,21 @@ def test_the_binary_is_the_one_the_pagefind_package_would_run(monkeypatch):
     assert index._pagefind_binary() == get_executable() and index._pagefind_binary().is_file()
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", "/opt/pagefind")
     assert index._pagefind_binary() == get_executable() == Path("/opt/pagefind")
+
+
+def test_a_recycled_site_keeps_only_the_hashed_files_the_live_index_shares(tmp_path):
+    """From the third build on, the folder being built is the site two builds old, index included."""
+    repo = make_site(tmp_path)
+    build(load_config(tmp_path), as_of=dt.date(2024, 7, 15))
+    _edit_and_rebuild(tmp_path, repo)
+    live = tmp_path / "site" / "pagefind"
+    live_bytes = {path: path.read_bytes() for path in live.rglob("*") if path.is_file()}
+    path = "content/postmortems/2024-05-02-search-slow-after-synonym-deploy.md"
+    repo.write(path, (tmp_path / path).read_text().replace("## Summary", "## Summary\n\nA quokka was seen."))
+    result = build(load_config(tmp_path), as_of=dt.date(2024, 7, 15))
+    bundle = tmp_path / "site" / "pagefind"
+    assert result.indexed_pages == 3 and set(_bundle_files(bundle)) == _named_by_the_index(bundle)
+    assert "quokka" in _fragments(bundle)["/postmortems/2024-05-02-search-slow-after-synonym-deploy/"]["content"]
+    spare = tmp_path / ".pmsite-cache" / "site" / "replaced" / "pagefind"  # the site this build replaced
+    assert {spare / p.relative_to(live): data for p, data in live_bytes.items()} == {
+        p: p.read_bytes() for p in spare.rglob("*") if p.is_file()}

@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -181,15 +181,17 @@ class SiteWriter:
         shutil.copytree(source, self.empty_folder(rel_folder), copy_function=_link_or_copy, dirs_exist_ok=True)
         return True
 
-    def empty_folder(self, rel_folder: str) -> Path:
+    def empty_folder(self, rel_folder: str, keep: Collection[str] = ()) -> Path:
         """Claim a folder another program fills (``commit`` keeps it whole) and make sure it is not there yet.
 
-        A recycled site may hold an older one, whose files must not be written into.
+        A recycled site may hold an older one, whose files must not be written
+        into. Of those, the files at the paths in ``keep`` (inside the folder)
+        stay, for a program that never opens a file it finds there.
         """
         target = self.target(rel_folder)
         self._folders.add(rel_folder)
         if self.recycled:
-            _clear(target)
+            _clear_except(target, keep)
         return target
 
     def remove_leftovers(self) -> None:
@@ -313,6 +315,19 @@ def _make_folder(folder: Path, root: Path) -> None:
             if not current.is_dir():
                 _clear(current)
                 current.mkdir()
+
+
+def _clear_except(folder: Path, keep: Collection[str], prefix: str = "") -> None:
+    """Remove whatever is at ``folder`` but the files at the relative paths in ``keep`` (and their folders)."""
+    if not keep or not folder.is_dir() or folder.is_symlink():
+        _clear(folder)
+        return
+    for entry in os.scandir(folder):
+        rel_path = prefix + entry.name
+        if entry.is_dir(follow_symlinks=False):
+            _clear_except(Path(entry.path), keep, rel_path + "/")
+        elif rel_path not in keep:
+            os.unlink(entry.path)
 
 
 def _clear(path: Path) -> None:
