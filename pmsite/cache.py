@@ -55,6 +55,16 @@ class PickleCache:
         except Exception:  # missing, truncated or from another version: start afresh
             self.entries = {}
 
+    def __contains__(self, key: str) -> bool:
+        return key in self.entries
+
+    def keep(self, key: str) -> bool:
+        """Count ``key`` as used without reading its value; whether the cache holds it."""
+        if key not in self.entries:
+            return False
+        self.used.add(key)
+        return True
+
     def get(self, key: str) -> Any | None:
         stored = self.entries.get(key)
         if stored is None:

@@ -49,7 +49,7 @@ LISTED_FIELDS = ("url", "id", "title", "status", "date", "severity", "type", "du
 _CALLABLE_GLOBALS = ("url",)
 _LIBRARIES = ("jinja2", "markupsafe", "mistune", "nh3")
 #: View fields drawn from the postmortem's text (hashed through it) or from other views.
-_DERIVED_VIEW_FIELDS = ("body", "toc", "incident", "related", "recurring")
+_DERIVED_VIEW_FIELDS = ("markdown", "incident", "related", "recurring")
 #: What a digest was taken of (a view has two).
 _LISTED, _WHOLE, _OWN = range(3)
 

@@ -23,7 +23,7 @@ from pmsite.aggregate import ActionItem, Aggregates, Incident
 from pmsite.config import Config
 from pmsite.errors import BuildError
 from pmsite.model import SEVERITIES, Postmortem
-from pmsite.render.markdown import RenderCache, TocEntry, slugify
+from pmsite.render.markdown import RenderCache, RenderedMarkdown, TocEntry, slugify
 from pmsite.render.output import SiteWriter
 from pmsite.parallel import OrderedMap
 
@@ -63,14 +63,22 @@ class PostmortemView:
     pm: Postmortem
     slug: str
     url: str
-    body: Markup
-    toc: tuple[TocEntry, ...]
+    #: The rendered body (``RenderCache.render_later``): read when a page shows it.
+    markdown: Callable[[], RenderedMarkdown]
     incident: Incident
     score: int | None = None
     edit_url: str = ""
     action_items: list[ActionItem] = field(default_factory=list)
     related: list[PostmortemView] = field(default_factory=list)
     recurring: list[PostmortemView] = field(default_factory=list)
+
+    @cached_property
+    def body(self) -> Markup:
+        return Markup(self.markdown().html)
+
+    @cached_property
+    def toc(self) -> tuple[TocEntry, ...]:
+        return self.markdown().toc
 
     # -- front-matter, typed (computed once: lists read them thousands of times) --
     @cached_property
@@ -186,11 +194,10 @@ def postmortem_views(aggregates: Aggregates, config: Config, cache: RenderCache,
     views = []
     for incident in aggregates.incidents:
         pm = incident.postmortem
-        rendered = cache.render(pm.body, pm.body_digest)
         slug = slugs[pm.slug]
         edit_url = config.edit_url.replace("{path}", pm.display_path) if config.edit_url else ""
         views.append(PostmortemView(
-            pm=pm, slug=slug, url=f"postmortems/{slug}/", body=Markup(rendered.html), toc=rendered.toc,
+            pm=pm, slug=slug, url=f"postmortems/{slug}/", markdown=cache.render_later(pm.body, pm.body_digest),
             incident=incident, score=scores.get(pm.display_path), edit_url=edit_url,
             action_items=items_by_postmortem.get(incident.path, []),
         ))

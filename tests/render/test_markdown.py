@@ -101,3 +101,23 @@ def test_leaving_the_block_unused_stops_the_workers(monkeypatch):
         pass
     assert no_child_processes()
     assert cache.render("text 1\n").html == "<p>text 1</p>\n" and cache.misses == 1
+
+
+def test_a_body_rendered_later_is_read_when_wanted_and_kept_for_the_next_build(tmp_path, monkeypatch):
+    """Pages of unchanged postmortems are linked, not drawn: their bodies need not be read at all."""
+    from pmsite.cache import PickleCache
+
+    path = tmp_path / "render.pickle"
+    first = RenderCache(path)
+    expected = first.render("## A\n\ntext\n")
+    first.save()
+    reads = []
+    original_get = PickleCache.get
+    monkeypatch.setattr(PickleCache, "get", lambda self, key: reads.append(key) or original_get(self, key))
+    second = RenderCache(path)
+    later = second.render_later("## A\n\ntext\n")
+    assert reads == [] and second.misses == 0
+    second.save()  # never read, still used: kept
+    assert later() == expected and len(reads) == 1
+    third = RenderCache(path)
+    assert third.render("## A\n\ntext\n") == expected and third.misses == 0
