@@ -34,6 +34,7 @@ import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pmsite.errors import BuildError
 from pmsite.render.output import SiteWriter
@@ -101,15 +102,18 @@ def _seed(bundle: Path, previous: Path) -> list[Path]:
     return seeded
 
 
-def _prune(bundle: Path, seeded: list[Path]) -> bool:
-    """Delete the seeded files the new index does not use; False when that cannot be told.
+def _prune(bundle: Path, seeded: list[Path], version: str | None) -> bool:
+    """Delete the seeded files the new index does not use; False when they do not suit it.
 
-    The index's meta file names every fragment and chunk it uses. Should a
-    Pagefind version stop naming them there, fewer fragments than pages would
-    be found named: then nothing is deleted and False is returned.
+    They suit it when the Pagefind ``version`` that wrote them wrote the new
+    index too. The index's meta file names every fragment and chunk it uses.
+    Should a Pagefind version stop naming them there, fewer fragments than pages
+    would be found named: then nothing is deleted and False is returned.
     """
     try:
-        entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+        entry = _entry(bundle)
+        if entry.get("version") != version:
+            return False
         languages = list(entry["languages"].values())
         metas = [gzip.decompress((bundle / f"pagefind.{language['hash']}.pf_meta").read_bytes())
                  for language in languages]
@@ -167,18 +171,26 @@ def _marked_pages_glob(site_dir: Path, pages: Iterable[str] | None = None) -> st
     return _glob(_marked(site_dir, _html_files(site_dir) if pages is None else pages))
 
 
+def _entry(bundle: Path) -> dict[str, Any]:
+    """The bundle's ``pagefind-entry.json``; OSError or ValueError when it cannot be read."""
+    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+    if not isinstance(entry, dict):
+        raise ValueError("pagefind-entry.json does not hold an object")
+    return entry
+
+
 def _version(bundle: Path) -> str | None:
     """The version of Pagefind that wrote ``bundle``, or None when it has no readable entry file."""
     try:
-        version = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8")).get("version")
-    except (OSError, ValueError, AttributeError):
+        version = _entry(bundle).get("version")
+    except (OSError, ValueError):
         return None
     return version if isinstance(version, str) and version else None
 
 
 def _indexed_pages(bundle: Path) -> int:
     """Pages that made it into the index (Pagefind counts every HTML file it read)."""
-    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+    entry = _entry(bundle)
     return sum(int(language.get("page_count", 0)) for language in entry.get("languages", {}).values())
 
 
@@ -238,16 +250,12 @@ class _PagefindRun:
 
     def wait(self) -> IndexResult:
         result = self._finished()
-        if self._seeded and not self._pruned():
+        if self._seeded and not _prune(self.bundle, self._seeded, self._previous_version):
             shutil.rmtree(self.bundle)  # its files may be stale, or another version's: index from nothing instead
             self._seeded = []
             self._start()
             result = self._finished()
         return result
-
-    def _pruned(self) -> bool:
-        """Whether the seeded files suit the new index (same Pagefind version) and those it does not use are gone."""
-        return _version(self.bundle) == self._previous_version and _prune(self.bundle, self._seeded)
 
     def _finished(self) -> IndexResult:
         stdout, stderr = self._process.communicate()

@@ -184,7 +184,7 @@ def test_an_index_whose_files_cannot_be_told_from_stale_ones_is_made_from_nothin
     repo = make_site(tmp_path)
     build(load_config(tmp_path), as_of=dt.date(2024, 7, 15))
     before = _bundle_files(tmp_path / "site" / "pagefind")
-    monkeypatch.setattr(index, "_prune", lambda bundle, seeded: False)
+    monkeypatch.setattr(index, "_prune", lambda bundle, seeded, version: False)
     result = _edit_and_rebuild(tmp_path, repo)
     after = _bundle_files(tmp_path / "site" / "pagefind")
     assert result.indexed_pages == 3 and set(after) == _named_by_the_index(tmp_path / "site" / "pagefind")
