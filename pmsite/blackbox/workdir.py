@@ -37,13 +37,16 @@ def private_dir(path: Path) -> Path:
 
 def write_private(path: Path, data: bytes) -> None:
     """Write a file no one else can read, flushed to disk before it counts as written."""
-    private_dir(path.parent)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(path, FILE_MODE)
+    try:
+        private_dir(path.parent)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(path, FILE_MODE)
+    except OSError as error:  # name the file: a failed write() does not
+        raise OSError(error.errno, error.strerror, error.filename or str(path)) from None
 
 
 def pack_redactor(timeline_section: dict[str, Any], known_secrets: list[str], where: str = "pmsite.yaml") -> Redactor:

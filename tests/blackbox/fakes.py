@@ -199,7 +199,7 @@ def slack_replies() -> list[dict]:
                              (13, "Warmer running, hit rate climbing"))]
 
 
-def slack_api(page_size: int = 2) -> FakeApi:
+def slack_api(page_size: int = 2, extra_messages: tuple[dict, ...] = ()) -> FakeApi:
     channels = [{"id": "C0GENERAL", "name": "general"}, {"id": "C0INC42", "name": "inc-42"},
                 {"id": "C0WAR", "name": "inc-42-war-room"}]
     users = {"U1": {"id": "U1", "name": "priya", "real_name": "Priya Raman", "profile": {"display_name": "priya",
@@ -216,7 +216,8 @@ def slack_api(page_size: int = 2) -> FakeApi:
         if query["channel"][0] != "C0INC42":
             return 200, {"ok": False, "error": "channel_not_found"}, {}
         oldest, latest = float(query["oldest"][0]), float(query["latest"][0])
-        inside = [m for m in slack_messages() if oldest <= float(m["ts"]) <= latest]
+        messages = sorted([*slack_messages(), *extra_messages], key=lambda m: float(m["ts"]), reverse=True)
+        inside = [m for m in messages if oldest <= float(m["ts"]) <= latest]
         chunk, cursor = page_of(inside, query, page_size)
         return 200, {"ok": True, "messages": chunk, "has_more": bool(cursor),
                      "response_metadata": {"next_cursor": cursor}}, {}
