@@ -120,14 +120,15 @@ class Queue:
         return _Transaction(self._db, self._mutex)
 
     # -- jobs ------------------------------------------------------------------------
-    def enqueue(self, incident: str, event_id: str = "", event_type: str = "incident.resolved") -> tuple[int, bool]:
-        """Queue a collection; a repeated event or an incident already waiting gives the existing job."""
+    def enqueue(self, incident: str, event_id: str = "", event_type: str = "incident.resolved") -> tuple[int, str]:
+        """Queue a collection: "queued", or the existing job with "duplicate event" (a redelivery)
+        or "already queued" (the incident is waiting or being collected)."""
         now = time.time()
         with self._transaction() as db:
             if event_id:
                 row = db.execute("SELECT job_id FROM events WHERE event_id = ?", (event_id,)).fetchone()
                 if row:
-                    return row[0], False
+                    return row[0], "duplicate event"
             row = db.execute("SELECT id FROM jobs WHERE incident = ? AND state IN ('queued', 'running')",
                              (incident,)).fetchone()
             created = row is None
@@ -136,7 +137,7 @@ class Queue:
                 (incident, now, now, now)).lastrowid
             if event_id:
                 db.execute("INSERT INTO events VALUES (?, ?, ?, ?)", (event_id, job_id, event_type, now))
-            return job_id, created
+            return job_id, "queued" if created else "already queued"
 
     def seen_event(self, event_id: str, event_type: str) -> bool:
         """Record an event that queues nothing; True when it was delivered before."""

@@ -85,8 +85,8 @@ def handle_webhook(body: bytes, headers: dict[str, str], context: Context, queue
     incident = str(data.get("id") or "")
     if not incident.isalnum() or len(incident) > 40:
         return Verdict(400, {"error": "incident.resolved without an incident id in event.data.id"})
-    job_id, created = queue.enqueue(incident, event_id)
-    return Verdict(202, {"status": "queued" if created else "already queued", "job": job_id}, job_id)
+    job_id, status = queue.enqueue(incident, event_id)
+    return Verdict(202, {"status": status, "job": job_id}, job_id if status == "queued" else None)
 
 
 class Worker(threading.Thread):
