@@ -37,8 +37,10 @@ def blackbox_group() -> None:
 @click.option("--incident", required=True, metavar="ID", help="PagerDuty incident id (as in its URL).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the pack (default: blackbox.out_dir, else incident-packs/).")
+@click.option("--propose", is_flag=True,
+              help="Also commit the draft to a new branch and open a pull request (blackbox.publish settings).")
 @pass_state
-def collect_command(state: State, incident: str, out_dir: Path | None) -> None:
+def collect_command(state: State, incident: str, out_dir: Path | None, propose: bool) -> None:
     """Collect one incident's pack now.
 
     Reads the incident and its log entries from PagerDuty, the incident's Slack
@@ -59,7 +61,12 @@ def collect_command(state: State, incident: str, out_dir: Path | None) -> None:
     click.echo(f"created {outcome.pack}")
     click.echo(f"created {outcome.pack}.zip")
     click.echo(outcome.message.split(": ", 1)[-1] if "incomplete" in outcome.message else "all sources collected")
-    click.echo(f"next: pmsite validate {outcome.pack}/draft.md, then copy it into the content folder")
+    if propose:
+        from pmsite.blackbox.publish import publish_draft
+
+        click.echo(publish_draft(outcome.pack, context))
+    else:
+        click.echo(f"next: pmsite validate {outcome.pack}/draft.md, then copy it into the content folder")
 
 
 @blackbox_group.command("serve")

@@ -20,6 +20,7 @@ def apis():
 
 
 def blackbox_yaml(apis: dict, extra: str = "") -> str:
+    """pmsite.yaml pointing at the fakes; ``extra`` holds more keys of the ``blackbox:`` section."""
     return textwrap.dedent(f"""\
         title: Test postmortems
         blackbox:
@@ -31,7 +32,7 @@ def blackbox_yaml(apis: dict, extra: str = "") -> str:
           github:
             api_url: "{apis['github'].url}"
             repos: {{checkout: [acme/checkout]}}
-        """) + textwrap.dedent(extra)
+        """) + textwrap.indent(textwrap.dedent(extra), "  ")
 
 
 @pytest.fixture

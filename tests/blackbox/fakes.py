@@ -53,6 +53,7 @@ class Served:
     path: str
     query: dict[str, list[str]]
     headers: dict[str, str]
+    body: Any = None
 
 
 @dataclass
@@ -74,9 +75,14 @@ class FakeApi:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_GET(self) -> None:
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                self.do_GET(json.loads(self.rfile.read(length) or b"null"))
+
+            def do_GET(self, body: Any = None) -> None:
                 parts = urlsplit(self.path)
-                api.served.append(Served("GET", parts.path, parse_qs(parts.query), dict(self.headers.items())))
+                api.served.append(Served(self.command, parts.path, parse_qs(parts.query), dict(self.headers.items()),
+                                         body))
                 count = sum(1 for s in api.served if s.path == parts.path)
                 hold = api.holds.get(parts.path)
                 if hold and hold[0] == count:
@@ -258,7 +264,9 @@ def github_api() -> FakeApi:
             if page < len(pulls) else {}
         return 200, chunk, headers
 
-    api.routes = {"/repos/acme/checkout/pulls": pull_list,
+    api.routes = {"/repos/acme/postmortems/pulls": lambda q: (201, {"number": 7, "html_url":
+                                                                   "https://github.com/acme/postmortems/pull/7"}, {}),
+                  "/repos/acme/checkout/pulls": pull_list,
                   "/repos/acme/checkout/deployments": lambda q: (200, deployments, {})}
     return api
 

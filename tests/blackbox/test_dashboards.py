@@ -46,13 +46,12 @@ def dashboards_yaml(grafana: str) -> str:
             url: "{grafana}/d/stuck/never-loads"
             wait_for: "#panel.ready"
             timeout_seconds: 2
-    """.replace("\n        ", "\n  ")
+        """
 
 
 @pytest.mark.browser
 def test_collect_photographs_each_dashboard_over_the_window_and_records_a_timeout(runner, repo, tokens, apis):
-    (repo / "pmsite.yaml").write_text(blackbox_yaml(apis) + "  " + dashboards_yaml(apis["grafana"].url).lstrip(),
-                                      encoding="utf-8")
+    (repo / "pmsite.yaml").write_text(blackbox_yaml(apis, dashboards_yaml(apis["grafana"].url)), encoding="utf-8")
     result = runner.invoke(cli, ["-C", str(repo), "blackbox", "collect", "--incident", "Q1ABCDEF"])
     assert result.exit_code == 0, result.output
     pack = next(p for p in (repo / "packs").iterdir() if p.is_dir() and not p.name.startswith("."))
