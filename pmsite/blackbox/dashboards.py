@@ -47,7 +47,7 @@ def file_name(dashboard: Dashboard) -> str:
 def collect(dashboards: tuple[Dashboard, ...], start: dt.datetime, end: dt.datetime, folder: SourceFolder,
             chromium: str, grafana_token: str = "", http_timeout: float = 30.0) -> Collected:
     result = Collected(counts={"dashboards": len(dashboards), "screenshots": 0, "annotations": 0})
-    shots = _screenshots(dashboards, start, end, folder, chromium, result)
+    shots = _screenshots(dashboards, start, end, folder, chromium, grafana_token, result)
     for dashboard in dashboards:
         match = _GRAFANA_DASHBOARD.match(urlsplit(dashboard.url)._replace(query="", fragment="").geturl())
         if match:
@@ -59,7 +59,7 @@ def collect(dashboards: tuple[Dashboard, ...], start: dt.datetime, end: dt.datet
 
 
 def _screenshots(dashboards: tuple[Dashboard, ...], start: dt.datetime, end: dt.datetime, folder: SourceFolder,
-                 chromium: str, result: Collected) -> int:
+                 chromium: str, token: str, result: Collected) -> int:
     if not dashboards:
         return 0
     try:
@@ -81,6 +81,8 @@ def _screenshots(dashboards: tuple[Dashboard, ...], start: dt.datetime, end: dt.
         try:
             for dashboard in dashboards:
                 page = browser.new_page(viewport=VIEWPORT)
+                if token:
+                    _authorize(page, urlsplit(dashboard.url).netloc, token)
                 timeout_ms = dashboard.timeout_seconds * 1000
                 try:
                     page.goto(with_window(dashboard.url, start, end), wait_until="load", timeout=timeout_ms)
@@ -102,6 +104,18 @@ def _screenshots(dashboards: tuple[Dashboard, ...], start: dt.datetime, end: dt.
         finally:
             browser.close()
     return taken
+
+
+def _authorize(page: Any, host: str, token: str) -> None:
+    """Send the Grafana token to the dashboard's own host only, never to a CDN or plugin host."""
+    def route(route: Any) -> None:
+        request = route.request
+        if urlsplit(request.url).netloc == host:
+            route.continue_(headers=request.headers | {"authorization": f"Bearer {token}"})
+        else:
+            route.continue_()
+
+    page.route("**/*", route)
 
 
 def _annotations(dashboard: Dashboard, match: re.Match, start: dt.datetime, end: dt.datetime, folder: SourceFolder,

@@ -124,10 +124,12 @@ def load_settings(config: Config, environ: Mapping[str, str] | None = None) -> S
         raise BlackboxError(f"{where}: blackbox.default_severity must be one of {', '.join(SEVERITY_CHOICES)} and "
                             f"blackbox.incident_type one of {', '.join(TYPE_CHOICES)}")
     webhook_path = value("webhook.path", str, "/pagerduty")
+    out_dir = (config.root / value("out_dir", str, "incident-packs")).resolve()
     return Settings(
         root=config.root,
-        out_dir=(config.root / value("out_dir", str, "incident-packs")).resolve(),
-        queue_path=(config.root / value("queue", str, ".pmsite-cache/blackbox/queue.sqlite")).resolve(),
+        out_dir=out_dir,
+        # Beside the packs, not in .pmsite-cache/: deleting a cache must never lose a queued incident.
+        queue_path=(config.root / value("queue", str, str(out_dir / ".queue.sqlite"))).resolve(),
         urls=urls,
         margin=dt.timedelta(minutes=value("margin_minutes", (int, float), 30)),
         channel_convention=value("slack.channel_convention", str, "inc-{number}"),

@@ -52,7 +52,8 @@ class Served:
     method: str
     path: str
     query: dict[str, list[str]]
-    headers: dict[str, str]
+    #: Case-insensitive, as HTTP header names are.
+    headers: Any
     body: Any = None
 
 
@@ -81,7 +82,7 @@ class FakeApi:
 
             def do_GET(self, body: Any = None) -> None:
                 parts = urlsplit(self.path)
-                api.served.append(Served(self.command, parts.path, parse_qs(parts.query), dict(self.headers.items()),
+                api.served.append(Served(self.command, parts.path, parse_qs(parts.query), self.headers,
                                          body))
                 count = sum(1 for s in api.served if s.path == parts.path)
                 hold = api.holds.get(parts.path)

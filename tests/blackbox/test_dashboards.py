@@ -50,7 +50,9 @@ def dashboards_yaml(grafana: str) -> str:
 
 
 @pytest.mark.browser
-def test_collect_photographs_each_dashboard_over_the_window_and_records_a_timeout(runner, repo, tokens, apis):
+def test_collect_photographs_each_dashboard_over_the_window_and_records_a_timeout(runner, repo, tokens, apis,
+                                                                                  monkeypatch):
+    monkeypatch.setenv("GRAFANA_TOKEN", "glsa_grafanaservicetoken_0123")
     (repo / "pmsite.yaml").write_text(blackbox_yaml(apis, dashboards_yaml(apis["grafana"].url)), encoding="utf-8")
     result = runner.invoke(cli, ["-C", str(repo), "blackbox", "collect", "--incident", "Q1ABCDEF"])
     assert result.exit_code == 0, result.output
@@ -59,6 +61,8 @@ def test_collect_photographs_each_dashboard_over_the_window_and_records_a_timeou
     page = apis["grafana"].calls("/d/checkout/checkout-latency")[0]
     assert page.query == {"orgId": ["1"], "from": [str(int(START.timestamp() * 1000))],
                           "to": [str(int(END.timestamp() * 1000))]}
+    assert page.headers["Authorization"] == "Bearer glsa_grafanaservicetoken_0123"
+    assert apis["grafana"].calls("/api/annotations")[0].headers["Authorization"] == page.headers["Authorization"]
     assert png_size((pack / "screenshots" / "checkout-latency.png").read_bytes())[0] == 1600
 
     manifest = json.loads((pack / "manifest.json").read_text(encoding="utf-8"))
