@@ -94,9 +94,8 @@ def load_settings(config: Config, environ: Mapping[str, str] | None = None) -> S
             node = node.get(key) if isinstance(node, dict) else None
         if node is None:
             return default
-        if isinstance(node, bool) and kind in (int, float, (int, float)):
-            node = object()  # true/false is not a number
-        if not isinstance(node, kind):
+        is_number = kind in (int, float, (int, float))
+        if not isinstance(node, kind) or (is_number and isinstance(node, bool)):  # true is not a number
             names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
             raise BlackboxError(f"{where}: blackbox.{path} must be {names}, got {type(node).__name__}")
         return node
