@@ -49,6 +49,8 @@ class Outcome:
     state: str  # done | queued | failed
     message: str
     pack: Path | None = None
+    #: Sources that failed or were only partly collected (see the manifest).
+    incomplete: list[str] = field(default_factory=list)
 
 
 def work_folder(settings: Settings, job: Job) -> Path:
@@ -65,6 +67,14 @@ def run_job(queue: Queue, job: Job, context: Context) -> Outcome:
                    "nothing was published and the job stays queued")
         queue.requeue(job.id, message, settings.backoff_seconds * 2 ** min(job.attempts, 6))
         return Outcome("queued", message)
+    except Exception as error:  # a bug or unreadable data: retried a few times, never a dead worker
+        LOG.exception("blackbox: job %s failed", job.id)
+        message = f"collecting incident {job.incident} failed: {getattr(error, 'message', None) or error}"
+        if job.attempts < settings.retries:
+            queue.requeue(job.id, message, settings.backoff_seconds * 2 ** job.attempts)
+            return Outcome("queued", message + "; the job stays queued")
+        queue.finish(job.id, "failed", error=message)
+        return Outcome("failed", message)
 
 
 def _run(queue: Queue, job: Job, context: Context) -> Outcome:
@@ -133,7 +143,7 @@ def _finish_zip(queue: Queue, job: Job, folder: Path) -> Outcome:
     queue.finish(job.id, "done", pack=str(folder))
     failed = [s for s in SOURCES if queue.step(job.id, s).state in ("failed", "partial")]
     note = f" ({', '.join(failed)} incomplete: see manifest.json)" if failed else ""
-    return Outcome("done", f"pack for incident {job.incident}: {folder}{note}", folder)
+    return Outcome("done", f"pack for incident {job.incident}: {folder}{note}", folder, failed)
 
 
 def _free_name(out_dir: Path, name: str) -> Path:

@@ -48,6 +48,7 @@ def serve(context: Context, host: str, port: int, ready: Callable[[str], None] =
         raise BlackboxError("PAGERDUTY_WEBHOOK_SECRET is not set: without it no webhook can be verified "
                             "(copy the secret PagerDuty shows when the webhook subscription is created)")
     queue = Queue(context.settings.queue_path)
+    worker: Worker | None = None
     try:
         orphans = queue.take_ownership()
         if orphans:
@@ -75,6 +76,8 @@ def serve(context: Context, host: str, port: int, ready: Callable[[str], None] =
             signal.signal(signal.SIGTERM, previous)
             server.server_close()
             worker.stop()
-            worker.join(timeout=60)  # a job in progress finishes its step or resumes next time
+            worker.join(timeout=60)
     finally:
-        queue.close()
+        if worker is None or not worker.is_alive():
+            queue.close()
+        # else a long job is still running: exiting ends it, and its job resumes at the next start

@@ -128,6 +128,7 @@ def make_server(host: str, port: int, queue: Queue, context: Context, worker: Wo
     class Handler(BaseHTTPRequestHandler):
         server_version = "pmsite-blackbox"
         sys_version = ""
+        timeout = 10  # seconds per socket read: a client trickling its body cannot hold a thread
 
         def log_message(self, format: str, *args: Any) -> None:  # request lines only: no headers, no bodies
             LOG.info("%s %s", self.address_string(), format % args)

@@ -60,7 +60,8 @@ def collect_command(state: State, incident: str, out_dir: Path | None, propose: 
         raise CollectError(outcome.message)
     click.echo(f"created {outcome.pack}")
     click.echo(f"created {outcome.pack}.zip")
-    click.echo(outcome.message.split(": ", 1)[-1] if "incomplete" in outcome.message else "all sources collected")
+    click.echo(f"incomplete: {', '.join(outcome.incomplete)} (manifest.json says why)" if outcome.incomplete
+               else "all sources collected")
     if propose:
         from pmsite.blackbox.publish import publish_draft
 
