@@ -1,8 +1,8 @@
 """A small JSON-over-HTTP client for the collectors, on the standard library.
 
 Every source API here is a handful of GETs returning JSON, so ``urllib`` does
-the job without a new dependency. What the client adds: it waits out 429
-responses as ``Retry-After`` asks (up to a cap), caps response sizes, and turns
+the job without a new dependency. What the client adds: it waits out rate
+limits (429, or GitHub's 403 with no requests left) as the service asks (up to a cap), caps response sizes, and turns
 every failure into a ``SourceError`` that says whether trying again can help.
 Tokens travel only in headers, and error messages name the URL path, never a
 header, so a token cannot reach a log or a manifest.
@@ -51,9 +51,6 @@ class JsonClient:
     timeout: float = 30.0
     max_retry_after: float = 120.0
     sleep: Callable[[float], None] = time.sleep
-    #: Seconds spent waiting for rate limits, for the manifest.
-    waited: float = 0.0
-    requests: int = 0
 
     def get(self, path: str, params: dict[str, Any] | list[tuple[str, Any]] | None = None) -> Response:
         url = path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
@@ -69,18 +66,16 @@ class JsonClient:
     def _send(self, request: urllib.request.Request) -> Response:
         shown = _shown(request.full_url)
         for _ in range(MAX_RATE_LIMITED + 1):
-            self.requests += 1
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout) as reply:  # noqa: S310 (http(s) only)
                     return Response(reply.status, _json(reply.read(MAX_RESPONSE_BYTES + 1), self.name, shown),
                                     dict(reply.headers.items()))
             except urllib.error.HTTPError as error:
-                if error.code == 429:
-                    delay = retry_after(error.headers.get("Retry-After"))
+                if _rate_limited(error):
+                    delay = rate_limit_wait(error.headers)
                     if delay > self.max_retry_after:
                         raise SourceError(f"{self.name} asked to wait {delay:.0f} s before {shown} (rate limited); "
                                           "giving up for now", transient=True, status=429) from None
-                    self.waited += delay
                     self.sleep(delay)
                     continue
                 raise _http_error(error, self.name, shown) from None
@@ -89,6 +84,25 @@ class JsonClient:
                 raise SourceError(f"{self.name} did not answer {shown} ({reason})", transient=True) from None
         raise SourceError(f"{self.name} kept answering {shown} with 429 (rate limited) {MAX_RATE_LIMITED} times",
                           transient=True, status=429)
+
+
+def _rate_limited(error: urllib.error.HTTPError) -> bool:
+    """429, or GitHub's 403 with no requests left (its primary rate limit)."""
+    return error.code == 429 or (error.code == 403 and error.headers.get("X-RateLimit-Remaining") == "0")
+
+
+def rate_limit_wait(headers: Any) -> float:
+    """Seconds to wait: ``Retry-After`` (Slack, GitHub's secondary limits), else PagerDuty's
+    ``ratelimit-reset`` (seconds), else GitHub's ``X-RateLimit-Reset`` (epoch seconds)."""
+    if headers.get("Retry-After"):
+        return retry_after(headers.get("Retry-After"))
+    for name, epoch in (("ratelimit-reset", False), ("X-RateLimit-Reset", True)):
+        try:
+            value = float(headers.get(name) or "")
+        except ValueError:
+            continue
+        return max(0.0, value - time.time() if epoch else value)
+    return 1.0
 
 
 def retry_after(value: str | None, default: float = 1.0) -> float:

@@ -27,6 +27,10 @@ _CHANNEL_ERRORS = {
 }
 
 
+_TOKEN_ERRORS = dict.fromkeys(("invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"),
+                              "; SLACK_TOKEN is not a valid token for this workspace (docs/blackbox.md)")
+
+
 def client(base_url: str, token: str, **options: Any) -> JsonClient:
     if not token:
         raise SourceError("SLACK_TOKEN is not set; create a Slack app bot token (docs/blackbox.md)")
@@ -40,7 +44,10 @@ def call(api: JsonClient, method: str, params: dict[str, Any]) -> dict:
         raise SourceError(f"Slack answered {method} without a JSON object", transient=True)
     if not data.get("ok"):
         error = str(data.get("error") or "unknown_error")
-        raise SlackError(error, f"Slack {method} failed: {error}")
+        hint = _TOKEN_ERRORS.get(error, "")
+        if error == "missing_scope" and data.get("needed"):
+            hint = f"; the token needs the {str(data['needed'])[:100]} scope (docs/blackbox.md)"
+        raise SlackError(error, f"Slack {method} failed: {error}{hint}")
     return data
 
 

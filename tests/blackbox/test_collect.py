@@ -146,6 +146,31 @@ def test_requests_carry_tokens_page_through_and_wait_out_rate_limits(runner, rep
     assert len(messages) == len({m["ts"] for m in messages}) == 9
 
 
+def test_pagerduty_and_github_rate_limit_headers_are_honoured(runner, repo, tokens, apis):
+    apis["pagerduty"].failures[f"/incidents/{ID}/log_entries"] = [
+        (429, {"error": {"message": "Too many requests", "code": 2020}}, {"ratelimit-reset": "1"})]
+    reset = str(int(fakes.dt.datetime.now().timestamp()) + 1)
+    apis["github"].failures["/repos/acme/checkout/deployments"] = [
+        (403, {"message": "API rate limit exceeded"}, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset})]
+    assert collect(runner, repo).exit_code == 0
+    manifest = manifest_of(pack_of(repo))
+    assert [c.query["offset"] for c in apis["pagerduty"].calls(f"/incidents/{ID}/log_entries")] == [
+        ["0"], ["0"], ["2"], ["4"]]
+    assert len(apis["github"].calls("/repos/acme/checkout/deployments")) == 2
+    assert (manifest["sources"]["pagerduty"]["attempts"], manifest["sources"]["github"]["attempts"]) == (1, 1)
+    assert manifest["sources"]["github"]["counts"]["deployments"] == 1
+
+
+def test_a_retry_after_beyond_the_cap_counts_as_a_failed_attempt(runner, repo, tokens, apis):
+    apis["slack"].failures["/conversations.list"] = [(429, {"ok": False, "error": "ratelimited"},
+                                                      {"Retry-After": "3600"})]
+    assert collect(runner, repo).exit_code == 0
+    slack = manifest_of(pack_of(repo))["sources"]["slack"]
+    assert (slack["status"], slack["attempts"]) == ("partial", 2)
+    assert slack["retries"] == ["attempt 1 failed: Slack asked to wait 3600 s before /conversations.list "
+                                "(rate limited); giving up for now; retried after 0.01 s"]
+
+
 def test_a_channel_the_token_cannot_read_is_recorded_and_the_pack_finishes(runner, repo, tokens):
     result = collect(runner, repo)
     assert result.exit_code == 0
@@ -185,6 +210,15 @@ def test_a_failing_source_is_retried_with_backoff_then_marked_failed(runner, rep
                                  "(Bad Gateway); retried after 0.01 s"]
     timeline = (pack_of(repo) / "timeline.md").read_text(encoding="utf-8")
     assert "| pagerduty |" in timeline and "slack" not in timeline
+
+
+def test_a_revoked_slack_token_fails_slack_with_what_to_check(runner, repo, tokens, apis):
+    apis["slack"].failures["/conversations.list"] = [(200, {"ok": False, "error": "token_revoked"}, {})]
+    assert collect(runner, repo).exit_code == 0
+    slack = manifest_of(pack_of(repo))["sources"]["slack"]
+    assert (slack["status"], slack["attempts"]) == ("failed", 1)  # retrying cannot help
+    assert slack["error"] == ("Slack conversations.list failed: token_revoked; SLACK_TOKEN is not a valid token "
+                              "for this workspace (docs/blackbox.md)")
 
 
 def test_missing_token_fails_only_its_source(runner, repo, tokens, monkeypatch):
