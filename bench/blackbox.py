@@ -23,10 +23,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pmsite.blackbox import service  # noqa: E402
-from pmsite.config import load_config  # noqa: E402
-from tests.blackbox import fakes  # noqa: E402
-from tests.blackbox.conftest import blackbox_yaml  # noqa: E402
+from pmsite.blackbox import service
+from pmsite.config import load_config
+from tests.blackbox import fakes
+from tests.blackbox.conftest import blackbox_yaml
 
 
 def busy_channel(count: int) -> tuple[dict, ...]:

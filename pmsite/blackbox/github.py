@@ -101,13 +101,14 @@ def events(folder: Path) -> list[TimelineEvent]:
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else ():
         data = json.loads(path.read_text(encoding="utf-8"))
         repo = data.get("repository", "")
+        source = f"github {repo}"
         for pull in data.get("pull_requests", []):
-            found.append(TimelineEvent(_time(pull["merged_at"]), f"github {repo}", (pull.get("user") or {}).get("login", ""),
+            found.append(TimelineEvent(_time(pull["merged_at"]), source, (pull.get("user") or {}).get("login", ""),
                                        f"Merged PR #{pull.get('number')}: {pull.get('title', '')}",
                                        pull.get("html_url", ""), "message", True))
         for deployment in data.get("deployments", []):
-            found.append(TimelineEvent(_time(deployment["created_at"]), f"github {repo}",
+            where = f"{deployment.get('ref', '?')} to {deployment.get('environment', '?')}"
+            found.append(TimelineEvent(_time(deployment["created_at"]), source,
                                        (deployment.get("creator") or {}).get("login", ""),
-                                       f"Deployment of {deployment.get('ref', '?')} to {deployment.get('environment', '?')}",
-                                       "", "message", True))
+                                       f"Deployment of {where}", "", "message", True))
     return found

@@ -67,7 +67,7 @@ class JsonClient:
         shown = _shown(request.full_url)
         for _ in range(MAX_RATE_LIMITED + 1):
             try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as reply:  # noqa: S310 (http(s) only)
+                with urllib.request.urlopen(request, timeout=self.timeout) as reply:
                     return Response(reply.status, _json(reply.read(MAX_RESPONSE_BYTES + 1), self.name, shown),
                                     dict(reply.headers.items()))
             except urllib.error.HTTPError as error:

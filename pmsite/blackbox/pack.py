@@ -24,13 +24,26 @@ from pmsite.blackbox import github
 from pmsite.blackbox.pagerduty import IncidentInfo
 from pmsite.blackbox.queue import Step
 from pmsite.blackbox.settings import Settings
-from pmsite.blackbox.workdir import FILE_MODE, RAW, SCREENSHOTS, private_dir, write_private
+from pmsite.blackbox.workdir import (
+    FILE_MODE,
+    RAW,
+    SCREENSHOTS,
+    private_dir,
+    write_private,
+)
 from pmsite.config import Config
-from pmsite.importers import ImportOptions, Source, TimelineEvent
+from pmsite.importers import Source, TimelineEvent
 from pmsite.importers import slack as slack_importer
 from pmsite.redact import Redactor
 from pmsite.scaffold import Draft, next_id, render_draft
-from pmsite.timeline import Timeline, TimelineSettings, build_timeline, dropped_summary, iso_utc, to_markdown
+from pmsite.timeline import (
+    Timeline,
+    TimelineSettings,
+    build_timeline,
+    dropped_summary,
+    iso_utc,
+    to_markdown,
+)
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
@@ -124,11 +137,13 @@ def manifest(work: Path, inputs: PackInputs, redactions: Counter) -> dict[str, A
     for path in sorted(p for p in work.rglob("*") if p.is_file() and p.name != MANIFEST):
         relative = path.relative_to(work).as_posix()
         files.append({"path": relative, "bytes": path.stat().st_size, "sha256": sha256(path),
-                      "redacted": not relative.startswith(SCREENSHOTS + "/") or not relative.endswith(".png")})
+                      "redacted": not relative.startswith(SCREENSHOTS + "/")})  # images: no redactor reads them
     sources = {}
     for name, step in inputs.steps.items():
-        sources[name] = {"status": step.state, "attempts": step.attempts, "retries": step.history,
-                         "counts": step.detail.get("counts", {}), "problems": step.detail.get("problems", []),
+        endpoint = inputs.settings.urls.get(name) or [d.name for d in inputs.settings.dashboards]
+        sources[name] = {"endpoint": endpoint, "status": step.state, "attempts": step.attempts,
+                         "retries": step.history, "counts": step.detail.get("counts", {}),
+                         "problems": step.detail.get("problems", []),
                          **{key: step.detail[key] for key in ("error", "reason") if step.detail.get(key)}}
     return {
         "format": MANIFEST_FORMAT,

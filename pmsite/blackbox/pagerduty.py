@@ -116,8 +116,8 @@ def incident_info(folder: Path, now: dt.datetime) -> IncidentInfo:
     end = facts.resolved_at or max((e.time for e in facts.events), default=now)
     people: list[str] = []
     for assignment in (incident.get("assignments") or []) + (incident.get("acknowledgements") or []):
-        who = (assignment.get("assignee") or assignment.get("acknowledger") or {}) if isinstance(assignment, dict) else {}
-        _add_person(people, who)
+        if isinstance(assignment, dict):
+            _add_person(people, assignment.get("assignee") or assignment.get("acknowledger") or {})
     for entry in entries:
         _add_person(people, entry.get("agent") or {})
         for assignee in entry.get("assignees") or []:

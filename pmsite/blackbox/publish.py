@@ -49,7 +49,8 @@ def publish_draft(pack: Path, context: Context) -> str:
         now = int(dt.datetime.now(dt.timezone.utc).timestamp())
         signature = pygit2.Signature("pmsite blackbox", "blackbox@pmsite.invalid", now, 0)
         repo.create_commit(f"refs/heads/{branch}", signature, signature,
-                           f"Draft postmortem: {title}\n\nCollected by pmsite blackbox from incident pack {pack.name}.\n",
+                           f"Draft postmortem: {title}\n\nCollected by pmsite blackbox from incident pack "
+                           f"{pack.name}.\n",
                            index.write_tree(repo), [base_commit.id])
         token = context.secrets.get("GITHUB_TOKEN")
         callbacks = pygit2.RemoteCallbacks(credentials=pygit2.UserPass("x-access-token", token)) if token else None

@@ -20,7 +20,14 @@ from typing import Callable
 
 from pmsite.blackbox import dashboards, github, pagerduty, slack
 from pmsite.blackbox.http import SourceError
-from pmsite.blackbox.pack import MANIFEST, PackInputs, assemble, pack_name, window, write_zip
+from pmsite.blackbox.pack import (
+    MANIFEST,
+    PackInputs,
+    assemble,
+    pack_name,
+    window,
+    write_zip,
+)
 from pmsite.blackbox.queue import Job, Queue, Step
 from pmsite.blackbox.settings import Secrets, Settings
 from pmsite.blackbox.workdir import Collected, SourceFolder, pack_redactor, private_dir
@@ -110,8 +117,9 @@ def _run(queue: Queue, job: Job, context: Context) -> Outcome:
     start, end = window(info, settings)
 
     names = info.channel_names + [_convention(settings.channel_convention, info)] + list(settings.channels)
-    step("slack", lambda folder: slack.collect(slack.client(settings.urls["slack"], secrets.get("SLACK_TOKEN"), **options),
-                                               [n for n in names if n], info.channel_ids, start, end, folder))
+    step("slack", lambda folder: slack.collect(
+        slack.client(settings.urls["slack"], secrets.get("SLACK_TOKEN"), **options),
+        [n for n in names if n], info.channel_ids, start, end, folder))
     repos = github.repos_for(info.facts.services, settings.repos)
     step("github", lambda folder: github.collect(
         github.client(settings.urls["github"], secrets.get("GITHUB_TOKEN"), **options), repos, start, end, folder)

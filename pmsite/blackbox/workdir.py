@@ -52,7 +52,8 @@ def write_private(path: Path, data: bytes) -> None:
 def pack_redactor(timeline_section: dict[str, Any], known_secrets: list[str], where: str = "pmsite.yaml") -> Redactor:
     """The ``timeline: {redact: ...}`` redactor plus our own tokens, which must never reach a pack."""
     entries = list(timeline_section.get("redact") or [])
-    entries += [{"name": "configured-token", "pattern": re.escape(secret)} for secret in known_secrets if len(secret) >= 8]
+    entries += [{"name": "configured-token", "pattern": re.escape(secret)}
+                for secret in known_secrets if len(secret) >= 8]
     return redactor_from_config({"redact": entries}, where)
 
 

@@ -22,8 +22,6 @@ import sys
 import zipfile
 from pathlib import Path
 
-import pytest
-
 from pmsite.cli import cli
 from tests.blackbox import fakes
 from tests.blackbox.conftest import blackbox_yaml
@@ -70,7 +68,7 @@ def test_collect_builds_a_pack_whose_draft_validates(runner, repo, tokens):
     assert "Cache hit rate dropped to 3% after the flush" in draft.split("## Timeline", 1)[1]
 
 
-def test_manifest_hashes_every_file_and_the_zip_holds_the_same(runner, repo, tokens):
+def test_manifest_hashes_every_file_and_the_zip_holds_the_same(runner, repo, tokens, apis):
     assert collect(runner, repo).exit_code == 0
     pack = pack_of(repo)
     manifest = manifest_of(pack)
@@ -89,6 +87,8 @@ def test_manifest_hashes_every_file_and_the_zip_holds_the_same(runner, repo, tok
     assert manifest["sources"]["slack"]["counts"] == {"channels": 1, "messages": 9, "threads": 1, "users": 2}
     assert manifest["sources"]["github"]["counts"] == {"repositories": 1, "pull_requests": 1, "deployments": 1}
     assert manifest["sources"]["dashboards"]["status"] == "skipped"
+    assert manifest["sources"]["dashboards"]["reason"] == "no dashboards configured (blackbox.dashboards)"
+    assert manifest["sources"]["slack"]["endpoint"] == apis["slack"].url
 
 
 def test_pack_is_private(runner, repo, tokens):

@@ -81,7 +81,7 @@ def test_valid_signature_queues_a_collection(server):
 
 
 def test_one_valid_signature_among_several_is_enough(server):
-    httpd, queue = server
+    httpd, _ = server
     body = event()
     header = f"v1={'ab' * 32},{signature(SECRET, body)}"
     assert post(httpd, body, {"X-PagerDuty-Signature": header})[0] == 202
@@ -131,7 +131,7 @@ def test_other_event_types_are_acknowledged_not_queued(server):
 
 
 def test_a_signed_body_that_is_not_json_is_a_400(server):
-    httpd, queue = server
+    httpd, _ = server
     body = b"event=incident.resolved"
     assert post(httpd, body, {"X-PagerDuty-Signature": signature(SECRET, body)}) == (
         400, {"error": "the body is not JSON"})
