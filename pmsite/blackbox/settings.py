@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from pmsite.config import Config
 from pmsite.errors import ConfigError
-from pmsite.scaffold import SEVERITY_CHOICES, TYPE_CHOICES
+from pmsite.scaffold import SEVERITY_CHOICES, TYPE_CHOICES, slugify
 
 TOKEN_NAMES = ("PAGERDUTY_TOKEN", "SLACK_TOKEN", "GITHUB_TOKEN", "GRAFANA_TOKEN", "PAGERDUTY_WEBHOOK_SECRET")
 URL_VARIABLES = {"pagerduty": "PAGERDUTY_API_URL", "slack": "SLACK_API_URL", "github": "GITHUB_API_URL"}
@@ -167,9 +167,10 @@ def _dashboards(entries: list, where: str) -> tuple[Dashboard, ...]:
                 timeout_seconds=float(entry.get("timeout_seconds", 60))))
         except (TypeError, ValueError):
             raise BlackboxError(f"{here}: wait_seconds and timeout_seconds must be numbers") from None
-    names = [d.name for d in dashboards]
+    names = [slugify(d.name) for d in dashboards]
     if len(set(names)) != len(names):
-        raise BlackboxError(f"{where}: blackbox.dashboards: two dashboards share a name; names become file names")
+        raise BlackboxError(f"{where}: blackbox.dashboards: two dashboards have the same name once made a file "
+                            "name (letters and digits); rename one")
     return tuple(dashboards)
 
 

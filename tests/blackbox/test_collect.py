@@ -91,6 +91,37 @@ def test_manifest_hashes_every_file_and_the_zip_holds_the_same(runner, repo, tok
     assert manifest["sources"]["slack"]["endpoint"] == apis["slack"].url
 
 
+def test_out_puts_the_pack_in_another_folder(runner, repo, tokens, tmp_path):
+    result = runner.invoke(cli, ["-C", str(repo), "blackbox", "collect", "--incident", ID, "--out", "elsewhere"])
+    assert result.exit_code == 0, result.output
+    assert (repo / "elsewhere" / f"2026-03-07-{ID}" / "manifest.json").is_file()
+    assert (repo / "elsewhere" / f"2026-03-07-{ID}.zip").is_file()
+    assert not [p for p in (repo / "packs").iterdir() if not p.name.startswith(".")]
+
+
+def test_collecting_again_makes_a_second_pack_beside_the_first(runner, repo, tokens):
+    assert collect(runner, repo).exit_code == 0
+    again = collect(runner, repo)
+    assert again.exit_code == 0
+    assert again.output.splitlines()[0] == f"created {repo / 'packs' / f'2026-03-07-{ID}-2'}"
+
+
+def test_a_crash_between_publishing_the_folder_and_the_zip_finishes_the_same_pack(runner, repo, tokens, apis):
+    assert collect(runner, repo).exit_code == 0
+    pack = pack_of(repo)
+    pack.with_name(pack.name + ".zip").unlink()
+    with sqlite3.connect(repo / "packs" / ".queue.sqlite") as db:  # as a kill right after the rename leaves it
+        db.execute("UPDATE jobs SET state = 'running'")
+        db.execute("UPDATE steps SET state = 'running' WHERE source = 'zip'")
+    served = len(apis["pagerduty"].served)
+    result = collect(runner, repo)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[:2] == [f"created {pack}", f"created {pack}.zip"]
+    assert pack_of(repo) == pack and len(apis["pagerduty"].served) == served
+    with zipfile.ZipFile(pack.with_name(pack.name + ".zip")) as archive:
+        assert f"{pack.name}/manifest.json" in archive.namelist()
+
+
 def test_pack_is_private(runner, repo, tokens):
     assert collect(runner, repo).exit_code == 0
     pack = pack_of(repo)

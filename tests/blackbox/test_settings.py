@@ -47,6 +47,9 @@ def test_environment_urls_win_over_the_file(site_root):
      "pmsite.yaml: blackbox.severity maps to critical; use SEV1, SEV2, SEV3, SEV4"),
     ("blackbox:\n  dashboards: [{name: x}]\n",
      "pmsite.yaml: blackbox.dashboards[0] needs a url (and optionally name, wait_for, wait_seconds, timeout_seconds)"),
+    ("blackbox:\n  dashboards: [{name: API p99, url: 'http://g/d/a'}, {name: api-p99, url: 'http://g/d/b'}]\n",
+     "pmsite.yaml: blackbox.dashboards: two dashboards have the same name once made a file name (letters and "
+     "digits); rename one"),
     ("blackbox:\n  dashboards: [{url: 'file:///etc/passwd'}]\n",
      "pmsite.yaml: blackbox.dashboards[0].url 'file:///etc/passwd' is not an http(s) URL"),
 ])
