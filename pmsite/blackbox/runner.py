@@ -102,10 +102,13 @@ def _run(queue: Queue, job: Job, context: Context) -> Outcome:
     if first.state == "failed":
         error = first.detail.get("error", "")
         if first.detail.get("transient") and job.attempts < settings.retries:
-            queue.save_step(job.id, Step("pagerduty"))  # the next attempt starts afresh
+            first.state = "pending"  # the next job attempt collects it again; the manifest keeps the story
+            first.history.append(f"attempt {first.attempts} failed: {error}; the job was queued again")
+            queue.save_step(job.id, first)
             delay = settings.backoff_seconds * 2 ** job.attempts
             queue.requeue(job.id, error, delay)
-            return Outcome("queued", f"{error}; trying again in {delay:g} s")
+            return Outcome("queued", f"{error}; the job stays queued ('blackbox serve' tries again in {delay:g} s, "
+                                     "or run 'blackbox collect' again)")
         queue.finish(job.id, "failed", error=error)
         shutil.rmtree(work, ignore_errors=True)
         return Outcome("failed", error)
@@ -185,7 +188,7 @@ def _run_step(queue: Queue, job: Job, source: str, collect: Callable[[SourceFold
     if step.finished:
         return step
     step = queue.start_step(job.id, source)
-    retries, delay = context.settings.retries, context.settings.backoff_seconds
+    retries, delay, tries = context.settings.retries, context.settings.backoff_seconds, 1
     while True:
         folder.reset(binary=source == "dashboards")
         folder.redacted.clear()
@@ -196,12 +199,13 @@ def _run_step(queue: Queue, job: Job, source: str, collect: Callable[[SourceFold
             step.state, step.detail = "skipped", {"reason": str(skip)}
             break
         except SourceError as error:
-            if error.transient and step.attempts < retries:
+            if error.transient and tries < retries:
                 step.history.append(f"attempt {step.attempts} failed: {error}; retried after {delay:g} s")
                 queue.save_step(job.id, step)
                 context.sleep(delay)
                 delay *= 2
                 step.attempts += 1
+                tries += 1
                 queue.save_step(job.id, step)
                 continue
             step.state, step.detail = "failed", {"error": str(error), "transient": error.transient}

@@ -223,6 +223,23 @@ def test_unknown_incident_is_a_clear_error_and_leaves_no_pack(runner, repo, toke
     assert list((repo / "packs" / ".work").iterdir()) == []
 
 
+def test_pagerduty_down_keeps_the_job_queued_and_leaves_no_pack(runner, repo, tokens, apis):
+    apis["pagerduty"].failures[f"/incidents/{ID}"] = [(503, {"error": {"message": "Service Unavailable"}}, {})] * 3
+    result = collect(runner, repo)
+    assert result.exit_code == 2
+    assert result.output == (f"Error: PagerDuty answered /incidents/{ID} with HTTP 503 (Service Unavailable); the job "
+                             "stays queued ('blackbox serve' tries again in 0.02 s, or run 'blackbox collect' again)\n")
+    assert not [p for p in (repo / "packs").iterdir() if not p.name.startswith(".")]
+    again = collect(runner, repo)
+    assert again.exit_code == 0, again.output
+    manifest = manifest_of(pack_of(repo))
+    pagerduty = manifest["sources"]["pagerduty"]
+    assert (pagerduty["status"], pagerduty["attempts"]) == ("done", 4)
+    assert pagerduty["retries"][-1] == (f"attempt 3 failed: PagerDuty answered /incidents/{ID} with HTTP 503 "
+                                        "(Service Unavailable); the job was queued again")
+    assert len(apis["pagerduty"].calls(f"/incidents/{ID}")) == 4
+
+
 def test_a_failing_source_is_retried_with_backoff_then_marked_failed(runner, repo, tokens, apis):
     apis["slack"].failures["/conversations.list"] = [(503, {"ok": False}, {})] * 3
     apis["github"].failures["/repos/acme/checkout/pulls"] = [(502, {"message": "Bad Gateway"}, {})]
