@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -68,7 +69,8 @@ def window(info: IncidentInfo, settings: Settings) -> tuple[dt.datetime, dt.date
 
 
 def pack_name(info: IncidentInfo) -> str:
-    return f"{info.start.date().isoformat()}-{info.id}"
+    """``<day>-<incident id>``; the id comes from an API answer, so only letters and digits pass."""
+    return f"{info.start.date().isoformat()}-{re.sub(r'[^A-Za-z0-9]', '', info.id)[:40] or 'incident'}"
 
 
 def assemble(work: Path, inputs: PackInputs) -> None:

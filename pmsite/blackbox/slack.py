@@ -11,6 +11,7 @@ cannot put a message in the pack twice.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from typing import Any, Iterator
 
@@ -85,7 +86,7 @@ def collect(api: JsonClient, names: list[str], ids: list[str], start: dt.datetim
             hint = _CHANNEL_ERRORS.get(error.code, "Slack refused #{name}: " + error.code).format(name=name)
             result.problems.append(f"{hint} ({error.code})")
             continue
-        listed.append({"id": channel_id, "name": name})
+        listed.append({"id": channel_id, "name": safe_name(name)})
         result.counts["channels"] += 1
         result.counts["messages"] += len(messages)
         by_day: dict[str, list[dict]] = defaultdict(list)
@@ -95,7 +96,7 @@ def collect(api: JsonClient, names: list[str], ids: list[str], start: dt.datetim
                 if user:
                     users.setdefault(str(user), {})
         for day, day_messages in by_day.items():
-            folder.write_json(f"{name}/{day}.json", day_messages)
+            folder.write_json(f"{safe_name(name)}/{day}.json", day_messages)
     if not listed:
         raise SourceError("; ".join(result.problems) or "no Slack channel to read: the incident names none and "
                           "blackbox.slack.channel_convention matched none")
@@ -103,6 +104,11 @@ def collect(api: JsonClient, names: list[str], ids: list[str], start: dt.datetim
     folder.write_json("users.json", [_user(api, user_id) for user_id in sorted(users)])
     result.counts["users"] = len(users)
     return result
+
+
+def safe_name(name: str) -> str:
+    """A channel name as a folder name: what Slack allows, anything else replaced."""
+    return re.sub(r"[^a-z0-9_-]", "-", name.lower()).strip("-") or "channel"
 
 
 def _resolve(api: JsonClient, names: list[str], ids: list[str], problems: list[str]) -> list[tuple[str, str]]:

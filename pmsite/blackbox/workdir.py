@@ -80,15 +80,23 @@ class SourceFolder:
         before = Counter(self.redactor.counts)
         clean = redact_json(data, self.redactor)
         self.redacted.update(Counter(self.redactor.counts) - before)
-        target = self.path / name
+        target = _inside(self.path, name)
         write_private(target, json.dumps(clean, ensure_ascii=False, indent=1).encode("utf-8"))
         return target
 
     def write_bytes(self, name: str, data: bytes) -> Path:
         """Binary evidence (screenshots) that no redactor can read."""
-        target = self.binary_path / name
+        target = _inside(self.binary_path, name)
         write_private(target, data)
         return target
+
+
+def _inside(folder: Path, name: str) -> Path:
+    """``folder/name``, refusing names (from API answers) that would leave the folder."""
+    parts = Path(name).parts
+    if not parts or Path(name).is_absolute() or any(part in ("..", ".") for part in parts):
+        raise ValueError(f"refusing to write {name!r}: it would leave {folder.name}/")
+    return folder / name
 
 
 def redact_json(value: Any, redactor: Redactor) -> Any:
