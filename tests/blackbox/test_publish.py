@@ -7,6 +7,8 @@ https://docs.github.com/en/rest/pulls/pulls#create-a-pull-request (``POST
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pygit2
 
 from pmsite.cli import cli
@@ -17,18 +19,22 @@ BRANCH = "blackbox/2026-03-07-q1abcdef"
 DRAFT_PATH = "content/postmortems/2026-03-07-checkout-latency-after-cache-flush.md"
 
 
-def test_collect_propose_commits_the_draft_on_a_branch_and_opens_a_pull_request(runner, repo, tokens, apis, tmp_path):
-    (repo / "pmsite.yaml").write_text(blackbox_yaml(apis, """\
-          publish: {repository: acme/postmortems, base: main}
-        """), encoding="utf-8")
+def repository_with_remote(repo: Path, apis: dict, publish: str) -> tuple[GitRepo, pygit2.Repository, pygit2.Oid]:
+    """``repo`` committed on main and pushed to a bare ``origin`` beside it."""
+    (repo / "pmsite.yaml").write_text(blackbox_yaml(apis, f"publish: {publish}\n"), encoding="utf-8")
     git = GitRepo(repo)
     git.write(".gitignore", ".pmsite-cache/\npacks/\n")
     git.write("content/postmortems/.keep", "")
     main = git.commit("Start", "2026-03-01 09:00")
-    remote_path = tmp_path.parent / (tmp_path.name + "-remote.git")
+    remote_path = repo.parent / (repo.name + "-remote.git")
     remote = pygit2.init_repository(str(remote_path), bare=True)
     git.repo.remotes.create("origin", str(remote_path))
     git.repo.remotes["origin"].push(["refs/heads/main:refs/heads/main"])
+    return git, remote, main
+
+
+def test_collect_propose_commits_the_draft_on_a_branch_and_opens_a_pull_request(runner, repo, tokens, apis):
+    git, remote, main = repository_with_remote(repo, apis, "{repository: acme/postmortems, base: main}")
 
     result = runner.invoke(cli, ["-C", str(repo), "blackbox", "collect", "--incident", "Q1ABCDEF", "--propose"])
     assert result.exit_code == 0, result.output

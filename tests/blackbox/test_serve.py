@@ -99,6 +99,25 @@ def test_a_signed_webhook_becomes_a_pack_within_a_minute_and_unsigned_ones_are_r
     assert not any(fakes.SLACK_TOKEN in line or SECRET in line for line in server.lines)
 
 
+def test_serve_with_publish_enabled_proposes_each_draft(repo, tokens, apis):
+    from tests.blackbox.test_publish import BRANCH, repository_with_remote
+
+    _, remote, _ = repository_with_remote(repo, apis, "{enabled: true, repository: acme/postmortems}")
+    server = Server(repo)
+    try:
+        body = resolved()
+        assert server.post(body, signed(body))[0] == 202
+        wait_for_pack(repo)
+        deadline = time.monotonic() + 30
+        while not apis["github"].calls("/repos/acme/postmortems/pulls") and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        assert server.stop() == 0
+    assert remote.references.get(f"refs/heads/{BRANCH}") is not None
+    assert apis["github"].calls("/repos/acme/postmortems/pulls")[0].body["head"] == BRANCH
+    assert any(f"on branch {BRANCH}: https://github.com/acme/postmortems/pull/7" in line for line in server.lines)
+
+
 def test_a_collector_killed_mid_job_resumes_after_restart_without_duplicates(repo, tokens, apis):
     reached, gate = threading.Event(), threading.Event()
     apis["slack"].holds["/conversations.replies"] = (1, reached, gate)
