@@ -70,6 +70,11 @@ def run_job(queue: Queue, job: Job, context: Context) -> Outcome:
         return _run(queue, job, context)
     except OSError as error:
         where = f" ({error.filename})" if error.filename else ""
+        for step in queue.steps(job.id).values():
+            if step.state == "running":  # say why, rather than "interrupted", in the manifest
+                step.state = "pending"
+                step.history.append(f"attempt {step.attempts} could not write its files ({error.strerror or error})")
+                queue.save_step(job.id, step)
         message = (f"cannot write the pack for incident {job.incident}: {error.strerror or error}{where}; "
                    "nothing was published and the job stays queued")
         queue.requeue(job.id, message, settings.backoff_seconds * 2 ** min(job.attempts, 6))
@@ -167,10 +172,9 @@ def _free_name(out_dir: Path, name: str) -> Path:
 
 
 def _convention(pattern: str, info: pagerduty.IncidentInfo) -> str:
-    try:
-        return pattern.format(number=info.number if info.number is not None else info.id, id=info.id.lower())
-    except (KeyError, IndexError, ValueError):
-        return ""
+    """``inc-{number}`` filled in (plain replacement: a pattern is not a format string)."""
+    number = str(info.number) if info.number is not None else info.id.lower()
+    return pattern.replace("{number}", number).replace("{id}", info.id.lower()).lstrip("#")
 
 
 class _Skip(Exception):
@@ -210,11 +214,8 @@ def _run_step(queue: Queue, job: Job, source: str, collect: Callable[[SourceFold
                 continue
             step.state, step.detail = "failed", {"error": str(error), "transient": error.transient}
             break
-        except OSError as error:
-            step.history.append(f"attempt {step.attempts} could not write its files ({error.strerror or error})")
-            step.state = "pending"
-            queue.save_step(job.id, step)
-            raise
+        except OSError:
+            raise  # a full disk: run_job keeps the job queued
         except Exception as error:  # a collector bug must not cost the team the other sources
             LOG.exception("blackbox: %s collector failed", source)
             step.state, step.detail = "failed", {"error": f"unexpected error ({type(error).__name__}: {error})"}

@@ -107,7 +107,12 @@ class Worker(threading.Thread):
                 self.wake.clear()
                 continue
             LOG.info("collecting incident %s (job %s, attempt %s)", job.incident, job.id, job.attempts)
-            outcome = run_job(self.queue, job, self.context)
+            try:
+                outcome = run_job(self.queue, job, self.context)
+            except Exception:  # e.g. the queue's disk vanished: keep serving, the job resumes at restart
+                LOG.exception("job %s: stopped unexpectedly", job.id)
+                self.stopping.wait(self.poll)
+                continue
             LOG.info("job %s: %s: %s", job.id, outcome.state, outcome.message)
             if outcome.state == "done" and self.context.settings.publish.get("enabled"):
                 from pmsite.blackbox.publish import publish_draft

@@ -269,6 +269,14 @@ def test_a_revoked_slack_token_fails_slack_with_what_to_check(runner, repo, toke
                               "for this workspace (docs/blackbox.md)")
 
 
+def test_without_a_pagerduty_token_nothing_is_collected(runner, repo, tokens, monkeypatch, apis):
+    monkeypatch.delenv("PAGERDUTY_TOKEN")
+    result = collect(runner, repo)
+    assert result.exit_code == 2
+    assert result.output == "Error: PAGERDUTY_TOKEN is not set; create a read-only REST API key (docs/blackbox.md)\n"
+    assert not any(api.served for api in apis.values())
+
+
 def test_missing_token_fails_only_its_source(runner, repo, tokens, monkeypatch):
     monkeypatch.delenv("SLACK_TOKEN")
     assert collect(runner, repo).exit_code == 0
