@@ -12,6 +12,7 @@ annotations of the window are fetched from ``/api/annotations`` as data.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from pmsite.blackbox.http import JsonClient, SourceError
 from pmsite.blackbox.settings import Dashboard
 from pmsite.blackbox.workdir import Collected, SourceFolder
+from pmsite.importers import TimelineEvent
 from pmsite.scaffold import slugify
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -104,6 +106,19 @@ def _screenshots(dashboards: tuple[Dashboard, ...], start: dt.datetime, end: dt.
         finally:
             browser.close()
     return taken
+
+
+def events(folder: Path) -> list[TimelineEvent]:
+    """Grafana annotations (deploys, alerts someone marked) as timeline events."""
+    found = []
+    for path in sorted(folder.glob("*.annotations.json")) if folder.is_dir() else ():
+        board = path.name.removesuffix(".annotations.json")
+        for note in json.loads(path.read_text(encoding="utf-8")):
+            if isinstance(note, dict) and isinstance(note.get("time"), (int, float)) and note.get("text"):
+                found.append(TimelineEvent(dt.datetime.fromtimestamp(note["time"] / 1000, dt.timezone.utc),
+                                           f"grafana {board}", str(note.get("login") or note.get("email") or "Grafana"),
+                                           f"Annotation: {note['text']}", kind="note"))
+    return found
 
 
 def _authorize(page: Any, host: str, token: str) -> None:

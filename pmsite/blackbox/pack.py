@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from pmsite import __version__
-from pmsite.blackbox import github
+from pmsite.blackbox import dashboards, github
 from pmsite.blackbox.pagerduty import IncidentInfo
 from pmsite.blackbox.queue import Step
 from pmsite.blackbox.settings import Settings
@@ -99,6 +99,7 @@ def _timeline(work: Path, inputs: PackInputs) -> Timeline:
     if (slack_folder / "users.json").is_file():
         sources.append(slack_importer.read(Source(slack_folder, "slack"), settings.import_options()))
     sources.append(github.events(work / RAW / "github"))
+    sources.append(dashboards.events(work / RAW / "dashboards"))
     start, end = window(inputs.info, inputs.settings)
     return build_timeline(sources, settings, since=start, until=end)
 

@@ -75,6 +75,8 @@ def test_collect_photographs_each_dashboard_over_the_window_and_records_a_timeou
     assert annotations[0]["text"] == "Deploy v2.4.1"
     assert annotations[0]["dashboardUID"] == "checkout"
     assert "- [checkout-latency](screenshots/checkout-latency.png)" in (pack / "draft.md").read_text(encoding="utf-8")
+    assert "| 2026-03-07 13:25:00 | grafana checkout-latency | Grafana | Annotation: Deploy v2.4.1 |" in (
+        pack / "timeline.md").read_text(encoding="utf-8")
 
 
 @pytest.mark.browser
