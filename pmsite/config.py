@@ -38,6 +38,7 @@ KNOWN_KEYS: dict[str, type | tuple[type, ...]] = {
     "patterns": dict,
     "taxonomy": dict,
     "timeline": dict,
+    "blackbox": dict,
     "site": dict,
 }
 

@@ -27,6 +27,7 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 #: renderer, and `pmsite --help` lists the commands from these summaries without importing any.
 COMMANDS = {
     "actions": ("actions", "List action items: due dates, overdue days, escalation."),
+    "blackbox": ("blackbox", "Collect an incident pack: PagerDuty, Slack, GitHub and dashboards."),
     "build": ("build", "Validate, lint, mine history, render the site, index search."),
     "init": ("new", "Scaffold a postmortem repository in DIRECTORY (default: here)."),
     "lint": ("lint", "Find blame, hindsight and counterfactual language."),

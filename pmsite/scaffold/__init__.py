@@ -77,14 +77,15 @@ class Draft:
     severity: str
     incident_type: str
     date: dt.date
-    #: Front-matter values known up front: started_at, detected_at, ..., services, incident_url.
+    #: Front-matter values known up front: started_at, detected_at, ..., services, teams, participants, incident_url.
     prefill: dict[str, Any] = field(default_factory=dict)
     #: A Markdown timeline table to put under "## Timeline".
     timeline: str = ""
 
 
 def render_draft(draft: Draft, postmortem_id: str) -> str:
-    prefill = {key: None for key in TIMESTAMP_ORDER} | {"detection": None, "services": [], "incident_url": None}
+    prefill = {key: None for key in TIMESTAMP_ORDER} | {"detection": None, "services": [], "incident_url": None,
+                                                        "teams": [], "participants": []}
     prefill.update({k: v for k, v in draft.prefill.items() if v})
     return _environment().get_template("postmortem.md.j2").render(
         id=postmortem_id,
