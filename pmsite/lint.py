@@ -42,10 +42,11 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from pmsite import textmask
+from pmsite.fixes import drop_in_rewrite, trimmed_end
 from pmsite.cache import PickleCache
 from pmsite.config import Config
 from pmsite.errors import ConfigError
-from pmsite.model import FINDING_LEVELS, Finding, Postmortem
+from pmsite.model import FINDING_LEVELS, Finding, Fix, Postmortem
 from pmsite.rules import RULES, RULES_BY_ID, RULESET_VERSION
 from pmsite.rules.base import KNOWN_SYSTEMS, ROLE_NOUNS, Hit, People, Rule, Sentence
 
@@ -214,7 +215,7 @@ class _FileLint:
                 candidate.crashes.append((rule, exc))
 
     def results(self) -> tuple[list[Finding], int]:
-        suppressions = _Suppressions(self.postmortem.text, self.line_starts)
+        suppressions = Suppressions(self.postmortem.text, self.line_starts)
         findings, cost_by_sentence = [], {}
         display = self.postmortem.display_path
         for candidate in self.candidates:
@@ -226,7 +227,8 @@ class _FileLint:
                     continue
                 seen.add((rule.id, start))
                 level = self.settings.level(rule)
-                if candidate.quoted or any(q_start <= start < q_end for q_start, q_end in self.quotations):
+                quoted = candidate.quoted or any(q_start <= start < q_end for q_start, q_end in self.quotations)
+                if quoted:
                     level = "info"  # what someone said is the record, not the author's voice
                 line, column = self._position(start)
                 end_line, end_column = self._position(end)
@@ -234,6 +236,7 @@ class _FileLint:
                     path=display, line=line, column=column, end_line=end_line, end_column=end_column,
                     rule=rule.id, category=rule.category, severity=level,
                     message=hit.message, suggestion=hit.suggestion, context=context,
+                    fix=None if quoted else self._rewrite(candidate, context, hit.suggestion),
                 ))
                 cost_by_sentence[candidate.start] = max(cost_by_sentence.get(candidate.start, 0), SCORE_COST[level])
             for rule, exc in candidate.crashes:
@@ -250,6 +253,14 @@ class _FileLint:
                                     suggestion="write the postmortem below the front-matter"))
         findings.sort(key=lambda f: f.sort_key())
         return findings, max(0, 100 - sum(cost_by_sentence.values()))
+
+    def _rewrite(self, candidate: _Candidate, sentence: str, suggestion: str) -> Fix | None:
+        """The sentence replaced by the suggestion, when that is a drop-in rewrite (``pmsite.fixes``)."""
+        rewrite = drop_in_rewrite(sentence, suggestion)
+        if rewrite is None:
+            return None
+        end = trimmed_end(self.postmortem.text, candidate.start, candidate.end)
+        return Fix(*self._position(candidate.start), *self._position(end), rewrite)
 
     def _position(self, offset: int) -> tuple[int, int]:
         """Character offset in the file -> 1-based line and column (the one place this happens)."""
@@ -317,10 +328,10 @@ def _parse_candidates(files: list[_FileLint], settings: LintSettings) -> None:
 
 # -- suppression comments ----------------------------------------------------------------------
 
-_DIRECTIVE = re.compile(r"<!--\s*pmsite-lint\s+(disable-next-line|disable|enable)\b(.*?)-->", re.S)
+DIRECTIVE = re.compile(r"<!--\s*pmsite-lint\s+(disable-next-line|disable|enable)\b(.*?)-->", re.S)
 
 
-class _Suppressions:
+class Suppressions:
     """``<!-- pmsite-lint disable|enable|disable-next-line [rule-or-category ...] -->``."""
 
     def __init__(self, text: str, line_starts: list[int]) -> None:
@@ -328,7 +339,7 @@ class _Suppressions:
         self.lines: list[tuple[int, frozenset[str]]] = []
         self.line_starts = line_starts
         open_ranges: list[tuple[int, frozenset[str]]] = []
-        for match in _DIRECTIVE.finditer(text):
+        for match in DIRECTIVE.finditer(text):
             action, ids = match.group(1), frozenset(re.split(r"[\s,]+", match.group(2).strip())) - {""}
             if action == "disable":
                 open_ranges.append((match.end(), ids))

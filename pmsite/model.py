@@ -45,6 +45,21 @@ class Position(NamedTuple):
     column: int
 
 
+@dataclass(frozen=True)
+class Fix:
+    """A drop-in edit that resolves a finding: replace the range (1-based, end exclusive) with ``text``.
+
+    Editors offer it as a quick fix, reviewdog as a suggested change and SARIF as a ``fix``;
+    only rewrites that can stand in for the original words get one (``pmsite.fixes``).
+    """
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    text: str
+
+
 @dataclass
 class Finding:
     """One problem found by any stage: validation, lint or history."""
@@ -61,8 +76,12 @@ class Finding:
     end_column: int | None = None
     #: The sentence or source line the finding is about, for text output.
     context: str = ""
+    #: A drop-in rewrite, when the suggestion is one (``None`` otherwise).
+    fix: Fix | None = None
 
     def __post_init__(self) -> None:
+        if isinstance(self.fix, dict):  # read back from a cache or JSON
+            self.fix = Fix(**self.fix)
         if self.end_line is None:
             self.end_line = self.line
         if self.end_column is None:

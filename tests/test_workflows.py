@@ -76,3 +76,14 @@ def test_action_lints_changed_files_and_reports_every_format():
     for fragment in ("--format github", "--format markdown", "--format sarif", '--fail-on "$FAIL_ON"'):
         assert fragment in script
     assert "${{" not in script
+
+
+def test_action_posts_suggested_changes_only_when_asked():
+    action = yaml.safe_load(ACTION.read_text(encoding="utf-8"))
+    assert action["inputs"]["suggestions"]["default"] == "false"
+    setup = next(step for step in action["runs"]["steps"] if step.get("uses", "").startswith("reviewdog/"))
+    assert setup["if"] == "inputs.suggestions == 'true'"
+    lint = action["runs"]["steps"][-1]
+    assert '[ "$SUGGESTIONS" = "true" ]' in lint["run"]
+    assert "--format rdjson" in lint["run"] and "-reporter=github-pr-review" in lint["run"]
+    assert lint["env"]["REVIEWDOG_GITHUB_API_TOKEN"] == "${{ inputs.github-token }}"  # never in the script

@@ -31,6 +31,7 @@ COMMANDS = {
     "build": ("build", "Validate, lint, mine history, render the site, index search."),
     "init": ("new", "Scaffold a postmortem repository in DIRECTORY (default: here)."),
     "lint": ("lint", "Find blame, hindsight and counterfactual language."),
+    "lsp": ("lsp", "Language server for editors: findings and quick fixes as you type."),
     "metrics": ("actions", "Learning metrics: durations, follow-through, recurrence."),
     "new": ("new", "Write a new draft postmortem from the blameless template."),
     "serve": ("build", "Build, serve on localhost and rebuild when a file changes."),

@@ -14,7 +14,7 @@ from pmsite.lint import lint
 
 @click.command("lint")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@format_option("text", "json", "sarif", "github", "markdown")
+@format_option("text", "json", "sarif", "github", "markdown", "rdjson")
 @min_severity_option()
 @fail_on_option(default="warning")
 @click.option("--no-cache", is_flag=True, help="Parse every file again instead of reusing .pmsite-cache/lint/.")
@@ -27,7 +27,9 @@ def lint_command(state: State, paths: tuple[str, ...], output_format: str, min_s
     is optional. Quoted speech (blockquotes, text in double quotes) is reported at
     info. Rule levels, extra role nouns and the spaCy model are set under `lint:` in
     pmsite.yaml; `<!-- pmsite-lint disable RULE -->` comments silence findings.
-    See docs/lint-rules.md for every rule.
+    See docs/lint-rules.md for every rule. `--format rdjson` is reviewdog's diagnostic
+    format: rewrites that can replace a sentence as it stands become suggested changes
+    (SARIF carries them as `fixes`); see docs/editors.md.
 
     Exits 1 when a finding at --fail-on (default: warning) or above is reported,
     2 on a usage or environment error.
@@ -36,7 +38,8 @@ def lint_command(state: State, paths: tuple[str, ...], output_format: str, min_s
     loaded = load_stage.load(state.resolve(paths), config)
     report = lint(loaded.postmortems, config, use_cache=not no_cache)
     findings = sorted(loaded.findings + report.findings, key=lambda f: f.sort_key())
-    options = FormatOptions(color=use_color(), tool_version=__version__, extra={"scores": report.scores})
+    options = FormatOptions(color=use_color(), tool_version=__version__, extra={"scores": report.scores},
+                            sources={pm.display_path: pm.text for pm in loaded.postmortems})
     emit_findings(findings, output_format, min_severity, fail_on, options)
 
 

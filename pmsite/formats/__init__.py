@@ -19,6 +19,8 @@ class FormatOptions:
     tool_version: str = ""
     #: Extra data a format may show (e.g. blamelessness scores per file).
     extra: dict = field(default_factory=dict)
+    #: Each file's text by its display path, for formats that count columns in bytes (rdjson).
+    sources: dict[str, str] = field(default_factory=dict)
 
 
 Formatter = Callable[[list[Finding], FormatOptions], str]
@@ -44,4 +46,4 @@ def summary_line(findings: list[Finding]) -> str:
     return f"{', '.join(parts)} in {files} file{'s' if files != 1 else ''}"
 
 
-from pmsite.formats import github, json_format, markdown, sarif, text  # noqa: E402,F401  (registers the formats)
+from pmsite.formats import github, json_format, markdown, rdjson, sarif, text  # noqa: E402,F401  (registers the formats)

@@ -15,10 +15,10 @@ from urllib.parse import quote
 
 from pmsite.formats import FormatOptions, register
 from pmsite.model import Finding
-from pmsite.rules import RULES_BY_ID
+from pmsite.rules import DOCS_URL, RULES_BY_ID, documentation_url
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://github.com/pmsite/pmsite/blob/main/docs/lint-rules.md"
+INFORMATION_URI = f"{DOCS_URL}lint-rules.md"
 _LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 
 
@@ -26,15 +26,15 @@ def _rule_descriptor(rule_id: str, example: Finding) -> dict:
     rule = RULES_BY_ID.get(rule_id)
     summary = rule.summary if rule else example.message
     advice = rule.advice if rule else (example.suggestion or example.message)
-    anchor = rule_id.replace("/", "")
+    url = documentation_url(rule_id)
     return {
         "id": rule_id,
         "name": "".join(part.capitalize() for part in rule_id.replace("/", "-").split("-")),
         "shortDescription": {"text": summary},
         "fullDescription": {"text": advice},
         "help": {"text": f"{summary}\n\n{advice}",
-                 "markdown": f"**{summary}**\n\n{advice}\n\nSee [{rule_id}]({INFORMATION_URI}#{anchor})."},
-        "helpUri": f"{INFORMATION_URI}#{anchor}",
+                 "markdown": f"**{summary}**\n\n{advice}\n\nSee [{rule_id}]({url})."},
+        "helpUri": url,
         "defaultConfiguration": {"level": _LEVELS[rule.severity if rule else example.severity]},
         "properties": {"tags": [example.category, "postmortem"]},
     }
@@ -63,18 +63,27 @@ def format_sarif(findings: list[Finding], options: FormatOptions) -> str:
         if finding.context:
             region["snippet"] = {"text": finding.context}
         text = finding.message + (f" Suggestion: {finding.suggestion}" if finding.suggestion else "")
-        results.append({
+        artifact = {"uri": quote(finding.path), "uriBaseId": "%SRCROOT%"}
+        result = {
             "ruleId": finding.rule,
             "ruleIndex": index[finding.rule],
             "level": _LEVELS.get(finding.severity, "warning"),
             "message": {"text": text},
-            "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": quote(finding.path), "uriBaseId": "%SRCROOT%"},
-                "region": region,
-            }}],
+            "locations": [{"physicalLocation": {"artifactLocation": artifact, "region": region}}],
             "partialFingerprints": {"primaryLocationLineHash": fingerprint(finding, seen[key])},
             "properties": {"category": finding.category},
-        })
+        }
+        if finding.fix is not None:
+            fix = finding.fix
+            result["fixes"] = [{
+                "description": {"text": "Rewrite as suggested"},
+                "artifactChanges": [{"artifactLocation": artifact, "replacements": [{
+                    "deletedRegion": {"startLine": fix.line, "startColumn": fix.column,
+                                      "endLine": fix.end_line, "endColumn": fix.end_column},
+                    "insertedContent": {"text": fix.text},
+                }]}],
+            }]
+        results.append(result)
     log = {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
