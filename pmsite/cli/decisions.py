@@ -151,7 +151,7 @@ def decisions_command(state: State, path: str, add: bool, edit: int | None, from
 
     start = new_pm.position_of(("decisions",)).line
     click.echo(f"wrote {len(decisions)} decision point{'s' if len(decisions) != 1 else ''} to {display} "
-               f"(front-matter from line {start}); the rest of the file is unchanged")
+               f"(the decisions: block starts on line {start}); the rest of the file is unchanged")
     findings = decisions_block_findings(new_pm)
     if findings:
         click.echo(_show(findings))
