@@ -41,7 +41,7 @@ class _Dumper(yaml.SafeDumper):
 
 def _represent_text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     """Long answers as folded ``>-`` blocks (readable in review); short ones plain or quoted."""
-    if len(value) > 60 and "\n" not in value and value == value.strip() and "  " not in value:
+    if len(value) > 80 and "\n" not in value and value == value.strip() and "  " not in value:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=">")
     return dumper.represent_str(value)
 
