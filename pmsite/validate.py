@@ -18,6 +18,7 @@ from pmsite import sections
 from pmsite.cache import PickleCache, digest, source_salt
 from pmsite.config import Config
 from pmsite.decisions import check as decision_check
+from pmsite.decisions import model as decision_model
 from pmsite.model import Finding, Position, Postmortem, parse_date, parse_timestamp
 from pmsite.parallel import OrderedMap
 from pmsite.resources import schema_path
@@ -329,7 +330,6 @@ def findings_cache(config: Config) -> PickleCache:
     from importlib.metadata import version
 
     from pmsite import load, model, timeutil, yamlpos  # positions come from load and yamlpos
-    from pmsite.decisions import model as decision_model
 
     modules = (load, model, sections, timeutil, yamlpos, decision_check, decision_model)
     sources = [Path(m.__file__) for m in modules] + [Path(__file__), schema_path()]
