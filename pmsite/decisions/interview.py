@@ -37,6 +37,8 @@ LEAD_BACK = {
     "counterfactual": "Say what did happen rather than what did not: at {at}, what made this path look right, "
                       "or what made the other one hard?",
 }
+#: The answer that empties an optional field when editing.
+CLEAR = "-"
 _DEFAULT_LEAD_BACK = "What was visible to them at {at}, before anyone knew how it would end?"
 _SIGNAL = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _OFFSET = re.compile(r"(?:[Zz]|[+-]\d{2}:\d{2})$")
@@ -103,10 +105,14 @@ class Interview:
 
     # -- questions -----------------------------------------------------------------------------
     def _ask(self, question: str, default: Any = None, required: bool = True, **options: Any) -> str:
+        """One answer, spaces collapsed; an optional answer with a default is cleared with ``-``."""
         if default is None and not required:
             default = ""
-        answer = self.console.prompt(question, default=default, show_default=bool(default), **options)
-        return " ".join(str(answer).split())
+        if default and not required:
+            question += " ('-' clears it)"
+        answer = " ".join(str(self.console.prompt(question, default=default, show_default=bool(default),
+                                                  **options)).split())
+        return "" if answer == CLEAR and not required else answer
 
     def _at(self, default: Any) -> str:
         window = (f" between {self.start:%H:%M} and {self.end:%H:%M} UTC" if self.start and self.end else "")

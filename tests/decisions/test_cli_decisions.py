@@ -122,13 +122,14 @@ def test_add_puts_a_new_decision_in_time_order_and_edit_changes_one(runner, site
     assert [d["at"] for d in pm.meta["decisions"]] == ["2024-03-07T10:18:00Z", "2024-03-07T10:22:00Z"]
     before = pm.meta["decisions"]
 
-    # --edit 2: Enter keeps each answer; only the outcome changes
-    keep = [""] * 16 + ["Latency fell by 10:38."]  # 3 questions, 3 for each of 2 options, an empty 3rd, 6 more
+    # --edit 2: Enter keeps each answer, '-' clears an optional one; only the outcome and one 'known' change
+    keep = [""] * 8 + ["-"] + [""] * 7 + ["Latency fell by 10:38."]  # 3 + 3 per option + an empty 3rd + 6 more
     result = run(runner, site_root, "--edit", "2", answers=keep)
     assert result.exit_code == 0, result.output
     pm, _ = parse_postmortem(postmortem.read_text(encoding="utf-8"), postmortem, FILE)
     assert pm.meta["decisions"][0] == before[0]
-    assert pm.meta["decisions"][1] == {**before[1], "outcome": "Latency fell by 10:38."}
+    options = [before[1]["options"][0], {"option": "Raise the autocomplete debounce"}]
+    assert pm.meta["decisions"][1] == {**before[1], "options": options, "outcome": "Latency fell by 10:38."}
     assert validate_file(pm) == []
 
 
@@ -228,3 +229,16 @@ def test_usage_errors(runner, site_root, postmortem):
     assert none_yet.exit_code == 2 and "has no decision points yet" in none_yet.output
     missing = runner.invoke(cli, ["-C", str(site_root), "decisions", "content/postmortems/nope.md"])
     assert missing.exit_code == 2 and "nope.md: no such file" in missing.output
+
+
+def test_crlf_and_bom_files_keep_every_other_byte(runner, site_root):
+    original = ("\ufeff" + TEXT).replace("\n", "\r\n").encode("utf-8")
+    path = site_root / FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(original)
+    result = run(runner, site_root)
+    assert result.exit_code == 0, result.output
+    new = path.read_bytes()
+    pm, _ = parse_postmortem(new.decode("utf-8-sig").replace("\r\n", "\n"), path, FILE)
+    block = render_block(pm.meta["decisions"], "\r\n").encode()
+    assert new.count(block) == 1 and new.replace(block, b"", 1) == original

@@ -53,3 +53,16 @@ def test_decision_texts_are_linted_at_their_lines_and_other_values_are_not(tmp_p
     assert any(rule == "counterfactual/if-only" and line == 21 for rule, line, _ in found)        # why
     # who, chosen, tags and cue texts are not prose: nothing is reported on those lines
     assert not {line for _, line, _ in found} & {11, 20, 23, 24}
+
+
+def test_each_decision_field_is_its_own_block_so_no_sentence_runs_across_fields():
+    from pmsite import textmask
+
+    pm, _ = parse_postmortem(TEXT, Path("pm.md"), "pm.md")
+    masked = textmask.mask(TEXT, pm.front_matter_lines)
+    blocks = [" ".join(masked[b.start:b.end].split()) for b in textmask.prose_blocks(TEXT, masked, pm.front_matter_lines)]
+    assert "They should have rolled back immediately." in blocks
+    assert "Ten minutes: rollback: nothing else" in blocks      # a value with colons stays whole
+    assert ("The alert fired at 10:20 and the dashboard showed errors everywhere. "
+            "Mateo carelessly ignored the deploy log.") in blocks  # a folded value is one block
+    assert not any("on-call SRE" in block or "misleading" in block for block in blocks)  # who and tags are not prose
