@@ -129,32 +129,47 @@ def decisions_command(state: State, path: str, add: bool, edit: int | None, from
     if edit is not None and edit > len(current):
         raise click.UsageError(f"{display} has {len(current)} decision points; --edit takes 1 to {len(current)}"
                                if current else f"{display} has no decision points yet; run without --edit")
+    block.replace_block(text, current, display)  # a block that cannot be rewritten fails now, not after the interview
     if from_file is not None:
         source = state.resolve((from_file,))[0]
         decisions = _read_from(source, config.display_path(source), pm)
     else:
         try:
             decisions = _interview(pm, state, current, edit)
-        except click.Abort:
+        except (click.Abort, KeyboardInterrupt):
             click.echo(f"\nInterrupted: nothing was written to {display}.", err=True)
             raise SystemExit(INTERRUPTED) from None
     decisions = in_time_order(decisions)
-    new_text = block.replace_block(text, decisions, display)
-    if not block.write_if_unchanged(target, original, new_text):
-        saved = block.save_beside(target, decisions)
-        raise ContentError(
-            f"{display} changed on disk while you answered, so it was not overwritten. Your answers are in "
-            f"{config.display_path(saved)}; check them, then run: pmsite decisions {path} --from "
-            f"{config.display_path(saved)}")
+    _write(target, original, text, decisions, display, path, state)
     new_pm = _load(target, display)[2]
     from pmsite.validate import decisions_block_findings
 
-    start = new_pm.position_of(("decisions",)).line
-    click.echo(f"wrote {len(decisions)} decision point{'s' if len(decisions) != 1 else ''} to {display} "
-               f"(the decisions: block starts on line {start}); the rest of the file is unchanged")
+    if decisions:
+        start = new_pm.position_of(("decisions",)).line
+        click.echo(f"wrote {len(decisions)} decision point{'s' if len(decisions) != 1 else ''} to {display} "
+                   f"(the decisions: block starts on line {start}); the rest of the file is unchanged")
+    else:
+        click.echo(f"removed the decisions: block of {display}; the rest of the file is unchanged")
     findings = decisions_block_findings(new_pm)
     if findings:
         click.echo(_show(findings))
+
+
+def _write(target: Path, original: bytes, text: str, decisions: list[dict[str, Any]], display: str, path: str,
+           state: State) -> None:
+    """Write the block, or keep the answers next to the file and say why and how to apply them."""
+    problem = f"{display} changed on disk while you answered, so it was not overwritten"
+    try:
+        if block.write_if_unchanged(target, original, block.replace_block(text, decisions, display)):
+            return
+    except (OSError, ContentError) as exc:
+        problem = f"{display} could not be written ({getattr(exc, 'strerror', None) or exc})"
+    try:
+        saved = state.config.display_path(block.save_beside(target, decisions))
+    except OSError as exc:
+        raise ContentError(f"{problem}, and the answers could not be saved next to it ({exc.strerror or exc})") from None
+    raise ContentError(f"{problem}. Your answers are in {saved}; check them, then run: "
+                       f"pmsite decisions {path} --from {saved}")
 
 
 COMMANDS = (decisions_command,)

@@ -242,3 +242,22 @@ def test_crlf_and_bom_files_keep_every_other_byte(runner, site_root):
     pm, _ = parse_postmortem(new.decode("utf-8-sig").replace("\r\n", "\n"), path, FILE)
     block = render_block(pm.meta["decisions"], "\r\n").encode()
     assert new.count(block) == 1 and new.replace(block, b"", 1) == original
+
+
+def test_from_an_empty_list_removes_the_block_and_restores_the_file(runner, site_root, postmortem):
+    assert run(runner, site_root).exit_code == 0
+    empty = write(site_root / "none.yaml", "decisions: []\n")
+    result = runner.invoke(cli, ["-C", str(site_root), "decisions", FILE, "--from", str(empty)])
+    assert result.exit_code == 0, result.output
+    assert f"removed the decisions: block of {FILE}" in result.output
+    assert postmortem.read_text(encoding="utf-8") == TEXT
+
+
+def test_a_block_that_cannot_be_rewritten_is_refused_before_any_question(runner, site_root):
+    # a flow list closed at column 0: valid YAML, but not a block whose lines can be told apart
+    path = write(site_root / FILE, TEXT.replace("action_items: []\n", "decisions: [\n]\naction_items: []\n"))
+    before = path.read_bytes()
+    result = run(runner, site_root)
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"Error: {FILE}")
+    assert "When was the decision made" not in result.output and path.read_bytes() == before
