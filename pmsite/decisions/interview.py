@@ -214,11 +214,16 @@ class Interview:
             return options[0]["option"]
         for number, option in enumerate(options, 1):
             self.console.echo(f"  {number}. {option['option']}")
-        default = next((n for n, o in enumerate(options, 1)
+        default = next((str(n) for n, o in enumerate(options, 1)
                         if isinstance(current, str) and same_text(o["option"]) == same_text(current)), None)
-        number = self.console.prompt("Which option was taken?", type=click.IntRange(1, len(options)),
-                                     default=default, show_default=default is not None)
-        return options[number - 1]["option"]
+        while True:
+            answer = self._ask(f"Which option was taken? (1-{len(options)}, or its text)", default)
+            if answer.isdigit() and 1 <= int(answer) <= len(options):
+                return options[int(answer) - 1]["option"]
+            taken = next((o["option"] for o in options if same_text(o["option"]) == same_text(answer)), None)
+            if taken is not None:
+                return taken
+            self.console.echo(f"  {answer!r} is none of the options: type its number")
 
     def _cues(self, at: str, current: Any) -> list[dict[str, str]]:
         existing = [c for c in current if isinstance(c, dict)] if isinstance(current, list) else []
@@ -231,7 +236,7 @@ class Interview:
                 required=False)
             if not text:
                 return cues
-            tag = self.console.prompt("What was wrong with it?", type=click.Choice(CUE_TAGS),
+            tag = self.console.prompt("What was wrong with it?", type=click.Choice(CUE_TAGS, case_sensitive=False),
                                       default=old.get("tag"), show_default=bool(old.get("tag")))
             cue = {"cue": text, "tag": tag}
             while True:

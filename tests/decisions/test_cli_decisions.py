@@ -261,3 +261,13 @@ def test_a_block_that_cannot_be_rewritten_is_refused_before_any_question(runner,
     assert result.exit_code == 2, result.output
     assert result.output.startswith(f"Error: {FILE}")
     assert "When was the decision made" not in result.output and path.read_bytes() == before
+
+
+def test_the_option_taken_can_be_named_by_its_text_and_tags_by_any_case(runner, site_root, postmortem):
+    answers = [*ANSWERS[:11], "7", "raise the AUTOCOMPLETE debounce", *ANSWERS[13:15], "Misleading", *ANSWERS[16:]]
+    result = run(runner, site_root, answers=answers)
+    assert result.exit_code == 0, result.output
+    assert "'7' is none of the options: type its number" in result.output
+    pm, _ = parse_postmortem(postmortem.read_text(encoding="utf-8"), postmortem, FILE)
+    decision = pm.meta["decisions"][0]
+    assert decision["chosen"] == "Raise the autocomplete debounce" and decision["cues"][0]["tag"] == "misleading"
