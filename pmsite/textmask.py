@@ -20,7 +20,7 @@ from dataclasses import dataclass
 #: Front-matter keys whose values are prose worth linting; every other value is masked.
 PROSE_KEYS = frozenset({"title", "summary", "lessons"})
 #: Keys inside a top-level list of mappings whose values are prose (``decisions``: docs/decisions.md).
-NESTED_PROSE_KEYS = {"decisions": frozenset({"situation", "why", "option", "would_take", "known", "outcome"})}
+NESTED_PROSE_KEYS = {"decisions": frozenset({"situation", "why", "option", "would_take", "known", "cue", "outcome"})}
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _FM_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:(?:[ \t]+|$)")
