@@ -370,6 +370,10 @@ def _line(line: str) -> tuple[int, int, str | None, tuple[str, str] | None, str]
     return indent, dash, None, _scalar(body) if dash else None, ""
 
 
+#: Top-level keys whose nested blocks history never reads: skipped like the text of a block scalar.
+_UNREAD_BLOCKS = frozenset({"decisions"})
+
+
 def _scan(front_matter: str) -> _Revision | None:
     """Read id and statuses from simple block-style front-matter, or None to let YAML decide."""
     revision = _Revision()
@@ -416,8 +420,9 @@ def _scan(front_matter: str) -> _Revision | None:
                 setattr(revision, "pm_id" if top_key == "id" else "status", text)
             elif top_key == "action_items" and kind != "empty" and raw.split(" #")[0].strip() != "[]":
                 return None
-            nested = kind == "empty"
-            block_indent = 0 if kind == "block" else -1
+            skipped = top_key in _UNREAD_BLOCKS and kind == "empty"
+            nested = kind == "empty" and not skipped
+            block_indent = 0 if kind == "block" or skipped else -1
             continue
         elif item is None or indent != key_indent:
             return None

@@ -37,7 +37,8 @@ COMMON_HEAD = (
 DEEP = (
     Section("Decision points", "List the moments where the response could have gone another way. For each: "
             "the options people saw, the information they had, the pressures (time, load, ambiguity) "
-            "and what the system showed them.", True),
+            "and what the system showed them. 'pmsite decisions PATH' interviews you for each point and "
+            "writes the decision map (docs/decisions.md).", True),
     Section("Detection gap", "How long between the start and detection? Which signal existed but did "
             "not alert, and why? What would have shown it sooner?", True),
 )

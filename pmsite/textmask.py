@@ -19,10 +19,13 @@ from dataclasses import dataclass
 
 #: Front-matter keys whose values are prose worth linting; every other value is masked.
 PROSE_KEYS = frozenset({"title", "summary", "lessons"})
+#: Keys inside a top-level list of mappings whose values are prose (``decisions``: docs/decisions.md).
+NESTED_PROSE_KEYS = {"decisions": frozenset({"situation", "why", "option", "would_take", "known", "cue", "outcome"})}
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _FM_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:(?:[ \t]+|$)")
 _FM_ITEM = re.compile(r"^[ \t]+-[ \t]+")
+_FM_NESTED_KEY = re.compile(r"^([ \t-]*)([A-Za-z_][\w-]*)[ \t]*:(?:[ \t]+|$)")
 _FM_BLOCK_INDICATOR = re.compile(r"^[|>][+-]?\d*[ \t]*$")
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 _INLINE_CODE = re.compile(r"(?<!`)(`+)(?!`)(?:[^`\n]|\n(?![ \t]*\n)|`(?!\1))+?(?<!`)\1(?!`)")
@@ -58,20 +61,49 @@ def _spaces(text: str) -> str:
     return re.sub(r"[^\n]", " ", text)
 
 
+class _NestedKeys:
+    """Which key of a list of mappings (``decisions:``) each indented line belongs to."""
+
+    def __init__(self, prose: frozenset[str]) -> None:
+        self.prose = prose
+        self.key: str | None = None
+        self.indent = -1
+        self.has_value = False  # a value on the key's line: deeper lines continue it (not structure)
+
+    def keep(self, line: str) -> str:
+        indent = len(line) - len(line.lstrip(" \t-"))
+        if self.key is not None and self.has_value and indent > self.indent:
+            return line if self.key in self.prose else ""
+        match = _FM_NESTED_KEY.match(line)
+        if match is None:
+            return ""
+        self.key, self.indent = match.group(2), len(match.group(1))
+        value = line[match.end():]
+        self.has_value = bool(value.strip())
+        return _spaces(line[: match.end()]) + value if self.key in self.prose else ""
+
+
 def _mask_front_matter(lines: list[str]) -> list[str]:
-    """Keep only the values of prose keys (``PROSE_KEYS``), without YAML syntax."""
-    masked, key = [], None
+    """Keep only the values of prose keys (``PROSE_KEYS``, ``NESTED_PROSE_KEYS``), without YAML syntax."""
+    masked, key, nested = [], None, None
     for line in lines:
         key_match = _FM_KEY.match(line)
         if key_match:
             key = key_match.group(1)
+            nested = _NestedKeys(NESTED_PROSE_KEYS[key]) if key in NESTED_PROSE_KEYS else None
             kept = _spaces(line[: key_match.end()]) + line[key_match.end():]
+        elif nested is not None and line.startswith((" ", "\t", "-")):
+            kept = nested.keep(line)
         elif line.startswith((" ", "\t")) and key is not None:
             item = _FM_ITEM.match(line)
             kept = _spaces(line[: item.end()]) + line[item.end():] if item else line
         else:
             key, kept = None, ""
-        if key not in PROSE_KEYS or _FM_BLOCK_INDICATOR.match(kept.strip()) or kept.strip() in ("[", "]"):
+        if nested is not None and not key_match:
+            pass  # kept is already only prose
+        elif key not in PROSE_KEYS:
+            kept = ""
+        if _FM_BLOCK_INDICATOR.match(kept.strip()) or kept.strip() in ("[", "]"):
             kept = ""
         kept = re.sub(r"(?<![\w])['\"]|['\"](?![\w])|^\s*-\s", lambda m: _spaces(m.group(0)), kept)
         masked.append(kept.ljust(len(line)) if kept else " " * len(line))
@@ -144,7 +176,7 @@ def prose_blocks(text: str, masked: str, front_matter_lines: tuple[int, int] | N
         if not prose.strip():
             close(offset)
         elif number <= last_front_matter_line:
-            if _FM_KEY.match(line) or _FM_ITEM.match(line):
+            if _FM_KEY.match(line) or _FM_ITEM.match(line) or _FM_NESTED_KEY.match(line):
                 close(offset)
             if start is None:
                 start, quoted = offset, False

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, Iterable
 from pmsite import sections
 from pmsite.cache import PickleCache, digest, source_salt
 from pmsite.config import Config
+from pmsite.decisions import check as decision_check
+from pmsite.decisions import model as decision_model
 from pmsite.model import Finding, Position, Postmortem, parse_date, parse_timestamp
 from pmsite.parallel import OrderedMap
 from pmsite.resources import schema_path
@@ -119,7 +121,8 @@ def _schema_message(error: jsonschema.ValidationError) -> tuple[str, str]:
 
     if error.validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else "a field"
-        where = "this action item" if path and isinstance(path[-1], int) else "the front-matter"
+        where = ("the front-matter" if not path else "this action item" if path[0] == "action_items"
+                 else _field_name(path))
         prop = (error.schema.get("properties") or {}).get(missing, {})
         ex = (prop.get("examples") or [None])[0]
         hint = f"add '{missing}: {ex}'" if ex is not None and not isinstance(ex, (list, dict)) else f"add '{missing}:'"
@@ -155,7 +158,8 @@ def _schema_message(error: jsonschema.ValidationError) -> tuple[str, str]:
     return f"{name}: {error.message}", ""
 
 
-def _schema_findings(pm: Postmortem) -> list[Finding]:
+def _schema_findings(pm: Postmortem, under: tuple = ()) -> list[Finding]:
+    """Schema errors of the front-matter, or only of the values below the key path ``under``."""
     if _passes_check(pm.meta):
         return []
     findings = []
@@ -163,6 +167,8 @@ def _schema_findings(pm: Postmortem) -> list[Finding]:
     errors = sorted(_validator().iter_errors(pm.meta), key=lambda e: (list(map(str, e.absolute_path)), e.validator != "format"))
     for error in errors:
         path = tuple(error.absolute_path)
+        if path[:len(under)] != under:
+            continue
         # one message per value: a timestamp or date failing both 'format' and 'pattern' is one problem
         if error.validator in ("format", "pattern"):
             if path in seen_paths:
@@ -270,7 +276,13 @@ def validate_file(pm: Postmortem) -> list[Finding]:
     if not pm.meta:
         return [_make(pm, Position(pm.front_matter_lines[0], 1), "schema/empty-front-matter", "schema",
                       "the front-matter is empty", "add id, title, status, severity, type and date")]
-    return [*_schema_findings(pm), *_timestamp_findings(pm), *_action_item_findings(pm), *_depth_findings(pm)]
+    return [*_schema_findings(pm), *_timestamp_findings(pm), *_action_item_findings(pm), *_depth_findings(pm),
+            *decision_check.decision_findings(pm)]
+
+
+def decisions_block_findings(pm: Postmortem) -> list[Finding]:
+    """Findings about the ``decisions:`` block alone (``pmsite decisions --from`` checks a file of them)."""
+    return [*_schema_findings(pm, under=("decisions",)), *decision_check.decision_findings(pm)]
 
 
 def cross_file_findings(targets: Iterable[Postmortem], corpus: Iterable[Postmortem]) -> list[Finding]:
@@ -319,7 +331,8 @@ def findings_cache(config: Config) -> PickleCache:
 
     from pmsite import load, model, timeutil, yamlpos  # positions come from load and yamlpos
 
-    sources = [Path(m.__file__) for m in (load, model, sections, timeutil, yamlpos)] + [Path(__file__), schema_path()]
+    modules = (load, model, sections, timeutil, yamlpos, decision_check, decision_model)
+    sources = [Path(m.__file__) for m in modules] + [Path(__file__), schema_path()]
     return PickleCache(config.cache_dir("validate") / "findings.pickle",
                        source_salt(*sources, extra=f"jsonschema {version('jsonschema')} jsonschema-rs "
                                                    f"{version('jsonschema-rs')}"), prune_unused=True)

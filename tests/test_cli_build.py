@@ -13,7 +13,7 @@ def test_build_prints_a_summary(runner, tmp_path):
     result = runner.invoke(cli, ["-C", str(tmp_path), "build", "--as-of", "2024-07-15"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert re.fullmatch(r"Built 37 pages into site/ \(base URL /, as of 2024-07-15\); \d+ files changed", lines[0])
+    assert re.fullmatch(r"Built 38 pages into site/ \(base URL /, as of 2024-07-15\); \d+ files changed", lines[0])
     assert "  Postmortems        3" in lines
     assert "  Search        3 pages indexed" in lines
     assert "Findings: 0 errors, 0 warnings, 0 info" in lines

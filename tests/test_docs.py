@@ -57,7 +57,7 @@ def test_the_command_list_needs_no_command_module():
             "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
             "print(sorted(m for m in sys.modules if m.startswith('pmsite.cli.')))")
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert "metrics   Learning metrics: durations, follow-through, recurrence." in shown
+    assert "metrics    Learning metrics: durations, follow-through, recurrence." in shown
     assert shown.rstrip().splitlines()[-1] == "['pmsite.cli.common']"
 
 

@@ -21,7 +21,7 @@ from tests.render.site_fixture import make_site
 AS_OF = dt.date(2024, 7, 15)
 STAGES = ["load", "validate", "lint", "history", "aggregate", "render", "index"]
 #: Pages drawn from site-wide aggregates, rendered on every build.
-ALWAYS_RENDERED = {"index.html", "actions/index.html", "metrics/index.html", "digests/index.html"}
+ALWAYS_RENDERED = {"index.html", "actions/index.html", "metrics/index.html", "misled/index.html", "digests/index.html"}
 
 
 @pytest.fixture
@@ -43,7 +43,8 @@ def test_build_writes_every_page_type(site):
     assert result.render.postmortems == 3 and result.excluded == 1 and result.loaded == 4
     for page in ("index.html", "404.html", "search/index.html", "postmortems/index.html",
                  "postmortems/2024-03-07-checkout-latency-after-cache-flush/index.html",
-                 "actions/index.html", "metrics/index.html", "digests/index.html", "digests/2024-03/index.html",
+                 "actions/index.html", "metrics/index.html", "misled/index.html", "digests/index.html",
+                 "digests/2024-03/index.html",
                  "tags/cache/index.html", "services/redis/index.html", "teams/payments/index.html",
                  "severities/sev2/index.html", "types/availability/index.html", "years/2024/index.html",
                  "feed.xml", "sitemap.xml", "assets/style.css", "assets/search.js", "pagefind/pagefind-ui.js",

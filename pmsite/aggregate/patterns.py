@@ -5,6 +5,8 @@ tags, fingerprint or type, or equals the category of one of its action items.
 A pattern matched by at least ``min_count`` incidents in the window is reported
 with its recommendation. The table is ``patterns.table`` in ``pmsite.yaml``:
 entries there replace the default with the same name, ``null`` removes one.
+A cue of the decision maps (``pmsite.decisions.cues``) that failed the responders
+of ``min_count`` incidents is a pattern too, with a recommendation by its tag.
 """
 
 from __future__ import annotations
@@ -106,4 +108,16 @@ class PatternTable:
                 ids[name].append(incident.id)
         found = [Pattern(name, len(members), members, self.rules[name]["recommendation"])
                  for name, members in ids.items() if members and len(members) >= self.min_count]
-        return sorted(found, key=lambda p: (-p.count, p.name))
+        return sorted(found + self._cue_patterns(incidents), key=lambda p: (-p.count, p.name))
+
+    def _cue_patterns(self, incidents: list[Incident]) -> list[Pattern]:
+        """A signal that failed the responders of ``min_count`` incidents (their decision maps' cues)."""
+        from pmsite.decisions.cues import cue_groups
+
+        with_cues = [i for i in incidents if i.postmortem.meta.get("decisions")]
+        if len(with_cues) < self.min_count:
+            return []
+        incident_of = {i.postmortem.id or i.postmortem.slug: i.id for i in with_cues}
+        return [Pattern(f"{group.main_tag} cue: {group.signal or group.text}", group.count,
+                        [incident_of[name] for name in group.incidents], group.recommendation)
+                for group in cue_groups([i.postmortem for i in with_cues]) if group.count >= self.min_count]

@@ -29,6 +29,7 @@ COMMANDS = {
     "actions": ("actions", "List action items: due dates, overdue days, escalation."),
     "blackbox": ("blackbox", "Collect an incident pack: PagerDuty, Slack, GitHub and dashboards."),
     "build": ("build", "Validate, lint, mine history, render the site, index search."),
+    "decisions": ("decisions", "Interview for decision points; write the decision map."),
     "init": ("new", "Scaffold a postmortem repository in DIRECTORY (default: here)."),
     "lint": ("lint", "Find blame, hindsight and counterfactual language."),
     "lsp": ("lsp", "Language server for editors: findings and quick fixes as you type."),

@@ -14,6 +14,7 @@ from typing import Any
 
 from pmsite.aggregate import Aggregates
 from pmsite.config import Config
+from pmsite.decisions.cues import misled_context
 from pmsite.history import History
 from pmsite.model import Postmortem
 from pmsite.render import feeds, reports
@@ -84,6 +85,8 @@ def report_pages(inputs: SiteInputs, views: list[PostmortemView]) -> list[Page]:
         Page("metrics/index.html", "metrics.html", "Metrics",
              {"summary": aggregates.metrics, "charts": reports.dashboard(aggregates, aggregates.groups),
               "patterns": aggregates.patterns}, cacheable=False),
+        Page("misled/index.html", "misled.html", "What misled us", misled_context(inputs.postmortems),
+             cacheable=False),
         Page("digests/index.html", "digests.html", "Monthly digests",
              {"digests": [(d, reports.digest_title(d)) for d in reversed(digests)]}, cacheable=False),
     ]

@@ -23,6 +23,8 @@ from pmsite.aggregate import ActionItem, Aggregates, Incident
 from pmsite.config import Config
 from pmsite.errors import BuildError
 from pmsite.model import SEVERITIES, Postmortem
+from pmsite.render.decision_map import DecisionMap
+from pmsite.render.decision_map import draw as draw_decision_map
 from pmsite.render.markdown import RenderCache, RenderedMarkdown, TocEntry, slugify
 from pmsite.render.output import SiteWriter
 from pmsite.parallel import OrderedMap
@@ -135,6 +137,11 @@ class PostmortemView:
     def last_updated(self) -> dt.date | None:
         history = self.incident.history
         return history.last_updated.date() if history and history.last_updated else None
+
+    @cached_property
+    def decision_map(self) -> DecisionMap | None:
+        """The decision points drawn on the time axis, with their table (None without decisions)."""
+        return draw_decision_map(self.pm) if self.pm.meta.get("decisions") else None
 
     @cached_property
     def year(self) -> str:

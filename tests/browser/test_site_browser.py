@@ -146,3 +146,58 @@ def test_dark_mode_and_print_styles_apply(browser, site_url):
     page.emulate_media(media="print")
     assert page.evaluate("getComputedStyle(document.querySelector('.site-header')).display") == "none"
     context.close()
+
+
+DECISION_MAP_PAGE = "postmortems/2024-11-29-black-friday-checkout-pgbouncer-client-limit/"
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_decision_map_renders_is_axe_clean_and_readable(browser, site_url, axe_script, width):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(site_url + DECISION_MAP_PAGE)
+    page.wait_for_load_state("networkidle")
+    svg = page.locator("svg.decision-map")
+    assert svg.count() == 1 and svg.bounding_box()["width"] > 300
+    assert page.locator("svg.decision-map .dm-point").count() == 3
+    assert page.locator("svg.decision-map .dm-not-taken").count() == 5
+    assert page.locator("svg.decision-map .dm-cue-misleading").count() == 1
+    rows = page.locator(".decision-table tbody tr")
+    assert rows.count() == 3
+    assert "RELOAD PgBouncer" in rows.nth(1).inner_text()
+    # nothing wider than the screen; the table's text stays at a readable size
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    font_size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.decision-table td')).fontSize)")
+    assert font_size >= 14
+    if width == 390:  # one card per decision point, labelled, instead of eight squeezed columns
+        assert page.evaluate("getComputedStyle(document.querySelector('.decision-table tr')).display") == "block"
+        assert rows.nth(0).bounding_box()["width"] <= 390
+    page.locator("#decision-map").scroll_into_view_if_needed()
+    screenshot(page, f"decision-map-{width}")
+    page.add_script_tag(path=str(axe_script))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    assert [(v["id"], v["impact"]) for v in result["violations"] if v["impact"] in ("serious", "critical")] == []
+    page.emulate_media(media="print")
+    assert page.evaluate("getComputedStyle(document.querySelector('svg.decision-map')).display") != "none"
+    assert page.evaluate("getComputedStyle(document.querySelector('.decision-table')).display") != "none"
+    assert errors == []
+    context.close()
+
+
+def test_what_misled_us_lists_cues_across_incidents_and_is_linked_from_metrics(page, site_url, axe_script):
+    page.goto(site_url + "metrics/")
+    page.get_by_role("link", name="What misled us").click()
+    page.wait_for_url("**/sub/misled/")
+    first = page.locator(".cue-report tbody tr").first
+    assert "aggregated-dashboard-panel" in first.inner_text()
+    assert first.locator("a").count() == 3  # three incidents, each linked to its decision map
+    href = first.locator("a").first.get_attribute("href")
+    assert href.startswith(BASE + "postmortems/") and href.endswith("#decision-map")
+    page.add_script_tag(path=str(axe_script))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    assert [(v["id"], v["impact"]) for v in result["violations"] if v["impact"] in ("serious", "critical")] == []
+    screenshot(page, "what-misled-us")
+    assert page.console_errors == []
