@@ -38,7 +38,7 @@ from pmsite.yamlpos import YamlSyntaxError, load_plain
 #: Action-item statuses of the front-matter contract; other values in old revisions are skipped.
 ITEM_STATUSES = ("open", "in_progress", "blocked", "done", "wont_do")
 #: A revision with one of these postmortem statuses is not published yet.
-UNPUBLISHED = ("draft", "in-review")
+UNPUBLISHED = ("draft", "in-review", "wont_publish")
 CACHE_FORMAT = 3
 CACHE_KEEP = 3
 
