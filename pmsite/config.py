@@ -39,6 +39,10 @@ KNOWN_KEYS: dict[str, type | tuple[type, ...]] = {
     "taxonomy": dict,
     "timeline": dict,
     "site": dict,
+    "review": dict,
+    "trackers": dict,
+    "teams": dict,
+    "remind": dict,
 }
 
 

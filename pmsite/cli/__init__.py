@@ -32,6 +32,7 @@ COMMANDS = {
     "lint": ("lint", "Find blame, hindsight and counterfactual language."),
     "metrics": ("actions", "Learning metrics: durations, follow-through, recurrence."),
     "new": ("new", "Write a new draft postmortem from the blameless template."),
+    "review": ("review", "Check that each postmortem meets what its review status asks for."),
     "serve": ("build", "Build, serve on localhost and rebuild when a file changes."),
     "timeline": ("timeline", "Merge chat, paging and log exports into one UTC timeline."),
     "validate": ("validate", "Check front-matter against the schema and cross-file rules."),
