@@ -253,3 +253,18 @@ def test_a_lint_error_blocks_publication(runner, git):
     result = review(runner, git, "--format", "json")
     assert result.exit_code == 1
     assert ("blame/human-error", "error") in rules(result)
+
+
+def test_actions_postmortems_lists_unpublished_ones_past_their_deadline(runner, git):
+    published = postmortem("published", ["tom", "lena"]).replace("PM-2024-031", "PM-2024-033")
+    git.write("content/postmortems/2024-05-01-published.md", published)
+    result = runner.invoke(cli, ["-C", str(git.root), "actions", "postmortems", "--as-of", "2024-06-03"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "POSTMORTEM   SEV   STATUS  DUE         LATE  TEAMS  TITLE",
+        "PM-2024-031  SEV1  draft   2024-05-29  5d           Login outage after the signing certificate expired",
+        "1 unpublished postmortem, 1 past review.publish_within as of 2024-06-03",
+    ]
+    on_time = runner.invoke(cli, ["-C", str(git.root), "actions", "postmortems", "--overdue", "--format", "json",
+                                  "--as-of", "2024-05-29"])
+    assert json.loads(on_time.stdout)["postmortems"] == []
