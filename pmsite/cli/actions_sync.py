@@ -61,5 +61,94 @@ def postmortems_command(state: State, overdue: bool, output_format: str, as_of: 
         click.echo(_deadlines_text(found, as_of))
 
 
+def _plan_lines(plan, written: bool) -> list[str]:
+    verb_create, verb_set = ("created", "set") if written else ("would create", "would set")
+    lines = []
+    if not written:
+        for creation in plan.creations:
+            issue = creation.issue
+            extra = [f"labels {', '.join(issue.labels)}"] if issue.labels else []
+            extra.append(f"assignee {issue.assignee}" if issue.assignee else
+                         f"unassigned: owner {creation.unassigned_owner!r} has no user in trackers.users"
+                         if creation.unassigned_owner else "unassigned")
+            lines.append(f"{verb_create}  {creation.ref.name}  {issue.title}  ({'; '.join(extra)})")
+    for change in plan.changes:
+        old = change.old if change.old is not None else "(none)"
+        new = change.new if change.new is not None else "(removed)"
+        lines.append(f"{verb_set}  {change.ref.name}  {change.key}: {old} -> {new}  ({change.why})")
+    return lines
+
+
+@click.command("sync")
+@click.option("--tracker", "tracker_name", required=True, type=click.Choice(["github", "jira", "linear"]),
+              help="The tracker to sync with (settings under trackers: in pmsite.yaml).")
+@click.option("--create", is_flag=True, help="Open an issue for each open action item without a link.")
+@click.option("--pull", is_flag=True, help="Read the state of linked issues into status and completed.")
+@click.option("--write", is_flag=True, help="Do it: open the issues and edit the front-matter. Without it, print the plan.")
+@pass_state
+def sync_command(state: State, tracker_name: str, create: bool, pull: bool, write: bool) -> None:
+    """Sync action items with GitHub Issues, Jira Cloud or Linear.
+
+    --create opens an issue for each open item without a link (title, a body
+    linking the postmortem, labels from category and priority, the assignee from
+    trackers.users); --pull maps the state of linked issues to pmsite statuses
+    (trackers.<name>.states) with the close date as completed. Neither flag means
+    both. Without --write nothing is created or edited: the plan is printed.
+    With --write only the changed front-matter lines are edited. Tokens come
+    from the environment (GITHUB_TOKEN; JIRA_EMAIL and JIRA_API_TOKEN;
+    LINEAR_API_KEY) and are never printed. Exits 1 when an item failed.
+    """
+    from pmsite import load as load_stage
+    from pmsite.trackers import make_tracker
+    from pmsite.trackers.frontmatter import EditError
+    from pmsite.trackers.settings import TrackerSettings
+    from pmsite.trackers.state import record_pulls
+    from pmsite.trackers.sync import create_issues, plan_sync, write_changes
+
+    if not create and not pull:
+        create = pull = True
+    config = state.config
+    settings = TrackerSettings.from_config(config, tracker_name)
+    loaded = load_stage.load([], config)
+    broken = {f.path for f in loaded.findings if f.severity == "error"}
+    for finding in loaded.findings:
+        click.echo(f"{finding.severity}: {finding.path}:{finding.line}: {finding.message}; its items are skipped", err=True)
+    postmortems = [pm for pm in loaded.postmortems if pm.display_path not in broken]
+    tracker = make_tracker(settings)
+    try:
+        plan = plan_sync(postmortems, tracker, settings, create=create, pull=pull, look_up_created=create)
+        if write:
+            create_issues(plan, tracker)
+    finally:
+        tracker.close()
+    written: list = []
+    if write:
+        try:
+            written = write_changes(plan.changes)
+        except EditError as exc:
+            for line in _plan_lines(plan, True):
+                click.echo(line)
+            raise click.ClickException(f"{exc.message}; the issues above were opened, and the next --create "
+                                       "run adopts them instead of opening new ones") from None
+        if pull and plan.pulled:
+            record_pulls(config, tracker_name, plan.pulled, dt.date.today())
+    for line in _plan_lines(plan, write):
+        click.echo(line)
+    for problem in plan.problems:
+        where = f"{problem.ref.where}: {problem.ref.name}: " if problem.ref else ""
+        click.echo(f"error: {where}{problem.message}", err=True)
+    files = len({c.ref.postmortem.path for c in plan.changes})
+    summary = (f"{tracker_name}: {len(plan.creations)} issue{'s' if len(plan.creations) != 1 else ''} to create, "
+               f"{len(plan.changes)} change{'s' if len(plan.changes) != 1 else ''} in {files} file{'s' if files != 1 else ''}")
+    if write:
+        summary = f"{tracker_name}: wrote {len(plan.changes)} change{'s' if len(plan.changes) != 1 else ''} to {len(written)} file{'s' if len(written) != 1 else ''}"
+    elif plan.creations or plan.changes:
+        summary += "; nothing written (run with --write to apply)"
+    if plan.problems:
+        summary += f"; {len(plan.problems)} item{'s' if len(plan.problems) != 1 else ''} failed"
+    click.echo(summary)
+    raise SystemExit(1 if plan.problems else 0)
+
+
 def actions_subcommands() -> tuple[click.Command, ...]:
-    return (postmortems_command,)
+    return (postmortems_command, sync_command)
