@@ -51,6 +51,7 @@ class Linear:
         self.team = settings.option("team")
         key = settings.secret("token_env", "LINEAR_API_KEY", "the Linear API key")
         endpoint = settings.option("endpoint", "https://api.linear.app/graphql")
+        self.endpoint = endpoint
         self.http = Http(endpoint, headers={"Authorization": key, "Content-Type": "application/json"},
                          timeout=settings.timeout, retries=settings.retries, backoff=settings.backoff,
                          max_wait=settings.max_wait, secrets=(key,))
@@ -60,7 +61,7 @@ class Linear:
         return "linear.app/" in link and bool(_IDENTIFIER.search(link))
 
     def _call(self, query: str, variables: dict[str, Any], what: str) -> dict:
-        response = self.http.request("POST", "", what, json={"query": query, "variables": variables},
+        response = self.http.request("POST", self.endpoint, what, json={"query": query, "variables": variables},
                                      retry_if=lambda r: "RATELIMITED" in _codes(r))
         codes = _codes(response)
         try:

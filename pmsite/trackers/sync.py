@@ -149,7 +149,15 @@ def plan_sync(postmortems: list[Postmortem], tracker: Tracker, settings: Tracker
     try:
         if create:
             missing = [ref for ref in refs if not ref.item.get("link") and (ref.item.get("status") or "open") in OPEN]
-            existing = tracker.find_created() if missing and look_up_created else {}
+            existing: dict[str, RemoteIssue] = {}
+            if missing and look_up_created:
+                try:
+                    existing = tracker.find_created()
+                except FatalTrackerError:
+                    raise
+                except TrackerError as exc:  # without the list, creating could open duplicates
+                    plan.problems.append(Problem(None, f"{exc}; no issue was opened, so none is opened twice"))
+                    missing = []
             for ref in missing:
                 creation = new_issue(ref, settings)
                 found = existing.get(creation.issue.marker)

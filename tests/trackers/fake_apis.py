@@ -232,9 +232,11 @@ class FakeJira(FakeApi):
         self.project, self.users = project, users
         self.issues: dict[str, dict] = {}
         self.moved: dict[str, str] = {}
+        self.created = 0
 
     def add(self, summary: str, description: dict | None = None, status: str = "To Do") -> dict:
-        number = len(self.issues) + 1
+        self.created += 1  # Jira never reuses a key, even of a deleted issue
+        number = self.created
         key = f"{self.project}-{number}"
         issue = {"id": str(10000 + number), "key": key, "self": f"{self.url}/rest/api/3/issue/{10000 + number}",
                  "fields": {"summary": summary, "description": description, "labels": [], "assignee": None,
