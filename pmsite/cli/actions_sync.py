@@ -150,5 +150,77 @@ def sync_command(state: State, tracker_name: str, create: bool, pull: bool, writ
     raise SystemExit(1 if plan.problems else 0)
 
 
+@click.command("remind")
+@click.option("--via", type=click.Choice(["email", "slack", "github"]), default=None,
+              help="How to deliver (default: remind.via in pmsite.yaml, else email).")
+@click.option("--dry-run", is_flag=True, help="Print the messages per recipient; send nothing, record nothing.")
+@_as_of
+@pass_state
+def remind_command(state: State, via: str | None, dry_run: bool, as_of: dt.date | None) -> None:
+    """Send one reminder per recipient: overdue and stale items, late postmortems.
+
+    Owners hear about items up to 7 days overdue, their team's manager up to 14,
+    the director beyond (escalation: and teams: in pmsite.yaml); stale items go
+    to their owner; postmortems past review.publish_within go up the same
+    ladder from their authors. Running twice on one day sends nothing new
+    (remind.state_file records what went to whom). E-mail goes over SMTP
+    (remind.smtp), Slack through an incoming webhook (SLACK_WEBHOOK_URL), GitHub
+    as a comment on each linked issue (GITHUB_TOKEN). Exits 1 when a delivery failed.
+    """
+    import os
+
+    from pmsite import remind
+    from pmsite.aggregate.actions import Policy
+    from pmsite.cli.actions import _run
+    from pmsite.notify import DeliveryError, sender
+    from pmsite.review.deadlines import deadlines
+    from pmsite.review.policy import ReviewPolicy
+
+    config = state.config
+    via = via or str(config.section("remind").get("via") or "email")
+    if via not in ("email", "slack", "github"):
+        raise click.UsageError(f"remind.via is {via!r}; use email, slack or github")
+    as_of = as_of or dt.date.today()
+    teams = remind.Teams.from_config(config)
+    result, warnings = _run(config, as_of)
+    for line in warnings:
+        click.echo(line, err=True)
+    postmortems = [incident.postmortem for incident in result.incidents]
+    site = str(config.section("remind").get("site_url") or config.section("trackers").get("site_url") or
+               (config.base_url if config.base_url.startswith("http") else "")).rstrip("/")
+    pages = {pm.id: f"{site}/postmortems/{pm.slug}/" for pm in postmortems if pm.id and site}
+    messages = remind.plan_messages(result.action_items, deadlines(postmortems, ReviewPolicy.from_config(config), as_of),
+                                    teams, Policy.from_config(config), pages)
+    fresh = remind.unsent(messages, config, as_of)
+    if via == "github":
+        fresh = [remind.Message(m.recipient, [line for line in m.lines if line.link], m.notes) for m in fresh]
+        fresh = [m for m in fresh if m.lines]
+    if dry_run:
+        for message in fresh:
+            click.echo(f"To: {message.recipient} ({remind.ROLES[message.level]} level) via {via}")
+            click.echo(f"Subject: {message.subject}")
+            click.echo(message.body())
+            click.echo("")
+        skipped = len(messages) - len(fresh)
+        click.echo(f"{len(fresh)} message{'s' if len(fresh) != 1 else ''} as of {as_of}; nothing sent (dry run)"
+                   + (f"; {skipped} recipient{'s' if skipped != 1 else ''} already reminded today" if skipped else ""))
+        return
+    send = sender(via, config, dict(os.environ))
+    delivered, failed = [], 0
+    for message in fresh:
+        try:
+            address = send(message)
+        except DeliveryError as exc:
+            click.echo(f"error: {exc}", err=True)
+            failed += 1
+            continue
+        delivered.append(message)
+        click.echo(f"sent to {message.recipient} ({address}): {message.subject}")
+    remind.record_sent(delivered, config, as_of)
+    click.echo(f"{len(delivered)} message{'s' if len(delivered) != 1 else ''} sent via {via} as of {as_of}"
+               + (f"; {failed} failed" if failed else ""))
+    raise SystemExit(1 if failed else 0)
+
+
 def actions_subcommands() -> tuple[click.Command, ...]:
-    return (postmortems_command, sync_command)
+    return (postmortems_command, remind_command, sync_command)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pmsite.config import Config
-from pmsite.trackers.sync import replace_file
+from pmsite.cache import write_atomically
 
 DEFAULT_STATE_FILE = ".pmsite/tracker-sync.json"
 
@@ -50,6 +50,5 @@ def record_pulls(config: Config, tracker: str, pulled: dict[str, Any], day: dt.d
     text = json.dumps({"items": dict(sorted(items.items()))}, indent=2, ensure_ascii=False) + "\n"
     if path.is_file() and path.read_text(encoding="utf-8") == text:
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    replace_file(path, text.encode("utf-8"))
+    write_atomically(path, text.encode("utf-8"))
     return True

@@ -8,12 +8,10 @@ a token that is rejected stops the run, since every call would fail alike.
 
 from __future__ import annotations
 
-import datetime as dt
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pmsite.cache import write_atomically
 from pmsite.model import Postmortem
 from pmsite.trackers.base import FatalTrackerError, NewIssue, RemoteIssue, Tracker, TrackerError, marker
 from pmsite.trackers.frontmatter import EditError, ItemEdit, edit_action_items
@@ -209,21 +207,8 @@ def write_changes(changes: list[Change]) -> list[Path]:
         edited = edit_action_items(text, [ItemEdit(c.ref.index, c.key, c.new) for c in file_changes], display)
         prepared.append((path, (b"\xef\xbb\xbf" if bom else b"") + edited.encode("utf-8")))
     for path, data in prepared:
-        replace_file(path, data)
+        write_atomically(path, data)  # a reader never sees half a file
     return [path for path, _ in prepared]
-
-
-def replace_file(path: Path, data: bytes) -> None:
-    """Write next to the file and rename over it: a reader never sees half a file."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.chmod(temporary, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 __all__ = ["Change", "Creation", "EditError", "ItemRef", "Plan", "Problem", "Pulled", "create_issues", "plan_sync",
