@@ -228,3 +228,21 @@ def test_dry_run_on_the_sample_corpus_lists_messages_per_recipient(runner):
     assert len(recipients) == len(set(recipients))  # one message per recipient
     assert "Retrain Dana on the feature flag tool - due 2026-11-30, 6 days overdue" in result.stdout
     assert f"{len(recipients)} messages as of 2026-12-06; nothing sent (dry run)" in result.stdout
+
+
+def test_init_writes_a_weekly_reminder_workflow_that_is_valid_and_safe(runner, tmp_path):
+    import subprocess
+
+    import yaml
+
+    from tests.conftest import installed_tool
+
+    assert runner.invoke(cli, ["init", str(tmp_path / "repo")]).exit_code == 0
+    path = tmp_path / "repo" / ".github" / "workflows" / "action-reminders.yml"
+    workflow = yaml.safe_load(path.read_text())
+    assert workflow[True]["schedule"] == [{"cron": "0 7 * * 1"}]  # PyYAML reads the key 'on' as True
+    assert workflow["jobs"]["remind"]["steps"][-1]["run"] == "pmsite actions remind"
+    for command in ([installed_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(path)],
+                    [installed_tool("zizmor"), "--offline", str(path)]):
+        run = subprocess.run(command, capture_output=True, text=True)
+        assert run.returncode == 0, run.stdout + run.stderr

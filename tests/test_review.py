@@ -268,3 +268,15 @@ def test_actions_postmortems_lists_unpublished_ones_past_their_deadline(runner, 
     on_time = runner.invoke(cli, ["-C", str(git.root), "actions", "postmortems", "--overdue", "--format", "json",
                                   "--as-of", "2024-05-29"])
     assert json.loads(on_time.stdout)["postmortems"] == []
+
+
+def test_the_pull_request_workflow_init_writes_runs_the_gate(runner, tmp_path):
+    import yaml
+
+    assert runner.invoke(cli, ["init", str(tmp_path / "repo")]).exit_code == 0
+    workflow = yaml.safe_load((tmp_path / "repo" / ".github" / "workflows" / "postmortem-lint.yml").read_text())
+    steps = workflow["jobs"]["review"]["steps"]
+    assert next(s for s in steps if "checkout" in s.get("uses", ""))["with"]["fetch-depth"] == 0
+    run = next(s for s in steps if "pmsite review" in s.get("run", ""))
+    assert run["run"] == 'pmsite review --base "$BASE_SHA" --format github'
+    assert run["env"]["BASE_SHA"] == "${{ github.event.pull_request.base.sha }}"
