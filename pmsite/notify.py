@@ -77,6 +77,7 @@ def email_sender(config: Config, env: dict[str, str]) -> Callable[[Message], str
 
 
 def slack_sender(config: Config, env: dict[str, str]) -> Callable[[Message], str]:
+    from pmsite.trackers.base import TrackerError
     from pmsite.trackers.http import Http
 
     settings = _remind(config)
@@ -94,7 +95,7 @@ def slack_sender(config: Config, env: dict[str, str]) -> Callable[[Message], str
         text = f"*{message.subject}*\n{message.body().replace('Hello ' + message.recipient, 'Hello ' + who, 1)}"
         try:
             response = http.request("POST", url, f"posting to Slack for {message.recipient}", json={"text": text})
-        except Exception as exc:  # TrackerError: already scrubbed and named
+        except TrackerError as exc:  # already scrubbed and named
             raise DeliveryError(str(exc)) from None
         if response.status_code != 200:
             raise DeliveryError(f"Slack refused the message for {message.recipient} ({response.status_code}: "

@@ -14,7 +14,7 @@ import httpx
 
 from pmsite.model import parse_date
 from pmsite.trackers.base import FatalTrackerError, NewIssue, RemoteIssue, TrackerError, markers_in
-from pmsite.trackers.http import Http, next_link
+from pmsite.trackers.http import Http, error_text, next_link
 from pmsite.trackers.settings import TrackerSettings
 
 _ISSUE_URL = re.compile(r"^https?://[^/]+/(?:api/v3/repos/)?([^/]+)/([^/]+)/issues/(\d+)/?$")
@@ -41,7 +41,7 @@ class GitHub:
     def _check(self, response: httpx.Response, what: str) -> dict:
         if response.status_code in (200, 201):
             return response.json()
-        message = self.http.scrub(_message(response))
+        message = self.http.scrub(error_text(response, lambda data: str(data.get("message", ""))))
         if response.status_code == 401:
             raise FatalTrackerError(f"{what}: GitHub rejected the token (401: {message}); check GITHUB_TOKEN")
         if response.status_code == 403:
@@ -108,10 +108,3 @@ class GitHub:
     def close(self) -> None:
         self.http.close()
 
-
-def _message(response: httpx.Response) -> str:
-    try:
-        data = response.json()
-    except ValueError:
-        return response.text[:200]
-    return str(data.get("message", ""))[:200] if isinstance(data, dict) else ""

@@ -100,3 +100,12 @@ class Http:
 def next_link(response: httpx.Response) -> str | None:
     """The ``rel="next"`` URL of a Link header (GitHub's pagination)."""
     return response.links.get("next", {}).get("url")
+
+
+def error_text(response: httpx.Response, pick: Callable[[dict], str]) -> str:
+    """What an error response says: ``pick`` applied to its JSON object, else the start of its text."""
+    try:
+        data = response.json()
+    except ValueError:
+        return response.text[:200]
+    return pick(data)[:200] if isinstance(data, dict) else ""

@@ -13,7 +13,7 @@ import httpx
 
 from pmsite.model import parse_date
 from pmsite.trackers.base import FatalTrackerError, NewIssue, RemoteIssue, TrackerError, markers_in
-from pmsite.trackers.http import Http
+from pmsite.trackers.http import Http, error_text
 from pmsite.trackers.settings import TrackerSettings
 
 _KEY = re.compile(r"/browse/([A-Z][A-Z0-9_]*-\d+)/?$")
@@ -55,7 +55,7 @@ class Jira:
     def _check(self, response: httpx.Response, what: str) -> dict:
         if response.status_code in (200, 201):
             return response.json()
-        message = self.http.scrub(_messages(response))
+        message = self.http.scrub(error_text(response, _messages))
         if response.status_code == 401:
             raise FatalTrackerError(f"{what}: Jira rejected the e-mail and API token (401); check JIRA_EMAIL and JIRA_API_TOKEN")
         if response.status_code == 403:
@@ -117,11 +117,6 @@ class Jira:
         self.http.close()
 
 
-def _messages(response: httpx.Response) -> str:
-    try:
-        data = response.json()
-    except ValueError:
-        return response.text[:200]
-    if not isinstance(data, dict):
-        return ""
-    return "; ".join([*map(str, data.get("errorMessages", [])), *map(str, (data.get("errors") or {}).values())])[:200]
+
+def _messages(data: dict) -> str:
+    return "; ".join([*map(str, data.get("errorMessages", [])), *map(str, (data.get("errors") or {}).values())])

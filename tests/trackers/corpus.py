@@ -64,3 +64,19 @@ def changed_lines(before: bytes, after: bytes) -> list[str]:
     """The lines a unified diff would show as removed (-) or added (+)."""
     diff = difflib.ndiff(before.decode().splitlines(keepends=True), after.decode().splitlines(keepends=True))
     return [line[0] + line[2:].rstrip("\n") for line in diff if line[:1] in "+-"]
+
+
+def assert_settled(run, path: Path, tracker: str) -> None:
+    """Another run with every flag finds nothing to do and leaves the file byte for byte as it is."""
+    settled = path.read_bytes()
+    again = run("--create", "--pull", "--write")
+    assert again.exit_code == 0 and again.stdout.strip() == f"{tracker}: wrote 0 changes to 0 files"
+    assert path.read_bytes() == settled
+
+
+def pull_and_diff(run, path: Path) -> list[str]:
+    """Pull with --write and return the lines of the file that changed."""
+    before = path.read_bytes()
+    pulled = run("--pull", "--write")
+    assert pulled.exit_code == 0, pulled.output
+    return changed_lines(before, path.read_bytes())

@@ -8,7 +8,7 @@ import pytest
 
 from pmsite.cli import cli
 from pmsite.trackers.jira import adf, adf_text
-from tests.trackers.corpus import PATH, changed_lines, make_site
+from tests.trackers.corpus import assert_settled, changed_lines, make_site, pull_and_diff
 from tests.trackers.fake_apis import Fault, FakeJira, Reply
 
 ACCOUNT = "5b10ac8d82e05b22cc7d4ef5"
@@ -54,20 +54,14 @@ def test_create_pull_and_write_back_then_nothing_changes(runner, tmp_path, jira)
 
     transition(jira, "OPS-1", "Done")
     transition(jira, "OPS-2", "In Progress")
-    linked = path.read_bytes()
-    pulled = sync(runner, tmp_path, "--pull", "--write")
-    assert pulled.exit_code == 0, pulled.output
-    assert changed_lines(linked, path.read_bytes()) == [
+    assert pull_and_diff(lambda *args: sync(runner, tmp_path, *args), path) == [
         "-    status: open    # updated by the tracker",
         "+    status: done    # updated by the tracker",
         "+    completed: 2024-04-02",
         "-    status: open",
         "+    status: in_progress",
     ]
-    settled = path.read_bytes()
-    again = sync(runner, tmp_path, "--create", "--pull", "--write")
-    assert again.exit_code == 0 and again.stdout.strip() == "jira: wrote 0 changes to 0 files"
-    assert path.read_bytes() == settled
+    assert_settled(lambda *args: sync(runner, tmp_path, *args), path, "jira")
 
 
 def test_unknown_state_moved_and_deleted_issues_are_named_and_the_rest_goes_on(runner, tmp_path, jira):
@@ -79,7 +73,7 @@ def test_unknown_state_moved_and_deleted_issues_are_named_and_the_rest_goes_on(r
     jira.moved["OPS-1"] = moved["key"]
     result = sync(runner, tmp_path, "--pull", "--write")
     assert result.exit_code == 1
-    assert (f"PM-2024-017 AI-1: OPS-3 is in the state 'Parked' or 'undefined', which has no pmsite status; map it "
+    assert ("PM-2024-017 AI-1: OPS-3 is in the state 'Parked' or 'undefined', which has no pmsite status; map it "
             "under trackers.jira.states (e.g. 'Parked: in_progress')") in result.stderr
     assert ("PM-2024-017 AI-2: reading " + jira.url + "/browse/OPS-2: not found (404: Issue does not exist or you do "
             "not have permission to see it.); the issue was deleted") in result.stderr

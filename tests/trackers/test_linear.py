@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from pmsite.cli import cli
-from tests.trackers.corpus import changed_lines, make_site
+from tests.trackers.corpus import assert_settled, changed_lines, make_site, pull_and_diff
 from tests.trackers.fake_apis import Fault, FakeLinear, Reply
 
 USER = "a1b2c3d4-user-priya"
@@ -42,20 +42,14 @@ def test_create_pull_and_write_back_then_nothing_changes(runner, tmp_path, linea
 
     linear.set_state("ENG-1", "Done", "completed", "2024-03-28T11:00:00.000Z")
     linear.set_state("ENG-2", "Canceled", "canceled", "2024-03-29T08:00:00.000Z")
-    linked = path.read_bytes()
-    pulled = sync(runner, tmp_path, "--pull", "--write")
-    assert pulled.exit_code == 0, pulled.output
-    assert changed_lines(linked, path.read_bytes()) == [
+    assert pull_and_diff(lambda *args: sync(runner, tmp_path, *args), path) == [
         "-    status: open    # updated by the tracker",
         "+    status: done    # updated by the tracker",
         "+    completed: 2024-03-28",
         "-    status: open",
         "+    status: wont_do",
     ]
-    settled = path.read_bytes()
-    again = sync(runner, tmp_path, "--create", "--pull", "--write")
-    assert again.exit_code == 0 and again.stdout.strip() == "linear: wrote 0 changes to 0 files"
-    assert path.read_bytes() == settled
+    assert_settled(lambda *args: sync(runner, tmp_path, *args), path, "linear")
 
 
 def test_pagination_moved_and_deleted_issues(runner, tmp_path, linear):
