@@ -246,3 +246,23 @@ def test_init_writes_a_weekly_reminder_workflow_that_is_valid_and_safe(runner, t
                     [installed_tool("zizmor"), "--offline", str(path)]):
         run = subprocess.run(command, capture_output=True, text=True)
         assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_malformed_teams_and_remind_sections_are_usage_errors_naming_the_key(runner, tmp_path):
+    make_repo(tmp_path)
+    config = tmp_path / "pmsite.yaml"
+    good = config.read_text()
+    for broken, message in (
+            (good.replace("  search: {director: ines}\n", "  search: [ines]\n"),
+             "teams.search must be a mapping, e.g. 'search: {manager: alice, director: carol, members: [priya]}'"),
+            (good.replace("{director: ines}", "{director: ines, boss: ravi}"),
+             "teams.search.boss is not a setting; use manager, director, members"),
+            (good.replace("  from: postmortems@acme.example\n", ""),
+             "remind.from is missing: the sender address of reminder e-mails")):
+        config.write_text(broken)
+        result = remind(runner, tmp_path, "--as-of", "2024-03-30")
+        assert result.exit_code == 2 and message in result.stderr, result.output
+    config.write_text(good)
+    result = remind(runner, tmp_path, "--via", "slack", "--as-of", "2024-03-30", env={"SLACK_WEBHOOK_URL": ""})
+    assert result.exit_code == 2
+    assert "the Slack webhook URL is not set: export SLACK_WEBHOOK_URL=" in result.stderr

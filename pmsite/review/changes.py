@@ -93,6 +93,15 @@ def changed_markdown(repo: pygit2.Repository, base: str, content_dir: Path) -> l
     return sorted(changes, key=lambda change: change.path)
 
 
+def _entry(tree: pygit2.Tree, path: str) -> pygit2.Oid | None:
+    if not path:
+        return tree.id
+    try:
+        return tree[path].id
+    except KeyError:
+        return None
+
+
 def authors(repo: pygit2.Repository, paths: list[Path]) -> dict[Path, set[Identity]]:
     """Everyone who authored (or co-authored) a commit reachable from HEAD that changed each file.
 
@@ -103,21 +112,35 @@ def authors(repo: pygit2.Repository, paths: list[Path]) -> dict[Path, set[Identi
 
     workdir = Path(repo.workdir).resolve()
     relative = {path: path.resolve().relative_to(workdir).as_posix() for path in paths}
+    folders = {rel.rsplit("/", 1)[0] if "/" in rel else "" for rel in relative.values()}
     found: dict[Path, set[Identity]] = {path: set() for path in paths}
+    # a commit's parent tree is the next commit's tree: remember the last lookups by tree id
+    folder_ids: dict[pygit2.Oid, tuple] = {}
+    file_ids: dict[pygit2.Oid, dict] = {}
 
-    def entry(tree: pygit2.Tree, path: str) -> pygit2.Oid | None:
-        try:
-            return tree[path].id
-        except KeyError:
-            return None
+    def lookup(memo: dict, tree: pygit2.Tree, read):
+        if tree.id not in memo:
+            if len(memo) > 1024:
+                memo.clear()
+            memo[tree.id] = read(tree)
+        return memo[tree.id]
+
+    def read_folders(tree: pygit2.Tree) -> tuple:
+        return tuple(_entry(tree, folder) for folder in sorted(folders))
+
+    def read_files(tree: pygit2.Tree) -> dict:
+        return {path: _entry(tree, rel) for path, rel in relative.items()}
 
     for commit in repo.walk(repo.head.target, pygit2.enums.SortMode.TOPOLOGICAL):
         if len(commit.parents) > 1:
             continue
-        parent_tree = commit.parents[0].tree if commit.parents else None
+        parent = commit.parents[0].tree if commit.parents else None
+        if parent is not None and lookup(folder_ids, commit.tree, read_folders) == lookup(folder_ids, parent, read_folders):
+            continue  # nothing changed in the folders of these files
+        now = lookup(file_ids, commit.tree, read_files)
+        before = lookup(file_ids, parent, read_files) if parent is not None else {}
         people = {Identity(name, email) for email, name in _people(commit)}
-        for path, rel in relative.items():
-            now = entry(commit.tree, rel)
-            if now is not None and (parent_tree is None or entry(parent_tree, rel) != now):
+        for path, entry in now.items():
+            if entry is not None and before.get(path) != entry:
                 found[path] |= people
     return found
