@@ -114,6 +114,9 @@ def normalise_title(title: str) -> str:
 
 
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+#: Lines that stand for text still to be written.
+_PLACEHOLDER = re.compile(r"^[-*+>\s]*(tbd|tba|tbc|todo|fixme|xxx|to be (written|done|completed|decided)|coming soon|\.\.\.|…)"
+                          r"[\s.:!-]*$", re.IGNORECASE)
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 
 
@@ -129,14 +132,15 @@ class SectionText:
 
     @property
     def is_blank(self) -> bool:
-        """Nothing but guidance comments, sub-headings, whitespace or an empty table skeleton.
+        """Nothing but guidance comments, sub-headings, placeholders (TBD, TODO, ...), whitespace
+        or an empty table skeleton.
 
         The template's guidance is an HTML comment and its timeline an empty table row,
         so a section left as the template wrote it counts as empty.
         """
         lines = [line.strip() for line in _COMMENT.sub("", self.text).split("\n")]
         for number, line in enumerate(lines):
-            if not line or _ATX_HEADING.match(line) or _TABLE_RULE.match(line):
+            if not line or _ATX_HEADING.match(line) or _TABLE_RULE.match(line) or _PLACEHOLDER.match(line):
                 continue
             if line.startswith("|"):
                 cells = [cell.strip() for cell in line.strip("|").split("|")]

@@ -280,3 +280,18 @@ def test_a_timeline_left_as_the_template_wrote_it_is_empty():
         "| Time (UTC) | Event |\n| --- | --- |\n| 10:00 | Error rate rises on payments-api. |\n", template_timeline)
     empty = [f.message for f in validate([pm_from(text)]) if f.rule == "quality/empty-section"]
     assert any("'Timeline'" in message for message in empty)
+
+
+@pytest.mark.parametrize("placeholder", ["TBD", "- TODO", "To be written.", "...", "<!-- later --> tbd"])
+def test_a_placeholder_is_not_content(placeholder):
+    text = replace("severity: SEV3", "severity: SEV2") + DEEP_BODY.replace(
+        "<!-- List the moments where the response could have gone another way. -->", placeholder)
+    empty = [f.message for f in validate([pm_from(text)]) if f.rule == "quality/empty-section"]
+    assert any("'Decision points'" in message for message in empty)
+
+
+def test_a_short_real_answer_is_content():
+    text = replace("severity: SEV3", "severity: SEV2") + DEEP_BODY.replace(
+        "<!-- List the moments where the response could have gone another way. -->", "None: the runbook was followed.")
+    empty = [f.message for f in validate([pm_from(text)]) if f.rule == "quality/empty-section"]
+    assert not any("'Decision points'" in message for message in empty)

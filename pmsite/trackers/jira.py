@@ -110,7 +110,7 @@ class Jira:
                 for mark in issue.markers:
                     found.setdefault(mark, issue)
             token = page.get("nextPageToken")
-            if page.get("isLast", True) or not token:
+            if page.get("isLast") or not token:
                 return found
 
     def close(self) -> None:

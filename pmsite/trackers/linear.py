@@ -52,7 +52,9 @@ class Linear:
         key = settings.secret("token_env", "LINEAR_API_KEY", "the Linear API key")
         endpoint = settings.option("endpoint", "https://api.linear.app/graphql")
         self.endpoint = endpoint
-        self.http = Http(endpoint, headers={"Authorization": key, "Content-Type": "application/json"},
+        # personal API keys go bare in the header, OAuth access tokens as Bearer
+        authorization = f"Bearer {key}" if key.startswith("lin_oauth_") else key
+        self.http = Http(endpoint, headers={"Authorization": authorization, "Content-Type": "application/json"},
                          timeout=settings.timeout, retries=settings.retries, backoff=settings.backoff,
                          max_wait=settings.max_wait, secrets=(key,))
         self.labels = {str(k): str(v) for k, v in (settings.options.get("labels") or {}).items()}
