@@ -1,14 +1,17 @@
 """Benchmark what ``pmsite review --base`` adds to a pull request check: the git part.
 
-Builds a repository with ``--commits`` commits (default 5,000) over ``--files``
-postmortems (default 500), each commit changing one file, then a pull-request
+Builds a repository with ``--commits`` commits (default 2,000) over ``--files``
+postmortems (default 300), each commit changing one file, then a pull-request
 branch that publishes five of them, and times (median of ``--repeat`` runs):
 
 - ``changed_markdown``: the diff from the merge base to the working folder;
 - ``authors``: the walk over every commit reachable from HEAD for who wrote the
   five changed files (merge commits skipped).
 
-Run:  python bench/review.py [--commits 5000] [--files 500] [--repeat 5]
+Run:  python bench/review.py [--commits 2000] [--files 300] [--repeat 5]
+
+Every commit changes the content folder here: the worst case for the walk, which skips
+commits that leave the changed files' folders alone.
 """
 
 from __future__ import annotations
@@ -51,8 +54,8 @@ def build(root: Path, commits: int, files: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--commits", type=int, default=5000)
-    parser.add_argument("--files", type=int, default=500)
+    parser.add_argument("--commits", type=int, default=2000)
+    parser.add_argument("--files", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:

@@ -102,6 +102,16 @@ def _entry(tree: pygit2.Tree, path: str) -> pygit2.Oid | None:
         return None
 
 
+def _subtree(tree: pygit2.Tree, folder: str) -> pygit2.Tree | None:
+    if not folder:
+        return tree
+    try:
+        found = tree[folder]
+    except KeyError:
+        return None
+    return found if isinstance(found, pygit2.Tree) else None
+
+
 def authors(repo: pygit2.Repository, paths: list[Path]) -> dict[Path, set[Identity]]:
     """Everyone who authored (or co-authored) a commit reachable from HEAD that changed each file.
 
@@ -112,7 +122,10 @@ def authors(repo: pygit2.Repository, paths: list[Path]) -> dict[Path, set[Identi
 
     workdir = Path(repo.workdir).resolve()
     relative = {path: path.resolve().relative_to(workdir).as_posix() for path in paths}
-    folders = {rel.rsplit("/", 1)[0] if "/" in rel else "" for rel in relative.values()}
+    #: path -> (folder, file name), both relative to the repository
+    split = {path: (rel.rsplit("/", 1)[0], rel.rsplit("/", 1)[1]) if "/" in rel else ("", rel)
+             for path, rel in relative.items()}
+    folders = {folder for folder, _ in split.values()}
     found: dict[Path, set[Identity]] = {path: set() for path in paths}
     # a commit's parent tree is the next commit's tree: remember the last lookups by tree id
     folder_ids: dict[pygit2.Oid, tuple] = {}
@@ -129,7 +142,10 @@ def authors(repo: pygit2.Repository, paths: list[Path]) -> dict[Path, set[Identi
         return tuple(_entry(tree, folder) for folder in sorted(folders))
 
     def read_files(tree: pygit2.Tree) -> dict:
-        return {path: _entry(tree, rel) for path, rel in relative.items()}
+        # each folder's tree is read once: a lookup by full path inflates it again for every file
+        subtrees = {folder: _subtree(tree, folder) for folder in folders}
+        return {path: _entry(subtrees[folder], name) if subtrees[folder] is not None else None
+                for path, (folder, name) in split.items()}
 
     for commit in repo.walk(repo.head.target, pygit2.enums.SortMode.TOPOLOGICAL):
         if len(commit.parents) > 1:
