@@ -29,8 +29,7 @@ def _deadlines_text(found, as_of: dt.date) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1] for row in rows]
     late = sum(d.overdue for d in found)
-    lines.append(f"{len(found)} unpublished postmortem{'s' if len(found) != 1 else ''}, {late} past "
-                 f"review.publish_within as of {as_of}")
+    lines.append(f"{_count(len(found), 'unpublished postmortem')}, {late} past review.publish_within as of {as_of}")
     return "\n".join(line.rstrip() for line in lines)
 
 
@@ -59,6 +58,10 @@ def postmortems_command(state: State, overdue: bool, output_format: str, as_of: 
         click.echo(json.dumps({"as_of": as_of.isoformat(), "postmortems": [d.to_dict() for d in found]}, indent=2))
     else:
         click.echo(_deadlines_text(found, as_of))
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number != 1 else ''}"
 
 
 def _plan_lines(plan, written: bool) -> list[str]:
@@ -137,15 +140,16 @@ def sync_command(state: State, tracker_name: str, create: bool, pull: bool, writ
     for problem in plan.problems:
         where = f"{problem.ref.where}: {problem.ref.name}: " if problem.ref else ""
         click.echo(f"error: {where}{problem.message}", err=True)
-    files = len({c.ref.postmortem.path for c in plan.changes})
-    summary = (f"{tracker_name}: {len(plan.creations)} issue{'s' if len(plan.creations) != 1 else ''} to create, "
-               f"{len(plan.changes)} change{'s' if len(plan.changes) != 1 else ''} in {files} file{'s' if files != 1 else ''}")
     if write:
-        summary = f"{tracker_name}: wrote {len(plan.changes)} change{'s' if len(plan.changes) != 1 else ''} to {len(written)} file{'s' if len(written) != 1 else ''}"
-    elif plan.creations or plan.changes:
-        summary += "; nothing written (run with --write to apply)"
+        summary = f"{tracker_name}: wrote {_count(len(plan.changes), 'change')} to {_count(len(written), 'file')}"
+    else:
+        files = len({change.ref.postmortem.path for change in plan.changes})
+        summary = (f"{tracker_name}: {_count(len(plan.creations), 'issue')} to create, "
+                   f"{_count(len(plan.changes), 'change')} in {_count(files, 'file')}")
+        if plan.creations or plan.changes:
+            summary += "; nothing written (run with --write to apply)"
     if plan.problems:
-        summary += f"; {len(plan.problems)} item{'s' if len(plan.problems) != 1 else ''} failed"
+        summary += f"; {_count(len(plan.problems), 'item')} failed"
     click.echo(summary)
     raise SystemExit(1 if plan.problems else 0)
 
@@ -202,8 +206,8 @@ def remind_command(state: State, via: str | None, dry_run: bool, as_of: dt.date 
             click.echo(message.body())
             click.echo("")
         skipped = len(messages) - len(fresh)
-        click.echo(f"{len(fresh)} message{'s' if len(fresh) != 1 else ''} as of {as_of}; nothing sent (dry run)"
-                   + (f"; {skipped} recipient{'s' if skipped != 1 else ''} already reminded today" if skipped else ""))
+        click.echo(f"{_count(len(fresh), 'message')} as of {as_of}; nothing sent (dry run)"
+                   + (f"; {_count(skipped, 'recipient')} already reminded today" if skipped else ""))
         return
     send = sender(via, config, dict(os.environ))
     delivered, failed = [], 0
@@ -217,7 +221,7 @@ def remind_command(state: State, via: str | None, dry_run: bool, as_of: dt.date 
         delivered.append(message)
         click.echo(f"sent to {message.recipient} ({address}): {message.subject}")
     remind.record_sent(delivered, config, as_of)
-    click.echo(f"{len(delivered)} message{'s' if len(delivered) != 1 else ''} sent via {via} as of {as_of}"
+    click.echo(f"{_count(len(delivered), 'message')} sent via {via} as of {as_of}"
                + (f"; {failed} failed" if failed else ""))
     raise SystemExit(1 if failed else 0)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from pmsite.cache import write_atomically
 from pmsite.model import Postmortem
 from pmsite.trackers.base import FatalTrackerError, NewIssue, RemoteIssue, Tracker, TrackerError, marker
-from pmsite.trackers.frontmatter import EditError, ItemEdit, edit_action_items
+from pmsite.trackers.frontmatter import ItemEdit, edit_action_items
 from pmsite.trackers.settings import TrackerSettings
 
 OPEN = ("open", "in_progress", "blocked")
@@ -80,8 +80,6 @@ class Plan:
     changes: list[Change] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     pulled: dict[str, Pulled] = field(default_factory=dict)
-    #: Item name -> link of an issue a previous run opened (found by its marker), adopted instead of a duplicate.
-    adopted: dict[str, str] = field(default_factory=dict)
 
 
 def _text(item: dict, key: str) -> str | None:
@@ -160,7 +158,6 @@ def plan_sync(postmortems: list[Postmortem], tracker: Tracker, settings: Tracker
                 creation = new_issue(ref, settings)
                 found = existing.get(creation.issue.marker)
                 if found is not None:
-                    plan.adopted[ref.name] = found.url
                     plan.changes.append(Change(ref, "link", None, found.url, f"{found.key} was opened by an earlier run"))
                 else:
                     plan.creations.append(creation)
@@ -210,6 +207,3 @@ def write_changes(changes: list[Change]) -> list[Path]:
         write_atomically(path, data)  # a reader never sees half a file
     return [path for path, _ in prepared]
 
-
-__all__ = ["Change", "Creation", "EditError", "ItemRef", "Plan", "Problem", "Pulled", "create_issues", "plan_sync",
-           "write_changes"]
