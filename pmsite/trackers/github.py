@@ -9,6 +9,7 @@ POST /repos/{owner}/{repo}/issues/{n}/comments.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -29,6 +30,9 @@ class GitHub:
         self.repo = settings.option("repo") or settings.env.get("GITHUB_REPOSITORY", "")
         token = settings.secret("token_env", "GITHUB_TOKEN", "the GitHub token")
         api = settings.option("api_url") or settings.env.get("GITHUB_API_URL") or "https://api.github.com"
+        host = urlsplit(api).hostname or ""
+        #: Where issue links of this API live (None: any host, for an API at an unusual address).
+        self.web_host = "github.com" if host == "api.github.com" else host if api.rstrip("/").endswith("/api/v3") else None
         self.http = Http(api.rstrip("/"), headers={"Authorization": f"Bearer {token}",
                                                   "Accept": "application/vnd.github+json",
                                                   "X-GitHub-Api-Version": "2022-11-28"},
@@ -36,7 +40,9 @@ class GitHub:
                          max_wait=settings.max_wait, secrets=(token,))
 
     def owns(self, link: str) -> bool:
-        return bool(_ISSUE_URL.match(link))
+        """An issue link on this GitHub: github.com for api.github.com, the server's host for GHES."""
+        match = _ISSUE_URL.match(link)
+        return bool(match) and (self.web_host is None or urlsplit(link).hostname == self.web_host)
 
     def _check(self, response: httpx.Response, what: str) -> dict:
         if response.status_code in (200, 201):
