@@ -35,15 +35,3 @@ def test_removing_a_key_drops_only_its_line():
     assert edit_action_items(text, [ItemEdit(0, "completed", None)], "x.md") == \
         "---\naction_items:\n  - id: AI-1\n    status: open\n---\nx\n"
 
-
-def test_github_links_belong_to_the_api_they_came_from():
-    from pmsite.trackers.github import GitHub
-    from pmsite.trackers.settings import TrackerSettings
-
-    def client(api: str) -> GitHub:
-        return GitHub(TrackerSettings("github", {"repo": "a/b", "api_url": api}, {}, {}, env={"GITHUB_TOKEN": "t"}))
-
-    assert client("https://api.github.com").owns("https://github.com/a/b/issues/1")
-    assert not client("https://api.github.com").owns("https://ghe.acme.example/a/b/issues/1")
-    assert client("https://ghe.acme.example/api/v3").owns("https://ghe.acme.example/a/b/issues/1")
-    assert not client("https://ghe.acme.example/api/v3").owns("https://tracker.example/PAY-102")

@@ -199,3 +199,16 @@ def test_missing_token_and_malformed_settings_are_usage_errors(runner, tmp_path,
         (tmp_path / "pmsite.yaml").write_text(yaml_text)
         result = sync(runner, tmp_path, github)
         assert result.exit_code == 2 and message in result.stderr, result.output
+
+
+def test_github_links_belong_to_the_api_they_came_from():
+    from pmsite.trackers.github import GitHub
+    from pmsite.trackers.settings import TrackerSettings
+
+    def client(api: str) -> GitHub:
+        return GitHub(TrackerSettings("github", {"repo": "a/b", "api_url": api}, {}, {}, env={"GITHUB_TOKEN": "t"}))
+
+    assert client("https://api.github.com").owns("https://github.com/a/b/issues/1")
+    assert not client("https://api.github.com").owns("https://ghe.acme.example/a/b/issues/1")
+    assert client("https://ghe.acme.example/api/v3").owns("https://ghe.acme.example/a/b/issues/1")
+    assert not client("https://ghe.acme.example/api/v3").owns("https://tracker.example/PAY-102")
