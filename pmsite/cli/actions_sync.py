@@ -137,6 +137,11 @@ def sync_command(state: State, tracker_name: str, create: bool, pull: bool, writ
             record_pulls(config, tracker_name, plan.pulled, dt.date.today())
     for line in _plan_lines(plan, write):
         click.echo(line)
+    if write:
+        for creation in plan.creations:
+            if creation.unassigned_owner:
+                click.echo(f"warning: {creation.ref.where}: {creation.ref.name}: owner {creation.unassigned_owner!r} "
+                           f"has no {tracker_name} user in trackers.users; its issue is unassigned", err=True)
     for problem in plan.problems:
         where = f"{problem.ref.where}: {problem.ref.name}: " if problem.ref else ""
         click.echo(f"error: {where}{problem.message}", err=True)

@@ -58,6 +58,8 @@ def test_create_opens_issues_and_writes_only_the_link_lines(runner, tmp_path, gi
     assert "pmsite-item:PM-2024-017/AI-1" in first["body"]
     assert [label["name"] for label in first["labels"]] == ["postmortem", "category:tooling", "priority:P1"]
     assert first["assignees"] == [{"login": "priya-r"}] and second["assignees"] == []
+    assert (f"warning: {PATH}:21: PM-2024-017 AI-2: owner 'dana' has no github user in trackers.users; "
+            "its issue is unassigned") in result.stderr
     assert changed_lines(before, path.read_bytes()) == [
         "+    link: https://github.com/acme/postmortems/issues/1",
         "+    link: https://github.com/acme/postmortems/issues/2",
