@@ -280,3 +280,14 @@ def test_the_pull_request_workflow_init_writes_runs_the_gate(runner, tmp_path):
     run = next(s for s in steps if "pmsite review" in s.get("run", ""))
     assert run["run"] == 'pmsite review --base "$BASE_SHA" --format github'
     assert run["env"]["BASE_SHA"] == "${{ github.event.pull_request.base.sha }}"
+
+
+def test_without_commits_of_the_file_its_authors_list_stands_in(runner, tmp_path):
+    content = tmp_path / "content" / "postmortems"
+    content.mkdir(parents=True)
+    (tmp_path / "pmsite.yaml").write_text("title: Test\nreview:\n  approvals: {SEV1: 1}\n")
+    (content / "a.md").write_text(postmortem("published", ["priya"]))  # authors: [priya]
+    result = runner.invoke(cli, ["-C", str(tmp_path), "review", "--format", "json"])
+    assert result.exit_code == 1
+    assert rules(result) == [("review/approvals", "error"), ("review/self-approval", "error")]
+    assert "priya approved the postmortem but is its only author (its authors list)" in result.stdout

@@ -31,7 +31,7 @@ class Submission:
     postmortem: Postmortem
     #: Status before the change (None: a new file).
     old_status: str | None = None
-    #: Authors of the commits that changed the file; None when git history was not read.
+    #: Authors of the commits that changed the file; None when git history was not read, empty when it has none.
     authors: set[Identity] | None = None
     #: Findings of validate and lint for this file.
     findings: list[Finding] = field(default_factory=list)
@@ -77,7 +77,7 @@ def _approval_findings(pm: Postmortem, authors: set[Identity] | None, policy: Re
     named_authors = pm.str_list("authors")
     for index, approver in enumerate(approvers):
         by_git = sole_author is not None and sole_author.is_handle(approver)
-        by_front_matter = authors is None and named_authors == [approver]
+        by_front_matter = not authors and named_authors == [approver]  # no commit of it yet
         if by_git or by_front_matter:
             source = "every commit of it" if by_git else "its authors list"
             findings.append(_finding(
@@ -92,7 +92,7 @@ def _approval_findings(pm: Postmortem, authors: set[Identity] | None, policy: Re
         findings.append(_finding(
             pm, where, "review/approvals",
             f"a {pm.severity} postmortem needs {needed} approval{'s' if needed != 1 else ''} before it is "
-            f"{pm.status.replace('_', ' ')}; it has {len(valid)}",
+            f"{'published' if pm.status == 'published' else 'closed without a write-up'}; it has {len(valid)}",
             f"add the reviewers who approved to approved_by ({ask}); review.approvals in pmsite.yaml sets the count"))
     return findings
 
