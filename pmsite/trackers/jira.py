@@ -8,6 +8,7 @@ under its new key), POST /rest/api/3/search/jql (nextPageToken pagination).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import httpx
 
@@ -16,7 +17,7 @@ from pmsite.trackers.base import FatalTrackerError, NewIssue, RemoteIssue, Track
 from pmsite.trackers.http import Http, error_text
 from pmsite.trackers.settings import TrackerSettings
 
-_KEY = re.compile(r"/browse/([A-Z][A-Z0-9_]*-\d+)/?$")
+_KEY = re.compile(r"/browse/([A-Z][A-Z0-9_]*-\d+)(?:[/?#]|$)")
 SCOPE = "the 'Browse projects' and 'Create issues' project permissions (classic scopes read:jira-work and write:jira-work)"
 
 
@@ -93,7 +94,8 @@ class Jira:
         what = f"reading {link}"
         response = self.http.request("GET", f"/rest/api/3/issue/{match.group(1)}", what,
                                      params={"fields": "status,resolutiondate,description"})
-        return self._issue(self._check(response, what))
+        issue = self._issue(self._check(response, what))
+        return replace(issue, url=link) if issue.key == match.group(1) else issue  # moved issues change key
 
     def find_created(self) -> dict[str, RemoteIssue]:
         found: dict[str, RemoteIssue] = {}

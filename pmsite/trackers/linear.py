@@ -9,6 +9,7 @@ as HTTP 429 or a ``RATELIMITED`` error code; both are retried.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -116,7 +117,9 @@ class Linear:
         found = self._call(READ, {"id": match.group(1)}, what).get("issue")
         if not found:
             raise TrackerError(f"{what}: not found; the issue was deleted or the key cannot see it")
-        return self._issue(found)
+        issue = self._issue(found)
+        # the same identifier is the same issue, whatever title slug the link carries
+        return replace(issue, url=link) if issue.key == match.group(1) else issue
 
     def find_created(self) -> dict[str, RemoteIssue]:
         found: dict[str, RemoteIssue] = {}

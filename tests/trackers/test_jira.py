@@ -130,3 +130,15 @@ def test_descriptions_are_atlassian_documents():
         {"type": "paragraph", "content": [{"type": "text", "text": "First paragraph."}]},
         {"type": "paragraph", "content": [{"type": "text", "text": "Second one."}]}]}
     assert adf_text(document) == "First paragraph. Second one."
+
+
+def test_a_link_with_a_query_is_read_and_kept(runner, tmp_path, jira):
+    path = make_site(tmp_path, settings(jira))
+    jira.add("Add a circuit breaker to the payment client", status="In Progress")
+    text = path.read_text().replace("    status: open    # updated by the tracker\n",
+                                    "    status: in_progress    # updated by the tracker\n"
+                                    f"    link: {jira.url}/browse/OPS-1?focusedCommentId=10200\n")
+    path.write_text(text)
+    result = sync(runner, tmp_path, "--pull", "--write")
+    assert result.exit_code == 0 and result.stdout.strip() == "jira: wrote 0 changes to 0 files"
+    assert path.read_text() == text

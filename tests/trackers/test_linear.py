@@ -98,3 +98,14 @@ def test_a_key_without_write_access_is_named_and_never_printed(runner, tmp_path,
     bad = sync(runner, tmp_path, "--create", key="lin_api_wrong_secret")  # the plan lists issues: a read
     assert "Linear rejected the API key (Authentication required, not authenticated)" in bad.stderr
     assert "lin_api_wrong_secret" not in bad.output
+
+
+def test_a_link_without_the_title_slug_is_kept_as_written(runner, tmp_path, linear):
+    path = make_site(tmp_path, settings(linear))
+    linear.add("Add a circuit breaker to the payment client")
+    text = path.read_text().replace("    status: open    # updated by the tracker\n",
+                                    "    status: open    # updated by the tracker\n    link: https://linear.app/acme/issue/ENG-1\n")
+    path.write_text(text)
+    result = sync(runner, tmp_path, "--pull", "--write")
+    assert result.exit_code == 0 and result.stdout.strip() == "linear: wrote 0 changes to 0 files"
+    assert path.read_text() == text
