@@ -40,6 +40,10 @@ KNOWN_KEYS: dict[str, type | tuple[type, ...]] = {
     "timeline": dict,
     "blackbox": dict,
     "site": dict,
+    "review": dict,
+    "trackers": dict,
+    "teams": dict,
+    "remind": dict,
 }
 
 

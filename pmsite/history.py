@@ -38,8 +38,8 @@ from pmsite.yamlpos import YamlSyntaxError, load_plain
 #: Action-item statuses of the front-matter contract; other values in old revisions are skipped.
 ITEM_STATUSES = ("open", "in_progress", "blocked", "done", "wont_do")
 #: A revision with one of these postmortem statuses is not published yet.
-UNPUBLISHED = ("draft", "in-review")
-CACHE_FORMAT = 3
+UNPUBLISHED = ("draft", "in-review", "wont_publish")
+CACHE_FORMAT = 4  # 4: wont_publish counts as unpublished
 CACHE_KEEP = 3
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)^(?:---|\.\.\.)[ \t]*$", re.DOTALL | re.MULTILINE)

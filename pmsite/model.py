@@ -18,7 +18,7 @@ from pmsite.cache import digest
 from pmsite.timeutil import parse_iso_datetime
 
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
-STATUSES = ("draft", "in-review", "published")
+STATUSES = ("draft", "in-review", "published", "wont_publish")
 FINDING_LEVELS = ("info", "warning", "error")
 
 #: A front-matter location: a tuple of keys and list indexes, e.g. ("action_items", 0, "owner").

@@ -109,6 +109,9 @@ def build(config: Config, out_dir: Path | None = None, base_url: str | None = No
         from pmsite.render.markdown import RenderCache
         from pmsite.render.output import SiteWriter, check_output_folder
         from pmsite.render.site import site_info
+        from pmsite.review.deadlines import deadlines
+        from pmsite.review.policy import ReviewPolicy
+        from pmsite.trackers.state import read_state
         from pmsite.validate import findings_cache, validate
 
         out = check_output_folder(out_dir or config.out_dir, config)
@@ -155,7 +158,9 @@ def build(config: Config, out_dir: Path | None = None, base_url: str | None = No
         try:
             with stage("render"):  # the search index starts on the postmortem pages while the others render
                 inputs = SiteInputs(config=config, site=site, as_of=as_of, postmortems=included, history=history,
-                                    aggregates=aggregates, scores=report.scores)
+                                    aggregates=aggregates, scores=report.scores,
+                                    deadlines=deadlines(loaded.postmortems, ReviewPolicy.from_config(config), as_of),
+                                    tracker_sync=read_state(config))
                 rendered = render_site(inputs, writer, cache.render,
                                        (lambda done, total: progress("render", done, total)) if progress else None,
                                        indexer.postmortems_written)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Iterable
 
 
 @dataclass(frozen=True)
@@ -111,3 +112,64 @@ def headings(body: str) -> list[tuple[int, int, str]]:
 
 def normalise_title(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", title.lower()).strip()
+
+
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+#: Lines that stand for text still to be written.
+_PLACEHOLDER = re.compile(r"^[-*+>\s]*(tbd|tba|tbc|todo|fixme|xxx|to be (written|done|completed|decided)|coming soon|\.\.\.|…)"
+                          r"[\s.:!-]*$", re.IGNORECASE)
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+
+@dataclass(frozen=True)
+class SectionText:
+    """A heading and the text under it, up to the next heading of the same or a higher level."""
+
+    title: str
+    #: Line offset of the heading in the body.
+    line: int
+    level: int
+    text: str
+
+    @property
+    def is_blank(self) -> bool:
+        """Nothing but guidance comments, sub-headings, placeholders (TBD, TODO, ...), whitespace
+        or an empty table skeleton.
+
+        The template's guidance is an HTML comment and its timeline an empty table row,
+        so a section left as the template wrote it counts as empty.
+        """
+        lines = [line.strip() for line in _COMMENT.sub("", self.text).split("\n")]
+        for number, line in enumerate(lines):
+            if not line or _ATX_HEADING.match(line) or _TABLE_RULE.match(line) or _PLACEHOLDER.match(line):
+                continue
+            if line.startswith("|"):
+                cells = [cell.strip() for cell in line.strip("|").split("|")]
+                is_header = number + 1 < len(lines) and _TABLE_RULE.match(lines[number + 1])
+                if is_header or not any(cells[1:]):  # a header, or a row with only a time in it
+                    continue
+            return False
+        return True
+
+
+def section_texts(body: str) -> list[SectionText]:
+    """Every heading outside fenced code with the text it owns."""
+    found = headings(body)
+    lines = body.split("\n")
+    texts = []
+    for index, (line, level, title) in enumerate(found):
+        end = next((other for other, other_level, _ in found[index + 1:] if other_level <= level), len(lines))
+        texts.append(SectionText(title, line, level, "\n".join(lines[line + 1:end])))
+    return texts
+
+
+def matches(heading: str, title: str) -> bool:
+    """A heading stands for a template section when one name starts the other ("Timeline (UTC)")."""
+    have, wanted = normalise_title(heading), normalise_title(title)
+    return bool(have) and (have.startswith(wanted) or wanted.startswith(have))
+
+
+def find_sections(body: str, titles: Iterable[str]) -> dict[str, SectionText | None]:
+    """For each wanted title, the first section of the body that stands for it (None when missing)."""
+    texts = section_texts(body)
+    return {title: next((t for t in texts if matches(t.title, title)), None) for title in titles}

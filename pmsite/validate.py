@@ -232,21 +232,31 @@ def _action_item_findings(pm: Postmortem) -> list[Finding]:
     return findings
 
 
+def empty_section_finding(pm: Postmortem, section: sections.SectionText, who: str) -> Finding:
+    """A section that is there but says nothing (only the template's guidance, or nothing at all)."""
+    return _make(
+        pm, Position(pm.body_line + section.line, 1), "quality/empty-section", "quality",
+        f"{who} needs the '{section.title}' section filled in; it has only the template's guidance or nothing",
+        "write what you know, even 'none found, because ...'; the guidance comment says what belongs here",
+    )
+
+
 def _depth_findings(pm: Postmortem) -> list[Finding]:
     """Published SEV1/SEV2 postmortems carry the deep analysis and a systemic fix."""
     if pm.status != "published" or not sections.is_deep(pm.severity):
         return []
     findings = []
-    present = [sections.normalise_title(text) for _, _, text in sections.headings(pm.body)]
     where = pm.position_of(("severity",))
-    for title in sections.required_titles(pm.severity, str(pm.meta.get("type", ""))):
-        wanted = sections.normalise_title(title)
-        if not any(h.startswith(wanted) or wanted.startswith(h) and h for h in present):
+    found = sections.find_sections(pm.body, sections.required_titles(pm.severity, str(pm.meta.get("type", ""))))
+    for title, section in found.items():
+        if section is None:
             findings.append(_make(
                 pm, where, "quality/missing-section", "quality",
                 f"a published {pm.severity} postmortem needs a '## {title}' section",
                 f"add the section; 'pmsite new --severity {pm.severity}' shows the guidance for it",
             ))
+        elif section.is_blank:
+            findings.append(empty_section_finding(pm, section, f"a published {pm.severity} postmortem"))
     if not any(item.get("kind") == "systemic" for item in pm.action_items):
         findings.append(_make(
             pm, pm.position_of(("action_items",)), "quality/no-systemic-action", "quality",

@@ -227,3 +227,71 @@ def test_a_value_only_the_fast_check_refuses_still_gets_jsonschemas_verdict():
     # does not. The file must then be judged by jsonschema, as before: no schema error.
     text = replace("id: PM-2024-010", 'id: "PM-2024-010\\n"')
     assert [f.rule for f in validate([pm_from(text)]) if f.rule.startswith("schema/")] == []
+
+
+DEEP_BODY = """
+## Timeline
+
+| Time (UTC) | Event |
+| --- | --- |
+| 10:00 | Error rate rises on payments-api. |
+
+## The second story
+
+The rotation runbook did not mention the intermediate chain.
+
+## Contributing factors and latent conditions
+
+- The staging certificate came from another issuer.
+
+## Decision points
+
+<!-- List the moments where the response could have gone another way. -->
+
+## Detection gap
+
+### Signals
+<!-- Which signal existed but did not alert? -->
+"""
+
+
+def test_empty_required_section_of_a_published_sev2_is_an_error_at_its_heading():
+    text = replace("severity: SEV3", "severity: SEV2") + DEEP_BODY
+    findings = [f for f in validate([pm_from(text)]) if f.rule == "quality/empty-section"]
+    lines = text.split("\n")
+    assert [(f.severity, lines[f.line - 1]) for f in findings] == [
+        ("error", "## Decision points"), ("error", "## Detection gap")]
+    assert "'Decision points' section filled in" in findings[0].message
+
+
+def test_filled_sections_pass_and_drafts_may_leave_them_empty():
+    filled = DEEP_BODY.replace("<!-- List the moments where the response could have gone another way. -->",
+                               "Rolling back at 10:05 was considered; the dashboards showed no deploy.")
+    filled = filled.replace("### Signals\n", "### Signals\nThe TLS handshake error counter existed but had no alert.\n")
+    text = replace("severity: SEV3", "severity: SEV2") + filled
+    assert [f.rule for f in validate([pm_from(text)])] == []
+    draft = replace("severity: SEV3", "severity: SEV2").replace("status: published", "status: draft") + DEEP_BODY
+    assert validate([pm_from(draft)]) == []
+
+
+def test_a_timeline_left_as_the_template_wrote_it_is_empty():
+    template_timeline = "| Time (UTC) | Event |\n| --- | --- |\n| 2024-06-01 00:00 | <!-- what the system did --> |\n"
+    text = replace("severity: SEV3", "severity: SEV1") + DEEP_BODY.replace(
+        "| Time (UTC) | Event |\n| --- | --- |\n| 10:00 | Error rate rises on payments-api. |\n", template_timeline)
+    empty = [f.message for f in validate([pm_from(text)]) if f.rule == "quality/empty-section"]
+    assert any("'Timeline'" in message for message in empty)
+
+
+@pytest.mark.parametrize("placeholder", ["TBD", "- TODO", "To be written.", "...", "<!-- later --> tbd"])
+def test_a_placeholder_is_not_content(placeholder):
+    text = replace("severity: SEV3", "severity: SEV2") + DEEP_BODY.replace(
+        "<!-- List the moments where the response could have gone another way. -->", placeholder)
+    empty = [f.message for f in validate([pm_from(text)]) if f.rule == "quality/empty-section"]
+    assert any("'Decision points'" in message for message in empty)
+
+
+def test_a_short_real_answer_is_content():
+    text = replace("severity: SEV3", "severity: SEV2") + DEEP_BODY.replace(
+        "<!-- List the moments where the response could have gone another way. -->", "None: the runbook was followed.")
+    empty = [f.message for f in validate([pm_from(text)]) if f.rule == "quality/empty-section"]
+    assert not any("'Decision points'" in message for message in empty)

@@ -20,6 +20,7 @@ from pmsite import load as load_stage
 from pmsite.aggregate import BY_CHOICES, ActionItem, Aggregates, Distribution, Summary, aggregate, select
 from pmsite.aggregate.actions import CLOSED_STATUSES, OPEN_STATUSES
 from pmsite.aggregate.settings import PRIORITIES
+from pmsite.cli.actions_sync import actions_subcommands
 from pmsite.cli.types import DateType
 from pmsite.cli.common import State, format_option, pass_state
 from pmsite.config import Config
@@ -96,7 +97,7 @@ def _actions_text(items: list[ActionItem], as_of: dt.date) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
-@click.command("actions")
+@click.group("actions", invoke_without_command=True)
 @click.option("--overdue", is_flag=True, help="Only open items past their due date.")
 @click.option("--status", "statuses", multiple=True, type=click.Choice(OPEN_STATUSES + CLOSED_STATUSES),
               help="Only items with this status (repeat for several).")
@@ -117,7 +118,10 @@ def actions_command(state: State, overdue: bool, statuses: tuple[str, ...], owne
     priority and severity; a done item without 'completed' is dated by the
     commit that marked it done. Escalation: reminder up to 7 days overdue,
     manager up to 14, director beyond (escalation: in pmsite.yaml).
+    Subcommands sync items with trackers, send reminders and list late postmortems.
     """
+    if click.get_current_context().invoked_subcommand:
+        return
     def draw(result: Aggregates) -> str:
         items = select(result.action_items, overdue=overdue, statuses=statuses, owners=owners, teams=teams,
                        services=services, priorities=priorities)
@@ -221,5 +225,8 @@ def metrics_command(state: State, since: dt.date | None, until: dt.date | None, 
 
     _report(state, "metrics", {"format": output_format}, as_of, draw, since=since, until=until, by=by)
 
+
+for _subcommand in actions_subcommands():
+    actions_command.add_command(_subcommand)
 
 COMMANDS = (actions_command, metrics_command)

@@ -20,8 +20,9 @@ def validate_command(state: State, paths: tuple[str, ...], output_format: str, m
 
     PATHS are Markdown files or folders (default: the content folder). Ids must be
     unique across the repository, timestamps in order, related ids must exist,
-    and published SEV1/SEV2 postmortems need the deep analysis sections and a
-    systemic action item. Every problem in every file is reported in one run.
+    and published SEV1/SEV2 postmortems need the deep analysis sections, filled in
+    (not only the template's guidance or TBD), and a systemic action item. Every
+    problem in every file is reported in one run.
     """
     config = state.config
     targets = load_stage.load(state.resolve(paths), config)

@@ -52,6 +52,10 @@ class SiteInputs:
     aggregates: Aggregates
     #: display_path -> blamelessness score 0-100 (from lint).
     scores: dict[str, int] = field(default_factory=dict)
+    #: Publication deadlines of every unpublished postmortem, drafts included (``pmsite.review.deadlines``).
+    deadlines: list = field(default_factory=list)
+    #: Item key (``PM-ID/AI-N``) -> what its tracker said when last pulled (``pmsite.trackers.state``).
+    tracker_sync: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -73,15 +77,18 @@ def report_pages(inputs: SiteInputs, views: list[PostmortemView]) -> list[Page]:
     aggregates = inputs.aggregates
     digests = [d for d in aggregates.digests if d.incidents or d.systemic_fixes_completed]
     latest_digest = next((d for d in reversed(digests) if d.top_learnings or d.summaries), None)
+    late = [deadline for deadline in inputs.deadlines if deadline.overdue]
     pages = [
         Page("index.html", "home.html", inputs.site.title, {
             "latest": views[:8], "total": len(views), "digest": latest_digest,
             "headlines": reports.headlines(inputs.postmortems, inputs.history, inputs.config, inputs.as_of),
             "urgent_items": [i for i in aggregates.action_items if i.is_open and i.severity in ("SEV1", "SEV2")],
+            "late_postmortems": late,
         }, cacheable=False),
         Page("actions/index.html", "actions.html", "Action items",
              {"tracker": reports.tracker(aggregates.action_items, inputs.as_of),
-              "total": len(aggregates.action_items)}, cacheable=False),
+              "total": len(aggregates.action_items), "late_postmortems": late,
+              "tracker_sync": inputs.tracker_sync}, cacheable=False),
         Page("metrics/index.html", "metrics.html", "Metrics",
              {"summary": aggregates.metrics, "charts": reports.dashboard(aggregates, aggregates.groups),
               "patterns": aggregates.patterns}, cacheable=False),

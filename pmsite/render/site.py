@@ -106,6 +106,8 @@ class PostmortemView:
     teams = cached_property(lambda self: self.pm.str_list("teams"))
     tags = cached_property(lambda self: self.pm.str_list("tags"))
     authors = cached_property(lambda self: self.pm.str_list("authors"))
+    reviewers = cached_property(lambda self: self.pm.str_list("reviewers"))
+    approved_by = cached_property(lambda self: self.pm.str_list("approved_by"))
     lessons = cached_property(lambda self: self.pm.str_list("lessons"))
 
     @cached_property
