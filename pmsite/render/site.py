@@ -112,12 +112,16 @@ class PostmortemView:
         return str(value).strip() if value else ""
 
     @cached_property
+    def imported(self) -> bool:
+        return self.pm.meta.get("imported") is True
+
+    @cached_property
     def duration(self) -> dt.timedelta | None:
-        return _between(self.pm, "started_at", "resolved_at")
+        return _minutes(self.incident.time_to_resolve_minutes)
 
     @cached_property
     def time_to_detect(self) -> dt.timedelta | None:
-        return _between(self.pm, "started_at", "detected_at")
+        return _minutes(self.incident.time_to_detect_minutes)
 
     @property
     def days_to_publish(self) -> int | None:
@@ -147,9 +151,9 @@ VIEW_FIELDS = frozenset({f.name for f in dataclasses.fields(PostmortemView)}
                            if isinstance(value, (property, cached_property))})
 
 
-def _between(pm: Postmortem, start: str, end: str) -> dt.timedelta | None:
-    first, last = pm.timestamp(start), pm.timestamp(end)
-    return last - first if first and last and last >= first else None
+def _minutes(value: float | None) -> dt.timedelta | None:
+    """An incident's figure (from timestamps, or a duration an imported document states) as a duration."""
+    return dt.timedelta(minutes=value) if value is not None else None
 
 
 @dataclass
