@@ -34,6 +34,7 @@ COMMANDS = {
     "metrics": ("actions", "Learning metrics: durations, follow-through, recurrence."),
     "new": ("new", "Write a new draft postmortem from the blameless template."),
     "serve": ("build", "Build, serve on localhost and rebuild when a file changes."),
+    "similar": ("adopt", "Find past postmortems similar to a file or a text."),
     "timeline": ("timeline", "Merge chat, paging and log exports into one UTC timeline."),
     "validate": ("validate", "Check front-matter against the schema and cross-file rules."),
 }

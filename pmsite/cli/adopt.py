@@ -70,4 +70,54 @@ def import_command(state: State, sources: tuple[str, ...], into: str | None, dry
     raise SystemExit(ExitStatus.FINDINGS if failing else ExitStatus.OK)
 
 
-COMMANDS = (import_command,)
+def similar_query(state: State, argument: str) -> tuple[list[str], bool, str | None]:
+    """A FILE's tokens (a document query, the file itself left out) or the words of TEXT."""
+    from pmsite import similar
+    from pmsite.load import read_file
+
+    path = state.resolve((argument,))[0]
+    if not path.is_file():
+        return similar.words(argument), True, None
+    postmortem, findings = read_file(path, state.config)
+    if postmortem is None:
+        raise click.ClickException(f"{argument}: {findings[0].message}" if findings else f"{argument}: cannot read it")
+    return similar.tokens(postmortem), False, postmortem.display_path
+
+
+def similar_lines(found) -> list[str]:
+    return [f"{s.score:.2f}  {s.id}: {s.title} ({s.path})\n      why: {s.why or 'shared words'}" for s in found]
+
+
+@click.command("similar")
+@click.argument("query", metavar="TEXT|FILE")
+@click.option("--limit", "-n", type=click.IntRange(1, 100), default=5, show_default=True,
+              help="Show at most this many postmortems.")
+@format_option("text", "json")
+@pass_state
+def similar_command(state: State, query: str, limit: int, output_format: str) -> None:
+    """Find past postmortems similar to a file or a text, best first.
+
+    Ranks every postmortem of the content folder with BM25 over title, summary,
+    lessons, services, tags and body, and says why each matched (shared
+    services, tags and terms). A FILE is compared as a whole document and left
+    out of its own results; TEXT is compared by how much of it a postmortem
+    covers. Scores are 0-1; weak matches are not shown (docs/adopting.md).
+
+    Example: pmsite similar "checkout 503s after a connection pool change" --format json
+    """
+    from pmsite import similar
+    from pmsite.load import load_corpus
+
+    config = state.config
+    terms, is_text, own_path = similar_query(state, query)
+    found = similar.query_similar(load_corpus(config), terms, text=is_text, exclude_path=own_path, limit=limit,
+                                  config=config)
+    if output_format == "json":
+        click.echo(json.dumps({"similar": [s.to_dict() for s in found]}, indent=2))
+    elif found:
+        click.echo("\n".join(similar_lines(found)))
+    else:
+        click.echo("no similar postmortems (none scores above the floor)")
+
+
+COMMANDS = (import_command, similar_command)

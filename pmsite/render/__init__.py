@@ -33,6 +33,7 @@ from pmsite.render.site import (
     term_urls,
 )
 from pmsite.render.theme import load_theme, make_environment, static_files
+from pmsite.similar import Similar
 
 #: Folder of the theme's static files in the output.
 ASSETS_FOLDER = "assets"
@@ -51,6 +52,8 @@ class SiteInputs:
     aggregates: Aggregates
     #: display_path -> blamelessness score 0-100 (from lint).
     scores: dict[str, int] = field(default_factory=dict)
+    #: display_path -> the most similar other postmortems (``pmsite.similar.site_similar``).
+    similar: dict[str, list[Similar]] = field(default_factory=dict)
 
 
 @dataclass
@@ -113,7 +116,7 @@ def render_site(inputs: SiteInputs, writer: SiteWriter, cache: RenderCache,
     paths once they are all in the folder (the search index can start on them).
     """
     theme = load_theme(inputs.config)
-    views = postmortem_views(inputs.aggregates, inputs.config, cache, inputs.scores)
+    views = postmortem_views(inputs.aggregates, inputs.config, cache, inputs.scores, inputs.similar)
     taxonomy_list = taxonomies(views)
     pages = report_pages(inputs, views) + core_pages(views, taxonomy_list)
     globals_: dict[str, Any] = {

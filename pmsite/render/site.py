@@ -56,6 +56,18 @@ class Page:
         return self.path.removesuffix("index.html")
 
 
+@dataclass(frozen=True)
+class SimilarLink:
+    """One entry of a page's "Similar past incidents" box."""
+
+    url: str
+    id: str
+    title: str
+    date: dt.date | None
+    score: float
+    why: str
+
+
 @dataclass(eq=False)  # compared by identity: templates test membership in lists of views
 class PostmortemView:
     """A postmortem with everything its page, cards and indexes need, formatted once."""
@@ -71,6 +83,8 @@ class PostmortemView:
     action_items: list[ActionItem] = field(default_factory=list)
     related: list[PostmortemView] = field(default_factory=list)
     recurring: list[PostmortemView] = field(default_factory=list)
+    #: The most similar other postmortems on the site, best first (plain values: their URL, id, title, why).
+    similar: list[SimilarLink] = field(default_factory=list)
 
     @cached_property
     def body(self) -> Markup:
@@ -189,7 +203,7 @@ def unique_slugs(names: Iterable[str]) -> dict[str, str]:
 
 
 def postmortem_views(aggregates: Aggregates, config: Config, cache: RenderCache,
-                     scores: Mapping[str, int]) -> list[PostmortemView]:
+                     scores: Mapping[str, int], similar: Mapping[str, list] | None = None) -> list[PostmortemView]:
     """Render every body and give each postmortem a safe, unique URL; newest first."""
     slugs = unique_slugs(incident.postmortem.slug for incident in aggregates.incidents)
     items_by_postmortem: dict[str, list[ActionItem]] = defaultdict(list)
@@ -212,6 +226,11 @@ def postmortem_views(aggregates: Aggregates, config: Config, cache: RenderCache,
         view.related = [by_id[i] for i in view.pm.str_list("related") if i in by_id and i != view.id]
         recurring = [by_id[i] for i in group_of.get(view.id, []) if i in by_id and i != view.id]
         view.recurring = sorted(recurring, key=lambda v: (v.date or dt.date.min, v.id), reverse=True)
+    by_path = {v.pm.display_path: v for v in views}
+    for view in views:
+        view.similar = [SimilarLink(other.url, other.id, other.title, other.date, match.score, match.why)
+                        for match in (similar or {}).get(view.pm.display_path, [])
+                        if (other := by_path.get(match.path)) is not None]
     return views
 
 

@@ -1,0 +1,299 @@
+"""Similar past incidents: BM25 over title, summary, lessons, services, tags and body.
+
+``bm25s`` builds the BM25 weights (Lucene's variant, k1 1.2, b 0.75) as a sparse
+document-by-term matrix; every postmortem is then scored against all others at
+once with one sparse matrix product. A score is the BM25 score of B for query A
+divided by the geometric mean of A's and B's scores against themselves (a
+cosine of BM25 weights), so it lies in 0..1 and one floor serves every query:
+
+- ``SCORE_FLOOR`` (0.15): below it a postmortem is not shown as similar;
+- ``SAME_PROBLEM`` (0.35): at or above it, two postmortems look like the same
+  problem (``pmsite validate`` says so when they share no fingerprint and no
+  ``related`` link).
+
+A short text (``pmsite similar "checkout latency"``, the title and services of
+``pmsite new``) is scored by its coverage instead: the BM25 sum divided by the
+most its terms could score (each term's idf × (k1 + 1)), shown from
+``TEXT_FLOOR`` (0.08); ``pmsite new`` suggests the best match's fingerprint
+when it scores at least ``SUGGEST`` (0.15) and 1.5 times any rival.
+
+Title, summary and lessons count double, services and tags count as their own
+terms (``service:checkout``) as well as words. Tokens are cached by each file's
+content digest and the site's result by the digest of all of them, in JSON
+under the cache folder (never pickle: caches are untrusted input).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Iterable
+
+from pmsite.cache import digest, write_atomically
+from pmsite.model import Finding, Postmortem
+
+if TYPE_CHECKING:
+    from pmsite.config import Config
+
+SCORE_FLOOR = 0.15
+SAME_PROBLEM = 0.35
+TEXT_FLOOR = 0.08
+SUGGEST = 0.15
+SHOWN = 3
+K1, B = 1.2, 0.75
+_VERSION = "similar-1"
+_WORD = re.compile(r"[a-z][a-z0-9]+")
+_STOPWORDS = frozenset("""
+a about above after again against all also am an and any are as at be because been before being below between
+both but by can could did do does doing down during each few for from further had has have having he her here
+hers him his how i if in into is it its itself just me more most my no nor not now of off on once only or other
+our ours out over own same she should so some such than that the their theirs them then there these they this
+those through to too under until up very was we were what when where which while who whom why will with would
+you your yours yes via per within without across around again onto upon whether us got get gets getting
+incident incidents postmortem summary timeline action actions items item lessons learned section sections
+""".split())
+
+
+def _stem(word: str) -> str:
+    """Plurals to singular ('pools' meets 'pool'): light enough that a term shown as a reason is still a word."""
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def words(text: str) -> list[str]:
+    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOPWORDS and len(w) > 1]
+
+
+def tokens(pm: Postmortem) -> list[str]:
+    """The terms a postmortem is indexed by, its weighted fields repeated."""
+    meta = pm.meta
+    lessons = " ".join(str(item) for item in meta.get("lessons") or [] if isinstance(item, str))
+    weighted = " ".join([pm.title, str(meta.get("summary") or ""), lessons])
+    labels = [f"service:{s.lower()}" for s in pm.str_list("services")] + [f"tag:{t.lower()}" for t in pm.str_list("tags")]
+    plain_labels = " ".join(pm.str_list("services") + pm.str_list("tags"))
+    return words(weighted) * 2 + labels * 2 + words(plain_labels) + words(_strip_markup(pm.body))
+
+
+def _strip_markup(body: str) -> str:
+    body = re.sub(r"<!--.*?-->", " ", body, flags=re.DOTALL)
+    return re.sub(r"\]\([^)]*\)|https?://\S+", " ", body)
+
+
+@dataclass(frozen=True)
+class Similar:
+    """One similar postmortem and why it was chosen."""
+
+    id: str
+    title: str
+    path: str
+    score: float
+    why: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class Index:
+    """BM25 over a set of postmortems (built with ``bm25s``; queries are scored in one sparse product)."""
+
+    def __init__(self, postmortems: list[Postmortem], documents: list[list[str]]) -> None:
+        import bm25s
+        import numpy as np
+        import scipy.sparse as sparse
+
+        self.postmortems = postmortems
+        self._np, self._sparse = np, sparse
+        retriever = bm25s.BM25(k1=K1, b=B, method="lucene")
+        retriever.index([doc or [""] for doc in documents], show_progress=False)
+        self.vocab: dict[str, int] = {str(k): v for k, v in retriever.vocab_dict.items()}
+        scores = retriever.scores
+        self.weights = sparse.csc_matrix((scores["data"], scores["indices"], scores["indptr"]),
+                                         shape=(scores["num_docs"], len(scores["indptr"]) - 1)).tocsr()
+        n = len(documents)
+        frequency = np.bincount(self.weights.indices, minlength=self.weights.shape[1])
+        self.idf = np.log(1 + (n - frequency + 0.5) / (frequency + 0.5))
+        self.average_length = sum(map(len, documents)) / n
+        #: Each document scored against itself: the norm of its side of a score.
+        self.self_scores = np.asarray(self.weights.sum(axis=1)).ravel()
+        self.terms = {v: k for k, v in self.vocab.items()}
+
+    def _queries(self, queries: list[list[str]]):
+        rows, cols = [], []
+        for row, query in enumerate(queries):
+            ids = {self.vocab[t] for t in query if t in self.vocab and t}
+            rows += [row] * len(ids)
+            cols += sorted(ids)
+        data = self._np.ones(len(rows), dtype="float32")
+        return self._sparse.csr_matrix((data, (rows, cols)), shape=(len(queries), self.weights.shape[1]))
+
+    def _self_score(self, query: list[str]) -> float:
+        """What a query would score against itself as a document (BM25 with this index's idf and lengths)."""
+        counts: dict[int, int] = {}
+        for term in query:
+            if term in self.vocab:
+                counts[self.vocab[term]] = counts.get(self.vocab[term], 0) + 1
+        norm = K1 * (1 - B + B * len(query) / self.average_length)
+        return float(sum(self.idf[i] * tf * (K1 + 1) / (tf + norm) for i, tf in counts.items()))
+
+    def rank(self, queries: list[list[str]], exclude: list[int | None], limit: int,
+             floor: float = SCORE_FLOOR, text: bool = False) -> list[list[Similar]]:
+        """For each query, up to ``limit`` postmortems scoring at least ``floor``, best first.
+
+        ``exclude[i]`` is the index of query i's own document (left out), or None.
+        A document query is scored as a cosine; a short ``text`` query by its coverage.
+        """
+        np = self._np
+        matrix = self._queries(queries)
+        raw = (matrix @ self.weights.T).toarray()
+        if text:
+            norms = np.maximum(matrix @ (self.idf * (K1 + 1)), 1e-12)
+            scores = raw / norms[:, None]
+        else:
+            query_norms = np.array([self.self_scores[own] if own is not None else self._self_score(query)
+                                    for query, own in zip(queries, exclude)])
+            scores = raw / np.sqrt(np.maximum(np.outer(query_norms, self.self_scores), 1e-12))
+        results = []
+        for row, query in enumerate(queries):
+            if exclude[row] is not None:
+                scores[row, exclude[row]] = -1
+            order = np.argsort(-scores[row], kind="stable")[:limit]
+            results.append([self._similar(query, int(i), float(scores[row, i])) for i in order
+                            if scores[row, i] >= floor])
+        return results
+
+    def _similar(self, query: list[str], index: int, score: float) -> Similar:
+        pm = self.postmortems[index]
+        return Similar(pm.id, pm.title, pm.display_path, round(score, 3), self._why(query, index))
+
+    def _why(self, query: list[str], index: int) -> str:
+        row = self.weights.getrow(index)
+        contribution = dict(zip(row.indices.tolist(), row.data.tolist()))
+        shared = {self.terms[i]: contribution[i] for i in {self.vocab[t] for t in query if t in self.vocab}
+                  if i in contribution}
+        reasons = []
+        for prefix, label in (("service:", "services"), ("tag:", "tags")):
+            names = sorted(t.removeprefix(prefix) for t in shared if t.startswith(prefix))
+            if names:
+                reasons.append(f"shared {label}: {', '.join(names)}")
+        terms = [t for t, _ in sorted(shared.items(), key=lambda kv: -kv[1]) if ":" not in t][:4]
+        if terms:
+            reasons.append(f"terms: {', '.join(terms)}")
+        return "; ".join(reasons)
+
+
+def _documents(postmortems: list[Postmortem], config: Config | None) -> list[list[str]]:
+    """Tokens of each postmortem, from the cache when its content digest is known."""
+    cached: dict[str, list[str]] = {}
+    file = config.cache_dir("similar") / "tokens.json" if config else None
+    if file is not None:
+        cached = _read_json(file).get("tokens", {}) if _read_json(file).get("version") == _VERSION else {}
+    documents = []
+    fresh = {}
+    for pm in postmortems:
+        found = cached.get(pm.text_digest)
+        if not isinstance(found, list):
+            found = tokens(pm)
+        fresh[pm.text_digest] = found
+        documents.append(found)
+    if file is not None and fresh.keys() != cached.keys():
+        _write_json(file, {"version": _VERSION, "tokens": fresh})
+    return documents
+
+
+def site_similar(postmortems: list[Postmortem], config: Config | None, limit: int = SHOWN) -> dict[str, list[Similar]]:
+    """display_path -> its most similar other postmortems, for every postmortem of the site.
+
+    The result is cached by the digest of every file's path and content: a
+    build where nothing changed reads one JSON file and imports nothing.
+    """
+    key = digest(_VERSION, str(limit), *(f"{pm.display_path}\0{pm.text_digest}" for pm in postmortems))
+    file = config.cache_dir("similar") / "site.json" if config else None
+    if file is not None:
+        stored = _read_json(file)
+        if stored.get("key") == key and isinstance(stored.get("similar"), dict):
+            try:
+                return {path: [Similar(**entry) for entry in entries] for path, entries in stored["similar"].items()}
+            except TypeError:  # not what this version wrote: compute again
+                pass
+    if len(postmortems) < 2:
+        result: dict[str, list[Similar]] = {pm.display_path: [] for pm in postmortems}
+    else:
+        documents = _documents(postmortems, config)
+        index = Index(postmortems, documents)
+        ranked = index.rank(documents, list(range(len(postmortems))), limit)
+        result = {pm.display_path: found for pm, found in zip(postmortems, ranked)}
+    if file is not None:
+        _write_json(file, {"key": key, "similar": {p: [s.to_dict() for s in found] for p, found in result.items()}})
+    return result
+
+
+def query_similar(corpus: list[Postmortem], query: list[str], *, text: bool, exclude_path: str | None = None,
+                  limit: int = SHOWN, config: Config | None = None) -> list[Similar]:
+    """Postmortems of ``corpus`` most like ``query`` (a document's tokens, or the words of a short ``text``)."""
+    if not corpus or not query:
+        return []
+    index = Index(corpus, _documents(corpus, config))
+    exclude = next((i for i, pm in enumerate(corpus) if pm.display_path == exclude_path), None)
+    return index.rank([query], [exclude], limit, TEXT_FLOOR if text else SCORE_FLOOR, text=text)[0]
+
+
+def suggested_fingerprint(found: list[Similar], corpus: list[Postmortem]) -> tuple[str, Similar] | None:
+    """The best match's fingerprint when it clearly leads: a score of at least ``SUGGEST`` and
+    1.5 times that of the best match with another fingerprint (or none)."""
+    fingerprints = {pm.display_path: str(pm.meta.get("fingerprint") or "") for pm in corpus}
+    if not found or found[0].score < SUGGEST or not fingerprints.get(found[0].path):
+        return None
+    fingerprint = fingerprints[found[0].path]
+    rival = next((s.score for s in found[1:] if fingerprints.get(s.path) != fingerprint), 0.0)
+    return (fingerprint, found[0]) if found[0].score >= 1.5 * rival else None
+
+
+def same_problem_findings(corpus: list[Postmortem], targets: Iterable[Postmortem], config: Config | None) -> list[Finding]:
+    """Info when a target and another postmortem look like one problem but share no fingerprint or link."""
+    published = [pm for pm in corpus if pm.id]
+    wanted = {pm.display_path for pm in targets}
+    if len(published) < 2 or not wanted:
+        return []
+    by_path = {pm.display_path: pm for pm in published}
+    findings = []
+    for path, found in site_similar(published, config).items():
+        pm = by_path[path]
+        if path not in wanted:
+            continue
+        for other in found:
+            if other.score < SAME_PROBLEM or _linked(pm, by_path[other.path]):
+                continue
+            findings.append(Finding(
+                path=pm.display_path, line=pm.position_of(("title",)).line, column=1,
+                rule="consistency/same-problem", category="consistency", severity="info",
+                message=f"looks like the same problem as {other.id} ({other.title}; similarity {other.score:.2f}, "
+                        f"{other.why}) but they share no fingerprint or related link",
+                suggestion=f"if it is a recurrence, give both the same 'fingerprint:'; if not, add 'related: "
+                           f"[{other.id}]' or leave it",
+            ))
+    return findings
+
+
+def _linked(a: Postmortem, b: Postmortem) -> bool:
+    fingerprint = a.meta.get("fingerprint")
+    return bool(fingerprint and fingerprint == b.meta.get("fingerprint")) or b.id in a.str_list("related") \
+        or a.id in b.str_list("related")
+
+
+def _read_json(file) -> dict:
+    try:
+        value = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _write_json(file, value: dict) -> None:
+    try:
+        write_atomically(file, json.dumps(value, separators=(",", ":")).encode("utf-8"))
+    except OSError:
+        pass  # a read-only checkout: the next run computes again
