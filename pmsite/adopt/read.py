@@ -105,6 +105,7 @@ def html_document(path: Path, html: str, kind: str) -> Document:
     from markdownify import MarkdownConverter
 
     soup = BeautifulSoup(html, "html.parser")
+    page_title = _export_title(soup)  # before <head> and the page header go
     notes: list[str] = []
     dropped = 0
     for element in soup.find_all(_DROPPED_TAGS):
@@ -122,7 +123,7 @@ def html_document(path: Path, html: str, kind: str) -> Document:
         if any(_CHROME.match(name) for name in names if name) and element.name not in ("table", "ul", "ol"):
             element.decompose()
     root = soup.find(id="main-content") or soup.find("body") or soup
-    title = _export_title(soup, root)
+    title = page_title if root.find("h1") is None else ""
     merged = _expand_merged_cells(root)
     if merged:
         notes.append(f"{merged} table{'s' if merged != 1 else ''} with merged cells: each merged cell's text "
@@ -139,10 +140,8 @@ def html_document(path: Path, html: str, kind: str) -> Document:
     return document
 
 
-def _export_title(soup, root) -> str:
+def _export_title(soup) -> str:
     """Confluence puts the page title in ``#title-text`` or ``<title>``, outside the body's headings."""
-    if root.find(["h1"]):
-        return ""
     for candidate in (soup.find(id="title-text"), soup.find("title")):
         if candidate is not None and candidate.get_text(strip=True):
             text = candidate.get_text(" ", strip=True)

@@ -19,7 +19,7 @@ TIMESTAMP_KEYS = ("started_at", "detected_at", "mitigated_at", "resolved_at")
 #: Words of a timeline entry that mark a moment, by the timestamp they set.
 _MARKERS = {
     "detected_at": re.compile(r"\b(alert(?:ed|s)?|alarm|paged|detected|noticed|discovered|became aware|"
-                              r"(?:was|were|got|first) (?:reported|notified|informed)|informed of|reports? (?:that|of)|"
+                              r"reported|reports|notified|informed of|"
                               r"automated warning|monitoring (?:fired|triggered)|incident (?:declared|opened))\b",
                               re.IGNORECASE),
     "mitigated_at": re.compile(r"\b(mitigat\w*|impact (?:ended|stopped)|workaround (?:applied|in place))\b",
