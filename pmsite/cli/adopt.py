@@ -29,7 +29,7 @@ def _report_lines(report) -> list[str]:
 
 
 @click.command("import")
-@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True, path_type=str))
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=str))
 @click.option("--into", "into", type=click.Path(file_okay=False, path_type=str),
               help="Folder to write the imported postmortems to (default: content_dir of pmsite.yaml).")
 @click.option("--dry-run", is_flag=True, help="Report what would be imported; write nothing.")
@@ -53,8 +53,12 @@ def import_command(state: State, sources: tuple[str, ...], into: str | None, dry
     from pmsite.adopt import import_sources
 
     config = state.config
+    paths = state.resolve(sources)
+    for given, path in zip(sources, paths):
+        if not path.exists():
+            raise click.UsageError(f"{given}: no such file or folder")
     target = state.resolve((into,))[0] if into else config.content_dir
-    reports = import_sources(config, state.resolve(sources), target, dry_run=dry_run)
+    reports = import_sources(config, paths, target, dry_run=dry_run)
     if output_format == "json":
         click.echo(json.dumps({"imported": [r.to_dict() for r in reports]}, indent=2))
     else:
