@@ -278,6 +278,9 @@ _OWNER = re.compile(r"\b(?:owner|assignee|assigned to|responsible)\s*[:=]?\s*(?P
                     re.IGNORECASE)
 _DUE = re.compile(r"\b(?:due|deadline|by|target)\s*(?:date)?\s*[:=]?\s*(?P<date>\d{4}-\d{2}-\d{2}|"
                   r"\d{1,2}\.?\s+[A-Za-z]{3,9},?\s+\d{4}|[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})", re.IGNORECASE)
+#: Where an item's text turns to its owner or due date: "(owner: payments)", ", due 2024-04-01".
+_TRAILER = re.compile(r"\s*[(\[,;]?\s*\b(?:(?:owner|assignee|assigned to)\s*[:=]|due\s*(?:date\s*)?[:=]?\s*\d)"
+                      r".*$", re.IGNORECASE)
 _STATUS_WORDS = (("done", r"done|complete[d]?|closed|fixed|resolved|yes|✅|✔|x"),
                  ("in_progress", r"in[ _-]?progress|ongoing|started|wip|doing"),
                  ("blocked", r"blocked|on hold"),
@@ -318,7 +321,7 @@ def _action_items(result: Inferred, action_sections, where) -> None:
                 text = entry.text
                 bold = re.match(r"^\s*(\*\*|__)(?P<lead>.+?)\1\s*[:.\-–]?\s*", text)
                 title = plain(bold["lead"]) if bold and len(plain(bold["lead"])) >= 3 else plain(text)
-                title = re.sub(r"\s*[(\[]?\b(?:owner|assignee|due)\b.*$", "", title, flags=re.IGNORECASE) or plain(text)
+                title = _TRAILER.sub("", title) or plain(text)
                 if len(title) < 3:
                     continue
                 item = _item(title.rstrip(" :;,-"), text, where(section))

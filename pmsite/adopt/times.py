@@ -127,14 +127,18 @@ def timestamps(entries: list[Entry], where: str) -> tuple[list[TimeFinding], lis
     if not timed:
         return [], []
     found = []
+    notes = []
     first = min(timed, key=lambda e: e.instant)
-    found.append(TimeFinding("started_at", first.instant, f"earliest timeline entry, {where} line {first.line}"))
+    untimed_before = [e for e in entries if e.time is None and e.day and e.day < first.instant.date()]
+    if untimed_before:
+        notes.append(f"the timeline's first entries (line {untimed_before[0].line}) have no time: started_at left out")
+    else:
+        found.append(TimeFinding("started_at", first.instant, f"earliest timeline entry, {where} line {first.line}"))
     for key, pattern in _MARKERS.items():
         marked = [e for e in timed if pattern.search(e.text)]
         if marked:
             chosen = max(marked, key=lambda e: e.instant) if key == "resolved_at" else min(marked, key=lambda e: e.instant)
             found.append(TimeFinding(key, chosen.instant, f"timeline entry '{_short(chosen.text)}', line {chosen.line}"))
-    notes = []
     kept: list[TimeFinding] = []
     for finding in sorted(found, key=lambda f: TIMESTAMP_KEYS.index(f.key)):
         if kept and finding.value < kept[-1].value:

@@ -184,3 +184,19 @@ def test_the_title_falls_back_to_the_file_name_and_an_id_in_it_is_kept():
 def test_what_is_not_a_postmortem_is_refused_with_a_reason(text, reason):
     with pytest.raises(NotAPostmortem, match=reason):
         infer(document(text), TAXONOMY)
+
+
+def test_due_to_in_an_item_is_prose_not_a_due_date():
+    text = NO_ZONE + "- Alert on unhealthy targets: silent failures are due to missing checks\n"
+    titles = [item["title"] for item in infer(document(text), TAXONOMY).meta["action_items"]]
+    assert titles[-1] == "Alert on unhealthy targets: silent failures are due to missing checks"
+
+
+def test_no_start_time_when_the_first_entries_have_no_time():
+    text = NO_ZONE.replace("## Timeline\n", "## Timeline\n\nAll times in UTC.\n").replace(
+        "| 2024-03-07 09:10 | Synonyms reloaded |", "| 2024-03-05 HH:mm | Synonym file edited |\n"
+                                                  "| 2024-03-07 09:10 | Synonyms reloaded |")
+    found = infer(document(text), TAXONOMY)
+    assert "started_at" not in found.meta
+    assert found.meta["detected_at"] == "2024-03-07T09:25:00+00:00"
+    assert any("first entries (line 13) have no time" in note for note in found.notes)
