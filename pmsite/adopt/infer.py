@@ -195,7 +195,7 @@ def _durations(result: Inferred, lines) -> None:
     if stated:
         result.meta["durations"] = {key: int(value) if float(value).is_integer() else value
                                     for key, value in stated.items()}
-        result.sources["durations"] = "; ".join(f"{f.key} from {f.where}" for f in found)
+        result.sources["durations"] = "; ".join(f"{f.key}: {f.where}" for f in found)
 
 
 def _names(items) -> list[str]:
