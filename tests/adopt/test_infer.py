@@ -76,7 +76,7 @@ def test_fields_come_from_where_the_text_states_them():
     assert meta["resolved_at"] == "2024-01-18T14:42:00+00:00"
     assert meta["durations"] == {"time_to_detect": 7, "time_to_resolve": 65}
     assert meta["services"] == ["checkout", "payments-api"]  # configured names the text uses
-    assert meta["teams"] == ["payments", "platform"]
+    assert meta["teams"] == ["payments"]  # "platform" owns an action item: not a team of the incident
     assert meta["lessons"][0] == "A pool size is a capacity limit, not a tuning knob."
     assert meta["action_items"] == [
         {"id": "AI-1", "title": "Load-test pool changes before deploy", "owner": "payments", "due": "2024-02-15",
