@@ -12,7 +12,8 @@ every query:
 - ``SCORE_FLOOR`` (0.15): below it a postmortem is not shown as similar;
 - ``SAME_PROBLEM`` (0.35): at or above it, two postmortems look like the same
   problem (``pmsite validate`` says so when they share no fingerprint and no
-  ``related`` link).
+  ``related`` link, and both bodies have at least ``MIN_WORDS_TO_JUDGE`` (40)
+  distinct words: a stub says too little to judge).
 
 A short text (``pmsite similar "checkout latency"``, the title and services of
 ``pmsite new``) is scored by its coverage instead: the BM25 sum divided by the
@@ -43,6 +44,8 @@ SCORE_FLOOR = 0.15
 SAME_PROBLEM = 0.35
 TEXT_FLOOR = 0.18
 SUGGEST = 0.33
+#: A body with fewer distinct words than this is too short to call two postmortems one problem.
+MIN_WORDS_TO_JUDGE = 40
 SHOWN = 3
 K1, B = 1.2, 0.75
 #: From this many postmortems on, the site's ranking leaves out of its queries the terms in more than half of them.
@@ -305,10 +308,11 @@ def same_problem_findings(corpus: list[Postmortem], targets: Iterable[Postmortem
     findings = []
     for path, found in site_similar(published, config).items():
         pm = by_path[path]
-        if path not in wanted:
+        if path not in wanted or len(_words_of(pm)) < MIN_WORDS_TO_JUDGE:
             continue
         for other in found:
-            if other.score < SAME_PROBLEM or _linked(pm, by_path[other.path]):
+            if other.score < SAME_PROBLEM or _linked(pm, by_path[other.path]) or \
+                    len(_words_of(by_path[other.path])) < MIN_WORDS_TO_JUDGE:
                 continue
             findings.append(Finding(
                 path=pm.display_path, line=pm.position_of(("title",)).line, column=1,
@@ -319,6 +323,10 @@ def same_problem_findings(corpus: list[Postmortem], targets: Iterable[Postmortem
                            f"[{other.id}]' or leave it",
             ))
     return findings
+
+
+def _words_of(pm: Postmortem) -> set[str]:
+    return set(words(_strip_markup(pm.body)))
 
 
 def _linked(a: Postmortem, b: Postmortem) -> bool:

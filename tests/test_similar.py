@@ -75,7 +75,10 @@ def test_validate_says_when_two_postmortems_look_like_one_problem(runner, tmp_pa
     root = tmp_path
     (root / "pmsite.yaml").write_text("title: t\n", encoding="utf-8")
     body = ("## Summary\n\nThe {what} certificate expired at midnight and every login failed with 401 until it "
-            "was renewed by hand. Nobody owned the certificate and no alert watched its expiry date.\n")
+            "was renewed by hand. Nobody owned the certificate and no alert watched its expiry date.\n\n"
+            "## Timeline\n\nThe on-call engineer saw support tickets pile up, checked the gateway dashboards, "
+            "found handshake errors in the auth service logs, issued a fresh certificate from the internal CA, "
+            "restarted three pods and confirmed that customers could sign in again before breakfast.\n")
     for number, what, extra in ((1, "signing", ""), (2, "client", ""), (3, "unrelated", "")):
         text = body.format(what=what) if number < 3 else "## Summary\n\nA disk filled with logs on the build " \
                                                         "agents and jobs queued for an hour.\n"
