@@ -87,6 +87,7 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     result = Inferred({})
     where = (lambda s: s.where()) if document.kind == "markdown" else (lambda s: f"heading '{s.title}'")
     _title(result, document.path, all_sections, where)
+    _from_front_matter(result, document.front_matter)
     lines = _own_lines(all_sections)
     fields = labeled(lines)
     summary_sections = known["summary"]
@@ -132,7 +133,25 @@ def _title(result: Inferred, path: Path, all_sections: list[Section], where) -> 
             break
 
 
+def _from_front_matter(result: Inferred, values: dict) -> None:
+    """Title, date, tags and authors from another tool's front-matter (the values it states by name)."""
+    where = "the source's front-matter"
+    if isinstance(values.get("title"), str) and len(values["title"].strip()) >= 3:
+        result.set("title", values["title"].strip(), where)
+    day = values.get("date")
+    day = day if isinstance(day, (dt.date, dt.datetime)) else first_date(str(day)) if day else None
+    if day:
+        result.set("date", (day.date() if isinstance(day, dt.datetime) else day).isoformat(), where)
+    for key, names in (("tags", ("tags", "categories")), ("authors", ("authors", "author"))):
+        found = [values.get(name) for name in names if values.get(name)]
+        items = [str(i) for value in found for i in (value if isinstance(value, list) else [value])]
+        cleaned = [slugify(i, 40) if key == "tags" else i.strip() for i in items]
+        result.set(key, list(dict.fromkeys(c for c in cleaned if c)), where)
+
+
 def _incident_date(result: Inferred, path: Path, fields, summary_sections, timeline_sections, where) -> None:
+    if "date" in result.meta:
+        return
     for number, label, value in fields:
         if re.fullmatch(r"(incident )?date( of (the )?incident)?|occurred( on)?|incident start(ed)?", label):
             day = first_date(value)
@@ -219,7 +238,7 @@ def _names(items) -> list[str]:
 def _people(result: Inferred, attendees, fields, where) -> None:
     for section in attendees[:1]:
         result.set("participants", _names(list_items(section.lines)), where(section))
-    for number, label, value in fields:
+    for number, label, value in fields if "authors" not in result.meta else []:
         if re.fullmatch(r"(authors?|written by|prepared by|postmortem owner|document owner)", label):
             names = [n.strip() for n in re.split(r",|;| and ", value) if n.strip()]
             result.set("authors", list(dict.fromkeys(names)), f"line {number} ('{label}')")
@@ -265,7 +284,8 @@ def _tags(result: Inferred, fields) -> None:
                 if tag and not re.fullmatch(r"x+|n-?a|none|tbd", tag):
                     tags.append(tag)
                     sources.append(f"line {number}")
-    result.set("tags", list(dict.fromkeys(tags)), f"'{'; '.join(dict.fromkeys(sources))}' (category or tag lines)")
+    if "tags" not in result.meta:
+        result.set("tags", list(dict.fromkeys(tags)), f"'{'; '.join(dict.fromkeys(sources))}' (category or tag lines)")
 
 
 def _lessons(result: Inferred, lesson_sections, where) -> None:

@@ -44,6 +44,8 @@ class Document:
     changed: dt.date | None = None
     changed_from: str = ""
     notes: list[str] = field(default_factory=list)
+    #: Front-matter another tool wrote (Jekyll, Hugo), set apart from the Markdown.
+    front_matter: dict = field(default_factory=dict)
 
 
 def read_document(path: Path) -> Document:
@@ -62,9 +64,34 @@ def read_document(path: Path) -> Document:
     else:
         text = _decode(data)
         is_html = path.suffix.lower() in HTML_SUFFIXES or _looks_like_html(data)
-        document = html_document(path, text, "html") if is_html else Document(path, "markdown", text)
+        document = html_document(path, text, "html") if is_html else markdown_document(path, text)
     if document.changed is None:
         document.changed, document.changed_from = mtime, "the file's modification time"
+    return document
+
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+_SETEXT = re.compile(r"^(?P<text>[^\s|>#\-*+][^\n]*)\n(?P<rule>=+|-+)[ \t]*$", re.MULTILINE)
+
+
+def markdown_document(path: Path, text: str) -> Document:
+    """A Markdown file; a front-matter block of another tool (Jekyll, Hugo) is set apart, and
+    setext headings ('Title' over '=====') are written as ATX headings, so every heading is found."""
+    document = Document(path, "markdown", text)
+    match = _FRONT_MATTER.match(text)
+    if match:
+        import yaml
+
+        try:
+            values = yaml.safe_load(match["yaml"] or "")
+        except yaml.YAMLError:
+            values = None
+        document.front_matter = values if isinstance(values, dict) else {}
+        document.markdown = text[match.end():].lstrip("\n")
+        document.notes.append("the source's own front-matter block was set apart"
+                              + ("" if isinstance(values, dict) else " (it is not valid YAML: not read)"))
+    document.markdown = _SETEXT.sub(lambda m: ("# " if m["rule"][0] == "=" else "## ") + m["text"].strip(),
+                                    document.markdown)
     return document
 
 

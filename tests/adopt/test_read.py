@@ -103,3 +103,33 @@ def test_unreadable_files_raise_a_clear_reason(tmp_path, name, data, message):
     path.write_bytes(data)
     with pytest.raises(NotConvertible, match=message):
         read_document(path)
+
+
+def test_markdown_front_matter_of_another_tool_is_set_apart_and_setext_headings_found(tmp_path):
+    source = write(tmp_path / "2023-05-02-queue.md", """\
+        ---
+        title: Queue backlog
+        date: 2023-05-02
+        tags: [kafka, Consumer Lag]
+        ---
+        Queue backlog
+        =============
+
+        Summary
+        -------
+
+        Consumers stalled.
+
+        Action items
+        ------------
+
+        - Alert on consumer lag
+        """)
+    document = read_document(source)
+    assert document.front_matter["title"] == "Queue backlog"
+    assert document.markdown.startswith("# Queue backlog\n\n## Summary\n\nConsumers stalled.")
+    from pmsite.adopt.infer import infer
+
+    found = infer(document, {})
+    assert (found.meta["date"], found.meta["tags"]) == ("2023-05-02", ["kafka", "consumer-lag"])
+    assert found.sources["date"] == "the source's front-matter"
