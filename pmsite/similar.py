@@ -32,9 +32,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from pmsite.cache import digest, write_atomically
+from pmsite.cache import digest, source_salt, write_atomically
 from pmsite.model import Finding, Postmortem
 
 if TYPE_CHECKING:
@@ -50,7 +52,12 @@ SHOWN = 3
 K1, B = 1.2, 0.75
 #: From this many postmortems on, the site's ranking leaves out of its queries the terms in more than half of them.
 COMMON_MIN_DOCUMENTS = 100
-_VERSION = "similar-2"
+
+@lru_cache(maxsize=1)
+def _version() -> str:
+    """The caches are salted with this module's source: a change to how it ranks recomputes them."""
+    return source_salt(Path(__file__))
+
 _WORD = re.compile(r"[a-z][a-z0-9]+")
 _STOPWORDS = frozenset("""
 a about above after again against all also am an and any are as at be because been before being below between
@@ -238,7 +245,7 @@ def _documents(postmortems: list[Postmortem], config: Config | None) -> list[lis
     """
     file = config.cache_dir("similar") / "tokens.json" if config else None
     stored = _read_json(file) if file is not None else {}
-    cached = stored.get("tokens") if stored.get("version") == _VERSION and isinstance(stored.get("tokens"), dict) else {}
+    cached = stored.get("tokens") if stored.get("version") == _version() and isinstance(stored.get("tokens"), dict) else {}
     documents, fresh = [], {}
     for pm in postmortems:
         found = cached.get(pm.text_digest)
@@ -247,7 +254,7 @@ def _documents(postmortems: list[Postmortem], config: Config | None) -> list[lis
         fresh[pm.text_digest] = found
         documents.append(found.split())
     if file is not None and fresh.keys() != cached.keys():
-        _write_json(file, {"version": _VERSION, "tokens": fresh})
+        _write_json(file, {"version": _version(), "tokens": fresh})
     return documents
 
 
@@ -257,7 +264,7 @@ def site_similar(postmortems: list[Postmortem], config: Config | None, limit: in
     The result is cached by the digest of every file's path and content: a
     build where nothing changed reads one JSON file and imports nothing.
     """
-    key = digest(_VERSION, str(limit), *(f"{pm.display_path}\0{pm.text_digest}" for pm in postmortems))
+    key = digest(_version(), str(limit), *(f"{pm.display_path}\0{pm.text_digest}" for pm in postmortems))
     file = config.cache_dir("similar") / "site.json" if config else None
     if file is not None:
         stored = _read_json(file)
