@@ -348,7 +348,7 @@ def _action_items(result: Inferred, action_sections, where) -> None:
                 title = _TRAILER.sub("", title) or plain(text)
                 if len(title) < 3:
                     continue
-                item = _item(title.rstrip(" :;,-"), text, where(section))
+                item = _item(title.rstrip(" :;,-–—"), text, where(section))
                 if entry.checked is not None:
                     item["status"] = "done" if entry.checked else "open"
                 items.append(item)

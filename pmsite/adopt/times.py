@@ -76,8 +76,8 @@ def zone_stated(lines: list[tuple[int, str]]) -> tuple[dt.tzinfo | None, str, st
 def timeline_entries(section: Section, incident_day: dt.date | None) -> tuple[list[Entry], dt.tzinfo | None, list[str]]:
     """Entries of a Timeline section, in the order written, with their day, time and zone."""
     notes: list[str] = []
-    zone, _, ambiguous = zone_stated(section.lines[:8] + [(t.line, "|" + "|".join(t.header) + "|")
-                                                          for t in tables(section.lines)])
+    zone, _, ambiguous = zone_stated([(section.line, f"times: {section.title}"), *section.lines[:8],
+                                      *((t.line, "|" + "|".join(t.header) + "|") for t in tables(section.lines))])
     if ambiguous:
         notes.append(f"the timeline's zone '{ambiguous}' names more than one time zone: timestamps left out")
     rows: list[tuple[int, str, str]] = []  # (line, when-text, event-text)
@@ -100,7 +100,8 @@ def timeline_entries(section: Section, incident_day: dt.date | None) -> tuple[li
     entries = []
     current_day = None
     for number, when, event in rows:
-        current_day = next((day for n, day in sorted(day_lines.items()) if n < number and day), current_day)
+        current_day = next((day for n, day in sorted(day_lines.items(), reverse=True) if n < number and day),
+                           current_day)  # the last day line above the entry
         date_match = DATE.search(when)
         day = date_of(date_match) if date_match else current_day
         time_match = TIME.search(DATE.sub(" ", when))

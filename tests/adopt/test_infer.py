@@ -200,3 +200,62 @@ def test_no_start_time_when_the_first_entries_have_no_time():
     assert "started_at" not in found.meta
     assert found.meta["detected_at"] == "2024-03-07T09:25:00+00:00"
     assert any("first entries (line 13) have no time" in note for note in found.notes)
+
+
+BOLD_FIELDS = """\
+# Database outage
+
+**Date:** January 5th, 2023
+**Severity:** SEV-1
+
+## Incident Summary
+
+The primary database ran out of disk. Writes failed for 42 minutes.
+
+## Timeline (all times UTC)
+
+- **14:02** - Disk usage alert fired
+- **14:30** - Mitigated by deleting old WAL files
+- **14:44** - Incident resolved
+
+## Action Items
+
+| Action Item | Type | Owner | Bug |
+|---|---|---|---|
+| Fix WAL archiving | prevent | alice | [DB-1](https://bugs.example/DB-1) |
+"""
+
+
+def test_bold_fields_a_zone_in_the_heading_and_a_list_timeline_without_days():
+    found = infer(document(BOLD_FIELDS), TAXONOMY)
+    assert (found.meta["date"], found.meta["severity"]) == ("2023-01-05", "SEV1")
+    assert found.meta["started_at"] == "2023-01-05T14:02:00+00:00"
+    assert found.meta["mitigated_at"] == "2023-01-05T14:30:00+00:00"
+    assert found.meta["resolved_at"] == "2023-01-05T14:44:00+00:00"
+    assert found.meta["action_items"] == [{"id": "AI-1", "title": "Fix WAL archiving", "owner": "alice",
+                                           "link": "https://bugs.example/DB-1"}]
+    assert any("read as 2023-01-05, the incident date" in note for note in found.notes)
+
+
+DAY_HEADINGS = """\
+# Payment failures
+
+## Summary
+
+Payments failed on 3 March 2021.
+
+## Timeline
+
+### March 3, 2021
+- 23:40 UTC: first errors
+- 23:55 UTC: alert fired
+### March 4, 2021
+- 02:00 UTC: fix deployed, resolved
+"""
+
+
+def test_day_headings_inside_a_timeline_date_the_entries_below_them():
+    found = infer(document(DAY_HEADINGS), TAXONOMY)
+    assert found.meta["started_at"] == "2021-03-03T23:40:00+00:00"
+    assert found.meta["detected_at"] == "2021-03-03T23:55:00+00:00"
+    assert found.meta["resolved_at"] == "2021-03-04T02:00:00+00:00"
