@@ -16,6 +16,7 @@ from pmsite.adopt import times
 from pmsite.adopt.read import Document
 from pmsite.adopt.structure import (DATE, Section, date_of, find_sections, first_date, labeled, links, list_items,
                                     paragraphs, plain, split_sections, tables)
+from pmsite import sections
 from pmsite.scaffold import TYPE_CHOICES, slugify
 
 #: Fields the schema requires of a written postmortem; an imported one may lack those its text does not state.
@@ -120,6 +121,9 @@ def _own_lines(all_sections: list[Section]) -> list[tuple[int, str]]:
 def _title(result: Inferred, path: Path, all_sections: list[Section], where) -> None:
     headings = [s for s in all_sections[1:] if s.title]
     first = min(headings, key=lambda s: (s.level, s.line)) if headings else None
+    if first is not None and any(pattern.search(sections.normalise_title(first.title))
+                                 for kind, pattern in _KNOWN.items() if kind != "other"):
+        first = None  # "# Summary" names a section, not the document
     stem = re.sub(r"^\s*[A-Z]{2,8}-?\d{4}-\d{3,}\s*[-–:_]?\s*", "", path.stem if path.suffix else path.name).strip()
     if first is not None and first.level == 1 and len(first.title) >= 3:
         result.set("title", first.title.strip(), f"first heading, line {first.line}")

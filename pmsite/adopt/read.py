@@ -150,7 +150,10 @@ def html_document(path: Path, html: str, kind: str) -> Document:
         if any(_CHROME.match(name) for name in names if name) and element.name not in ("table", "ul", "ol"):
             element.decompose()
     root = soup.find(id="main-content") or soup.find("body") or soup
-    title = page_title if root.find("h1") is None else ""
+    first_h1 = root.find("h1")
+    title = page_title if first_h1 is None or _is_section_name(first_h1.get_text(" ", strip=True)) else ""
+    if google_title_paragraph := root.find("p", class_="title"):
+        google_title_paragraph.decompose()  # it becomes the title heading instead
     merged = _expand_merged_cells(root)
     if merged:
         notes.append(f"{merged} table{'s' if merged != 1 else ''} with merged cells: each merged cell's text "
@@ -159,7 +162,7 @@ def html_document(path: Path, html: str, kind: str) -> Document:
                                   strip_document="strip", table_infer_header=True)
     markdown = converter.convert_soup(root)
     markdown = re.sub(r"\n{3,}", "\n\n", markdown).strip() + "\n"
-    if title and not re.match(r"^#\s", markdown):
+    if title:
         markdown = f"# {title}\n\n{markdown}"
     document = Document(path, kind, markdown, notes=notes)
     if changed:
@@ -167,9 +170,18 @@ def html_document(path: Path, html: str, kind: str) -> Document:
     return document
 
 
+def _is_section_name(text: str) -> bool:
+    """A heading such as 'Summary' names a section, not the document."""
+    from pmsite.sections import normalise_title
+
+    return normalise_title(text) in ("summary", "overview", "executive summary", "incident summary", "timeline",
+                                     "impact", "background", "description", "tl dr")
+
+
 def _export_title(soup) -> str:
     """Confluence puts the page title in ``#title-text`` or ``<title>``, outside the body's headings."""
-    for candidate in (soup.find(id="title-text"), soup.find("title")):
+    google_title = soup.find("p", class_="title")  # Google Docs' "Title" paragraph style
+    for candidate in (soup.find(id="title-text"), google_title, soup.find("title")):
         if candidate is not None and candidate.get_text(strip=True):
             text = candidate.get_text(" ", strip=True)
             return re.sub(r"^[^:]{1,60} : ", "", text)  # "Space name : Page title"

@@ -133,3 +133,16 @@ def test_markdown_front_matter_of_another_tool_is_set_apart_and_setext_headings_
     found = infer(document, {})
     assert (found.meta["date"], found.meta["tags"]) == ("2023-05-02", ["kafka", "consumer-lag"])
     assert found.sources["date"] == "the source's front-matter"
+
+
+def test_google_docs_title_style_is_the_title_when_sections_are_level_one(tmp_path):
+    html = ('<html><head><title>untitled</title></head><body><p class="c3 title"><span>Login outage</span></p>'
+            "<h1>Summary</h1><p>On 2 June 2024 nobody could log in.</p><h1>Timeline</h1><p>All times in UTC.</p>"
+            "</body></html>")
+    text = read_document(write(tmp_path / "login.html", html)).markdown
+    assert text.startswith("# Login outage\n\n# Summary\n")
+    from pmsite.adopt.infer import infer
+    from pmsite.adopt.read import Document
+
+    assert infer(Document(tmp_path / "x.md", "markdown", "# Summary\n\nDisk full.\n\n# Timeline\n\n- x\n"),
+                 {}).meta["title"] == "x"  # a section heading is not a title: the file name is
