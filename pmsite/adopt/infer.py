@@ -95,7 +95,8 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     _incident_date(result, document.path, fields, summary_sections, known["timeline"], where)
     _severity_and_type(result, fields)
     _summary(result, summary_sections, all_sections, where)
-    _timeline(result, known["timeline"], where)
+    _timeline(result, known["timeline"], fields, lines, where)
+    _detection(result, fields)
     _durations(result, lines)
     _people(result, known["attendees"], fields, where)
     # configured names count where the text says what was affected, not in action items or lessons
@@ -201,17 +202,37 @@ def _summary(result: Inferred, summary_sections, all_sections, where) -> None:
                 return result.set("summary", summary, f"{where(section)}, first paragraph (line {number})")
 
 
-def _timeline(result: Inferred, timeline_sections, where) -> None:
+def _timeline(result: Inferred, timeline_sections, fields, lines, where) -> None:
+    """Timestamps stated on their own lines ('Start time: ...') win; the timeline gives the others."""
+    zone, _, _ = times.zone_stated(lines)
+    found, notes = times.stated_timestamps(fields, zone)
     day = dt.date.fromisoformat(result.meta["date"]) if "date" in result.meta else None
     for section in timeline_sections[:1]:
-        entries, _, notes = times.timeline_entries(section, day)
-        result.notes += notes
-        found, order_notes = times.timestamps(entries, where(section))
-        result.notes += order_notes
-        for finding in found:
-            result.set(finding.key, finding.value.isoformat(), finding.where)
+        entries, _, timeline_notes = times.timeline_entries(section, day)
+        from_timeline, order_notes = times.timestamps(entries, where(section))
+        notes += timeline_notes + order_notes
+        found += [f for f in from_timeline if not any(g.key == f.key for g in found)]
     if len(timeline_sections) > 1:
-        result.notes.append(f"{len(timeline_sections)} timeline sections: times read from the first only")
+        notes.append(f"{len(timeline_sections)} timeline sections: times read from the first only")
+    kept, order_notes = times.in_order(found)
+    result.notes += notes + order_notes
+    for finding in kept:
+        result.set(finding.key, finding.value.isoformat(), finding.where)
+
+
+_DETECTION = (("customer", r"customer|client|user report|support ticket"),
+              ("automated_test", r"synthetic|automated test|smoke test|canary|health ?check|ci\b"),
+              ("alert", r"alert|alarm|monitor|pager|page[ds]?\b|on-?call"),
+              ("human_report", r"employee|engineer|staff|colleague|internal report|noticed|reported"))
+
+
+def _detection(result: Inferred, fields) -> None:
+    """'Detected by: customer report' and the like, as the schema's detection values."""
+    for number, label, value in fields:
+        if re.fullmatch(r"(detected by|detection( method| source)?|how (was it |it was )?detected|found by)", label):
+            for kind, pattern in _DETECTION:
+                if re.search(pattern, value, re.IGNORECASE):
+                    return result.set("detection", kind, f"line {number} ('{label}: {value[:30]}')")
 
 
 def _durations(result: Inferred, lines) -> None:

@@ -141,6 +141,12 @@ def timestamps(entries: list[Entry], where: str) -> tuple[list[TimeFinding], lis
         if marked:
             chosen = max(marked, key=lambda e: e.instant) if key == "resolved_at" else min(marked, key=lambda e: e.instant)
             found.append(TimeFinding(key, chosen.instant, f"timeline entry '{_short(chosen.text)}', line {chosen.line}"))
+    return found, notes
+
+
+def in_order(found: list[TimeFinding]) -> tuple[list[TimeFinding], list[str]]:
+    """The timestamps that keep started <= detected <= mitigated <= resolved; the others noted."""
+    notes = []
     kept: list[TimeFinding] = []
     for finding in sorted(found, key=lambda f: TIMESTAMP_KEYS.index(f.key)):
         if kept and finding.value < kept[-1].value:
@@ -148,6 +154,38 @@ def timestamps(entries: list[Entry], where: str) -> tuple[list[TimeFinding], lis
             continue
         kept.append(finding)
     return kept, notes
+
+
+_TIMESTAMP_LABELS = (
+    ("started_at", re.compile(r"^(?:(?:incident |impact |outage )?start(?:ed)?(?: time| at| date)?|"
+                              r"(?:incident |impact )?began|time (?:of|of the) incident)$")),
+    ("detected_at", re.compile(r"^(?:detect(?:ed|ion)(?: time| at)?|time (?:of )?detection)$")),
+    ("mitigated_at", re.compile(r"^(?:mitigat(?:ed|ion)(?: time| at)?)$")),
+    ("resolved_at", re.compile(r"^(?:(?:incident |impact |outage )?end(?:ed)?(?: time| at| date)?|"
+                               r"resolv(?:ed|ution)(?: time| at)?|recover(?:ed|y)(?: time| at)?)$")),
+)
+
+
+def stated_timestamps(fields: list[tuple[int, str, str]], zone: dt.tzinfo | None) -> tuple[list[TimeFinding], list[str]]:
+    """'Start time: 2023-01-05 14:02 UTC' and the like; a value without its zone takes the document's, if stated."""
+    found: list[TimeFinding] = []
+    notes: list[str] = []
+    for number, label, value in fields:
+        for key, pattern in _TIMESTAMP_LABELS:
+            if not pattern.match(label) or any(f.key == key for f in found):
+                continue
+            date_match, time_match = DATE.search(value), TIME.search(DATE.sub(" ", value))
+            if not (date_match and time_match):
+                continue
+            value_zone = next((zone_of(m) for m in ZONE.finditer(value) if zone_of(m)), None) or zone
+            if value_zone is None:
+                notes.append(f"line {number}: {label} has no time zone: left out")
+                continue
+            day = date_of(date_match)
+            if day:
+                instant = dt.datetime.combine(day, time_of(time_match), value_zone)
+                found.append(TimeFinding(key, instant, f"line {number} ('{label}: {_short(value, 40)}')"))
+    return found, notes
 
 
 def stated_durations(lines: list[tuple[int, str]]) -> tuple[list[TimeFinding], list[str]]:

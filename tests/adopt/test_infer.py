@@ -259,3 +259,21 @@ def test_day_headings_inside_a_timeline_date_the_entries_below_them():
     assert found.meta["started_at"] == "2021-03-03T23:40:00+00:00"
     assert found.meta["detected_at"] == "2021-03-03T23:55:00+00:00"
     assert found.meta["resolved_at"] == "2021-03-04T02:00:00+00:00"
+
+
+def test_timestamps_and_detection_stated_on_their_own_lines_win_over_the_timeline():
+    text = BOLD_FIELDS.replace("**Severity:** SEV-1\n", "**Severity:** SEV-1\n- Start time: 2023-01-05 13:50 UTC\n"
+                               "- Detected by: PagerDuty alert\n- End time: 2023-01-05 15:00\n")
+    found = infer(document(text), TAXONOMY)
+    assert found.meta["started_at"] == "2023-01-05T13:50:00+00:00"
+    assert found.sources["started_at"] == "line 5 ('start time: 2023-01-05 13:50 UTC')"
+    assert found.meta["resolved_at"] == "2023-01-05T15:00:00+00:00"  # the zone from the Timeline heading
+    assert found.meta["mitigated_at"] == "2023-01-05T14:30:00+00:00"  # not stated: from the timeline
+    assert found.meta["detection"] == "alert"
+
+
+def test_a_stated_time_without_any_zone_is_left_out():
+    text = NO_ZONE.replace("## Summary\n", "- Start time: 2024-03-07 09:00\n\n## Summary\n")
+    found = infer(document(text), TAXONOMY)
+    assert "started_at" not in found.meta
+    assert "line 3: start time has no time zone: left out" in found.notes
