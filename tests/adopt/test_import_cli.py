@@ -124,3 +124,14 @@ def test_imported_times_and_stated_durations_feed_the_metrics(runner, site_root)
     assert summary["time_to_mitigate_minutes"]["median"] == 25.0  # from the timeline: nothing stated
     text = runner.invoke(cli, ["-C", str(site_root), "metrics"]).output
     assert "time to resolve       median 65 min, p90 65 min (n=1; 1 not recorded, skipped)" in text
+
+
+def test_into_writes_to_another_folder_and_a_missing_source_is_a_usage_error(runner, site_root):
+    write(site_root / "old" / "search.md", NO_ZONE)
+    result = runner.invoke(cli, ["-C", str(site_root), "import", "old/search.md", "--into", "imported"])
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in (site_root / "imported").iterdir()] == ["2024-03-07-search-latency-after-synonym-reload.md"]
+    assert list((site_root / "content" / "postmortems").iterdir()) == []
+    missing = runner.invoke(cli, ["-C", str(site_root), "import", "nowhere"])
+    assert missing.exit_code == 2
+    assert "Error: nowhere: no such file or folder" in missing.output
