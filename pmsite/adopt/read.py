@@ -150,6 +150,8 @@ def html_document(path: Path, html: str, kind: str) -> Document:
         if any(_CHROME.match(name) for name in names if name) and element.name not in ("table", "ul", "ol"):
             element.decompose()
     root = soup.find(id="main-content") or soup.find("body") or soup
+    for task in root.select("ul.inline-task-list > li"):  # Confluence task lists keep their state
+        task.insert(0, "[x] " if "checked" in (task.get("class") or []) else "[ ] ")
     first_h1 = root.find("h1")
     title = page_title if first_h1 is None or _is_section_name(first_h1.get_text(" ", strip=True)) else ""
     if google_title_paragraph := root.find("p", class_="title"):

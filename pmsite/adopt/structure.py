@@ -67,7 +67,8 @@ def links(text: str) -> list[str]:
 
 
 # -- lists ----------------------------------------------------------------------------------
-_ITEM = re.compile(r"^(?P<indent>\s*)(?:[-*+]|\d{1,3}[.)])\s+(?:\[(?P<box>[ xX])\]\s+)?(?P<text>.*)$")
+_ITEM = re.compile(r"^(?P<indent>\s*)(?:[-*+]|\d{1,3}[.)])\s+(?:\\?\[(?P<box>[ xX])\\?\]\s+|(?P<glyph>[☐☑☒✅✔✓])\s*)?"
+                   r"(?P<text>.*)$")
 
 
 @dataclass
@@ -90,8 +91,8 @@ def list_items(lines: list[tuple[int, str]]) -> list[ListItem]:
             indent = len(match["indent"].expandtabs(4))
             if top_indent is None or indent <= top_indent:
                 top_indent = indent
-                box = match["box"]
-                items.append(ListItem(number, match["text"].strip(), None if box is None else box in "xX"))
+                box = match["box"] if match["box"] is not None else match["glyph"]
+                items.append(ListItem(number, match["text"].strip(), None if box is None else box in "xX☑☒✅✔✓"))
             elif items:
                 items[-1].children.append(match["text"].strip())
         elif items and line.strip() and not line.lstrip().startswith(("|", "#")) and (

@@ -146,3 +146,15 @@ def test_google_docs_title_style_is_the_title_when_sections_are_level_one(tmp_pa
 
     assert infer(Document(tmp_path / "x.md", "markdown", "# Summary\n\nDisk full.\n\n# Timeline\n\n- x\n"),
                  {}).meta["title"] == "x"  # a section heading is not a title: the file name is
+
+
+def test_confluence_task_lists_keep_their_checkbox_state(tmp_path):
+    html = ('<html><body><div id="main-content"><h1>Cache stampede</h1><h2>Summary</h2><p>On 1 May 2024 the cache '
+            'emptied.</p><h2>Action items</h2><ul class="inline-task-list"><li class="checked">Add jitter</li>'
+            '<li>Warm the cache on deploy</li></ul></div></body></html>')
+    document = read_document(write(tmp_path / "stampede.html", html))
+    from pmsite.adopt.infer import infer
+
+    items = infer(document, {}).meta["action_items"]
+    assert [(item["title"], item["status"]) for item in items] == [("Add jitter", "done"),
+                                                                   ("Warm the cache on deploy", "open")]
