@@ -52,7 +52,9 @@ def ranking_alone(root: Path) -> tuple[float, float]:
     documents = [similar.tokens(pm) for pm in corpus]
     tokenised = time.perf_counter() - started
     started = time.perf_counter()
-    similar.Index(corpus, documents).rank_all(similar.SHOWN)
+    index = similar.Index(corpus, documents)
+    candidates = index.candidates_all(similar.KEEP)
+    [index.shown(row, found, similar.SHOWN) for row, found in enumerate(candidates)]
     return tokenised, time.perf_counter() - started
 
 

@@ -50,6 +50,12 @@ SUGGEST = 0.33
 MIN_WORDS_TO_JUDGE = 40
 SHOWN = 3
 K1, B = 1.2, 0.75
+#: At most this many changed files are scored again by themselves (``similar_state``); more rank every pair.
+MAX_CHANGED = 5
+#: Files changed since the last full ranking before the next one (and at most 5 % of the files).
+MAX_STALE = 50
+#: Candidates kept per postmortem between builds: those shown, and enough to replace what changed files displace.
+KEEP = SHOWN + MAX_CHANGED
 #: From this many postmortems on, the site's ranking leaves out of its queries the terms in more than half of them.
 COMMON_MIN_DOCUMENTS = 100
 
@@ -142,6 +148,12 @@ class Index:
         self.self_scores = np.asarray(self.weights.sum(axis=1)).ravel()
         self.terms = list(self.vocab)
         self.is_label = np.array([":" in term for term in self.terms], dtype=bool)
+        from pmsite.similar_state import Weights
+
+        #: The same weights as plain arrays: what ``similar_state`` saves and updates between builds.
+        self.state = Weights(self.weights.data, self.weights.indices.astype(np.int64),
+                             self.weights.indptr.astype(np.int64), self.terms, self.frequency.astype(np.int64),
+                             lengths, self.average_length)
 
     def _queries(self, queries: list[list[str]]):
         """Queries as rows of term presence."""
@@ -192,13 +204,24 @@ class Index:
             scores = raw / np.sqrt(np.maximum(np.outer(query_norms, self.self_scores), 1e-12))
         return self._best(matrix, scores, exclude, limit, floor)
 
-    def rank_all(self, limit: int, floor: float = SCORE_FLOOR) -> list[list[Similar]]:
-        """Every indexed postmortem against all the others (the site's boxes)."""
+    def candidates_all(self, keep: int) -> list[list[list[float]]]:
+        """For every indexed postmortem, its ``keep`` best others as ``[index, score]``, best first (no floor)."""
         np = self._np
-        matrix = self._own_queries()
+        self._own = matrix = self._own_queries()
         scores = (matrix @ self.weights.T).toarray()
         scores /= np.sqrt(np.maximum(np.outer(self.self_scores, self.self_scores), 1e-12))
-        return self._best(matrix, scores, list(range(len(self.postmortems))), limit, floor)
+        np.fill_diagonal(scores, -1)
+        found = []
+        for row_scores in scores:
+            top = np.argpartition(-row_scores, keep)[:keep] if len(row_scores) > keep else np.arange(len(row_scores))
+            order = top[np.lexsort((top, -row_scores[top]))]  # best first; equal scores in corpus order
+            found.append([[int(i), float(row_scores[i])] for i in order])
+        return found
+
+    def shown(self, row: int, candidates: list[list[float]], limit: int, floor: float = SCORE_FLOOR) -> list[Similar]:
+        """The candidates a page shows, with why (after ``candidates_all``)."""
+        query_ids = self._own.indices[self._own.indptr[row]:self._own.indptr[row + 1]]
+        return [self._similar(query_ids, int(i), score) for i, score in candidates if score >= floor][:limit]
 
     def _best(self, matrix, scores, exclude: list[int | None], limit: int, floor: float) -> list[list[Similar]]:
         np = self._np
@@ -219,23 +242,9 @@ class Index:
         return Similar(pm.id, pm.title, pm.display_path, round(score, 3), self._why(query_ids, index))
 
     def _why(self, query_ids, index: int) -> str:
-        """Shared services and tags, and the shared words that weigh most in the match."""
-        np = self._np
-        start, end = self.weights.indptr[index], self.weights.indptr[index + 1]
-        shared, _, positions = np.intersect1d(query_ids, self.weights.indices[start:end], assume_unique=True,
-                                              return_indices=True)
-        weights = self.weights.data[start:end][positions]
-        labels = self.is_label[shared]
-        reasons = []
-        for prefix, label in (("service:", "services"), ("tag:", "tags")):
-            names = sorted(self.terms[i].removeprefix(prefix) for i in shared[labels]
-                           if self.terms[i].startswith(prefix))
-            if names:
-                reasons.append(f"shared {label}: {', '.join(names)}")
-        words_ = shared[~labels][np.argsort(-weights[~labels], kind="stable")[:4]]
-        if len(words_):
-            reasons.append(f"terms: {', '.join(self.terms[i] for i in words_)}")
-        return "; ".join(reasons)
+        from pmsite.similar_state import why
+
+        return why(self.state, self.is_label, query_ids, index)
 
 
 def _documents(postmortems: list[Postmortem], config: Config | None) -> list[list[str]]:
@@ -262,26 +271,86 @@ def site_similar(postmortems: list[Postmortem], config: Config | None, limit: in
     """display_path -> its most similar other postmortems, for every postmortem of the site.
 
     The result is cached by the digest of every file's path and content: a
-    build where nothing changed reads one JSON file and imports nothing.
+    build where nothing changed reads one JSON file and imports nothing. When
+    a few files changed, only they are weighed and scored again
+    (``similar_state``); otherwise every pair is ranked.
     """
-    key = digest(_version(), str(limit), *(f"{pm.display_path}\0{pm.text_digest}" for pm in postmortems))
-    file = config.cache_dir("similar") / "site.json" if config else None
-    if file is not None:
-        stored = _read_json(file)
-        if stored.get("key") == key and isinstance(stored.get("similar"), dict):
-            try:
-                return {path: [Similar(**entry) for entry in entries] for path, entries in stored["similar"].items()}
-            except TypeError:  # not what this version wrote: compute again
-                pass
+    paths = [pm.display_path for pm in postmortems]
+    digests = [pm.text_digest for pm in postmortems]
+    key = digest(_version(), str(limit), *(f"{path}\0{text}" for path, text in zip(paths, digests)))
+    folder = config.cache_dir("similar") if config else None
+    stored = _read_json(folder / "site.json") if folder is not None else {}
+    if stored.get("key") == key and isinstance(stored.get("similar"), dict):
+        try:
+            return {path: [Similar(**entry) for entry in entries] for path, entries in stored["similar"].items()}
+        except TypeError:  # not what this version wrote: compute again
+            pass
     if len(postmortems) < 2:
-        result: dict[str, list[Similar]] = {pm.display_path: [] for pm in postmortems}
+        return {path: [] for path in paths}
+    documents = _documents(postmortems, config)
+    updated = _update(stored, folder, postmortems, documents, limit) if folder is not None else None
+    if updated is not None:
+        result, candidates, stale = updated
     else:
-        documents = _documents(postmortems, config)
-        ranked = Index(postmortems, documents).rank_all(limit)
-        result = {pm.display_path: found for pm, found in zip(postmortems, ranked)}
-    if file is not None:
-        _write_json(file, {"key": key, "similar": {p: [s.to_dict() for s in found] for p, found in result.items()}})
+        index = Index(postmortems, documents)
+        candidates = index.candidates_all(KEEP)
+        result = {path: index.shown(row, candidates[row], limit) for row, path in enumerate(paths)}
+        stale = 0
+        if folder is not None:
+            from pmsite.similar_state import save
+
+            save(folder / "weights.npz", index.state)
+    if folder is not None:
+        _write_json(folder / "site.json", {
+            "key": key, "version": _version(), "limit": limit, "paths": paths, "digests": digests, "stale": stale,
+            "candidates": candidates, "similar": {p: [s.to_dict() for s in found] for p, found in result.items()}})
     return result
+
+
+def _update(stored: dict, folder, postmortems: list[Postmortem], documents: list[list[str]], limit: int):
+    """The previous ranking brought up to date when at most a few files changed; None when it cannot be."""
+    from pmsite import similar_state
+
+    paths = [pm.display_path for pm in postmortems]
+    candidates = stored.get("candidates")
+    if stored.get("version") != _version() or stored.get("limit") != limit or stored.get("paths") != paths \
+            or not isinstance(candidates, list) or len(candidates) != len(paths) \
+            or not isinstance(stored.get("digests"), list) or len(stored["digests"]) != len(paths):
+        return None
+    changed = [row for row, (old, pm) in enumerate(zip(stored["digests"], postmortems)) if old != pm.text_digest]
+    stale = int(stored.get("stale") or 0) + len(changed)
+    if not changed or len(changed) > MAX_CHANGED or stale > min(MAX_STALE, 0.05 * len(paths)):
+        return None
+    try:
+        candidates = [[[int(j), float(score)] for j, score in found] for found in candidates]
+    except (TypeError, ValueError):
+        return None
+    if any(not 0 <= j < len(paths) for found in candidates for j, _ in found):
+        return None
+    weights = similar_state.load(folder / "weights.npz", len(paths))
+    if weights is None:
+        return None
+    similar_state.update(weights, {row: documents[row] for row in changed})
+    keep_terms = similar_state.query_mask(weights, COMMON_MIN_DOCUMENTS)
+    similar_state.rescore(weights, changed, candidates, keep_terms, KEEP)
+    similar_state.save(folder / "weights.npz", weights)
+    is_label = weights.is_label
+    previous = stored.get("similar") if isinstance(stored.get("similar"), dict) else {}
+    result = {}
+    for row, pm in enumerate(postmortems):
+        reasons = {entry.get("path"): entry.get("why") for entry in previous.get(pm.display_path) or []
+                   if isinstance(entry, dict)}
+        ids = weights.row(row)[0]
+        query_ids = ids[keep_terms[ids]]
+        shown = []
+        for j, score in [c for c in candidates[row] if c[1] >= SCORE_FLOOR][:limit]:
+            other = postmortems[j]
+            reason = reasons.get(other.display_path)
+            if reason is None or row in changed or j in changed:
+                reason = similar_state.why(weights, is_label, query_ids, j)
+            shown.append(Similar(other.id, other.title, other.display_path, round(score, 3), str(reason)))
+        result[pm.display_path] = shown
+    return result, candidates, stale
 
 
 def query_similar(corpus: list[Postmortem], query: list[str], *, text: bool, exclude_path: str | None = None,

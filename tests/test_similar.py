@@ -103,7 +103,7 @@ def test_the_site_ranking_is_cached_as_json_and_survives_a_damaged_cache(tmp_pat
     corpus = load_corpus(config)
     first = similar.site_similar(corpus, config)
     cache = config.cache_dir("similar")
-    assert sorted(p.name for p in cache.iterdir()) == ["site.json", "tokens.json"]
+    assert sorted(p.name for p in cache.iterdir()) == ["site.json", "tokens.json", "weights.npz"]
     assert similar.site_similar(corpus, config) == first
     (cache / "site.json").write_text('{"key": "x", "similar": {"a": [{"bad": 1}]}}', encoding="utf-8")
     (cache / "tokens.json").write_bytes(b"\x80\x04not json")
@@ -121,3 +121,43 @@ def test_every_postmortem_page_has_the_box_with_reasons(runner, tmp_path):
     assert box.count("<li>") == 3
     assert 'href="/postmortems/2024-11-29-black-friday-checkout-pgbouncer-client-limit/"' in box
     assert "shared services: checkout, payments-api, postgres" in box
+
+
+def forty_postmortems(root: Path) -> Path:
+    """The sample's published bodies as 40 files: enough that one changed file is updated, not re-ranked."""
+    import re
+
+    (root / "pmsite.yaml").write_text("title: t\n", encoding="utf-8")
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SAMPLE.glob("*.md"))]
+    for number in range(40):
+        text = re.sub(r"^id: .*$", f"id: PM-2030-{number:03d}", texts[number % len(texts)], count=1, flags=re.M)
+        text = re.sub(r"^title: (.*)$", rf"title: \1 ({number})", text, count=1, flags=re.M)
+        write(root / "content" / "postmortems" / f"pm-{number:02d}.md", text + f"\nCopy {number}.\n", dedent=False)
+    return root
+
+
+def test_one_changed_file_is_scored_again_by_itself_and_agrees_with_a_full_ranking(tmp_path):
+    config = load_config(forty_postmortems(tmp_path))
+    similar.site_similar(load_corpus(config), config)
+    changed = tmp_path / "content" / "postmortems" / "pm-05.md"
+    changed.write_text(changed.read_text() + "\nA pgbouncer pool limit and a checkout connection storm.\n")
+    corpus = load_corpus(config)
+    updated = similar.site_similar(corpus, config)
+    stored = json.loads((config.cache_dir("similar") / "site.json").read_text())
+    assert stored["stale"] == 1  # updated, not ranked again
+    full = similar.site_similar(corpus, None)
+    assert {path: [s.id for s in found] for path, found in updated.items()} == \
+           {path: [s.id for s in found] for path, found in full.items()}
+    assert max(abs(a.score - b.score) for path in full for a, b in zip(updated[path], full[path])) < 0.01
+    assert [s.why for s in updated["content/postmortems/pm-05.md"]] == [s.why for s in full["content/postmortems/pm-05.md"]]
+
+
+def test_damaged_saved_weights_mean_a_full_ranking(tmp_path):
+    config = load_config(forty_postmortems(tmp_path))
+    similar.site_similar(load_corpus(config), config)
+    (config.cache_dir("similar") / "weights.npz").write_bytes(b"PK\x03\x04 not an archive")
+    changed = tmp_path / "content" / "postmortems" / "pm-07.md"
+    changed.write_text(changed.read_text() + "\nMore words.\n")
+    corpus = load_corpus(config)
+    assert similar.site_similar(corpus, config) == similar.site_similar(corpus, None)
+    assert json.loads((config.cache_dir("similar") / "site.json").read_text())["stale"] == 0
