@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
@@ -115,7 +115,7 @@ class Similar:
     why: str
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {"id": self.id, "title": self.title, "path": self.path, "score": self.score, "why": self.why}
 
 
 class Index:
@@ -287,12 +287,14 @@ def site_similar(postmortems: list[Postmortem], config: Config | None, limit: in
             pass
     if len(postmortems) < 2:
         return {path: [] for path in paths}
-    documents = _documents(postmortems, config)
-    updated = _update(stored, folder, postmortems, documents, limit) if folder is not None else None
+    updated = None
+    if folder is not None:
+        state = _read_json(folder / "candidates.json")
+        updated = _update(state, stored.get("similar"), folder, postmortems, limit)
     if updated is not None:
         result, candidates, stale = updated
     else:
-        index = Index(postmortems, documents)
+        index = Index(postmortems, _documents(postmortems, config))
         candidates = index.candidates_all(KEEP)
         result = {path: index.shown(row, candidates[row], limit) for row, path in enumerate(paths)}
         stale = 0
@@ -300,14 +302,15 @@ def site_similar(postmortems: list[Postmortem], config: Config | None, limit: in
             from pmsite.similar_state import save
 
             save(folder / "weights.npz", index.state)
-    if folder is not None:
-        _write_json(folder / "site.json", {
-            "key": key, "version": _version(), "limit": limit, "paths": paths, "digests": digests, "stale": stale,
-            "candidates": candidates, "similar": {p: [s.to_dict() for s in found] for p, found in result.items()}})
+    if folder is not None:  # the result alone (a build where nothing changed reads only it), then the candidates
+        _write_json(folder / "site.json", {"key": key,
+                                           "similar": {p: [s.to_dict() for s in found] for p, found in result.items()}})
+        _write_json(folder / "candidates.json", {"version": _version(), "limit": limit, "paths": paths,
+                                                 "digests": digests, "stale": stale, "candidates": candidates})
     return result
 
 
-def _update(stored: dict, folder, postmortems: list[Postmortem], documents: list[list[str]], limit: int):
+def _update(stored: dict, previous: object, folder, postmortems: list[Postmortem], limit: int):
     """The previous ranking brought up to date when at most a few files changed; None when it cannot be."""
     from pmsite import similar_state
 
@@ -330,12 +333,12 @@ def _update(stored: dict, folder, postmortems: list[Postmortem], documents: list
     weights = similar_state.load(folder / "weights.npz", len(paths))
     if weights is None:
         return None
-    similar_state.update(weights, {row: documents[row] for row in changed})
+    similar_state.update(weights, {row: tokens(postmortems[row]) for row in changed})
     keep_terms = similar_state.query_mask(weights, COMMON_MIN_DOCUMENTS)
     similar_state.rescore(weights, changed, candidates, keep_terms, KEEP)
     similar_state.save(folder / "weights.npz", weights)
     is_label = weights.is_label
-    previous = stored.get("similar") if isinstance(stored.get("similar"), dict) else {}
+    previous = previous if isinstance(previous, dict) else {}
     result = {}
     for row, pm in enumerate(postmortems):
         reasons = {entry.get("path"): entry.get("why") for entry in previous.get(pm.display_path) or []
