@@ -24,7 +24,8 @@ least ``SUGGEST`` (0.33) and 1.5 times any rival.
 Title, summary and lessons count double, services and tags count as their own
 terms (``service:checkout``) as well as words. Tokens are cached by each file's
 content digest and the site's result by the digest of all of them, in JSON
-under the cache folder (never pickle: caches are untrusted input).
+under the cache folder (never pickle: caches are untrusted input); when a few
+files changed, ``similar_state`` scores only them again.
 """
 
 from __future__ import annotations
