@@ -268,19 +268,21 @@ def _documents(postmortems: list[Postmortem], config: Config | None) -> list[lis
     return documents
 
 
-def site_similar(postmortems: list[Postmortem], config: Config | None, limit: int = SHOWN) -> dict[str, list[Similar]]:
+def site_similar(postmortems: list[Postmortem], config: Config | None, limit: int = SHOWN,
+                 name: str = "site") -> dict[str, list[Similar]]:
     """display_path -> its most similar other postmortems, for every postmortem of the site.
 
     The result is cached by the digest of every file's path and content: a
     build where nothing changed reads one JSON file and imports nothing. When
     a few files changed, only they are weighed and scored again
-    (``similar_state``); otherwise every pair is ranked.
+    (``similar_state``); otherwise every pair is ranked. ``name`` keeps apart the
+    caches of different sets of postmortems (the site's, validate's).
     """
     paths = [pm.display_path for pm in postmortems]
     digests = [pm.text_digest for pm in postmortems]
     key = digest(_version(), str(limit), *(f"{path}\0{text}" for path, text in zip(paths, digests)))
     folder = config.cache_dir("similar") if config else None
-    stored = _read_json(folder / "site.json") if folder is not None else {}
+    stored = _read_json(folder / f"{name}.json") if folder is not None else {}
     if stored.get("key") == key and isinstance(stored.get("similar"), dict):
         try:
             return {path: [Similar(**entry) for entry in entries] for path, entries in stored["similar"].items()}
@@ -290,8 +292,8 @@ def site_similar(postmortems: list[Postmortem], config: Config | None, limit: in
         return {path: [] for path in paths}
     updated = None
     if folder is not None:
-        state = _read_json(folder / "candidates.json")
-        updated = _update(state, stored.get("similar"), folder, postmortems, limit)
+        state = _read_json(folder / f"{name}-candidates.json")
+        updated = _update(state, stored.get("similar"), folder / f"{name}-weights.npz", postmortems, limit)
     if updated is not None:
         result, candidates, stale = updated
     else:
@@ -302,16 +304,16 @@ def site_similar(postmortems: list[Postmortem], config: Config | None, limit: in
         if folder is not None:
             from pmsite.similar_state import save
 
-            save(folder / "weights.npz", index.state)
+            save(folder / f"{name}-weights.npz", index.state)
     if folder is not None:  # the result alone (a build where nothing changed reads only it), then the candidates
-        _write_json(folder / "site.json", {"key": key,
+        _write_json(folder / f"{name}.json", {"key": key,
                                            "similar": {p: [s.to_dict() for s in found] for p, found in result.items()}})
-        _write_json(folder / "candidates.json", {"version": _version(), "limit": limit, "paths": paths,
+        _write_json(folder / f"{name}-candidates.json", {"version": _version(), "limit": limit, "paths": paths,
                                                  "digests": digests, "stale": stale, "candidates": candidates})
     return result
 
 
-def _update(stored: dict, previous: object, folder, postmortems: list[Postmortem], limit: int):
+def _update(stored: dict, previous: object, weights_file, postmortems: list[Postmortem], limit: int):
     """The previous ranking brought up to date when at most a few files changed; None when it cannot be."""
     from pmsite import similar_state
 
@@ -331,13 +333,13 @@ def _update(stored: dict, previous: object, folder, postmortems: list[Postmortem
         return None
     if any(not 0 <= j < len(paths) for found in candidates for j, _ in found):
         return None
-    weights = similar_state.load(folder / "weights.npz", len(paths))
+    weights = similar_state.load(weights_file, len(paths))
     if weights is None:
         return None
     similar_state.update(weights, {row: tokens(postmortems[row]) for row in changed})
     keep_terms = similar_state.query_mask(weights, COMMON_MIN_DOCUMENTS)
     similar_state.rescore(weights, changed, candidates, keep_terms, KEEP)
-    similar_state.save(folder / "weights.npz", weights)
+    similar_state.save(weights_file, weights)
     is_label = weights.is_label
     previous = previous if isinstance(previous, dict) else {}
     result = {}
@@ -386,7 +388,7 @@ def same_problem_findings(corpus: list[Postmortem], targets: Iterable[Postmortem
         return []
     by_path = {pm.display_path: pm for pm in published}
     findings = []
-    for path, found in site_similar(published, config).items():
+    for path, found in site_similar(published, config, name="validate").items():
         pm = by_path[path]
         if path not in wanted or len(_words_of(pm)) < MIN_WORDS_TO_JUDGE:
             continue

@@ -1,7 +1,7 @@
 """The site's BM25 weights kept between builds, so that a build where few files changed re-ranks only those.
 
 A full ranking (``similar.Index``, with scipy) saves its weights as numpy arrays
-(``weights.npz``, read back with ``allow_pickle=False``: numbers and strings,
+(``site-weights.npz``, read back with ``allow_pickle=False``: numbers and strings,
 nothing a repository could make run) and, for every postmortem, its ``KEEP``
 best candidates. When at most ``MAX_CHANGED`` files changed (the same files,
 in the same order; ``similar._update``), ``update`` weighs the changed files again with numpy

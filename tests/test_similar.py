@@ -103,7 +103,8 @@ def test_the_site_ranking_is_cached_as_json_and_survives_a_damaged_cache(tmp_pat
     corpus = load_corpus(config)
     first = similar.site_similar(corpus, config)
     cache = config.cache_dir("similar")
-    assert sorted(p.name for p in cache.iterdir()) == ["candidates.json", "site.json", "tokens.json", "weights.npz"]
+    assert sorted(p.name for p in cache.iterdir()) == ["site-candidates.json", "site-weights.npz", "site.json",
+                                                       "tokens.json"]
     assert similar.site_similar(corpus, config) == first
     (cache / "site.json").write_text('{"key": "x", "similar": {"a": [{"bad": 1}]}}', encoding="utf-8")
     (cache / "tokens.json").write_bytes(b"\x80\x04not json")
@@ -143,7 +144,7 @@ def test_one_changed_file_is_scored_again_by_itself_and_agrees_with_a_full_ranki
     changed.write_text(changed.read_text() + "\nA pgbouncer pool limit and a checkout connection storm.\n")
     corpus = load_corpus(config)
     updated = similar.site_similar(corpus, config)
-    stored = json.loads((config.cache_dir("similar") / "candidates.json").read_text())
+    stored = json.loads((config.cache_dir("similar") / "site-candidates.json").read_text())
     assert stored["stale"] == 1  # updated, not ranked again
     full = similar.site_similar(corpus, None)
     assert {path: [s.id for s in found] for path, found in updated.items()} == \
@@ -155,9 +156,9 @@ def test_one_changed_file_is_scored_again_by_itself_and_agrees_with_a_full_ranki
 def test_damaged_saved_weights_mean_a_full_ranking(tmp_path):
     config = load_config(forty_postmortems(tmp_path))
     similar.site_similar(load_corpus(config), config)
-    (config.cache_dir("similar") / "weights.npz").write_bytes(b"PK\x03\x04 not an archive")
+    (config.cache_dir("similar") / "site-weights.npz").write_bytes(b"PK\x03\x04 not an archive")
     changed = tmp_path / "content" / "postmortems" / "pm-07.md"
     changed.write_text(changed.read_text() + "\nMore words.\n")
     corpus = load_corpus(config)
     assert similar.site_similar(corpus, config) == similar.site_similar(corpus, None)
-    assert json.loads((config.cache_dir("similar") / "candidates.json").read_text())["stale"] == 0
+    assert json.loads((config.cache_dir("similar") / "site-candidates.json").read_text())["stale"] == 0
