@@ -26,7 +26,8 @@ _MARKERS = {
                                re.IGNORECASE),
     "resolved_at": re.compile(r"\b(resolved|(?:issue|incident|problem) (?:fixed|closed)|incident closed|"
                               r"fully (?:recovered|restored|operational)|verified operational|back to normal|"
-                              r"permanently fixed|all systems (?:verified )?operational|(?:service|services|access) (?:was |were )?restored)\b",
+                              r"permanently fixed|all systems (?:verified )?operational|(?:service|services|access) (?:was |were )?restored|"
+                             r"confirmed working|working again)\b",
                              re.IGNORECASE),
 }
 #: Stated durations ("Time to detection: 7 hours") by the key of ``durations`` they fill.
