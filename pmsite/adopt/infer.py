@@ -34,8 +34,12 @@ _KNOWN = {
                            r"(affected|impacted)$"),
     "other": re.compile(r"\b(impact|root causes?|contributing factors?|causes?|detection|resolution|recovery|"
                         r"background|stats|statistics|what went (well|wrong)|where we got lucky|trigger|"
-                        r"mitigation|analysis|investigation)\b"),
+                        r"mitigation|analysis|investigation|why (it|this) happened|how we fixed|prevent\w*|"
+                        r"what we (are|re) doing|five whys|5 whys|customer impact)\b"),
 }
+#: A title or file name that says it is about an incident counts as one postmortem heading.
+_INCIDENT_NAME = re.compile(r"post-?mortem|incident|outage|retrospective|\brca\b|root cause|disruption|degradation|"
+                            r"\bPM-?\d{4}", re.IGNORECASE)
 _SEVERITY_LABEL = re.compile(r"^(severity|sev|incident severity|incident level|severity level|impact level|priority|"
                              r"incident priority)$")
 _SEVERITY_VALUE = (
@@ -80,7 +84,9 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
         raise NotAPostmortem("the file is empty")
     all_sections = split_sections(text)
     known = {kind: find_sections(all_sections, pattern) for kind, pattern in _KNOWN.items()}
-    if sum(bool(found) for found in known.values()) < 2:
+    named = bool(_INCIDENT_NAME.search(document.path.name) or any(
+        _INCIDENT_NAME.search(s.title) for s in all_sections[1:] if s.level == 1))
+    if sum(bool(found) for found in known.values()) + named < 2:
         raise NotAPostmortem("no postmortem headings (Summary, Timeline, Impact, Root cause, Action items, "
                              "Lessons): not read as a postmortem")
     if _PLACEHOLDER.search(text) and not any(d for d in map(date_of, DATE.finditer(text)) if d):

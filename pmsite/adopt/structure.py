@@ -49,6 +49,8 @@ def find_sections(all_sections: list[Section], pattern: re.Pattern) -> list[Sect
 _LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~|`)(?=\S)(.+?)(?<=\S)\1")
 _TAG = re.compile(r"<[^>]{0,200}>")
+#: Control characters (other than whitespace) never reach a front-matter value.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
 def plain(text: str) -> str:
@@ -57,7 +59,7 @@ def plain(text: str) -> str:
     for _ in range(2):
         text = _EMPHASIS.sub(r"\2", text)
     text = _TAG.sub(" ", text).replace("\\", "")
-    return re.sub(r"\s+", " ", html.unescape(text)).strip()
+    return re.sub(r"\s+", " ", _CONTROL.sub("", html.unescape(text))).strip()
 
 
 def links(text: str) -> list[str]:

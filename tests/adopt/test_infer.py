@@ -277,3 +277,12 @@ def test_a_stated_time_without_any_zone_is_left_out():
     found = infer(document(text), TAXONOMY)
     assert "started_at" not in found.meta
     assert "line 3: start time has no time zone: left out" in found.notes
+
+
+def test_a_plain_language_postmortem_is_recognised_and_control_characters_dropped():
+    text = ("# Checkout outage\n\n## What happened\n\nCheckout\x07 failed for 20 minutes on 4 June 2024.\n\n"
+            "## How we fixed it\n\nWe rolled back.\n")
+    found = infer(document(text, "notes.md"), TAXONOMY)
+    assert found.meta["summary"] == "Checkout failed for 20 minutes on 4 June 2024."
+    with pytest.raises(NotAPostmortem):  # one heading, and nothing in its name says incident
+        infer(document("# Checkout\n\n## What happened\n\nText.\n", "notes.md"), TAXONOMY)
