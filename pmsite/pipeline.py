@@ -152,13 +152,17 @@ def build(config: Config, out_dir: Path | None = None, base_url: str | None = No
         with stage("aggregate"):
             aggregates = aggregate(included, history, config, as_of, by="month")
         findings += aggregates.warnings
+        with stage("similar"):
+            from pmsite.similar import site_similar
+
+            similar = site_similar(included, config)
 
         writer = SiteWriter(out, spare_dir=config.cache_dir("site") / "replaced")
         indexer = running.enter_context(SiteIndexer(writer, config.language))
         try:
             with stage("render"):  # the search index starts on the postmortem pages while the others render
                 inputs = SiteInputs(config=config, site=site, as_of=as_of, postmortems=included, history=history,
-                                    aggregates=aggregates, scores=report.scores,
+                                    aggregates=aggregates, scores=report.scores, similar=similar,
                                     deadlines=deadlines(loaded.postmortems, ReviewPolicy.from_config(config), as_of),
                                     tracker_sync=read_state(config))
                 rendered = render_site(inputs, writer, cache.render,

@@ -6,6 +6,7 @@ it is about, with what was expected and how to fix it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import json
@@ -123,7 +124,10 @@ def _schema_message(error: jsonschema.ValidationError) -> tuple[str, str]:
         missing = error.message.split("'")[1] if "'" in error.message else "a field"
         where = ("the front-matter" if not path else "this action item" if path[0] == "action_items"
                  else _field_name(path))
-        prop = (error.schema.get("properties") or {}).get(missing, {})
+        # a conditional ('else' of imported: true) requires keys its own sub-schema does not describe
+        described = error.schema.get("properties") or (
+            _schema()["$defs"]["actionItem"] if where == "this action item" else _schema())["properties"]
+        prop = described.get(missing, {})
         ex = (prop.get("examples") or [None])[0]
         hint = f"add '{missing}: {ex}'" if ex is not None and not isinstance(ex, (list, dict)) else f"add '{missing}:'"
         return f"{where} has no '{missing}' (required)", hint + (f" ({prop['description']})" if prop.get("description") else "")
@@ -274,6 +278,14 @@ def _depth_findings(pm: Postmortem) -> list[Finding]:
     return findings
 
 
+def _relaxed_for_import(pm: Postmortem, findings: list[Finding]) -> list[Finding]:
+    """``imported: true`` turns the SEV1/SEV2 depth rules into info: an old document was written to other rules."""
+    if pm.meta.get("imported") is not True:
+        return findings
+    return [dataclasses.replace(f, severity="info", message=f"{f.message} (info only: imported postmortem)")
+            for f in findings]
+
+
 def validate_file(pm: Postmortem) -> list[Finding]:
     """Rules that need only this file."""
     if not pm.text.strip():
@@ -286,8 +298,8 @@ def validate_file(pm: Postmortem) -> list[Finding]:
     if not pm.meta:
         return [_make(pm, Position(pm.front_matter_lines[0], 1), "schema/empty-front-matter", "schema",
                       "the front-matter is empty", "add id, title, status, severity, type and date")]
-    return [*_schema_findings(pm), *_timestamp_findings(pm), *_action_item_findings(pm), *_depth_findings(pm),
-            *decision_check.decision_findings(pm)]
+    return [*_schema_findings(pm), *_timestamp_findings(pm), *_action_item_findings(pm),
+            *_relaxed_for_import(pm, _depth_findings(pm)), *decision_check.decision_findings(pm)]
 
 
 def decisions_block_findings(pm: Postmortem) -> list[Finding]:

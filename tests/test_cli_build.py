@@ -19,7 +19,7 @@ def test_build_prints_a_summary(runner, tmp_path):
     assert "Findings: 0 errors, 0 warnings, 0 info" in lines
     assert "Left out 1 draft or in-review postmortem (build with --drafts to include them)" in lines
     assert re.fullmatch(r"Time: load [\d.]+ s · validate [\d.]+ s · lint [\d.]+ s · history [\d.]+ s · aggregate [\d.]+ s · "
-                        r"render [\d.]+ s · index [\d.]+ s · total [\d.]+ s", lines[-1])
+                        r"similar [\d.]+ s · render [\d.]+ s · index [\d.]+ s · total [\d.]+ s", lines[-1])
     assert (tmp_path / "site" / "index.html").is_file()
 
 

@@ -19,7 +19,7 @@ from tests.processes import no_child_processes
 from tests.render.site_fixture import make_site
 
 AS_OF = dt.date(2024, 7, 15)
-STAGES = ["load", "validate", "lint", "history", "aggregate", "render", "index"]
+STAGES = ["load", "validate", "lint", "history", "aggregate", "similar", "render", "index"]
 #: Pages drawn from site-wide aggregates, rendered on every build.
 ALWAYS_RENDERED = {"index.html", "actions/index.html", "metrics/index.html", "misled/index.html", "digests/index.html"}
 

@@ -80,6 +80,15 @@ def _minutes(start: dt.datetime | None, end: dt.datetime | None) -> float | None
     return round((end - start).total_seconds() / 60, 1)
 
 
+def _stated_durations(postmortem: Postmortem) -> dict[str, float]:
+    """``durations`` an imported document states, in minutes: they win over timestamps read from its timeline."""
+    found = postmortem.meta.get("durations")
+    if not isinstance(found, dict):
+        return {}
+    return {key: round(float(value), 1) for key, value in found.items()
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0}
+
+
 def incident_of(postmortem: Postmortem, history: History) -> Incident:
     found = history.for_postmortem(postmortem)
     published, source = postmortem.date("published"), "front-matter"
@@ -91,6 +100,7 @@ def incident_of(postmortem: Postmortem, history: History) -> Incident:
     resolved = postmortem.timestamp("resolved_at")
     incident_day = postmortem.date("date")
     resolved_day = resolved.date() if resolved else incident_day
+    stated = _stated_durations(postmortem)
     to_publish = (published - resolved_day).days if published and resolved_day and published >= resolved_day else None
     return Incident(
         postmortem=postmortem,
@@ -107,9 +117,10 @@ def incident_of(postmortem: Postmortem, history: History) -> Incident:
         services=postmortem.str_list("services"),
         published=published,
         published_source=source,
-        time_to_detect_minutes=_minutes(started, postmortem.timestamp("detected_at")),
-        time_to_mitigate_minutes=_minutes(started, postmortem.timestamp("mitigated_at")),
-        time_to_resolve_minutes=_minutes(started, resolved),
+        time_to_detect_minutes=stated.get("time_to_detect", _minutes(started, postmortem.timestamp("detected_at"))),
+        time_to_mitigate_minutes=stated.get("time_to_mitigate",
+                                            _minutes(started, postmortem.timestamp("mitigated_at"))),
+        time_to_resolve_minutes=stated.get("time_to_resolve", _minutes(started, resolved)),
         time_to_publish_days=to_publish,
         month=incident_day.strftime("%Y-%m") if incident_day else "",
     )

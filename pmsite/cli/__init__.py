@@ -30,6 +30,7 @@ COMMANDS = {
     "blackbox": ("blackbox", "Collect an incident pack: PagerDuty, Slack, GitHub and dashboards."),
     "build": ("build", "Validate, lint, mine history, render the site, index search."),
     "decisions": ("decisions", "Interview for decision points; write the decision map."),
+    "import": ("adopt", "Import existing postmortems: Markdown, HTML exports, .docx."),
     "init": ("new", "Scaffold a postmortem repository in DIRECTORY (default: here)."),
     "lint": ("lint", "Find blame, hindsight and counterfactual language."),
     "lsp": ("lsp", "Language server for editors: findings and quick fixes as you type."),
@@ -37,6 +38,7 @@ COMMANDS = {
     "new": ("new", "Write a new draft postmortem from the blameless template."),
     "review": ("review", "Check that each postmortem meets what its review status asks for."),
     "serve": ("build", "Build, serve on localhost and rebuild when a file changes."),
+    "similar": ("adopt", "Find past postmortems similar to a file or a text."),
     "timeline": ("timeline", "Merge chat, paging and log exports into one UTC timeline."),
     "validate": ("validate", "Check front-matter against the schema and cross-file rules."),
 }

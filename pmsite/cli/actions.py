@@ -150,10 +150,11 @@ def _share(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0%}"
 
 
-def _spread(distribution: Distribution, unit: str) -> str:
+def _spread(distribution: Distribution, unit: str, incidents: int) -> str:
+    skipped = f"; {incidents - distribution.count} not recorded, skipped" if distribution.count < incidents else ""
     if not distribution.count:
-        return "n/a"
-    return f"median {distribution.median:g} {unit}, p90 {distribution.p90:g} {unit} (n={distribution.count})"
+        return "n/a" + skipped
+    return f"median {distribution.median:g} {unit}, p90 {distribution.p90:g} {unit} (n={distribution.count}{skipped})"
 
 
 def _counts(counts: dict[str, int]) -> str:
@@ -168,10 +169,10 @@ def _summary_text(summary: Summary) -> list[str]:
     return [
         f"incidents             {summary.incidents} ({_counts(summary.by_severity)})",
         f"types                 {_counts(summary.by_type)}",
-        f"time to detect        {_spread(summary.time_to_detect_minutes, 'min')}",
-        f"time to mitigate      {_spread(summary.time_to_mitigate_minutes, 'min')}",
-        f"time to resolve       {_spread(summary.time_to_resolve_minutes, 'min')}",
-        f"time to publish       {_spread(summary.time_to_publish_days, 'days')}",
+        f"time to detect        {_spread(summary.time_to_detect_minutes, 'min', summary.incidents)}",
+        f"time to mitigate      {_spread(summary.time_to_mitigate_minutes, 'min', summary.incidents)}",
+        f"time to resolve       {_spread(summary.time_to_resolve_minutes, 'min', summary.incidents)}",
+        f"time to publish       {_spread(summary.time_to_publish_days, 'days', summary.incidents)}",
         f"action items          {action['total']} ({_counts(action['by_status'])})",
         f"completion rate       {_share(action['completion_rate'])}; on time {_share(action['on_time_rate'])}"
         f"; overdue {action['overdue']}; stale {action['stale']}",

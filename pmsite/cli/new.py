@@ -47,7 +47,28 @@ def new_command(state: State, title: str, severity: str, incident_type: str, inc
                   prefill=prefill, timeline=timeline)
     path = new_postmortem(config, draft)
     click.echo(f"created {config.display_path(path)}")
+    _print_similar(config, path, title, prefill.get("services") or [])
     click.echo("next: fill in the sections, then run 'pmsite validate' and 'pmsite lint' on it")
+
+
+def _print_similar(config, path: Path, title: str, services: list[str]) -> None:
+    """Past postmortems like the new one's title and services, and a fingerprint when one clearly matches."""
+    from pmsite import similar
+    from pmsite.cli.adopt import similar_lines
+    from pmsite.load import load_corpus
+
+    corpus = [pm for pm in load_corpus(config) if pm.path != path]
+    query = similar.words(title) + [f"service:{s.lower()}" for s in services]
+    found = similar.query_similar(corpus, query, text=True, limit=3, config=config)
+    if not found:
+        return
+    click.echo("similar past postmortems (read them before you write):")
+    click.echo("\n".join(f"  {line}" for line in similar_lines(found)))
+    suggestion = similar.suggested_fingerprint(found, corpus)
+    if suggestion:
+        fingerprint, match = suggestion
+        click.echo(f"suggested fingerprint: {fingerprint} (as {match.id}); if this is the same problem again, "
+                   f"add 'fingerprint: {fingerprint}' to the front-matter")
 
 
 @click.command("init")

@@ -34,6 +34,7 @@ from pmsite.render.site import (
     term_urls,
 )
 from pmsite.render.theme import load_theme, make_environment, static_files
+from pmsite.similar import Similar
 
 #: Folder of the theme's static files in the output.
 ASSETS_FOLDER = "assets"
@@ -56,6 +57,8 @@ class SiteInputs:
     deadlines: list = field(default_factory=list)
     #: Item key (``PM-ID/AI-N``) -> what its tracker said when last pulled (``pmsite.trackers.state``).
     tracker_sync: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: display_path -> the most similar other postmortems (``pmsite.similar.site_similar``).
+    similar: dict[str, list[Similar]] = field(default_factory=dict)
 
 
 @dataclass
@@ -123,7 +126,7 @@ def render_site(inputs: SiteInputs, writer: SiteWriter, cache: RenderCache,
     paths once they are all in the folder (the search index can start on them).
     """
     theme = load_theme(inputs.config)
-    views = postmortem_views(inputs.aggregates, inputs.config, cache, inputs.scores)
+    views = postmortem_views(inputs.aggregates, inputs.config, cache, inputs.scores, inputs.similar)
     taxonomy_list = taxonomies(views)
     pages = report_pages(inputs, views) + core_pages(views, taxonomy_list)
     globals_: dict[str, Any] = {

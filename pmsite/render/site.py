@@ -58,6 +58,18 @@ class Page:
         return self.path.removesuffix("index.html")
 
 
+@dataclass(frozen=True)
+class SimilarLink:
+    """One entry of a page's "Similar past incidents" box."""
+
+    url: str
+    id: str
+    title: str
+    date: dt.date | None
+    score: float
+    why: str
+
+
 @dataclass(eq=False)  # compared by identity: templates test membership in lists of views
 class PostmortemView:
     """A postmortem with everything its page, cards and indexes need, formatted once."""
@@ -73,6 +85,8 @@ class PostmortemView:
     action_items: list[ActionItem] = field(default_factory=list)
     related: list[PostmortemView] = field(default_factory=list)
     recurring: list[PostmortemView] = field(default_factory=list)
+    #: The most similar other postmortems on the site, best first (plain values: their URL, id, title, why).
+    similar: list[SimilarLink] = field(default_factory=list)
 
     @cached_property
     def body(self) -> Markup:
@@ -116,12 +130,16 @@ class PostmortemView:
         return str(value).strip() if value else ""
 
     @cached_property
+    def imported(self) -> bool:
+        return self.pm.meta.get("imported") is True
+
+    @cached_property
     def duration(self) -> dt.timedelta | None:
-        return _between(self.pm, "started_at", "resolved_at")
+        return _minutes(self.incident.time_to_resolve_minutes)
 
     @cached_property
     def time_to_detect(self) -> dt.timedelta | None:
-        return _between(self.pm, "started_at", "detected_at")
+        return _minutes(self.incident.time_to_detect_minutes)
 
     @property
     def days_to_publish(self) -> int | None:
@@ -156,9 +174,9 @@ VIEW_FIELDS = frozenset({f.name for f in dataclasses.fields(PostmortemView)}
                            if isinstance(value, (property, cached_property))})
 
 
-def _between(pm: Postmortem, start: str, end: str) -> dt.timedelta | None:
-    first, last = pm.timestamp(start), pm.timestamp(end)
-    return last - first if first and last and last >= first else None
+def _minutes(value: float | None) -> dt.timedelta | None:
+    """An incident's figure (from timestamps, or a duration an imported document states) as a duration."""
+    return dt.timedelta(minutes=value) if value is not None else None
 
 
 @dataclass
@@ -194,7 +212,7 @@ def unique_slugs(names: Iterable[str]) -> dict[str, str]:
 
 
 def postmortem_views(aggregates: Aggregates, config: Config, cache: RenderCache,
-                     scores: Mapping[str, int]) -> list[PostmortemView]:
+                     scores: Mapping[str, int], similar: Mapping[str, list] | None = None) -> list[PostmortemView]:
     """Render every body and give each postmortem a safe, unique URL; newest first."""
     slugs = unique_slugs(incident.postmortem.slug for incident in aggregates.incidents)
     items_by_postmortem: dict[str, list[ActionItem]] = defaultdict(list)
@@ -217,6 +235,11 @@ def postmortem_views(aggregates: Aggregates, config: Config, cache: RenderCache,
         view.related = [by_id[i] for i in view.pm.str_list("related") if i in by_id and i != view.id]
         recurring = [by_id[i] for i in group_of.get(view.id, []) if i in by_id and i != view.id]
         view.recurring = sorted(recurring, key=lambda v: (v.date or dt.date.min, v.id), reverse=True)
+    by_path = {v.pm.display_path: v for v in views}
+    for view in views:
+        view.similar = [SimilarLink(other.url, other.id, other.title, other.date, match.score, match.why)
+                        for match in (similar or {}).get(view.pm.display_path, [])
+                        if (other := by_path.get(match.path)) is not None]
     return views
 
 

@@ -1,0 +1,427 @@
+"""Front-matter from what an old postmortem's text says, and where it says it.
+
+Each value comes with the heading or line it was read from; a field the text
+does not state is listed as missing, never invented. The body stays whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pmsite.adopt import times
+from pmsite.adopt.read import Document
+from pmsite.adopt.structure import (DATE, Section, date_of, find_sections, first_date, labeled, links, list_items,
+                                    paragraphs, plain, split_sections, tables)
+from pmsite import sections
+from pmsite.scaffold import TYPE_CHOICES, slugify
+
+#: Fields the schema requires of a written postmortem; an imported one may lack those its text does not state.
+REPORTED_FIELDS = ("severity", "type", "date", "summary", "started_at", "detected_at", "resolved_at", "services",
+                   "action_items")
+
+_KNOWN = {
+    "summary": re.compile(r"^(summary|executive summary|overview|tl ?dr|description|what happened|incident summary)$"),
+    "timeline": re.compile(r"\b(timeline|chronology|sequence of events|time line)\b"),
+    "actions": re.compile(r"^(action items?|actions?|follow ?ups?|follow up (actions|items)|remediations?|"
+                          r"remediation (items|actions|plan)|corrective actions?|next steps|action plan|todo)$"),
+    "lessons": re.compile(r"\b(lessons?( learned| learnt)?|learnings|what we learned|takeaways|key takeaways)\b"),
+    "attendees": re.compile(r"^(attendees|participants|people involved|responders|present|involved)$"),
+    "services": re.compile(r"^(affected|impacted) (services|systems|components)$|^(services|systems|components) "
+                           r"(affected|impacted)$"),
+    "other": re.compile(r"\b(impact|root causes?|contributing factors?|causes?|detection|resolution|recovery|"
+                        r"background|stats|statistics|what went (well|wrong)|where we got lucky|trigger|"
+                        r"mitigation|analysis|investigation|why (it|this) happened|how we fixed|prevent\w*|"
+                        r"what we (are|re) doing|five whys|5 whys|customer impact)\b"),
+}
+#: A title or file name that says it is about an incident counts as one postmortem heading.
+_INCIDENT_NAME = re.compile(r"post-?mortem|incident|outage|retrospective|\brca\b|root cause|disruption|degradation|"
+                            r"\bPM-?\d{4}", re.IGNORECASE)
+_SEVERITY_LABEL = re.compile(r"^(severity|sev|incident severity|incident level|severity level|impact level|priority|"
+                             r"incident priority)$")
+_SEVERITY_VALUE = (
+    (re.compile(r"^\W*sev(?:erity)?[\s-]?([0-4])\b", re.IGNORECASE), lambda m: f"SEV{max(1, int(m[1]))}"),
+    (re.compile(r"^\W*p([0-4])\b", re.IGNORECASE), lambda m: f"SEV{max(1, int(m[1]))}"),
+    (re.compile(r"^\W*([1-4])\b"), lambda m: f"SEV{m[1]}"),
+    (re.compile(r"^\W*(critical|blocker)\b", re.IGNORECASE), lambda m: "SEV1"),
+    (re.compile(r"^\W*(high|major)\b", re.IGNORECASE), lambda m: "SEV2"),
+    (re.compile(r"^\W*(medium|moderate)\b", re.IGNORECASE), lambda m: "SEV3"),
+    (re.compile(r"^\W*(low|minor)\b", re.IGNORECASE), lambda m: "SEV4"),
+)
+_ID_IN_NAME = re.compile(r"\b(?P<prefix>[A-Z]{2,8})-?(?P<year>(?:19|20)\d{2})-(?P<number>\d{3,})\b")
+_PLACEHOLDER = re.compile(r"\b(20xx|yyyy|HH:mm|XXX|YYY|ZZZ|Incident Title|Short event description|TBD|"
+                          r"lorem ipsum)\b", re.IGNORECASE)
+
+
+class NotAPostmortem(Exception):
+    """The text is not a postmortem (a README, a template, an empty file); the message says why."""
+
+
+@dataclass
+class Inferred:
+    meta: dict[str, Any]
+    #: field -> where in the source it was read from
+    sources: dict[str, str] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    #: an id the source names (its file name or title), if any
+    named_id: str = ""
+
+    def set(self, key: str, value: Any, where: str) -> None:
+        if value in (None, "", []):
+            return
+        self.meta[key] = value
+        self.sources[key] = where
+
+
+def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
+    """What the document says about itself, as front-matter values with their sources."""
+    text = document.markdown
+    if not text.strip():
+        raise NotAPostmortem("the file is empty")
+    all_sections = split_sections(text)
+    known = {kind: find_sections(all_sections, pattern) for kind, pattern in _KNOWN.items()}
+    named = bool(_INCIDENT_NAME.search(document.path.name) or any(
+        _INCIDENT_NAME.search(s.title) for s in all_sections[1:] if s.level == 1))
+    if sum(bool(found) for found in known.values()) + named < 2:
+        raise NotAPostmortem("no postmortem headings (Summary, Timeline, Impact, Root cause, Action items, "
+                             "Lessons): not read as a postmortem")
+    if _PLACEHOLDER.search(text) and not any(d for d in map(date_of, DATE.finditer(text)) if d):
+        raise NotAPostmortem("a template: placeholders such as 'YYYY' or 'Short event description' and no real date")
+    result = Inferred({})
+    where = (lambda s: s.where()) if document.kind == "markdown" else (lambda s: f"heading '{s.title}'")
+    _title(result, document.path, all_sections, where)
+    _from_front_matter(result, document.front_matter)
+    lines = _own_lines(all_sections)
+    fields = labeled(lines)
+    summary_sections = known["summary"]
+    _incident_date(result, document.path, fields, summary_sections, known["timeline"], where)
+    _severity_and_type(result, fields)
+    _summary(result, summary_sections, all_sections, where)
+    _timeline(result, known["timeline"], fields, lines, where)
+    _detection(result, fields)
+    _durations(result, lines)
+    _people(result, known["attendees"], fields, where)
+    # configured names count where the text says what was affected, not in action items or lessons
+    affected = "\n".join([result.meta["title"], *(s.title for s in all_sections[1:]), *(
+        line for s in [*summary_sections, *known["timeline"], *known["services"]] for _, line in s.lines)])
+    _services_and_teams(result, known["services"], fields, affected, taxonomy, where)
+    _tags(result, fields)
+    _lessons(result, known["lessons"], where)
+    _action_items(result, known["actions"], where)
+    result.missing = [key for key in REPORTED_FIELDS if key not in result.meta]
+    return result
+
+
+def _own_lines(all_sections: list[Section]) -> list[tuple[int, str]]:
+    """Every line once (sections hold their sub-sections' lines too)."""
+    seen: dict[int, str] = {}
+    for section in all_sections:
+        for number, line in section.lines:
+            seen.setdefault(number, line)
+    return sorted(seen.items())
+
+
+def _title(result: Inferred, path: Path, all_sections: list[Section], where) -> None:
+    headings = [s for s in all_sections[1:] if s.title]
+    first = min(headings, key=lambda s: (s.level, s.line)) if headings else None
+    if first is not None and any(pattern.search(sections.normalise_title(first.title))
+                                 for kind, pattern in _KNOWN.items() if kind != "other"):
+        first = None  # "# Summary" names a section, not the document
+    stem = re.sub(r"^\s*[A-Z]{2,8}-?\d{4}-\d{3,}\s*[-–:_]?\s*", "", path.stem if path.suffix else path.name).strip()
+    if first is not None and first.level == 1 and len(first.title) >= 3:
+        result.set("title", first.title.strip(), f"first heading, line {first.line}")
+    else:
+        result.set("title", stem or path.name, "the file name")
+    for candidate in (path.name, result.meta.get("title", "")):
+        match = _ID_IN_NAME.search(candidate)
+        if match:
+            result.named_id = f"{match['prefix']}-{match['year']}-{match['number']}"
+            result.sources["id"] = "the file name" if candidate == path.name else "the title"
+            break
+
+
+def _from_front_matter(result: Inferred, values: dict) -> None:
+    """Title, date, tags and authors from another tool's front-matter (the values it states by name)."""
+    where = "the source's front-matter"
+    if isinstance(values.get("title"), str) and len(values["title"].strip()) >= 3:
+        result.set("title", values["title"].strip(), where)
+    day = values.get("date")
+    day = day if isinstance(day, (dt.date, dt.datetime)) else first_date(str(day)) if day else None
+    if day:
+        result.set("date", (day.date() if isinstance(day, dt.datetime) else day).isoformat(), where)
+    for key, names in (("tags", ("tags", "categories")), ("authors", ("authors", "author"))):
+        found = [values.get(name) for name in names if values.get(name)]
+        items = [str(i) for value in found for i in (value if isinstance(value, list) else [value])]
+        cleaned = [slugify(i, 40) if key == "tags" else i.strip() for i in items]
+        result.set(key, list(dict.fromkeys(c for c in cleaned if c)), where)
+
+
+def _incident_date(result: Inferred, path: Path, fields, summary_sections, timeline_sections, where) -> None:
+    if "date" in result.meta:
+        return
+    for number, label, value in fields:
+        if re.fullmatch(r"(incident )?date( of (the )?incident)?|occurred( on)?|incident start(ed)?", label):
+            day = first_date(value)
+            if day:
+                return result.set("date", day.isoformat(), f"line {number} ('{label}')")
+    for section in summary_sections:
+        for number, paragraph in paragraphs(section.lines):
+            day = first_date(paragraph)
+            if day:
+                return result.set("date", day.isoformat(), f"{where(section)}, line {number}")
+    day = first_date(path.name)
+    if day:
+        return result.set("date", day.isoformat(), "the file name")
+    for section in timeline_sections:
+        entries, _, _ = times.timeline_entries(section, None)
+        days = [e.day for e in entries if e.day]
+        if days:
+            return result.set("date", min(days).isoformat(), f"first day of the timeline, {where(section)}")
+
+
+def _severity_and_type(result: Inferred, fields) -> None:
+    for number, label, value in fields:
+        if "severity" not in result.meta and _SEVERITY_LABEL.match(label):
+            for pattern, make in _SEVERITY_VALUE:
+                match = pattern.match(value)
+                if match:
+                    result.set("severity", make(match), f"line {number} ('{label}: {value[:30]}')")
+                    break
+        if "type" not in result.meta and re.fullmatch(r"(incident )?(type|category|kind)", label):
+            wanted = value.strip().lower().replace(" ", "-")
+            if wanted in TYPE_CHOICES:
+                result.set("type", wanted, f"line {number} ('{label}: {value[:30]}')")
+
+
+def _summary(result: Inferred, summary_sections, all_sections, where) -> None:
+    for section in summary_sections or all_sections[:1]:
+        found = paragraphs(section.lines)
+        if found:
+            number, paragraph = found[0]
+            sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", paragraph)
+            summary = " ".join(sentences[:3]).strip()
+            if len(summary) >= 10:
+                return result.set("summary", summary, f"{where(section)}, first paragraph (line {number})")
+
+
+def _timeline(result: Inferred, timeline_sections, fields, lines, where) -> None:
+    """Timestamps stated on their own lines ('Start time: ...') win; the timeline gives the others."""
+    zone, _, _ = times.zone_stated(lines)
+    found, notes = times.stated_timestamps(fields, zone)
+    day = dt.date.fromisoformat(result.meta["date"]) if "date" in result.meta else None
+    for section in timeline_sections[:1]:
+        entries, _, timeline_notes = times.timeline_entries(section, day)
+        from_timeline, order_notes = times.timestamps(entries, where(section))
+        notes += timeline_notes + order_notes
+        found += [f for f in from_timeline if not any(g.key == f.key for g in found)]
+    if len(timeline_sections) > 1:
+        notes.append(f"{len(timeline_sections)} timeline sections: times read from the first only")
+    kept, order_notes = times.in_order(found)
+    result.notes += notes + order_notes
+    for finding in kept:
+        result.set(finding.key, finding.value.isoformat(), finding.where)
+
+
+_DETECTION = (("customer", r"customer|client|user report|support ticket"),
+              ("automated_test", r"synthetic|automated test|smoke test|canary|health ?check|ci\b"),
+              ("alert", r"alert|alarm|monitor|pager|page[ds]?\b|on-?call"),
+              ("human_report", r"employee|engineer|staff|colleague|internal report|noticed|reported"))
+
+
+def _detection(result: Inferred, fields) -> None:
+    """'Detected by: customer report' and the like, as the schema's detection values."""
+    for number, label, value in fields:
+        if re.fullmatch(r"(detected by|detection( method| source)?|how (was it |it was )?detected|found by)", label):
+            for kind, pattern in _DETECTION:
+                if re.search(pattern, value, re.IGNORECASE):
+                    return result.set("detection", kind, f"line {number} ('{label}: {value[:30]}')")
+
+
+def _durations(result: Inferred, lines) -> None:
+    found, notes = times.stated_durations(lines)
+    result.notes += notes
+    stated = {finding.key: finding.value for finding in found}
+    if stated:
+        result.meta["durations"] = {key: int(value) if float(value).is_integer() else value
+                                    for key, value in stated.items()}
+        result.sources["durations"] = "; ".join(f"{f.key}: {f.where}" for f in found)
+
+
+def _names(items) -> list[str]:
+    """Attendee lines as names: 'AF, AN, EC' or 'RF SC AN' (initials) or one name per item."""
+    names: list[str] = []
+    for item in items:
+        text = plain(item.text)
+        parts = [p.strip() for p in re.split(r",|;| and ", text) if p.strip()]
+        for part in parts:
+            words = part.split()
+            if len(words) > 1 and all(re.fullmatch(r"[A-Z]{1,4}", w) for w in words):
+                names += words
+            elif 0 < len(part) <= 60 and not re.search(r"[(:]|\buse\b", part):
+                names.append(part)
+    return list(dict.fromkeys(names))
+
+
+def _people(result: Inferred, attendees, fields, where) -> None:
+    for section in attendees[:1]:
+        result.set("participants", _names(list_items(section.lines)), where(section))
+    for number, label, value in fields if "authors" not in result.meta else []:
+        if re.fullmatch(r"(authors?|written by|prepared by|postmortem owner|document owner)", label):
+            names = [n.strip() for n in re.split(r",|;| and ", value) if n.strip()]
+            result.set("authors", list(dict.fromkeys(names)), f"line {number} ('{label}')")
+            break
+
+
+def _configured(name: str, text: str) -> bool:
+    words = re.split(r"[-_\s]+", name.strip())
+    pattern = r"(?<![\w-])" + r"[-_\s]?".join(map(re.escape, words)) + r"(?![\w-])"
+    return re.search(pattern, text, re.IGNORECASE) is not None
+
+
+def _services_and_teams(result: Inferred, service_sections, fields, text: str, taxonomy, where) -> None:
+    for key, label_pattern in (("services", r"(affected |impacted )?(services?|systems?)( affected| impacted)?"),
+                               ("teams", r"(teams?|owning teams?|teams? involved|responding teams?)")):
+        for number, label, value in fields:
+            if re.fullmatch(label_pattern, label):
+                names = [slugify(n, 40) for n in re.split(r",|;| and |/", value) if slugify(n, 40)]
+                result.set(key, list(dict.fromkeys(names)), f"line {number} ('{label}')")
+                break
+    if "services" not in result.meta:
+        for section in service_sections[:1]:
+            names = [slugify(plain(i.text), 40) for i in list_items(section.lines) if len(plain(i.text)) <= 40]
+            result.set("services", list(dict.fromkeys(n for n in names if n)), where(section))
+    for key in ("services", "teams"):
+        if key in result.meta:
+            continue
+        configured = [str(n) for n in taxonomy.get(key) or [] if isinstance(n, (str, int))]
+        named = [name for name in configured if _configured(name, text)]
+        result.set(key, named, f"configured {key} (pmsite.yaml taxonomy) named in the title, headings, summary "
+                               "or timeline")
+
+
+def _tags(result: Inferred, fields) -> None:
+    tags = []
+    sources = []
+    for number, label, value in fields:
+        if re.fullmatch(r"(category|categories|tags?|labels?|area|component)", label) and value.strip():
+            if label in ("category", "categories") and value.strip().lower().replace(" ", "-") in TYPE_CHOICES:
+                continue
+            for part in re.split(r",|;|\band\b", value):
+                tag = slugify(part, 40)
+                if tag and not re.fullmatch(r"x+|n-?a|none|tbd", tag):
+                    tags.append(tag)
+                    sources.append(f"line {number}")
+    if "tags" not in result.meta:
+        result.set("tags", list(dict.fromkeys(tags)), f"'{'; '.join(dict.fromkeys(sources))}' (category or tag lines)")
+
+
+def _lessons(result: Inferred, lesson_sections, where) -> None:
+    lessons = []
+    for section in lesson_sections:
+        items = list_items(section.lines)
+        found = [plain(i.text) for i in items] if items else [text for _, text in paragraphs(section.lines)]
+        lessons += [text for text in found if len(text) >= 3]
+    if lesson_sections:
+        result.set("lessons", lessons, "; ".join(where(s) for s in lesson_sections))
+
+
+_OWNER = re.compile(r"\b(?:owner|assignee|assigned to|responsible)\s*[:=]?\s*(?P<owner>@?[\w.-]+(?: [A-Z][\w.-]+)?)",
+                    re.IGNORECASE)
+_DUE = re.compile(r"\b(?:due|deadline|by|target)\s*(?:date)?\s*[:=]?\s*(?P<date>\d{4}-\d{2}-\d{2}|"
+                  r"\d{1,2}\.?\s+[A-Za-z]{3,9},?\s+\d{4}|[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})", re.IGNORECASE)
+#: Where an item's text turns to its owner or due date: "(owner: payments)", ", due 2024-04-01".
+_TRAILER = re.compile(r"\s*[(\[,;]?\s*\b(?:(?:owner|assignee|assigned to)\s*[:=]|due\s*(?:date\s*)?[:=]?\s*\d)"
+                      r".*$", re.IGNORECASE)
+_STATUS_WORDS = (("done", r"done|complete[d]?|closed|fixed|resolved|yes|✅|✔|x"),
+                 ("in_progress", r"in[ _-]?progress|ongoing|started|wip|doing"),
+                 ("blocked", r"blocked|on hold"),
+                 ("wont_do", r"won'?t (?:do|fix)|wont[ _]do|cancell?ed|dropped|rejected"),
+                 ("open", r"open|todo|to do|not started|planned|new|backlog|pending|no"))
+
+
+def _status(value: str) -> str | None:
+    value = plain(value).strip().lower()
+    for status, pattern in _STATUS_WORDS:
+        if re.fullmatch(rf"(?:{pattern})\.?", value):
+            return status
+    return None
+
+
+def _item(title: str, raw: str, where: str) -> dict[str, Any]:
+    item: dict[str, Any] = {"title": title}
+    owner = _OWNER.search(plain(raw))
+    if owner:
+        item["owner"] = owner["owner"].lstrip("@")
+    due = _DUE.search(plain(raw))
+    if due and first_date(due["date"]):
+        item["due"] = first_date(due["date"]).isoformat()
+    found_links = links(raw)
+    if found_links:
+        item["link"] = found_links[0]
+    return item
+
+
+def _action_items(result: Inferred, action_sections, where) -> None:
+    items: list[dict[str, Any]] = []
+    for section in action_sections:
+        section_tables = tables(section.lines)
+        for table in section_tables:
+            items += _table_items(table)
+        if not section_tables:
+            for entry in list_items(section.lines):
+                text = entry.text
+                bold = re.match(r"^\s*(\*\*|__)(?P<lead>.+?)\1\s*[:.\-–]?\s*", text)
+                title = plain(bold["lead"]) if bold and len(plain(bold["lead"])) >= 3 else plain(text)
+                title = _TRAILER.sub("", title) or plain(text)
+                if len(title) < 3:
+                    continue
+                item = _item(title.rstrip(" :;,-–—"), text, where(section))
+                if entry.checked is not None:
+                    item["status"] = "done" if entry.checked else "open"
+                items.append(item)
+    if len(action_sections) > 1:
+        result.notes.append(f"{len(action_sections)} action item sections ("
+                            + ", ".join(where(s) for s in action_sections) + "): items read from all of them")
+    for number, item in enumerate(items, 1):
+        item_with_id = {"id": f"AI-{number}", **item}
+        items[number - 1] = item_with_id
+    if action_sections:
+        result.set("action_items", items, "; ".join(where(s) for s in action_sections))
+
+
+def _table_items(table) -> list[dict[str, Any]]:
+    columns: dict[str, int] = {}
+    for index, name in enumerate(table.header):
+        lowered = name.lower()
+        for key, pattern in (("owner", r"owner|assignee|who|responsible|team"), ("due", r"due|deadline|target|when|by"),
+                             ("status", r"status|state|done|complete"), ("link", r"link|ticket|issue|jira|tracker|url"),
+                             ("priority", r"priority|prio"), ("title", r"action|item|task|description|what|title|follow")):
+            if key not in columns and re.search(rf"\b({pattern})\b", lowered):
+                columns[key] = index
+                break
+    title_column = columns.get("title", 0)
+    items = []
+    for _, cells in table.rows:
+        cell = lambda key: cells[columns[key]] if key in columns and columns[key] < len(cells) else ""
+        title = plain(cells[title_column]) if title_column < len(cells) else ""
+        if len(title) < 3:
+            continue
+        item: dict[str, Any] = {"title": title}
+        if plain(cell("owner")):
+            item["owner"] = plain(cell("owner")).lstrip("@")
+        if first_date(cell("due")):
+            item["due"] = first_date(cell("due")).isoformat()
+        if _status(cell("status")):
+            item["status"] = _status(cell("status"))
+        priority = re.fullmatch(r"\W*P?([1-3])\W*", plain(cell("priority")), re.IGNORECASE)
+        if priority:
+            item["priority"] = f"P{priority[1]}"
+        found_links = links(cell("link")) or links(" ".join(cells))
+        if found_links:
+            item["link"] = found_links[0]
+        items.append(item)
+    return items

@@ -1,0 +1,256 @@
+"""Read one existing postmortem (Markdown, HTML export or .docx) as Markdown text.
+
+HTML goes through BeautifulSoup (to drop scripts, styles and the export's
+chrome, and to expand merged table cells) and then ``markdownify``; a .docx goes
+through ``mammoth``, which maps Word's heading, list and table structure to
+plain HTML, and then the same HTML path. Nothing here guesses what the text
+means: that is ``infer``'s job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+DOCX_SUFFIXES = (".docx",)
+#: Files larger than this are not postmortems (and would make conversion slow).
+MAX_BYTES = 5_000_000
+
+#: Elements whose content never reaches the output.
+_DROPPED_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas",
+                 "form", "button", "input", "select", "textarea", "link", "meta", "head")
+#: Export chrome, by id or class: Confluence ("Export to HTML") and Google Docs ("Web page") wrappers.
+_CHROME = re.compile(r"^(main-header|breadcrumb[-\w]*|footer|page-metadata|page-metadata-modification-info|"
+                     r"attachments|pageSection|labels-section|likes-section|comment-container|navigation|"
+                     r"header|footer-body|footer-logo|sidebar|ia-splitter-left|greybox)$")
+
+
+class NotConvertible(Exception):
+    """The file cannot be read as a document; the message says why and what to do."""
+
+
+@dataclass
+class Document:
+    """A source turned into Markdown, with what the conversion noticed."""
+
+    path: Path
+    kind: str  # markdown | html | docx
+    markdown: str
+    #: The source's own date of last change (a "last modified" line of an export, else the file's mtime).
+    changed: dt.date | None = None
+    changed_from: str = ""
+    notes: list[str] = field(default_factory=list)
+    #: Front-matter another tool wrote (Jekyll, Hugo), set apart from the Markdown.
+    front_matter: dict = field(default_factory=dict)
+
+
+def read_document(path: Path) -> Document:
+    """The file as Markdown; raises NotConvertible for binaries, bad encodings and unknown formats."""
+    try:
+        data = path.read_bytes()
+        mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.timezone.utc).date()
+    except OSError as exc:
+        raise NotConvertible(f"cannot read the file ({exc.strerror or exc})") from None
+    if len(data) > MAX_BYTES:
+        raise NotConvertible(f"the file is {len(data) // 1_000_000} MB; a postmortem export is far smaller")
+    if path.suffix.lower() in DOCX_SUFFIXES:
+        html, notes = _docx_to_html(data)
+        document = html_document(path, html, "docx")
+        document.notes[:0] = notes
+    else:
+        text = _decode(data)
+        is_html = path.suffix.lower() in HTML_SUFFIXES or _looks_like_html(data)
+        document = html_document(path, text, "html") if is_html else markdown_document(path, text)
+    if document.changed is None:
+        document.changed, document.changed_from = mtime, "the file's modification time"
+    return document
+
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+_SETEXT = re.compile(r"^(?P<text>[^\s|>#\-*+][^\n]*)\n(?P<rule>=+|-+)[ \t]*$", re.MULTILINE)
+
+
+def markdown_document(path: Path, text: str) -> Document:
+    """A Markdown file; a front-matter block of another tool (Jekyll, Hugo) is set apart, and
+    setext headings ('Title' over '=====') are written as ATX headings, so every heading is found."""
+    document = Document(path, "markdown", text)
+    match = _FRONT_MATTER.match(text)
+    if match:
+        import yaml
+
+        try:
+            values = yaml.safe_load(match["yaml"] or "")
+        except yaml.YAMLError:
+            values = None
+        document.front_matter = values if isinstance(values, dict) else {}
+        document.markdown = text[match.end():].lstrip("\n")
+        document.notes.append("the source's own front-matter block was set apart"
+                              + ("" if isinstance(values, dict) else " (it is not valid YAML: not read)"))
+    document.markdown = _SETEXT.sub(lambda m: ("# " if m["rule"][0] == "=" else "## ") + m["text"].strip(),
+                                    document.markdown)
+    return document
+
+
+def _decode(data: bytes) -> str:
+    if b"\x00" in data[:8192]:
+        raise NotConvertible("this is a binary file, not a text document")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise NotConvertible(f"line {line}: byte 0x{data[exc.start]:02x} is not valid UTF-8; "
+                             "save the file as UTF-8 and import it again") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _looks_like_html(data: bytes) -> bool:
+    head = data[:2048].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html")) or b"<body" in head
+
+
+def _docx_to_html(data: bytes) -> tuple[str, list[str]]:
+    import mammoth
+
+    if not data.startswith(b"PK"):
+        raise NotConvertible("this .docx is not a Word document (not a zip archive)")
+    try:
+        result = mammoth.convert_to_html(io.BytesIO(data))
+    except Exception as exc:  # mammoth raises plain exceptions of many kinds on damaged files
+        raise NotConvertible(f"the .docx cannot be read ({type(exc).__name__}); open and save it in Word, "
+                             "or export it as HTML") from None
+    notes = sorted({message.message for message in result.messages if message.type == "warning"})[:3]
+    return result.value, [f"Word conversion: {note}" for note in notes]
+
+
+def html_document(path: Path, html: str, kind: str) -> Document:
+    """Strip an export's chrome, keep headings, tables, lists, links and code, as Markdown."""
+    from bs4 import BeautifulSoup, Comment
+    from markdownify import MarkdownConverter
+
+    soup = BeautifulSoup(html, "html.parser")
+    page_title = _export_title(soup)  # before <head> and the page header go
+    notes: list[str] = []
+    dropped = 0
+    for element in soup.find_all(_DROPPED_TAGS):
+        dropped += element.name in ("script", "style")
+        element.decompose()
+    for comment in soup.find_all(string=lambda text: isinstance(text, Comment)):
+        comment.extract()
+    if dropped:
+        notes.append(f"left out {dropped} script/style element{'s' if dropped != 1 else ''} of the HTML")
+    changed = _last_modified(soup)
+    for element in soup.find_all(True):
+        if element.decomposed:
+            continue
+        names = [element.get("id") or "", *(element.get("class") or [])]
+        if any(_CHROME.match(name) for name in names if name) and element.name not in ("table", "ul", "ol"):
+            element.decompose()
+    root = soup.find(id="main-content") or soup.find("body") or soup
+    for task in root.select("ul.inline-task-list > li"):  # Confluence task lists keep their state
+        task.insert(0, "[x] " if "checked" in (task.get("class") or []) else "[ ] ")
+    first_h1 = root.find("h1")
+    title = page_title if first_h1 is None or _is_section_name(first_h1.get_text(" ", strip=True)) else ""
+    if google_title_paragraph := root.find("p", class_="title"):
+        google_title_paragraph.decompose()  # it becomes the title heading instead
+    merged = _expand_merged_cells(root)
+    if merged:
+        notes.append(f"{merged} table{'s' if merged != 1 else ''} with merged cells: each merged cell's text "
+                     "is repeated in every cell it spanned")
+    converter = MarkdownConverter(heading_style="ATX", bullets="-", escape_underscores=False, escape_misc=False,
+                                  strip_document="strip", table_infer_header=True)
+    markdown = converter.convert_soup(root)
+    markdown = re.sub(r"\n{3,}", "\n\n", markdown).strip() + "\n"
+    if title:
+        markdown = f"# {title}\n\n{markdown}"
+    document = Document(path, kind, markdown, notes=notes)
+    if changed:
+        document.changed, document.changed_from = changed
+    return document
+
+
+def _is_section_name(text: str) -> bool:
+    """A heading such as 'Summary' names a section, not the document."""
+    from pmsite.sections import normalise_title
+
+    return normalise_title(text) in ("summary", "overview", "executive summary", "incident summary", "timeline",
+                                     "impact", "background", "description", "tl dr")
+
+
+def _export_title(soup) -> str:
+    """Confluence puts the page title in ``#title-text`` or ``<title>``, outside the body's headings."""
+    google_title = soup.find("p", class_="title")  # Google Docs' "Title" paragraph style
+    for candidate in (soup.find(id="title-text"), google_title, soup.find("title")):
+        if candidate is not None and candidate.get_text(strip=True):
+            text = candidate.get_text(" ", strip=True)
+            return re.sub(r"^[^:]{1,60} : ", "", text)  # "Space name : Page title"
+    return ""
+
+
+_MODIFIED = re.compile(r"last (?:modified|updated|edited)(?: by [^,]{1,80})?,? on (?P<date>[A-Z][a-z]{2,8} \d{1,2},? \d{4})",
+                       re.IGNORECASE)
+
+
+def _last_modified(soup) -> tuple[dt.date, str] | None:
+    """Confluence exports say 'Created by X, last modified on Mar 14, 2024' above the page."""
+    for element in soup.find_all(class_=re.compile("page-metadata")):
+        match = _MODIFIED.search(element.get_text(" ", strip=True))
+        if match:
+            for pattern in ("%b %d, %Y", "%B %d, %Y", "%b %d %Y", "%B %d %Y"):
+                try:
+                    return dt.datetime.strptime(match["date"], pattern).date(), "the export's 'last modified' line"
+                except ValueError:
+                    continue
+    return None
+
+
+def _expand_merged_cells(root) -> int:
+    """Repeat the text of cells with rowspan/colspan, so every Markdown row has every column."""
+    from bs4 import BeautifulSoup
+
+    merged_tables = 0
+    for table in root.find_all("table"):
+        rows = table.find_all("tr")
+        if not any(cell.get("rowspan", "1") not in ("", "1") or cell.get("colspan", "1") not in ("", "1")
+                   for row in rows for cell in row.find_all(["td", "th"], recursive=False)):
+            continue
+        merged_tables += 1
+        pending: dict[int, tuple[int, str, str]] = {}  # column -> (rows left, tag, html)
+        for row in rows:
+            cells = row.find_all(["td", "th"], recursive=False)
+            built: list[tuple[str, str]] = []
+            column = 0
+            queue = list(cells)
+            while queue or column in pending:
+                if column in pending:
+                    left, tag, html = pending[column]
+                    built.append((tag, html))
+                    pending[column] = (left - 1, tag, html)
+                    if left - 1 <= 0:
+                        del pending[column]
+                    column += 1
+                    continue
+                cell = queue.pop(0)
+                html = cell.decode_contents()
+                span_rows = _span(cell.get("rowspan"))
+                for _ in range(_span(cell.get("colspan"))):
+                    built.append((cell.name, html))
+                    if span_rows > 1:
+                        pending[column] = (span_rows - 1, cell.name, html)
+                    column += 1
+            for cell in cells:
+                cell.decompose()
+            for tag, html in built:
+                fragment = BeautifulSoup(f"<{tag}>{html}</{tag}>", "html.parser")
+                row.append(fragment.find(tag))
+    return merged_tables
+
+
+def _span(value: object) -> int:
+    try:
+        return max(1, min(int(str(value)), 50))
+    except (TypeError, ValueError):
+        return 1

@@ -1,0 +1,281 @@
+"""The shapes of a Markdown postmortem that inference reads: sections, lists, tables,
+``Label: value`` lines, and the dates, times, zones and durations written in them.
+
+Everything is plain parsing of what is written; nothing is guessed here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from pmsite import sections
+
+
+@dataclass
+class Section:
+    title: str
+    level: int
+    #: 1-based line of the heading in the Markdown text (0 for text before the first heading).
+    line: int
+    #: (1-based line, text) of the lines under the heading, sub-sections included.
+    lines: list[tuple[int, str]] = field(default_factory=list)
+
+    def where(self) -> str:
+        return f"heading '{self.title}' (line {self.line})" if self.line else "the text before the first heading"
+
+
+def split_sections(text: str) -> list[Section]:
+    """Each heading with the lines up to the next heading of the same or a higher level."""
+    lines = text.split("\n")
+    found = sections.headings(text)
+    result = [Section("", 0, 0, [(n + 1, lines[n]) for n in range(found[0][0] if found else len(lines))])]
+    for index, (offset, level, title) in enumerate(found):
+        end = next((o for o, lvl, _ in found[index + 1:] if lvl <= level), len(lines))
+        result.append(Section(plain(title), level, offset + 1, [(n + 1, lines[n]) for n in range(offset + 1, end)]))
+    return result
+
+
+def find_sections(all_sections: list[Section], pattern: re.Pattern) -> list[Section]:
+    """Sections whose title matches, outermost only (a match inside a match is part of it)."""
+    matched = [s for s in all_sections if s.line and pattern.search(sections.normalise_title(s.title))]
+    return [s for s in matched if not any(o is not s and o.line < s.line and s.line <= o.lines[-1][0]
+                                          for o in matched if o.lines)]
+
+
+_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
+_EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~|`)(?=\S)(.+?)(?<=\S)\1")
+_TAG = re.compile(r"<[^>]{0,200}>")
+#: Control characters (other than whitespace) never reach a front-matter value.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+
+def plain(text: str) -> str:
+    """Markdown inline text as plain text: link labels, no emphasis, no tags, entities decoded."""
+    text = _LINK.sub(lambda m: m.group(1) or m.group(2), text)
+    for _ in range(2):
+        text = _EMPHASIS.sub(r"\2", text)
+    text = _TAG.sub(" ", text).replace("\\", "")
+    return re.sub(r"\s+", " ", _CONTROL.sub("", html.unescape(text))).strip()
+
+
+def links(text: str) -> list[str]:
+    urls = [m.group(2) for m in _LINK.finditer(text)] + re.findall(r"<(https?://[^>\s]+)>", text)
+    urls += re.findall(r"(?<![(<\[])\bhttps?://[^\s)>\]|]+", _LINK.sub("", text))
+    return [u for u in dict.fromkeys(urls) if u.startswith(("http://", "https://"))]
+
+
+# -- lists ----------------------------------------------------------------------------------
+_ITEM = re.compile(r"^(?P<indent>\s*)(?:[-*+]|\d{1,3}[.)])\s+(?:\\?\[(?P<box>[ xX])\\?\]\s+|(?P<glyph>[☐☑☒✅✔✓])\s*)?"
+                   r"(?P<text>.*)$")
+
+
+@dataclass
+class ListItem:
+    line: int
+    text: str
+    #: None without a checkbox, else whether it is ticked.
+    checked: bool | None
+    children: list[str] = field(default_factory=list)
+
+
+def list_items(lines: list[tuple[int, str]]) -> list[ListItem]:
+    """Top-level list items (continuation lines joined); nested items become ``children``."""
+    items: list[ListItem] = []
+    top_indent: int | None = None
+    previous_blank = True
+    for number, line in lines:
+        match = _ITEM.match(line)
+        if match:
+            indent = len(match["indent"].expandtabs(4))
+            if top_indent is None or indent <= top_indent:
+                top_indent = indent
+                box = match["box"] if match["box"] is not None else match["glyph"]
+                items.append(ListItem(number, match["text"].strip(), None if box is None else box in "xX☑☒✅✔✓"))
+            elif items:
+                items[-1].children.append(match["text"].strip())
+        elif items and line.strip() and not line.lstrip().startswith(("|", "#")) and (
+                line.startswith((" ", "\t")) or not previous_blank):
+            target = items[-1]
+            if target.children:
+                target.children[-1] += " " + line.strip()
+            else:
+                target.text += " " + line.strip()
+        elif line.strip():
+            top_indent = None  # a paragraph ends the list
+        previous_blank = not line.strip()
+    return [item for item in items if plain(item.text)]
+
+
+def paragraphs(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Plain paragraphs (not lists, tables, code or headings) as (first line, text)."""
+    found: list[tuple[int, str]] = []
+    current: list[str] = []
+    start = 0
+    fence = False
+    for number, line in [*lines, (0, "")]:
+        stripped = line.strip()
+        if stripped.startswith(("```", "~~~")):
+            fence = not fence
+            continue
+        is_text = stripped and not fence and not _ITEM.match(line) and not stripped.startswith(("|", "#", ">"))
+        if is_text:
+            if not current:
+                start = number
+            current.append(stripped)
+        elif current:
+            found.append((start, plain(" ".join(current))))
+            current = []
+    return [(n, t) for n, t in found if t]
+
+
+# -- tables ----------------------------------------------------------------------------------
+@dataclass
+class Table:
+    line: int
+    header: list[str]
+    #: (1-based line, cells as Markdown) for each data row.
+    rows: list[tuple[int, list[str]]]
+
+
+_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+
+
+def split_row(line: str) -> list[str]:
+    cells = re.split(r"(?<!\\)\|", line.strip())
+    if cells and not cells[0].strip():
+        cells = cells[1:]
+    if cells and not cells[-1].strip():
+        cells = cells[:-1]
+    return [cell.strip() for cell in cells]
+
+
+def tables(lines: list[tuple[int, str]]) -> list[Table]:
+    """Pipe tables with a separator row under their header."""
+    found = []
+    index = 0
+    while index < len(lines) - 1:
+        number, line = lines[index]
+        if "|" in line and _SEPARATOR.match(lines[index + 1][1]):
+            table = Table(number, [plain(c) for c in split_row(line)], [])
+            index += 2
+            while index < len(lines) and "|" in lines[index][1] and lines[index][1].strip():
+                table.rows.append((lines[index][0], split_row(lines[index][1])))
+                index += 1
+            found.append(table)
+        else:
+            index += 1
+    return found
+
+
+# -- "Label: value" lines ------------------------------------------------------------------
+_LABELED = re.compile(r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?(?P<label>[A-Za-z][A-Za-z /()&'-]{1,40}?)(?:\*\*|__)?\s*"
+                      r"(?::(?:\*\*|__)?|\s[-–—]\s)\s*(?P<value>\S.*)$")
+
+
+def labeled(lines: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
+    """(line, label in lower case, value) from 'Label: value' lines and two-column table rows."""
+    found = []
+    for number, line in lines:
+        if line.lstrip().startswith("|"):
+            cells = split_row(line)
+            if len(cells) == 2 and not _SEPARATOR.match(line):
+                found.append((number, plain(cells[0]).lower().rstrip(":"), plain(cells[1])))
+            continue
+        match = _LABELED.match(line)
+        if match:
+            found.append((number, plain(match["label"]).lower().strip(), plain(match["value"])))
+    return found
+
+
+# -- dates, times, zones, durations ---------------------------------------------------------
+MONTHS = {name: number for number, names in enumerate(
+    (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+     ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+     ("dec", "december")), 1) for name in names}
+_MONTH = "(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+DATE = re.compile(
+    r"\b(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})\b"
+    rf"|\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\.?\s+(?:of\s+)?(?P<m>{_MONTH}),?\s+(?P<y>\d{{4}})\b"
+    rf"|\b(?P<m2>{_MONTH})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{{4}})\b",
+    re.IGNORECASE)
+
+
+def date_of(match: re.Match) -> dt.date | None:
+    try:
+        if match["iy"]:
+            return dt.date(int(match["iy"]), int(match["im"]), int(match["id"]))
+        if match["y"]:
+            return dt.date(int(match["y"]), MONTHS[match["m"].lower().rstrip(".")], int(match["d"]))
+        return dt.date(int(match["y2"]), MONTHS[match["m2"].lower().rstrip(".")], int(match["d2"]))
+    except (ValueError, KeyError):
+        return None
+
+
+def first_date(text: str) -> dt.date | None:
+    return next((day for day in map(date_of, DATE.finditer(text)) if day), None)
+
+
+#: Abbreviations that name one offset (or one zone with its summer time); CST and IST name several.
+ZONES: dict[str, dt.tzinfo] = {
+    "UTC": dt.timezone.utc, "GMT": dt.timezone.utc, "Z": dt.timezone.utc, "ZULU": dt.timezone.utc,
+    "CET": ZoneInfo("CET"), "CEST": ZoneInfo("CET"), "EET": ZoneInfo("EET"), "EEST": ZoneInfo("EET"),
+    "WET": ZoneInfo("WET"), "WEST": ZoneInfo("WET"), "BST": dt.timezone(dt.timedelta(hours=1)),
+    "EST": dt.timezone(dt.timedelta(hours=-5)), "EDT": dt.timezone(dt.timedelta(hours=-4)),
+    "CDT": dt.timezone(dt.timedelta(hours=-5)), "MST": dt.timezone(dt.timedelta(hours=-7)),
+    "MDT": dt.timezone(dt.timedelta(hours=-6)), "PST": dt.timezone(dt.timedelta(hours=-8)),
+    "PDT": dt.timezone(dt.timedelta(hours=-7)), "JST": dt.timezone(dt.timedelta(hours=9)),
+    "AEST": dt.timezone(dt.timedelta(hours=10)), "AEDT": dt.timezone(dt.timedelta(hours=11)),
+}
+AMBIGUOUS_ZONES = ("CST", "IST", "AST")
+ZONE = re.compile(r"\b(?:UTC|GMT)\s*(?P<sign>[+-])\s*(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?\b"
+                  r"|\b(?P<iana>(?:Europe|America|Asia|Africa|Australia|Pacific|Atlantic)/[A-Z][A-Za-z_]+)\b"
+                  r"|\b(?P<abbr>" + "|".join(sorted([*ZONES, *AMBIGUOUS_ZONES], key=len, reverse=True)) + r")\b")
+
+
+def zone_of(match: re.Match) -> dt.tzinfo | None:
+    """The zone a match names, or None when the abbreviation is ambiguous."""
+    if match["sign"]:
+        minutes = int(match["h"]) * 60 + int(match["m"] or 0)
+        return dt.timezone(dt.timedelta(minutes=minutes if match["sign"] == "+" else -minutes))
+    if match["iana"]:
+        try:
+            return ZoneInfo(match["iana"])
+        except (KeyError, ValueError, OSError):
+            return None
+    return ZONES.get(match["abbr"])
+
+
+TIME = re.compile(r"(?<![\d:])(?P<h>[01]?\d|2[0-3])[:.h](?P<min>[0-5]\d)(?::(?P<s>[0-5]\d))?\s*(?P<ampm>[ap]\.?m\.?)?(?![\d:])",
+                  re.IGNORECASE)
+
+
+def time_of(match: re.Match) -> dt.time:
+    hour = int(match["h"])
+    ampm = (match["ampm"] or "").lower().replace(".", "")
+    if ampm == "pm" and hour < 12:
+        hour += 12
+    elif ampm == "am" and hour == 12:
+        hour = 0
+    return dt.time(hour, int(match["min"]), int(match["s"] or 0))
+
+
+_DURATION_PART = re.compile(r"(?P<n>\d+(?:[.,]\d+)?)\s*(?P<unit>d(?:ays?)?|h(?:ours?|rs?)?|m(?:in(?:ute)?s?)?|"
+                            r"s(?:ec(?:ond)?s?)?)\b", re.IGNORECASE)
+_UNIT_MINUTES = {"d": 1440, "h": 60, "m": 1, "s": 1 / 60}
+
+
+def duration_minutes(text: str) -> float | None:
+    """'54 hours 10 minutes', '1h 30m', '399 minutes', '2 days' -> minutes; None for '?' or 'N/A'."""
+    text = text.strip()
+    clock = re.fullmatch(r"(\d{1,3}):([0-5]\d)(?::([0-5]\d))?", text)
+    if clock:
+        return int(clock[1]) * 60 + int(clock[2]) + int(clock[3] or 0) / 60
+    parts = list(_DURATION_PART.finditer(text))
+    if not parts or re.sub(r"[\s,and]+", "", _DURATION_PART.sub("", text).lower().replace("approximately", "")
+                                                 .replace("about", "").replace("~", "")):
+        return None
+    return round(sum(float(p["n"].replace(",", ".")) * _UNIT_MINUTES[p["unit"][0].lower()] for p in parts), 1)

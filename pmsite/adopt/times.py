@@ -1,0 +1,209 @@
+"""Times an old postmortem states: its timeline's entries and its "Stats" durations.
+
+A timeline entry becomes an instant only when both its day and its time zone
+are written down (in the entry, the table's header, or an "All times in UTC"
+line); an entry without a known zone is never given one. Which entries mark the
+start, the detection and the resolution is read from the words of the entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from pmsite.adopt.structure import (AMBIGUOUS_ZONES, DATE, TIME, ZONE, Section, date_of, duration_minutes,
+                                    labeled, list_items, plain, tables, time_of, zone_of)
+
+TIMESTAMP_KEYS = ("started_at", "detected_at", "mitigated_at", "resolved_at")
+#: Words of a timeline entry that mark a moment, by the timestamp they set.
+_MARKERS = {
+    "detected_at": re.compile(r"\b(alert(?:ed|s)?|alarm|paged|detected|noticed|discovered|became aware|"
+                              r"reported|reports|notified|informed of|"
+                              r"automated warning|monitoring (?:fired|triggered)|incident (?:declared|opened))\b",
+                              re.IGNORECASE),
+    "mitigated_at": re.compile(r"\b(mitigat\w*|impact (?:ended|stopped)|workaround (?:applied|in place))\b",
+                               re.IGNORECASE),
+    "resolved_at": re.compile(r"\b(resolved|(?:issue|incident|problem) (?:fixed|closed)|incident closed|"
+                              r"fully (?:recovered|restored|operational)|verified operational|back to normal|"
+                              r"permanently fixed|all systems (?:verified )?operational|(?:service|services|access) (?:was |were )?restored|"
+                             r"confirmed working|working again)\b",
+                             re.IGNORECASE),
+}
+#: Stated durations ("Time to detection: 7 hours") by the key of ``durations`` they fill.
+_DURATION_LABELS = (
+    ("time_to_detect", re.compile(r"^(?:time to (?:detect(?:ion)?|discover(?:y)?|notice)|ttd|mttd)$")),
+    ("time_to_mitigate", re.compile(r"^(?:time to (?:mitigat(?:e|ion)|restore|restoration)|ttm|mttm)$")),
+    ("time_to_resolve", re.compile(r"^(?:time to (?:recover(?:y)?|resol(?:ve|ution)|repair|fix)|ttr|mttr|"
+                                   r"total (?:duration|downtime)|duration)$")),
+)
+
+
+@dataclass
+class Entry:
+    line: int
+    text: str
+    day: dt.date | None
+    time: dt.time | None
+    zone: dt.tzinfo | None
+
+    @property
+    def instant(self) -> dt.datetime | None:
+        if self.day is None or self.time is None or self.zone is None:
+            return None
+        return dt.datetime.combine(self.day, self.time, self.zone)
+
+
+@dataclass
+class TimeFinding:
+    key: str
+    value: object
+    where: str
+
+
+def zone_stated(lines: list[tuple[int, str]]) -> tuple[dt.tzinfo | None, str, str]:
+    """The zone an 'All times in CET' line (or a header cell) states: (zone, where, ambiguous name)."""
+    for number, line in lines:
+        if re.search(r"\b(times?|timestamps?|clock)\b", line, re.IGNORECASE) or line.lstrip().startswith("|"):
+            for match in ZONE.finditer(line):
+                if match["abbr"] in AMBIGUOUS_ZONES:
+                    return None, f"line {number}", match["abbr"]
+                zone = zone_of(match)
+                if zone is not None:
+                    return zone, f"line {number}", ""
+    return None, "", ""
+
+
+def timeline_entries(section: Section, incident_day: dt.date | None) -> tuple[list[Entry], dt.tzinfo | None, list[str]]:
+    """Entries of a Timeline section, in the order written, with their day, time and zone."""
+    notes: list[str] = []
+    zone, _, ambiguous = zone_stated([(section.line, f"times: {section.title}"), *section.lines[:8],
+                                      *((t.line, "|" + "|".join(t.header) + "|") for t in tables(section.lines))])
+    if ambiguous:
+        notes.append(f"the timeline's zone '{ambiguous}' names more than one time zone: timestamps left out")
+    rows: list[tuple[int, str, str]] = []  # (line, when-text, event-text)
+    for table in tables(section.lines):
+        when_columns = [i for i, name in enumerate(table.header)
+                        if re.search(r"\b(date|time|when|timestamp|utc|day)\b", name, re.IGNORECASE)] or [0]
+        for number, cells in table.rows:
+            when = " ".join(cells[i] for i in when_columns if i < len(cells))
+            event = " ".join(c for i, c in enumerate(cells) if i not in when_columns)
+            rows.append((number, plain(when), plain(event)))
+    if not rows:
+        for item in list_items(section.lines):
+            text = plain(item.text)
+            head = re.match(r"^(.{0,40}?\d{1,2}[:.h][0-5]\d[^A-Za-z]{0,3}(?:\s*[ap]\.?m\.?)?(?:\s*[A-Z]{1,4}\b)?)"
+                            r"\s*[-–—:|]?\s*(.*)$", text)
+            if head:
+                rows.append((item.line, head[1], head[2]))
+    day_lines = {n: date_of(m) for n, line in section.lines if not line.lstrip().startswith(("|", "-", "*", "+"))
+                 for m in [DATE.search(line)] if m}
+    entries = []
+    current_day = None
+    for number, when, event in rows:
+        current_day = next((day for n, day in sorted(day_lines.items(), reverse=True) if n < number and day),
+                           current_day)  # the last day line above the entry
+        date_match = DATE.search(when)
+        day = date_of(date_match) if date_match else current_day
+        time_match = TIME.search(DATE.sub(" ", when))
+        row_zone = next((zone_of(m) for m in ZONE.finditer(when) if zone_of(m)), None) or zone
+        entries.append(Entry(number, event, day, time_of(time_match) if time_match else None, row_zone))
+    timed = [e for e in entries if e.time is not None]
+    if timed and all(e.day is None for e in timed) and incident_day is not None:
+        clocks = [e.time for e in timed]
+        if clocks == sorted(clocks):
+            for entry in entries:
+                entry.day = incident_day
+            notes.append(f"the timeline gives times without a day: read as {incident_day.isoformat()}, "
+                         "the incident date (the times never go backwards)")
+        else:
+            notes.append("the timeline gives times without a day and crosses midnight: timestamps left out")
+    if timed and zone is None and not any(e.zone for e in timed) and not ambiguous:
+        notes.append("the timeline does not say its time zone (no 'All times in UTC' line): "
+                     "started_at, detected_at and resolved_at left out")
+    return entries, zone, notes
+
+
+def timestamps(entries: list[Entry], where: str) -> tuple[list[TimeFinding], list[str]]:
+    """started_at from the earliest timed entry; the others from the words of their entries, kept in order."""
+    timed = [e for e in entries if e.instant is not None]
+    if not timed:
+        return [], []
+    found = []
+    notes = []
+    first = min(timed, key=lambda e: e.instant)
+    untimed_before = [e for e in entries if e.time is None and e.day and e.day < first.instant.date()]
+    if untimed_before:
+        notes.append(f"the timeline's first entries (line {untimed_before[0].line}) have no time: started_at left out")
+    else:
+        found.append(TimeFinding("started_at", first.instant, f"earliest timeline entry, {where} line {first.line}"))
+    for key, pattern in _MARKERS.items():
+        marked = [e for e in timed if pattern.search(e.text)]
+        if marked:
+            chosen = max(marked, key=lambda e: e.instant) if key == "resolved_at" else min(marked, key=lambda e: e.instant)
+            found.append(TimeFinding(key, chosen.instant, f"timeline entry '{_short(chosen.text)}', line {chosen.line}"))
+    return found, notes
+
+
+def in_order(found: list[TimeFinding]) -> tuple[list[TimeFinding], list[str]]:
+    """The timestamps that keep started <= detected <= mitigated <= resolved; the others noted."""
+    notes = []
+    kept: list[TimeFinding] = []
+    for finding in sorted(found, key=lambda f: TIMESTAMP_KEYS.index(f.key)):
+        if kept and finding.value < kept[-1].value:
+            notes.append(f"{finding.key} would be before {kept[-1].key} ({finding.where}): left out")
+            continue
+        kept.append(finding)
+    return kept, notes
+
+
+_TIMESTAMP_LABELS = (
+    ("started_at", re.compile(r"^(?:(?:incident |impact |outage )?start(?:ed)?(?: time| at| date)?|"
+                              r"(?:incident |impact )?began|time (?:of|of the) incident)$")),
+    ("detected_at", re.compile(r"^(?:detect(?:ed|ion)(?: time| at)?|time (?:of )?detection)$")),
+    ("mitigated_at", re.compile(r"^(?:mitigat(?:ed|ion)(?: time| at)?)$")),
+    ("resolved_at", re.compile(r"^(?:(?:incident |impact |outage )?end(?:ed)?(?: time| at| date)?|"
+                               r"resolv(?:ed|ution)(?: time| at)?|recover(?:ed|y)(?: time| at)?)$")),
+)
+
+
+def stated_timestamps(fields: list[tuple[int, str, str]], zone: dt.tzinfo | None) -> tuple[list[TimeFinding], list[str]]:
+    """'Start time: 2023-01-05 14:02 UTC' and the like; a value without its zone takes the document's, if stated."""
+    found: list[TimeFinding] = []
+    notes: list[str] = []
+    for number, label, value in fields:
+        for key, pattern in _TIMESTAMP_LABELS:
+            if not pattern.match(label) or any(f.key == key for f in found):
+                continue
+            date_match, time_match = DATE.search(value), TIME.search(DATE.sub(" ", value))
+            if not (date_match and time_match):
+                continue
+            value_zone = next((zone_of(m) for m in ZONE.finditer(value) if zone_of(m)), None) or zone
+            if value_zone is None:
+                notes.append(f"line {number}: {label} has no time zone: left out")
+                continue
+            day = date_of(date_match)
+            if day:
+                instant = dt.datetime.combine(day, time_of(time_match), value_zone)
+                found.append(TimeFinding(key, instant, f"line {number} ('{label}: {_short(value, 40)}')"))
+    return found, notes
+
+
+def stated_durations(lines: list[tuple[int, str]]) -> tuple[list[TimeFinding], list[str]]:
+    """'Time to detection: 7 hours' and the like, in minutes; values like '?' or 'N/A' are noted."""
+    found: list[TimeFinding] = []
+    notes: list[str] = []
+    for number, label, value in labeled(lines):
+        for key, pattern in _DURATION_LABELS:
+            if pattern.match(label) and not any(f.key == key for f in found):
+                minutes = duration_minutes(value)
+                if minutes is None:
+                    notes.append(f"line {number}: {label} is stated as '{_short(value)}', not a duration: left out")
+                else:
+                    found.append(TimeFinding(key, minutes, f"line {number} ('{label}: {_short(value)}')"))
+    return found, notes
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = plain(text)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
