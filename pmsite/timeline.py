@@ -16,7 +16,7 @@ import io
 import json
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from pmsite.errors import ConfigError
 from pmsite.importers import ImportOptions, TimelineEvent, read_source
@@ -140,19 +140,31 @@ def build_timeline(sources: list[list[TimelineEvent]], settings: TimelineSetting
     already_redacted = dict(redactor.counts)
     kept = []
     seen: set[tuple] = set()
-    for event in window:
+    for event in redacted_events(window, redactor):
         if not keep_noise:
             reason = _noise_reason(event, settings, seen)
             if reason:
                 dropped[reason] += 1
                 continue
-        fields = (event.text, event.link, event.who)
-        redacted = redactor.redact_all(fields)
-        kept.append(event if redacted is fields else replace(event, text=redacted[0], link=redacted[1], who=redacted[2]))
+        kept.append(event)
     if pseudonymize:
         kept = pseudonymized(kept, settings.roles)
     redacted = {kind: count - already_redacted.get(kind, 0) for kind, count in redactor.counts.items()}
     return Timeline(events=kept, dropped=dropped, redacted={k: n for k, n in redacted.items() if n})
+
+
+def redacted_events(events: list[TimelineEvent], redactor: Redactor) -> Iterator[TimelineEvent]:
+    """Every field of every event, in time order, before noise rules look at them.
+
+    All events, not only the kept ones: a private key pasted over several messages
+    is recognised from its first one, which may be noise. One person in one channel
+    (or one log's service) is a thread in which a key block can continue.
+    """
+    for event in events:
+        fields = (event.text, event.link, event.who, event.source)
+        redacted = redactor.redact_record((event.source, event.who), fields)
+        yield event if redacted is fields else replace(
+            event, text=redacted[0], link=redacted[1], who=redacted[2], source=redacted[3])
 
 
 def _noise_reason(event: TimelineEvent, settings: TimelineSettings, seen: set[tuple]) -> str | None:

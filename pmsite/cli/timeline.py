@@ -92,14 +92,16 @@ def draft_from_exports(state: State, sources: tuple[str, ...], incident: str | N
     prefill: dict[str, Any] = {}
     extra_events = []
     if incident:
-        facts = read_incident(parse_spec(incident, state.cwd)[1], timeline_settings(state).import_options(tz=tz))
+        settings = timeline_settings(state)
+        facts = read_incident(parse_spec(incident, state.cwd)[1], settings.import_options(tz=tz))
         extra_events = facts.events
+        redact = settings.redactor.redact  # the front-matter is importer output too
         prefill = {
             "started_at": facts.started_at and iso_utc(facts.started_at),
             "detected_at": facts.detected_at and iso_utc(facts.detected_at),
             "resolved_at": facts.resolved_at and iso_utc(facts.resolved_at),
-            "services": facts.services,
-            "incident_url": facts.url,
+            "services": [redact(service) for service in facts.services],
+            "incident_url": redact(facts.url),
             "detection": "alert" if facts.detected_at else None,
         }
     timeline = read_timeline(state, sources, tz, extra_events=extra_events)

@@ -18,6 +18,7 @@ from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from pmsite.errors import PmsiteError
+from pmsite.redact import Redactor
 from pmsite.timeutil import parse_iso_datetime
 
 KINDS = ("slack", "discord", "pagerduty", "logs")
@@ -25,7 +26,13 @@ UTC = dt.timezone.utc
 
 
 class TimelineError(PmsiteError):
-    """An export cannot be read; the message names the file and what to do."""
+    """An export cannot be read; the message names the file and what to do.
+
+    Messages quote values from the export, which may be secrets: they are redacted too.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(Redactor().redact(message))
 
 
 @dataclass
