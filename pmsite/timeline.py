@@ -10,14 +10,13 @@ under "## Timeline".
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterator
 
+from pmsite.csvout import csv_text
 from pmsite.errors import ConfigError
 from pmsite.importers import ImportOptions, TimelineEvent, read_source
 from pmsite.importers.logs import log_fields
@@ -242,12 +241,8 @@ def to_markdown(timeline: Timeline) -> str:
 
 
 def to_csv(timeline: Timeline) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for e in timeline.events:
-        writer.writerow([iso_utc(e.time), e.source, e.who, e.text + (f" ({e.link})" if e.link else "")])
-    return buffer.getvalue()
+    return csv_text(COLUMNS, ([iso_utc(e.time), e.source, e.who, e.text + (f" ({e.link})" if e.link else "")]
+                              for e in timeline.events))
 
 
 FORMATTERS = {"markdown": to_markdown, "csv": to_csv, "json": to_json}

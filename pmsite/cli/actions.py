@@ -7,9 +7,7 @@ parses options and formats. Warnings (no repository, skipped revisions) go to st
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from typing import Any, Callable
 
@@ -23,6 +21,7 @@ from pmsite.aggregate.settings import PRIORITIES
 from pmsite.cli.types import DateType
 from pmsite.cli.common import State, format_option, pass_state
 from pmsite.config import Config
+from pmsite.csvout import csv_text
 from pmsite.reportcache import Report, cached_report, report_key, store_report
 
 ACTION_FIELDS = ("postmortem_id", "id", "title", "owner", "priority", "category", "kind", "status", "due",
@@ -125,13 +124,8 @@ def actions_command(state: State, overdue: bool, statuses: tuple[str, ...], owne
             return json.dumps({"as_of": result.as_of.isoformat(), "action_items": [item.to_dict() for item in items]},
                               indent=2, ensure_ascii=False) + "\n"
         if output_format == "csv":
-            buffer = io.StringIO()
-            writer = csv.writer(buffer, lineterminator="\n")
-            writer.writerow(ACTION_FIELDS)
-            for item in items:
-                data = item.to_dict()
-                writer.writerow([_cell(data[name]) for name in ACTION_FIELDS])
-            return buffer.getvalue()
+            rows = ([_cell(data[name]) for name in ACTION_FIELDS] for data in (item.to_dict() for item in items))
+            return csv_text(ACTION_FIELDS, rows)
         return _actions_text(items, result.as_of) + "\n"
 
     options = {"overdue": overdue, "status": statuses, "owner": owners, "team": teams, "service": services,
