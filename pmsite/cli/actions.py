@@ -18,8 +18,9 @@ from pmsite import load as load_stage
 from pmsite.aggregate import BY_CHOICES, ActionItem, Aggregates, Distribution, Summary, aggregate, select
 from pmsite.aggregate.actions import CLOSED_STATUSES, OPEN_STATUSES
 from pmsite.aggregate.settings import PRIORITIES
-from pmsite.cli.types import DateType
+from pmsite.characters import character_findings
 from pmsite.cli.common import State, format_option, pass_state
+from pmsite.cli.types import DateType
 from pmsite.config import Config
 from pmsite.csvout import csv_text
 from pmsite.reportcache import Report, cached_report, report_key, store_report
@@ -40,11 +41,12 @@ def _run(config: Config, as_of: dt.date, **window: Any) -> tuple[Aggregates, lis
     with history_stage.start_mining(config) as mining:  # in parallel with loading when the walk is long
         loaded = load_stage.load([], config)
         found = mining.result()
-    broken = {f.path for f in loaded.findings if f.severity == "error"}
+    unusable = [*loaded.findings, *(f for pm in loaded.postmortems for f in character_findings(pm))]
+    broken = {f.path for f in unusable if f.severity == "error"}
     postmortems = [pm for pm in loaded.postmortems if pm.display_path not in broken]
     result = aggregate(postmortems, found, config, as_of, **window)
     warnings = [f"{finding.severity}: {finding.path}:{finding.line}: {finding.message}"
-                for finding in [*loaded.findings, *found.warnings, *result.warnings]]
+                for finding in [*unusable, *found.warnings, *result.warnings]]
     return result, warnings
 
 
