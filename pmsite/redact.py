@@ -28,8 +28,10 @@ from pmsite.errors import ConfigError
 _NOT_A_VALUE = r"(?!\[REDACTED|\$|<|\*\*\*|%\(|\{\{)"
 #: A value after ``key=``/``key:``: to the closing quote when quoted, else to a space or separator.
 _VALUE = r"(?:(?<=\")[^\"\n]+|(?<=')[^'\n]+|[^\s\"',;&<>|]+)"
-#: A value that looks generated, not a word: has a digit or an inner symbol, or is long.
-_GENERATED = r"(?=[^\s\"',;&<>|]*?(?:\d|[a-zA-Z][-_/+=.~][a-zA-Z0-9])|[^\s\"',;&<>|]{20})"
+#: A value that looks generated, not a word (nor a hyphenated phrase or a date): letters and digits
+#: mixed, or 16+ characters of mixed case.
+_GENERATED = (r"(?:(?=[^\s\"',;&<>|]*?\d)(?=[^\s\"',;&<>|]*?[A-Za-z])"
+              r"|(?=[A-Za-z0-9+/_-]{16})(?=[^\s\"',;&<>|]*?[a-z])(?=[^\s\"',;&<>|]*?[A-Z]))")
 _SEPARATOR = r"[\"']?\s*[:=]\s*[\"']?"
 _PEM_END = r"-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"
 #: One line (or space-separated chunk) of a PEM body: long base64, or short with a digit, ``+``, ``/`` or
@@ -57,6 +59,8 @@ BUILTIN_PATTERNS: dict[str, tuple[tuple[str, ...], str]] = {
     "gitlab-token": (("glpat-", "gldt-", "glptt-", "glrt-", "glsoat-", "glcbt-", "glimt-", "glft-", "gloas-"),
                      r"\bgl(?:pat|dt|ptt|rt|soat|cbt|imt|ft|oas)-[0-9A-Za-z_.-]{14,}[0-9A-Za-z_]"),
     "npm-token": (("npm_",), r"\bnpm_[A-Za-z0-9]{36}\b"),
+    "openai-key": (("sk-",), r"\bsk-(?:proj-|svcacct-|admin-|ant-(?:api|admin)\d\d-)?[A-Za-z0-9_-]{20,}"),
+    "discord-webhook": (("discord",), r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d+/[\w-]+"),
     "stripe-key": (("k_live_", "k_test_", "whsec_"), r"\b[rs]k_(?:live|test)_[0-9A-Za-z]{10,}|\bwhsec_[0-9A-Za-z]{20,}"),
     "sendgrid-key": ((r"sg\.",), r"\bSG\.[\w-]{16,}\.[\w-]{16,}"),
     "aws-access-key": (("akia", "asia", "abia", "acca"), r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"),
@@ -69,18 +73,23 @@ BUILTIN_PATTERNS: dict[str, tuple[tuple[str, ...], str]] = {
     "bearer-token": (("bearer",), r"(?P<keep>\b[Bb](?i:earer)\s+)" + _NOT_A_VALUE
                      + r"(?=[A-Za-z0-9\-._~+/]*?(?:\d|[A-Za-z0-9][\-._~+/][A-Za-z0-9])|[A-Za-z0-9\-._~+/]{16})"
                        r"[A-Za-z0-9\-._~+/]{4,}=*"),
+    # base64 of user:password: whole groups of four, padded, with a digit, + / = or a case change.
     "basic-auth": (("basic",), r"(?P<keep>\b[Bb](?i:asic)\s+)(?=[A-Za-z0-9+/]*?(?:[\d+/=]|[a-z][A-Z]))"
-                               r"[A-Za-z0-9+/]{6,}={0,2}"),
+                               r"(?:[A-Za-z0-9+/]{4}){2,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?(?![A-Za-z0-9+/=])"),
     "jwt": (("eyj",), r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),
     "authorization": (("authorization",), r"(?P<keep>\b(?i:proxy-)?(?i:authorization)" + _SEPARATOR
                       + r"(?:[A-Za-z-]+\s+)?)" + _NOT_A_VALUE + _GENERATED + _VALUE),
     "url-password": ((r"://[^\s/@]*:\S*@",), r"(?P<keep>\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@'\"<>]*:)"
-                     r"(?!\d{1,5}(?:[/?#'\"\s>]|$))" + _NOT_A_VALUE
+                     # a port, with a path and no "@" after it (or a path that starts with "@"), is no password
+                     r"(?!\d{1,5}(?:[/?#][^\s@'\"<>]*)?(?:[\s'\"<>]|$)|\d{1,5}/@)" + _NOT_A_VALUE
                      + r"[^\s'\"<>]+(?=@[^\s@/'\"<>]+(?:[/?#:'\"\s<>]|$))"),
-    "cli-password": (("-u", "--user"), r"(?P<keep>(?:^|(?<=\s))(?:-u|--user)(?:\s+|=)[^\s:'\"]+:)"
-                     + _NOT_A_VALUE + r"[^\s'\"]+"),
-    "password": (("pass", "_pwd", "pwd_"),
-                 r"(?P<keep>(?:\b|_)(?i:[a-z0-9_.-]*?(?:passw(?:or)?d|passphrase|[a-z0-9]_pwd|pwd_[a-z0-9]*))"
+    "cli-password": (("-u", "--user", "mysql", "sshpass"),
+                     r"(?P<keep>(?:^|(?<=\s))(?:-u|--user)(?:\s+|=)[^\s:'\"]+:|\bmysql\w*\b[^\n]*?\s-p[\"']?"
+                     r"|\bsshpass\s+-p\s*[\"']?)" + _NOT_A_VALUE + r"(?!\d{1,5}(?::\d{1,5})*(?:\s|$))(?=\S)" + _VALUE),
+    "cookie": (("cookie",), r"(?P<keep>\b(?i:set-)?(?i:cookie)\s*:\s*)(?=[^\s;=]+=)[^\n'\"]+"),
+    "password": (("pass", "pwd"),
+                 r"(?P<keep>(?:\b|_)(?i:[a-z0-9_.-]*?(?:passw(?:or)?d|passphrase|[a-z0-9]_pwd|pwd_[a-z0-9]*"
+                 r"|pwd(?=\s*=\s*[\"']?[^/~\s])))"
                  r"(?:" + _SEPARATOR + r"|(?<=-password)\s+))" + _NOT_A_VALUE + r"(?:(?<=[\"'])|(?=\S{3}))" + _VALUE),
     # ``token=``, ``client_secret: ...``, ``api-key=``, ``?sig=``: only generated-looking values, so
     # prose such as "the secret: nobody knew" stays.

@@ -32,6 +32,8 @@ SECRETS = {
     "npm-token": ["npm_R7xQm2LpVn8KcT4wZy6HbJd3FsGa9EuNo1Ik"],
     "sendgrid-key": ["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"],
     "aws-session-token": ["IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQD6m8RmP0vQ5nT2yX4cZa7bKe1fLh9jGu3oW"],
+    "openai-key": ["sk-proj-R7xQm2LpVn8KcT4wZy6HbJd3FsGa9EuNo1Ik", "sk-ant-api03-R7xQm2LpVn8KcT4wZy6HbJd3Fs"],
+    "discord-webhook": ["https://discord.com/api/webhooks/1215000000000000002/q8R2vX7mKp3LtN9wZc4YbJ6d-x_Y"],
 }
 
 
@@ -65,6 +67,12 @@ def test_each_kind_is_replaced_inside_a_sentence(kind, secret):
     ("secret=abc123xyz", "secret=[REDACTED:credential]"),
     ("api-key: 3f9a2c7e1b", "api-key: [REDACTED:credential]"),
     ("?sv=2022-11-02&sig=Xq3%2BkL9mN0pQ&se=2024", "?sv=2022-11-02&sig=[REDACTED:credential]&se=2024"),
+    ("Server=db;User Id=sa;Password=S3cr3t!;", "Server=db;User Id=sa;Password=[REDACTED:password];"),
+    ("DRIVER={x};PWD=hunter2;UID=sa", "DRIVER={x};PWD=[REDACTED:password];UID=sa"),
+    ("mysql -u root -phunter2 -h db", "mysql -u root -p[REDACTED:cli-password] -h db"),
+    ("sshpass -p 'S3cret' ssh host", "sshpass -p '[REDACTED:cli-password]' ssh host"),
+    ("-H 'Cookie: sessionid=abc123def456; csrftoken=xyz'", "-H 'Cookie: [REDACTED:cookie]'"),
+    ("X-API-Key: abc123def456", "X-API-Key: [REDACTED:credential]"),
 ])
 def test_secrets_after_their_name_keep_the_name(text, expected):
     assert Redactor().redact(text) == expected
@@ -131,6 +139,9 @@ def test_truncated_private_key_block_is_redacted_to_the_end():
     "https://mastodon.example/@sre", "2024-03-07T14:02:11+01:00 p99 9s", "image sha256:9f86d081884c7d659a2feaa0c55ad015",
     "cache key=user:123 evicted", "Authorization header was missing", "export PGPASSWORD=<password>",
     "sig=*** (masked by CI)", "auth: the gateway rejected it",
+    "OAuth: enabled-by-default", "basic Grafana2024 dashboards", "PWD=/home/app", "docker run -p 8080:80 mysql",
+    "mysql container: docker run -p 3306:3306", "secret=2024-03-07", "cookie: banner dismissed", "scikit sk-learn",
+    "Authorization: failed-for-user", "task-force review",
 ])
 def test_ordinary_text_is_left_alone(harmless):
     redactor = Redactor()

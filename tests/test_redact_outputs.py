@@ -49,7 +49,8 @@ def secret_shapes(rng: random.Random) -> list[tuple[str, list[str]]]:
         f"xox{rng.choice('bpcdar')}-{rng.randint(10**9, 10**10)}-{_random(rng, 24)}",
         "sk_live_" + _random(rng, 24), "rk_live_" + _random(rng, 24), "glpat-" + _random(rng, 20),
         "npm_" + _random(rng, 36), "AKIA" + _random(rng, 16, string.ascii_uppercase + string.digits),
-        "AIza" + _random(rng, 35, ALNUM + "_-"), jwt, session,
+        "AIza" + _random(rng, 35, ALNUM + "_-"), jwt, session, "sk-proj-" + _random(rng, 40),
+        f"https://discord.com/api/webhooks/{rng.randint(10**17, 10**18)}/{_random(rng, 60, ALNUM + '-_')}",
     }
     shapes = [(s, [s]) for s in simple]
     shapes += [
@@ -62,6 +63,8 @@ def secret_shapes(rng: random.Random) -> list[tuple[str, list[str]]]:
          [aws_secret]),
         (f"{rng.choice(['client_secret', 'api_key', 'secret', 'access_token'])}={token}x9", [token + "x9"]),
         (f"curl -u deploy:{password} https://ci.internal", [password]),
+        (f"mysql -u root -p{password} -h db", [password]),
+        (f"Cookie: sessionid={token}; theme=dark", [token]),
         _pem(rng),
     ]
     return shapes
