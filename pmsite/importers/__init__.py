@@ -166,25 +166,27 @@ def _names_a_time_column(header: str) -> bool:
 
 
 # -- shared helpers for readers -------------------------------------------------------
-def load_json(text: str, display: str, first_line: int = 1,
+def load_json(text: str, display: str, line: int | None = None,
               hint: str = "re-export the file or fix it by hand") -> Any:
-    """Parse JSON; a syntax error names the file, line and column (``first_line`` for one line of a log).
+    """Parse JSON; a syntax error names the file, line and column (``line``: the text is that line of a log).
 
     NaN and Infinity (not JSON, but Python's parser takes them), integers too long
     to read and nesting too deep for the parser are errors too.
     """
+    where = f"{display}:{line}" if line else display
+
     def no_constant(name: str) -> Any:
-        raise TimelineError(f"{display}: not valid JSON ({name} is not a JSON number); {hint}")
+        raise TimelineError(f"{where}: not valid JSON ({name} is not a JSON number); {hint}")
 
     try:
         return json.loads(text, parse_constant=no_constant)
     except json.JSONDecodeError as exc:
-        raise TimelineError(f"{display}:{exc.lineno + first_line - 1}:{exc.colno}: not valid JSON ({exc.msg}); "
+        raise TimelineError(f"{display}:{exc.lineno + (line or 1) - 1}:{exc.colno}: not valid JSON ({exc.msg}); "
                             f"{hint}") from None
     except RecursionError:
-        raise TimelineError(f"{display}: JSON nested too deeply to read; this is not an export") from None
+        raise TimelineError(f"{where}: JSON nested too deeply to read; this is not an export") from None
     except ValueError as exc:  # an integer of thousands of digits
-        raise TimelineError(f"{display}: not valid JSON ({exc}); {hint}") from None
+        raise TimelineError(f"{where}: not valid JSON ({exc}); {hint}") from None
 
 
 def read_text(source: Source) -> str:

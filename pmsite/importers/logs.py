@@ -123,7 +123,7 @@ def _json_lines(text: str, display: str) -> Iterator[tuple[int, dict]]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        record = load_json(line, display, first_line=number,
+        record = load_json(line, display, line=number,
                            hint="each line of a JSON Lines log must be one JSON object")
         if not isinstance(record, dict):
             raise TimelineError(f"{display}:{number}: expected a JSON object on each line")
