@@ -27,11 +27,13 @@ from pmsite.errors import ConfigError
 #: Values that name a secret without being one: ``$PGPASSWORD``, ``<password>``, ``***``, an earlier redaction.
 _NOT_A_VALUE = r"(?!\[REDACTED|\$|<|\*\*\*|%\(|\{\{)"
 #: A value after ``key=``/``key:``: to the closing quote when quoted, else to a space or separator.
-_VALUE = r"(?:(?<=\")[^\"\n]+|(?<=')[^'\n]+|[^\s\"',;&<>|]+)"
+#: Every repetition that starts at a name is bounded: hostile text with thousands of names in one
+#: run of characters must not make a pattern quadratic (tests/test_redact.py, "hostile").
+_VALUE = r"(?:(?<=\")[^\"\n]{1,4096}|(?<=')[^'\n]{1,4096}|[^\s\"',;&<>|]{1,4096})"
 #: A value that looks generated, not a word (nor a hyphenated phrase or a date): letters and digits
 #: mixed, or 16+ characters of mixed case.
-_GENERATED = (r"(?:(?=[^\s\"',;&<>|]*?\d)(?=[^\s\"',;&<>|]*?[A-Za-z])"
-              r"|(?=[A-Za-z0-9+/_-]{16})(?=[^\s\"',;&<>|]*?[a-z])(?=[^\s\"',;&<>|]*?[A-Z]))")
+_GENERATED = (r"(?:(?=[^\s\"',;&<>|]{0,4096}?\d)(?=[^\s\"',;&<>|]{0,4096}?[A-Za-z])"
+              r"|(?=[A-Za-z0-9+/_-]{16})(?=[^\s\"',;&<>|]{0,4096}?[a-z])(?=[^\s\"',;&<>|]{0,4096}?[A-Z]))")
 _SEPARATOR = r"[\"']?\s*[:=]\s*[\"']?"
 _PEM_END = r"-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"
 #: One line (or space-separated chunk) of a PEM body: long base64, or short with a digit, ``+``, ``/`` or
@@ -51,24 +53,24 @@ BUILTIN_PATTERNS: dict[str, tuple[tuple[str, ...], str]] = {
     # A whole block; a block cut off (no END) runs to the end of the text. The tail of a
     # block whose BEGIN was in an earlier record is found from its END line (``_redact_key_tails``).
     "private-key": (("private key",), r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?:.*?" + _PEM_END + r"|.*\Z)"),
-    "slack-token": (("xox", "xapp-"), r"\bxox[a-z](?:\.xox[a-z])?-[0-9A-Za-z%-]*[0-9A-Za-z%]{6}"
-                                      r"|\bxapp-\d-[A-Z0-9]+-\d+-[0-9a-z]+"),
+    "slack-token": (("xox", "xapp-"), r"(?<![0-9A-Za-z%.-])xox[a-z](?:\.xox[a-z])?-[0-9A-Za-z%-]*[0-9A-Za-z%]{6}"
+                                      r"|(?<![\w-])xapp-\d-[A-Z0-9]+-\d+-[0-9a-z]+"),
     "slack-webhook": ((r"hooks\.slack\.com",), r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/]+"),
     "github-token": (("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
                      r"\bgh[pousr]_[A-Za-z0-9]{30,251}\b|\bgithub_pat_[A-Za-z0-9_]{22,255}"),
     "gitlab-token": (("glpat-", "gldt-", "glptt-", "glrt-", "glsoat-", "glcbt-", "glimt-", "glft-", "gloas-"),
-                     r"\bgl(?:pat|dt|ptt|rt|soat|cbt|imt|ft|oas)-[0-9A-Za-z_.-]{14,}[0-9A-Za-z_]"),
+                     r"(?<![0-9A-Za-z_.-])gl(?:pat|dt|ptt|rt|soat|cbt|imt|ft|oas)-[0-9A-Za-z_.-]{14,}[0-9A-Za-z_]"),
     "npm-token": (("npm_",), r"\bnpm_[A-Za-z0-9]{36}\b"),
-    "openai-key": (("sk-",), r"\bsk-(?:proj-|svcacct-|admin-|ant-(?:api|admin)\d\d-)?[A-Za-z0-9_-]{20,}"),
+    "openai-key": (("sk-",), r"(?<![A-Za-z0-9_-])sk-(?:proj-|svcacct-|admin-|ant-(?:api|admin)\d\d-)?[A-Za-z0-9_-]{20,}"),
     "discord-webhook": (("discord",), r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d+/[\w-]+"),
     "stripe-key": (("k_live_", "k_test_", "whsec_"), r"\b[rs]k_(?:live|test)_[0-9A-Za-z]{10,}|\bwhsec_[0-9A-Za-z]{20,}"),
-    "sendgrid-key": ((r"sg\.",), r"\bSG\.[\w-]{16,}\.[\w-]{16,}"),
+    "sendgrid-key": ((r"sg\.",), r"(?<![\w.-])SG\.[\w-]{16,}\.[\w-]{16,}"),
     "aws-access-key": (("akia", "asia", "abia", "acca"), r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"),
     "aws-secret-key": (("secret",), r"(?P<keep>(?i:aws[_-]?secret[_-]?access[_-]?key|secret[_-]?access[_-]?key"
                                     r"|aws[_-]?secret)" + _SEPARATOR + r")[A-Za-z0-9/+=]{30,}(?![A-Za-z0-9/+=])"),
     "aws-session-token": (("iqojb3jpz2lux2vj", "fwogzxivyxdz", "session"),
                           r"(?P<keep>(?i:aws[_-]?session[_-]?token|x-amz-security-token)" + _SEPARATOR + r")"
-                          + _NOT_A_VALUE + _VALUE + r"|\b(?:IQoJb3JpZ2luX2Vj|FwoGZXIvYXdz)[A-Za-z0-9/+=]{40,}"),
+                          + _NOT_A_VALUE + _VALUE + r"|(?<![A-Za-z0-9/+=])(?:IQoJb3JpZ2luX2Vj|FwoGZXIvYXdz)[A-Za-z0-9/+=]{40,}"),
     "google-api-key": (("aiza",), r"\bAIza[0-9A-Za-z_\-]{35}"),
     "bearer-token": (("bearer",), r"(?P<keep>\b[Bb](?i:earer)\s+)" + _NOT_A_VALUE
                      + r"(?=[A-Za-z0-9\-._~+/]*?(?:\d|[A-Za-z0-9][\-._~+/][A-Za-z0-9])|[A-Za-z0-9\-._~+/]{16})"
@@ -76,33 +78,34 @@ BUILTIN_PATTERNS: dict[str, tuple[tuple[str, ...], str]] = {
     # base64 of user:password: whole groups of four, padded, with a digit, + / = or a case change.
     "basic-auth": (("basic",), r"(?P<keep>\b[Bb](?i:asic)\s+)(?=[A-Za-z0-9+/]*?(?:[\d+/=]|[a-z][A-Z]))"
                                r"(?:[A-Za-z0-9+/]{4}){2,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?(?![A-Za-z0-9+/=])"),
-    "jwt": (("eyj",), r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),
+    "jwt": (("eyj",), r"(?<![A-Za-z0-9_.-])eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),
     "authorization": (("authorization",), r"(?P<keep>\b(?i:proxy-)?(?i:authorization)" + _SEPARATOR
                       + r"(?:[A-Za-z-]+\s+)?)" + _NOT_A_VALUE + _GENERATED + _VALUE),
-    "url-password": ((r"://[^\s/@]*:\S*@",), r"(?P<keep>\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@'\"<>]*:)"
+    "url-password": ((r"://[^\s/@]*:\S*@",), r"(?P<keep>\b[A-Za-z][A-Za-z0-9+.-]{0,30}://[^\s:/@'\"<>]{0,256}:)"
                      # a port, with a path and no "@" after it (or a path that starts with "@"), is no password
                      r"(?!\d{1,5}(?:[/?#][^\s@'\"<>]*)?(?:[\s'\"<>]|$)|\d{1,5}/@)" + _NOT_A_VALUE
-                     + r"[^\s'\"<>]+(?=@[^\s@/'\"<>]+(?:[/?#:'\"\s<>]|$))"),
+                     + r"[^\s'\"<>]{1,256}(?=@[^\s@/'\"<>]+(?:[/?#:'\"\s<>]|$))"),
     "cli-password": (("-u", "--user", "mysql", "sshpass"),
-                     r"(?P<keep>(?:^|(?<=\s))(?:-u|--user)(?:\s+|=)[^\s:'\"]+:|\bmysql\w*\b[^\n]*?\s-p[\"']?"
+                     r"(?P<keep>(?:^|(?<=\s))(?:-u|--user)(?:\s+|=)[^\s:'\"]{1,128}:|\bmysql\w*\b[^\n]{0,200}?\s-p[\"']?"
                      r"|\bsshpass\s+-p\s*[\"']?)" + _NOT_A_VALUE + r"(?!\d{1,5}(?::\d{1,5})*(?:\s|$))(?=\S)" + _VALUE),
-    "cookie": (("cookie",), r"(?P<keep>\b(?i:set-)?(?i:cookie)\s*:\s*)(?=[^\s;=]+=)[^\n'\"]+"),
+    "cookie": (("cookie",), r"(?P<keep>\b(?i:set-)?(?i:cookie)\s*:\s*)(?=[^\s;=]{1,128}=)[^\n'\"]{1,4096}"),
     "password": (("pass", "pwd"),
-                 r"(?P<keep>(?:\b|_)(?i:[a-z0-9_.-]*?(?:passw(?:or)?d|passphrase|[a-z0-9]_pwd|pwd_[a-z0-9]*"
-                 r"|pwd(?=\s*=\s*[\"']?[^/~\s])))"
+                 # the name alone: a prefix (PG, DB_, MYSQL_ROOT_) stays in the text anyway
+                 r"(?P<keep>(?i:passw(?:or)?d|passphrase|(?<=_)pwd|pwd_[a-z0-9]{0,32}"
+                 r"|(?<![A-Za-z])pwd(?=\s*=\s*[\"']?[^/~\s]))"
                  r"(?:" + _SEPARATOR + r"|(?<=-password)\s+))" + _NOT_A_VALUE + r"(?:(?<=[\"'])|(?=\S{3}))" + _VALUE),
     # ``token=``, ``client_secret: ...``, ``api-key=``, ``?sig=``: only generated-looking values, so
     # prose such as "the secret: nobody knew" stays.
     "credential": (("secret", "token", "key", "credential", "sig", "auth"),
-                   r"(?P<keep>(?:\b|_)(?i:[a-z0-9_.-]*?(?:secret|token|api[_-]?key|apikey|access[_-]?key|account[_-]?key"
-                   r"|private[_-]?key|signing[_-]?key|auth[_-]?key|master[_-]?key|sharedaccesskey|credentials?|auth))"
+                   r"(?P<keep>(?i:secret|token|api[_-]?key|apikey|access[_-]?key|account[_-]?key"
+                   r"|private[_-]?key|signing[_-]?key|auth[_-]?key|master[_-]?key|sharedaccesskey|credentials?|auth)"
                    + _SEPARATOR + r"|[?&](?i:sig|signature|x-amz-signature|x-amz-credential|key|code)=)"
                    + _NOT_A_VALUE + r"(?:(?<=[\"'])|" + _GENERATED + r"(?=\S{8}))" + _VALUE),
 }
 
 #: What may follow an unfinished private key block in the next record of the same thread.
 _PEM_CONTINUATION = re.compile(r"\A\s*(?:" + _PEM_CHUNK + r"(?:\s+|\Z))+")
-_PEM_UNFINISHED = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?!.*" + _PEM_END + ")", re.DOTALL)
+_PEM_BEGIN = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
 _PEM_TAIL = re.compile(r"\A\s*(?:" + _PEM_CHUNK + r"\s+)*" + _PEM_END)
 _PEM_END_LINE = re.compile(_PEM_END)
 
@@ -179,7 +182,7 @@ class Redactor:
                     message = "[REDACTED:private-key]" + ("\n" + rest if rest else "")
                     if not rest:
                         self._open_keys.add(thread)
-        if "PRIVATE KEY" in message and _PEM_UNFINISHED.search(message):
+        if "PRIVATE KEY" in message and _ends_inside_a_key(message):
             self._open_keys.add(thread)
         return self.redact_all(fields if message is fields[0] else (message, *fields[1:]))
 
@@ -197,22 +200,32 @@ class Redactor:
     def _redact_key_tails(self, text: str) -> str:
         """An END line left after whole blocks are gone ends a block begun in an earlier record:
         it goes with the base64 lines before it (found walking back, which no regex does in linear time)."""
-        for end in reversed(list(_PEM_END_LINE.finditer(text))):
+        pieces = []
+        kept_to = 0
+        for end in _PEM_END_LINE.finditer(text):
             start = end.start()
-            while True:
+            while start > kept_to:
                 gap = start
-                while gap > 0 and text[gap - 1].isspace():
+                while gap > kept_to and text[gap - 1].isspace():
                     gap -= 1
                 chunk = gap
-                while chunk > 0 and text[chunk - 1] in _BASE64:
+                while chunk > kept_to and text[chunk - 1] in _BASE64:
                     chunk -= 1
                 if (gap == start and start != end.start()) or chunk == gap \
                         or (chunk > 0 and not text[chunk - 1].isspace()) or not re.fullmatch(_PEM_CHUNK, text[chunk:gap]):
                     break
                 start = chunk
             self.counts["private-key"] += 1
-            text = text[:start] + "[REDACTED:private-key]" + text[end.end():]
-        return text
+            pieces += [text[kept_to:start], "[REDACTED:private-key]"]
+            kept_to = end.end()
+        return "".join(pieces) + text[kept_to:] if pieces else text
+
+def _ends_inside_a_key(text: str) -> bool:
+    """Whether the last BEGIN line of a private key in ``text`` has no END line after it."""
+    last = None
+    for last in _PEM_BEGIN.finditer(text):
+        pass
+    return last is not None and not _PEM_END_LINE.search(text, last.end())
 
 
 def _any_of(hints: list[str]) -> list[str]:

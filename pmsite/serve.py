@@ -152,11 +152,15 @@ class BoundedHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, *args, **kwargs) -> None:
-        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)  # read when the server is made
         super().__init__(*args, **kwargs)
 
     def process_request(self, request, client_address) -> None:  # noqa: ANN001 - socketserver's signature
-        self._slots.acquire()  # the accept loop waits here while every slot is taken
+        # The accept loop waits here while every slot is taken; a connection still waiting after a
+        # socket timeout is closed, so the loop (and shutdown) never waits for ever.
+        if not self._slots.acquire(timeout=SOCKET_TIMEOUT):
+            self.shutdown_request(request)
+            return
         try:
             super().process_request(request, client_address)
         except BaseException:

@@ -1,9 +1,9 @@
-"""One UTC timeline from many exports: merge, window, drop noise, redact, pseudonymize.
+"""One UTC timeline from many exports: merge, window, redact, drop noise, pseudonymize.
 
 Importers read each export into ``TimelineEvent`` values; this stage merges
 them in time order (stable, so equal times keep their source order), keeps the
-``--since/--until`` window, drops noise with a count per rule, replaces secrets
-and, when asked, people's names. ``to_markdown``, ``to_csv`` and ``to_json``
+``--since/--until`` window, replaces secrets in every event, drops noise with a
+count per rule and, when asked, replaces people's names. ``to_markdown``, ``to_csv`` and ``to_json``
 format the result; the Markdown table is what ``pmsite new --timeline`` writes
 under "## Timeline".
 """

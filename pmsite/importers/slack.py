@@ -198,7 +198,7 @@ def _channel_messages(tree: ExportTree, folder: str) -> dict[str, Record]:
                 expect(edited.has("ts"), message.where, "the edited message has no 'ts' time stamp")
                 edited.data = dict(edited.data, edited=edited.data.get("edited") or {"ts": message.data.get("ts")})
                 edited.where = message.where
-                messages[edited.ident("ts")] = edited
+                messages[_ts_text(edited)] = edited
             elif subtype == "message_deleted":
                 original = messages.get(str(message.data.get("deleted_ts")))
                 if original is not None:
