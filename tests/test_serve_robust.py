@@ -33,15 +33,15 @@ def static_site(tmp_path, monkeypatch):
             monkeypatch.setattr(serve, "MAX_CONNECTIONS", max_connections)
         if timeout:
             monkeypatch.setattr(serve.SiteHandler, "timeout", timeout)
-        http = make_http_server(tmp_path, "127.0.0.1", 0, "/pm/")
-        threading.Thread(target=http.serve_forever, daemon=True).start()
-        started.append(http)
-        return http.server_address[1]
+        running = make_http_server(tmp_path, "127.0.0.1", 0, "/pm/")
+        threading.Thread(target=running.serve_forever, daemon=True).start()
+        started.append(running)
+        return running.server_address[1]
 
     yield start
-    for http in started:
-        http.shutdown()
-        http.server_close()
+    for running in started:
+        running.shutdown()
+        running.server_close()
 
 
 def _get(port: int, path: str) -> http.client.HTTPResponse:
@@ -87,7 +87,7 @@ def test_idle_connections_are_bounded_and_time_out(static_site):
         sock.close()
 
 
-def test_serve_survives_a_rebuild_that_crashes_and_recovers(server, monkeypatch):
+def test_serve_survives_a_rebuild_that_crashes_and_recovers(server, monkeypatch):  # noqa: F811 - the fixture
     def broken_build(*args, **kwargs):
         raise RuntimeError("a bug in a stage")
 
@@ -99,7 +99,7 @@ def test_serve_survives_a_rebuild_that_crashes_and_recovers(server, monkeypatch)
     assert fetch(page)[0] == 200
 
 
-def test_serve_keeps_serving_after_a_value_that_once_crashed_the_build(server):
+def test_serve_keeps_serving_after_a_value_that_once_crashed_the_build(server):  # noqa: F811 - the fixture
     path = server.config.content_dir / "2024-06-11-login-outage-expired-certificate.md"
     original = path.read_text()
     page = server.url + "postmortems/2024-06-11-login-outage-expired-certificate/"
