@@ -6,6 +6,7 @@ makes the Atom feed unreadable), UTF-8 cannot encode a surrogate (the page, or
 ``pmsite actions``' output, cannot be written), and ESC sequences rewrite the
 terminal that prints them. ``validate`` reports them; commands that do not
 validate (``actions``, ``metrics``) leave such files out with the same message.
+Imported exports are not refused for them: ``printable`` replaces them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,13 @@ from pmsite.model import Finding, Postmortem, field_name
 FORBIDDEN_CHARACTER = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _CONTROL_NAMES = {0x00: "NUL", 0x08: "backspace", 0x0B: "vertical tab", 0x0C: "form feed", 0x0D: "carriage return",
                   0x1B: "escape", 0x7F: "delete"}
+
+
+def printable(text: str) -> str:
+    """``text`` with line breaks as ``\\n`` and every forbidden character as U+FFFD (for imported text)."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return FORBIDDEN_CHARACTER.sub("\ufffd", text) if FORBIDDEN_CHARACTER.search(text) else text
 
 
 def character_findings(pm: Postmortem) -> list[Finding]:

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterator
 
+from pmsite.characters import printable
 from pmsite.csvout import csv_text
 from pmsite.errors import ConfigError
 from pmsite.importers import ImportOptions, TimelineEvent, read_source
@@ -139,7 +140,7 @@ def build_timeline(sources: list[list[TimelineEvent]], settings: TimelineSetting
     already_redacted = dict(redactor.counts)
     kept = []
     seen: set[tuple] = set()
-    for event in redacted_events(window, redactor):
+    for event in cleaned_events(window, redactor):
         if not keep_noise:
             reason = _noise_reason(event, settings, seen)
             if reason:
@@ -152,8 +153,10 @@ def build_timeline(sources: list[list[TimelineEvent]], settings: TimelineSetting
     return Timeline(events=kept, dropped=dropped, redacted={k: n for k, n in redacted.items() if n})
 
 
-def redacted_events(events: list[TimelineEvent], redactor: Redactor) -> Iterator[TimelineEvent]:
-    """Every field of every event, in time order, before noise rules look at them.
+def cleaned_events(events: list[TimelineEvent], redactor: Redactor) -> Iterator[TimelineEvent]:
+    """Every field of every event, in time order, before noise rules look at them: secrets
+    redacted, control characters and lone surrogates (an export's ``\\u001b``, ``\\ud800``)
+    replaced, so nothing an export carries can rewrite a terminal or break a written file.
 
     All events, not only the kept ones: a private key pasted over several messages
     is recognised from its first one, which may be noise. One person in one channel
@@ -161,7 +164,8 @@ def redacted_events(events: list[TimelineEvent], redactor: Redactor) -> Iterator
     """
     for event in events:
         fields = (event.text, event.link, event.who, event.source)
-        redacted = redactor.redact_record((event.source, event.who), fields)
+        cleaned = tuple(printable(field) for field in fields)
+        redacted = redactor.redact_record((event.source, event.who), cleaned if cleaned != fields else fields)
         yield event if redacted is fields else replace(
             event, text=redacted[0], link=redacted[1], who=redacted[2], source=redacted[3])
 

@@ -202,3 +202,35 @@ def test_slack_wrong_types_name_the_day_file_and_message(runner, tmp_path):
     result = runner.invoke(cli, ["-C", str(tmp_path), "timeline", f"slack:{path.name}"])
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: export/inc/2024-03-07.json message 1: 'text' should be text, not a list")
+
+
+CONTROL = "a\u001b[2Jb\u0000c\u009bd\ud800e\r\nf\u007f"
+
+
+@pytest.mark.parametrize("output_format", ["markdown", "csv", "json"])
+def test_control_characters_and_surrogates_in_exports_never_reach_the_output(runner, tmp_path, output_format):
+    discord = _set(("messages", 0, "content"), CONTROL)(_set(("messages", 0, "author", "name"), CONTROL)(DISCORD))
+    (tmp_path / "d.json").write_text(json.dumps(discord))
+    (tmp_path / "app.jsonl").write_text(json.dumps({"ts": "2024-03-07T23:00:00Z", "msg": CONTROL, "service": CONTROL})
+                                        + "\n")
+    result = runner.invoke(cli, ["-C", str(tmp_path), "timeline", "discord:d.json", "logs:app.jsonl",
+                                 "--format", output_format])
+    assert result.exit_code == 0, result.output
+    text = json.loads(result.stdout)["events"][0]["text"] if output_format == "json" else result.stdout
+    assert not any(ord(c) < 32 and c not in "\n\t" or 0x7F <= ord(c) <= 0x9F or 0xD800 <= ord(c) <= 0xDFFF
+                   for c in result.stdout)
+    assert "a\ufffd[2Jb\ufffdc\ufffdd\ufffde" in text
+
+
+def test_a_draft_from_hostile_exports_validates(runner, tmp_path):
+    (tmp_path / "content" / "postmortems").mkdir(parents=True)
+    (tmp_path / "pmsite.yaml").write_text("title: T\n")
+    incident = _set(("incident", "service", "summary"), CONTROL)(_set(("incident", "html_url"),
+                                                                     "https://pd.example/i/\u001b[2J")(PAGERDUTY))
+    (tmp_path / "incident.json").write_text(json.dumps(incident))
+    (tmp_path / "d.json").write_text(json.dumps(_set(("messages", 0, "content"), CONTROL)(DISCORD)))
+    result = runner.invoke(cli, ["-C", str(tmp_path), "new", "Checkout down", "-s", "SEV3", "-t", "availability",
+                                 "--incident", "incident.json", "--timeline", "discord:d.json"])
+    assert result.exit_code == 0, result.output
+    checked = runner.invoke(cli, ["-C", str(tmp_path), "validate"])
+    assert checked.exit_code == 0, checked.output
