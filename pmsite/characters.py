@@ -28,6 +28,13 @@ def printable(text: str) -> str:
     return FORBIDDEN_CHARACTER.sub("\ufffd", text) if FORBIDDEN_CHARACTER.search(text) else text
 
 
+def printable_all(texts: tuple[str, ...]) -> tuple[str, ...]:
+    """``printable`` of each text; the same tuple when none needs it (one scan for all)."""
+    if not FORBIDDEN_CHARACTER.search("\n".join(texts)):
+        return texts
+    return tuple(printable(text) for text in texts)
+
+
 def character_findings(pm: Postmortem) -> list[Finding]:
     """One error per front-matter key or string value (at any depth) holding a forbidden character."""
     findings = []

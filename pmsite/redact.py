@@ -40,7 +40,7 @@ _PEM_END = r"-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"
 #: ``=`` padding. Unambiguous (the lookahead decides, one run of base64 is taken), so no backtracking blow-up.
 _PEM_CHUNK = r"(?:(?=[A-Za-z0-9+/=]{16}|[A-Za-z0-9+/]*[0-9+/=])[A-Za-z0-9+/=]+)"
 _CLEAN_CACHE_SIZE = 4096
-_CLEAN_CACHE_LENGTH = 80
+_CLEAN_CACHE_LENGTH = 40  # names and labels, not messages (which rarely repeat)
 _BASE64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 
 #: kind -> (hints, pattern). A pattern runs only on text where one of its hints
@@ -151,18 +151,22 @@ class Redactor:
         Short values seen clean before (names, channel labels: the same few come back
         in every record) are not scanned again.
         """
-        unknown = [text for text in texts if text not in self._clean]
+        clean = self._clean
+        unknown = [text for text in texts if text not in clean]
         if not unknown:
             return texts
         if not self._always and not self._has_hint("\n".join(unknown).lower()):
-            if len(self._clean) > _CLEAN_CACHE_SIZE:
-                self._clean.clear()
-            self._clean.update(text for text in unknown if len(text) <= _CLEAN_CACHE_LENGTH)
+            for text in unknown:
+                if len(text) <= _CLEAN_CACHE_LENGTH:
+                    if len(clean) > _CLEAN_CACHE_SIZE:
+                        clean.clear()
+                    clean.add(text)
             return texts
         return tuple(self.redact(text) for text in texts)
 
     def _has_hint(self, lowered: str) -> bool:
-        return any(pattern.search(lowered) for pattern in self._any_hints)
+        literal, *others = self._any_hints
+        return literal.search(lowered) is not None or any(pattern.search(lowered) for pattern in others)
 
     def redact_record(self, thread: Hashable, fields: tuple[str, ...]) -> tuple[str, ...]:
         """Redact one record of a sequence (log lines, one person's chat messages), in order.

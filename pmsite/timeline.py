@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterator
 
-from pmsite.characters import printable
+from pmsite.characters import printable_all
 from pmsite.csvout import csv_text
 from pmsite.errors import ConfigError
 from pmsite.importers import ImportOptions, TimelineEvent, read_source
@@ -164,8 +164,7 @@ def cleaned_events(events: list[TimelineEvent], redactor: Redactor) -> Iterator[
     """
     for event in events:
         fields = (event.text, event.link, event.who, event.source)
-        cleaned = tuple(printable(field) for field in fields)
-        redacted = redactor.redact_record((event.source, event.who), cleaned if cleaned != fields else fields)
+        redacted = redactor.redact_record((event.source, event.who), printable_all(fields))
         yield event if redacted is fields else replace(
             event, text=redacted[0], link=redacted[1], who=redacted[2], source=redacted[3])
 
