@@ -36,7 +36,8 @@ def printable_all(texts: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def character_findings(pm: Postmortem) -> list[Finding]:
-    """One error per front-matter key or string value (at any depth) holding a forbidden character."""
+    """One error per front-matter key or string value (at any depth) holding a forbidden character,
+    and one for the first in the Markdown text (it reaches the page and terminals too)."""
     findings = []
     stack: list[tuple[tuple, Any]] = [((), pm.meta)]
     while stack:  # iterative: front-matter may nest deeply
@@ -50,10 +51,15 @@ def character_findings(pm: Postmortem) -> list[Finding]:
             stack.extend((path + (index,), item) for index, item in enumerate(value))
         elif isinstance(value, str) and (bad := FORBIDDEN_CHARACTER.search(value)):
             findings.append(_finding(pm, path, field_name(path), bad.group()))
+    if bad := FORBIDDEN_CHARACTER.search(pm.body):  # the file was UTF-8: only control characters get here
+        before = pm.body[:bad.start()]
+        findings.append(_finding(pm, None, "the text", bad.group(),
+                                 (pm.body_line + before.count("\n"), bad.start() - before.rfind("\n"))))
     return findings
 
 
-def _finding(pm: Postmortem, path: tuple, what: str, char: str) -> Finding:
+def _finding(pm: Postmortem, path: tuple | None, what: str, char: str,
+             position: tuple[int, int] | None = None) -> Finding:
     code = ord(char)
     if 0xD800 <= code <= 0xDFFF:
         description = f"a lone surrogate U+{code:04X} (half of a character written as two \\u escapes)"
@@ -63,6 +69,6 @@ def _finding(pm: Postmortem, path: tuple, what: str, char: str) -> Finding:
         name = _CONTROL_NAMES.get(code) or ("a C1 control" if code >= 0x80 else "a control character")
         description = f"the invisible character U+{code:04X} ({name})"
         suggestion = "delete it (it often comes with text pasted from a terminal); it breaks the Atom feed and terminals"
-    position = pm.position_of(path)
-    return Finding(path=pm.display_path, line=position.line, column=position.column, rule="schema/character",
+    line, column = position or pm.position_of(path)
+    return Finding(path=pm.display_path, line=line, column=column, rule="schema/character",
                    category="schema", severity="error", message=f"{what} contains {description}", suggestion=suggestion)

@@ -199,3 +199,12 @@ def test_fuzzed_front_matter_that_validates_also_builds(runner, site_root, chunk
     result = run(runner, site_root, "build", "--drafts", "--out", str(site_root / "out"), "--as-of", "2999-12-31")
     assert result.exit_code == 0, result.output
     ET.parse(site_root / "out" / "feed.xml")  # the feed is well-formed XML
+
+
+def test_a_control_character_in_the_text_is_a_finding_at_its_line_and_column(runner, site_root):
+    text = postmortem(BASE) + "\nPasted from a terminal: \x1b[31mred\x1b[0m and a bell \x07.\n"
+    write(site_root / "content" / "postmortems" / "a.md", text, dedent=False)
+    result = run(runner, site_root, "validate", "--format", "json")
+    [finding] = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "schema/character"]
+    assert (finding["line"], finding["column"]) == (line_of(text, "Pasted from"), 25)
+    assert finding["message"] == "the text contains the invisible character U+001B (escape)"
