@@ -103,7 +103,11 @@ class SiteHandler(SimpleHTTPRequestHandler):
             return self._not_found()
         if target.suffix == ".html" and self.reloads is not None:
             return self._send_html(target.read_bytes())
-        return super().do_GET()
+        return super().do_HEAD() if self.command == "HEAD" else super().do_GET()
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        """The headers GET would send, under the base path (the base class's HEAD knows no base path)."""
+        return self.do_GET()
 
     def _redirect(self, location: str) -> None:
         self.send_response(HTTPStatus.MOVED_PERMANENTLY)
@@ -119,7 +123,8 @@ class SiteHandler(SimpleHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
-        self.wfile.write(body)
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
     def _not_found(self) -> None:
         page = Path(self.directory) / "404.html"
@@ -135,6 +140,8 @@ class SiteHandler(SimpleHTTPRequestHandler):
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
+        if self.command == "HEAD":
+            return
         try:
             while not self.reloads.closed:
                 now = self.reloads.wait(seen, KEEPALIVE)

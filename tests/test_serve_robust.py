@@ -58,6 +58,19 @@ def test_a_directory_redirect_keeps_the_base_path_and_query(static_site):
     assert _get(port, "/pm/postmortems/one/").read().endswith(b"one</body></html>")
 
 
+def test_head_requests_are_answered_under_the_base_path(static_site):
+    port = static_site()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("HEAD", "/pm/postmortems/one/")
+    response = connection.getresponse()
+    assert response.status == 200 and response.read() == b""
+    assert int(response.getheader("Content-Length")) == len("<html><body>one</body></html>")
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("HEAD", "/pm/postmortems/one")
+    response = connection.getresponse()
+    assert response.status == 301 and response.getheader("Location") == "/pm/postmortems/one/"
+
+
 def test_a_client_that_disconnects_early_leaves_no_traceback(static_site, capfd):
     port = static_site()
     for _ in range(5):
