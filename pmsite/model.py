@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from pmsite.cache import digest
-from pmsite.timeutil import parse_iso_datetime
+from pmsite.timeutil import in_supported_range, parse_iso_datetime
 
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
 STATUSES = ("draft", "in-review", "published", "wont_publish")
@@ -180,24 +180,35 @@ class Postmortem:
         return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
 
 
+def field_name(path: KeyPath) -> str:
+    """``("action_items", 0, "owner")`` -> ``action_items[0].owner``, as messages name a field."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "front-matter"
+
+
 def parse_date(value: Any) -> dt.date | None:
-    """Accept the string form the loader keeps (``2024-03-07``) or a date object."""
+    """Accept the string form the loader keeps (``2024-03-07``) or a date object.
+
+    A day outside ``SUPPORTED_YEARS`` is None, as a malformed one is: every stage
+    reads dates through here, so none has to guard its date arithmetic.
+    """
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
+        value = value.date()
+    elif isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value.strip())
+            value = dt.date.fromisoformat(value.strip())
         except ValueError:
             return None
-    return None
+    return value if isinstance(value, dt.date) and in_supported_range(value) else None
 
 
 def parse_timestamp(value: Any) -> dt.datetime | None:
-    """Parse an ISO 8601 timestamp that carries an offset; naive times are rejected."""
+    """Parse an ISO 8601 timestamp that carries an offset; naive times and times outside
+    ``SUPPORTED_YEARS`` are rejected (None)."""
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.timezone.utc) if value.tzinfo is not None else None
+        return value.astimezone(dt.timezone.utc) if value.tzinfo is not None and in_supported_range(value) else None
     return _utc_timestamp(value) if isinstance(value, str) else None
 
 
@@ -208,6 +219,6 @@ def _utc_timestamp(text: str) -> dt.datetime | None:
     if len(text) < 16 or text[10] not in "Tt ":  # a date alone is not a timestamp
         return None
     parsed = parse_iso_datetime(text)
-    if parsed is None or parsed.tzinfo is None:
+    if parsed is None or parsed.tzinfo is None or not in_supported_range(parsed):
         return None
     return parsed.astimezone(dt.timezone.utc)

@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from pmsite.config import Config
-from pmsite.errors import BuildError
+from pmsite.errors import BuildError, ConfigError
 from pmsite.history import start_mining
 from pmsite.model import Finding, Postmortem
+from pmsite.timeutil import SUPPORTED_YEARS_TEXT, in_supported_range
 
 if TYPE_CHECKING:
     from pmsite.render import RenderResult
@@ -86,7 +87,14 @@ def default_as_of() -> dt.date:
     """The day the build describes: SOURCE_DATE_EPOCH's day when set (reproducible builds), else today (UTC)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).date()
+        try:
+            day = dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).date()
+        except (OverflowError, ValueError, OSError):
+            day = None
+        if day is None or not in_supported_range(day):
+            raise ConfigError(f"SOURCE_DATE_EPOCH={epoch} is not a time in the {SUPPORTED_YEARS_TEXT}; "
+                             "set it to the seconds since 1970 of the last commit (git log -1 --format=%ct)")
+        return day
     return dt.datetime.now(tz=dt.timezone.utc).date()
 
 

@@ -5,13 +5,18 @@ output) and served under its base path, as it will be published. Rebuilds keep
 rendered Markdown in memory, rewrite only pages whose bytes changed and re-index
 search only when some HTML changed. Pages get a small script, added while
 serving (the built files stay clean), that listens on a server-sent events
-stream and reloads the page after each successful rebuild. A failed rebuild
-keeps serving the previous site and logs why.
+stream and reloads the page after each successful rebuild. A failed rebuild,
+whatever the reason, keeps serving the previous site and logs why.
+
+The HTTP server is bounded: at most ``MAX_CONNECTIONS`` handler threads (more
+connections wait to be accepted), each socket with a ``SOCKET_TIMEOUT``, and a
+client that goes away early is not an error worth a traceback.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from functools import partial
 from http import HTTPStatus
@@ -33,6 +38,10 @@ RELOAD_SCRIPT = (
 )
 #: Seconds between keep-alive comments on the events stream.
 KEEPALIVE = 10.0
+#: Connections handled at once (each open page holds one for its events stream).
+MAX_CONNECTIONS = 32
+#: Seconds a connection may stay silent (reading a request) or stalled (taking a response).
+SOCKET_TIMEOUT = 15.0
 
 
 class Reloads:
@@ -62,6 +71,8 @@ class Reloads:
 class SiteHandler(SimpleHTTPRequestHandler):
     """Serves the built folder under ``base_url``, with the reload script and the events stream."""
 
+    timeout = SOCKET_TIMEOUT  # StreamRequestHandler sets it on the connection's socket
+
     def __init__(self, *args, base_url: str, reloads: Reloads | None, **kwargs) -> None:
         self.base_url = base_url
         self.reloads = reloads
@@ -81,17 +92,28 @@ class SiteHandler(SimpleHTTPRequestHandler):
                 self.end_headers()
                 return None
             return self._not_found()
+        requested = self.path
         self.path = "/" + self.path[len(self.base_url):]
         target = Path(self.translate_path(self.path))
         if target.is_dir():
-            if not self.path.split("?", 1)[0].endswith("/"):
-                return super().do_GET()  # the base class redirects to the slash form
+            if not path.endswith("/"):  # the base class would redirect without the base path
+                return self._redirect(path + "/" + requested[len(path):])
             target = target / "index.html"
         if not target.is_file():
             return self._not_found()
         if target.suffix == ".html" and self.reloads is not None:
             return self._send_html(target.read_bytes())
-        return super().do_GET()
+        return super().do_HEAD() if self.command == "HEAD" else super().do_GET()
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        """The headers GET would send, under the base path (the base class's HEAD knows no base path)."""
+        return self.do_GET()
+
+    def _redirect(self, location: str) -> None:
+        self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def _send_html(self, body: bytes, status: HTTPStatus = HTTPStatus.OK) -> None:
         if self.reloads is not None:
@@ -101,7 +123,8 @@ class SiteHandler(SimpleHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
-        self.wfile.write(body)
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
     def _not_found(self) -> None:
         page = Path(self.directory) / "404.html"
@@ -117,6 +140,8 @@ class SiteHandler(SimpleHTTPRequestHandler):
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
+        if self.command == "HEAD":
+            return
         try:
             while not self.reloads.closed:
                 now = self.reloads.wait(seen, KEEPALIVE)
@@ -128,13 +153,47 @@ class SiteHandler(SimpleHTTPRequestHandler):
             pass
 
 
+class BoundedHTTPServer(ThreadingHTTPServer):
+    """A thread per connection, but at most ``MAX_CONNECTIONS`` at once; quiet when a client leaves early."""
+
+    daemon_threads = True
+
+    def __init__(self, *args, **kwargs) -> None:
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)  # read when the server is made
+        super().__init__(*args, **kwargs)
+
+    def process_request(self, request, client_address) -> None:  # noqa: ANN001 - socketserver's signature
+        # The accept loop waits here while every slot is taken; a connection still waiting after a
+        # socket timeout is closed, so the loop (and shutdown) never waits for ever.
+        if not self._slots.acquire(timeout=SOCKET_TIMEOUT):
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:  # noqa: ANN001
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+    def handle_error(self, request, client_address) -> None:  # noqa: ANN001
+        """A client that disconnects or stalls is normal; anything else is one line on stderr, no traceback."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return
+        print(f"pmsite serve: request from {client_address[0]} failed: {type(error).__name__}: {error}",
+              file=sys.stderr)
+
+
 def make_http_server(folder: Path, host: str, port: int, base_url: str,
                      reloads: Reloads | None = None) -> ThreadingHTTPServer:
     """An HTTP server for a built site (used by ``serve`` and the browser tests)."""
     handler = partial(SiteHandler, directory=str(folder), base_url=base_url, reloads=reloads)
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
-    return server
+    return BoundedHTTPServer((host, port), handler)
 
 
 class Server:
@@ -170,6 +229,10 @@ class Server:
             return False
         except PmsiteError as exc:
             self.log(f"Error: {exc.message}")
+            return False
+        except Exception as exc:  # noqa: BLE001 - a bug in a stage must not stop serving the previous site
+            self.log(f"Error: the rebuild hit an unexpected problem ({type(exc).__name__}: {exc}); "
+                     "still serving the previous site. Please report it with the file you changed.")
             return False
         self.log(f"Rebuilt {result.render.pages} pages ({result.render.changed} changed) in {result.seconds:.2f} s")
         self.reloads.bump()

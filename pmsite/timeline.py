@@ -1,23 +1,23 @@
-"""One UTC timeline from many exports: merge, window, drop noise, redact, pseudonymize.
+"""One UTC timeline from many exports: merge, window, redact, drop noise, pseudonymize.
 
 Importers read each export into ``TimelineEvent`` values; this stage merges
 them in time order (stable, so equal times keep their source order), keeps the
-``--since/--until`` window, drops noise with a count per rule, replaces secrets
-and, when asked, people's names. ``to_markdown``, ``to_csv`` and ``to_json``
+``--since/--until`` window, replaces secrets in every event, drops noise with a
+count per rule and, when asked, replaces people's names. ``to_markdown``, ``to_csv`` and ``to_json``
 format the result; the Markdown table is what ``pmsite new --timeline`` writes
 under "## Timeline".
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
+from pmsite.characters import printable_all
+from pmsite.csvout import csv_text
 from pmsite.errors import ConfigError
 from pmsite.importers import ImportOptions, TimelineEvent, read_source
 from pmsite.importers.logs import log_fields
@@ -140,19 +140,33 @@ def build_timeline(sources: list[list[TimelineEvent]], settings: TimelineSetting
     already_redacted = dict(redactor.counts)
     kept = []
     seen: set[tuple] = set()
-    for event in window:
+    for event in cleaned_events(window, redactor):
         if not keep_noise:
             reason = _noise_reason(event, settings, seen)
             if reason:
                 dropped[reason] += 1
                 continue
-        fields = (event.text, event.link, event.who)
-        redacted = redactor.redact_all(fields)
-        kept.append(event if redacted is fields else replace(event, text=redacted[0], link=redacted[1], who=redacted[2]))
+        kept.append(event)
     if pseudonymize:
         kept = pseudonymized(kept, settings.roles)
     redacted = {kind: count - already_redacted.get(kind, 0) for kind, count in redactor.counts.items()}
     return Timeline(events=kept, dropped=dropped, redacted={k: n for k, n in redacted.items() if n})
+
+
+def cleaned_events(events: list[TimelineEvent], redactor: Redactor) -> Iterator[TimelineEvent]:
+    """Every field of every event, in time order, before noise rules look at them: secrets
+    redacted, control characters and lone surrogates (an export's ``\\u001b``, ``\\ud800``)
+    replaced, so nothing an export carries can rewrite a terminal or break a written file.
+
+    All events, not only the kept ones: a private key pasted over several messages
+    is recognised from its first one, which may be noise. One person in one channel
+    (or one log's service) is a thread in which a key block can continue.
+    """
+    for event in events:
+        fields = (event.text, event.link, event.who, event.source)
+        redacted = redactor.redact_record((event.source, event.who), printable_all(fields))
+        yield event if redacted is fields else replace(
+            event, text=redacted[0], link=redacted[1], who=redacted[2], source=redacted[3])
 
 
 def _noise_reason(event: TimelineEvent, settings: TimelineSettings, seen: set[tuple]) -> str | None:
@@ -230,12 +244,8 @@ def to_markdown(timeline: Timeline) -> str:
 
 
 def to_csv(timeline: Timeline) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for e in timeline.events:
-        writer.writerow([iso_utc(e.time), e.source, e.who, e.text + (f" ({e.link})" if e.link else "")])
-    return buffer.getvalue()
+    return csv_text(COLUMNS, ([iso_utc(e.time), e.source, e.who, e.text + (f" ({e.link})" if e.link else "")]
+                              for e in timeline.events))
 
 
 FORMATTERS = {"markdown": to_markdown, "csv": to_csv, "json": to_json}

@@ -3,6 +3,11 @@
 ``datetime.fromisoformat`` accepts ``Z``, ``+0100`` and odd fraction lengths
 only from Python 3.11; this reader accepts them on every supported Python, so
 front-matter, chat exports and logs agree on what a time stamp is.
+
+They also agree on which years are times at all: ``SUPPORTED_YEARS``. Python's
+dates end at years 1 and 9999, so ``0001-01-01T00:00+05:00`` cannot even be
+turned into UTC and a day before ``9999-12-31`` cannot be counted past; no
+incident happened then, so such values are refused where they are read.
 """
 
 from __future__ import annotations
@@ -15,6 +20,21 @@ _ISO_DATETIME = re.compile(
     r"(?:[Tt ](?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d+))?)?)?"
     r"[ \t]*(?P<offset>[Zz]|[+-]\d{2}(?::?\d{2})?)?$"
 )
+
+
+#: Years a date or time stamp may have (inclusive), with room on both sides for offsets and date arithmetic.
+SUPPORTED_YEARS = (1900, 2999)
+SUPPORTED_YEARS_TEXT = f"years {SUPPORTED_YEARS[0]} to {SUPPORTED_YEARS[1]}"
+
+
+def in_supported_range(moment: dt.date) -> bool:
+    """Whether a date (or datetime: its UTC year when aware) lies in ``SUPPORTED_YEARS``."""
+    if isinstance(moment, dt.datetime) and moment.tzinfo is not None:
+        try:
+            moment = moment.astimezone(dt.timezone.utc)
+        except OverflowError:
+            return False
+    return SUPPORTED_YEARS[0] <= moment.year <= SUPPORTED_YEARS[1]
 
 
 def parse_iso_datetime(text: str) -> dt.datetime | None:

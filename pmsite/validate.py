@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from pmsite import sections
 from pmsite.cache import PickleCache, digest, source_salt
+from pmsite.characters import character_findings
 from pmsite.config import Config
 from pmsite.decisions import check as decision_check
 from pmsite.decisions import model as decision_model
-from pmsite.model import Finding, Position, Postmortem, parse_date, parse_timestamp
+from pmsite.model import Finding, Position, Postmortem, field_name, parse_date, parse_timestamp
 from pmsite.parallel import OrderedMap
 from pmsite.resources import schema_path
-from pmsite.timeutil import parse_iso_datetime
+from pmsite.timeutil import SUPPORTED_YEARS_TEXT, in_supported_range, parse_iso_datetime
 
 if TYPE_CHECKING:
     import jsonschema
@@ -104,17 +105,10 @@ def _passes_check(meta: dict[str, Any]) -> bool:
         return False
 
 
-def _field_name(path: tuple) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "front-matter"
-
-
 def _schema_message(error: jsonschema.ValidationError) -> tuple[str, str]:
     """Turn a jsonschema error into (message, suggestion) a person can act on."""
     path = tuple(error.absolute_path)
-    name = _field_name(path)
+    name = field_name(path)
     value = error.instance
     schema = error.schema if isinstance(error.schema, dict) else {}
     examples = schema.get("examples") or []
@@ -123,7 +117,7 @@ def _schema_message(error: jsonschema.ValidationError) -> tuple[str, str]:
     if error.validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else "a field"
         where = ("the front-matter" if not path else "this action item" if path[0] == "action_items"
-                 else _field_name(path))
+                 else field_name(path))
         # a conditional ('else' of imported: true) requires keys its own sub-schema does not describe
         described = error.schema.get("properties") or (
             _schema()["$defs"]["actionItem"] if where == "this action item" else _schema())["properties"]
@@ -144,6 +138,11 @@ def _schema_message(error: jsonschema.ValidationError) -> tuple[str, str]:
         expected_names = " or ".join(_TYPE_NAMES.get(t, t) for t in (expected if isinstance(expected, list) else [expected]))
         hint = "quote the value" if expected == "string" else f"write {expected_names}"
         return f"{name} must be {expected_names}, not {_python_type_name(value)}", hint + (f";{example}" if example else "")
+    if error.validator in ("format", "pattern") and schema.get("format") in ("date", "date-time"):
+        parsed = parse_iso_datetime(value) if isinstance(value, str) else None
+        if parsed is not None and not in_supported_range(parsed):
+            return (f"{name} {value!r} is outside the {SUPPORTED_YEARS_TEXT} pmsite accepts",
+                    "check the year; e.g. 2024-03-07" + ("T13:55:00Z" if schema.get("format") == "date-time" else ""))
     if error.validator in ("format", "pattern") and schema.get("format") == "date-time":
         if isinstance(value, str) and len(value) > 10 and (naive := parse_iso_datetime(value)) and naive.tzinfo is None:
             return (f"{name} {value!r} has no time zone offset",
@@ -298,7 +297,7 @@ def validate_file(pm: Postmortem) -> list[Finding]:
     if not pm.meta:
         return [_make(pm, Position(pm.front_matter_lines[0], 1), "schema/empty-front-matter", "schema",
                       "the front-matter is empty", "add id, title, status, severity, type and date")]
-    return [*_schema_findings(pm), *_timestamp_findings(pm), *_action_item_findings(pm),
+    return [*_schema_findings(pm), *character_findings(pm), *_timestamp_findings(pm), *_action_item_findings(pm),
             *_relaxed_for_import(pm, _depth_findings(pm)), *decision_check.decision_findings(pm)]
 
 
@@ -351,9 +350,9 @@ def findings_cache(config: Config) -> PickleCache:
     """
     from importlib.metadata import version
 
-    from pmsite import load, model, timeutil, yamlpos  # positions come from load and yamlpos
+    from pmsite import characters, load, model, timeutil, yamlpos  # positions come from load and yamlpos
 
-    modules = (load, model, sections, timeutil, yamlpos, decision_check, decision_model)
+    modules = (characters, load, model, sections, timeutil, yamlpos, decision_check, decision_model)
     sources = [Path(m.__file__) for m in modules] + [Path(__file__), schema_path()]
     return PickleCache(config.cache_dir("validate") / "findings.pickle",
                        source_salt(*sources, extra=f"jsonschema {version('jsonschema')} jsonschema-rs "

@@ -7,9 +7,7 @@ parses options and formats. Warnings (no repository, skipped revisions) go to st
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from typing import Any, Callable
 
@@ -20,10 +18,12 @@ from pmsite import load as load_stage
 from pmsite.aggregate import BY_CHOICES, ActionItem, Aggregates, Distribution, Summary, aggregate, select
 from pmsite.aggregate.actions import CLOSED_STATUSES, OPEN_STATUSES
 from pmsite.aggregate.settings import PRIORITIES
+from pmsite.characters import character_findings
 from pmsite.cli.actions_sync import actions_subcommands
-from pmsite.cli.types import DateType
 from pmsite.cli.common import State, format_option, pass_state
+from pmsite.cli.types import DateType
 from pmsite.config import Config
+from pmsite.csvout import csv_text
 from pmsite.reportcache import Report, cached_report, report_key, store_report
 
 ACTION_FIELDS = ("postmortem_id", "id", "title", "owner", "priority", "category", "kind", "status", "due",
@@ -42,11 +42,12 @@ def _run(config: Config, as_of: dt.date, **window: Any) -> tuple[Aggregates, lis
     with history_stage.start_mining(config) as mining:  # in parallel with loading when the walk is long
         loaded = load_stage.load([], config)
         found = mining.result()
-    broken = {f.path for f in loaded.findings if f.severity == "error"}
+    unusable = [*loaded.findings, *(f for pm in loaded.postmortems for f in character_findings(pm))]
+    broken = {f.path for f in unusable if f.severity == "error"}
     postmortems = [pm for pm in loaded.postmortems if pm.display_path not in broken]
     result = aggregate(postmortems, found, config, as_of, **window)
     warnings = [f"{finding.severity}: {finding.path}:{finding.line}: {finding.message}"
-                for finding in [*loaded.findings, *found.warnings, *result.warnings]]
+                for finding in [*unusable, *found.warnings, *result.warnings]]
     return result, warnings
 
 
@@ -129,13 +130,8 @@ def actions_command(state: State, overdue: bool, statuses: tuple[str, ...], owne
             return json.dumps({"as_of": result.as_of.isoformat(), "action_items": [item.to_dict() for item in items]},
                               indent=2, ensure_ascii=False) + "\n"
         if output_format == "csv":
-            buffer = io.StringIO()
-            writer = csv.writer(buffer, lineterminator="\n")
-            writer.writerow(ACTION_FIELDS)
-            for item in items:
-                data = item.to_dict()
-                writer.writerow([_cell(data[name]) for name in ACTION_FIELDS])
-            return buffer.getvalue()
+            rows = ([_cell(data[name]) for name in ACTION_FIELDS] for data in (item.to_dict() for item in items))
+            return csv_text(ACTION_FIELDS, rows)
         return _actions_text(items, result.as_of) + "\n"
 
     options = {"overdue": overdue, "status": statuses, "owner": owners, "team": teams, "service": services,

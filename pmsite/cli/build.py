@@ -8,6 +8,7 @@ import sys
 import click
 
 from pmsite.cli.common import State, pass_state, use_color
+from pmsite.cli.types import DateType
 from pmsite.errors import PmsiteError
 from pmsite.pipeline import BuildResult, InvalidContent, build
 
@@ -57,10 +58,10 @@ def summary(result: BuildResult, display_out: str) -> str:
               help="Output folder [default: out_dir of pmsite.yaml, else site/].")
 @click.option("--base-url", help="Path (/project/) or full URL the site is served from [default: base_url of pmsite.yaml, else /].")
 @click.option("--drafts", is_flag=True, help="Include draft and in-review postmortems.")
-@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
+@click.option("--as-of", "as_of", type=DateType(),
               help="Compute overdue items and this month's figures as of this day (YYYY-MM-DD) [default: today, or SOURCE_DATE_EPOCH].")
 @pass_state
-def build_command(state: State, out: str | None, base_url: str | None, drafts: bool, as_of: dt.datetime | None) -> None:
+def build_command(state: State, out: str | None, base_url: str | None, drafts: bool, as_of: dt.date | None) -> None:
     """Validate, lint, mine git history, render the site and index it for search.
 
     The site is written to a temporary folder and swapped in only when every
@@ -71,7 +72,7 @@ def build_command(state: State, out: str | None, base_url: str | None, drafts: b
     out_dir = state.resolve((out,))[0] if out else config.out_dir
     progress = _terminal_progress if sys.stderr.isatty() else None
     try:
-        result = build(config, out_dir, base_url, drafts, as_of.date() if as_of else None, progress=progress)
+        result = build(config, out_dir, base_url, drafts, as_of, progress=progress)
     except InvalidContent as exc:
         from pmsite.formats import FORMATS, FormatOptions  # the formatters pull in every rule: only when printing
 

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from pmsite.cli.types import InstantType, TimeZoneType
+from pmsite.characters import printable
 from pmsite.cli.common import State, pass_state
 from pmsite.importers import parse_spec
 from pmsite.importers.pagerduty import read_incident
@@ -92,14 +93,18 @@ def draft_from_exports(state: State, sources: tuple[str, ...], incident: str | N
     prefill: dict[str, Any] = {}
     extra_events = []
     if incident:
-        facts = read_incident(parse_spec(incident, state.cwd)[1], timeline_settings(state).import_options(tz=tz))
+        settings = timeline_settings(state)
+        facts = read_incident(parse_spec(incident, state.cwd)[1], settings.import_options(tz=tz))
         extra_events = facts.events
+        def redact(text: str) -> str:  # the front-matter is importer output too
+            return settings.redactor.redact(printable(text))
+
         prefill = {
             "started_at": facts.started_at and iso_utc(facts.started_at),
             "detected_at": facts.detected_at and iso_utc(facts.detected_at),
             "resolved_at": facts.resolved_at and iso_utc(facts.resolved_at),
-            "services": facts.services,
-            "incident_url": facts.url,
+            "services": [redact(service) for service in facts.services],
+            "incident_url": redact(facts.url),
             "detection": "alert" if facts.detected_at else None,
         }
     timeline = read_timeline(state, sources, tz, extra_events=extra_events)

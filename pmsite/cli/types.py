@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from pmsite.timeutil import parse_iso_datetime
+from pmsite.timeutil import SUPPORTED_YEARS_TEXT, in_supported_range, parse_iso_datetime
 
 
 class DateType(click.ParamType):
@@ -20,9 +20,12 @@ class DateType(click.ParamType):
         if isinstance(value, dt.date):
             return value
         try:
-            return dt.date.fromisoformat(str(value))
+            day = dt.date.fromisoformat(str(value))
         except ValueError:
             self.fail(f"{value!r} is not a date; write YYYY-MM-DD, e.g. 2025-01-31", param, ctx)
+        if not in_supported_range(day):
+            self.fail(f"{value!r} is outside the {SUPPORTED_YEARS_TEXT} pmsite accepts", param, ctx)
+        return day
 
 
 class TimeZoneType(click.ParamType):
@@ -53,4 +56,6 @@ class InstantType(click.ParamType):
             self.fail(f"{value!r} is not an ISO 8601 time; write e.g. 2024-03-07T14:00:00Z", param, ctx)
         if parsed.tzinfo is None:
             self.fail(f"{value!r} has no UTC offset; add one, e.g. 2024-03-07T14:00:00Z or 2024-03-07T15:00:00+01:00", param, ctx)
+        if not in_supported_range(parsed):
+            self.fail(f"{value!r} is outside the {SUPPORTED_YEARS_TEXT} pmsite accepts", param, ctx)
         return parsed.astimezone(dt.timezone.utc)

@@ -18,14 +18,21 @@ from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from pmsite.errors import PmsiteError
-from pmsite.timeutil import parse_iso_datetime
+from pmsite.redact import Redactor
+from pmsite.timeutil import SUPPORTED_YEARS_TEXT, in_supported_range, parse_iso_datetime
 
 KINDS = ("slack", "discord", "pagerduty", "logs")
 UTC = dt.timezone.utc
 
 
 class TimelineError(PmsiteError):
-    """An export cannot be read; the message names the file and what to do."""
+    """An export cannot be read; the message names the file and what to do.
+
+    Messages quote values from the export, which may be secrets: they are redacted too.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(Redactor().redact(message))
 
 
 @dataclass
@@ -143,7 +150,7 @@ def _detect_file(path: Path, display: str) -> str | None:
             return "pagerduty"
         try:
             return "logs" if isinstance(json.loads(first_line), dict) else None
-        except ValueError:
+        except (ValueError, RecursionError):
             load_json(path.read_text(encoding="utf-8-sig", errors="replace"), display)  # name a syntax error
             return None
     if _FIRST_LINE_TIME.match(first_line):
@@ -159,13 +166,27 @@ def _names_a_time_column(header: str) -> bool:
 
 
 # -- shared helpers for readers -------------------------------------------------------
-def load_json(text: str, display: str) -> Any:
-    """Parse JSON; a syntax error names the file, line and column."""
+def load_json(text: str, display: str, line: int | None = None,
+              hint: str = "re-export the file or fix it by hand") -> Any:
+    """Parse JSON; a syntax error names the file, line and column (``line``: the text is that line of a log).
+
+    NaN and Infinity (not JSON, but Python's parser takes them), integers too long
+    to read and nesting too deep for the parser are errors too.
+    """
+    where = f"{display}:{line}" if line else display
+
+    def no_constant(name: str) -> Any:
+        raise TimelineError(f"{where}: not valid JSON ({name} is not a JSON number); {hint}")
+
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=no_constant)
     except json.JSONDecodeError as exc:
-        raise TimelineError(f"{display}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}); "
-                            "re-export the file or fix it by hand") from None
+        raise TimelineError(f"{display}:{exc.lineno + (line or 1) - 1}:{exc.colno}: not valid JSON ({exc.msg}); "
+                            f"{hint}") from None
+    except RecursionError:
+        raise TimelineError(f"{where}: JSON nested too deeply to read; this is not an export") from None
+    except ValueError as exc:  # an integer of thousands of digits
+        raise TimelineError(f"{where}: not valid JSON ({exc}); {hint}") from None
 
 
 def read_text(source: Source) -> str:
@@ -188,14 +209,28 @@ def parse_time(value: Any, where: str, tz: ZoneInfo | None) -> dt.datetime:
     that says to pass ``--tz``, because guessing the zone would shift the timeline.
     """
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = value / 1000 if value > 1e11 else value
-        return dt.datetime.fromtimestamp(seconds, tz=UTC)
+        return epoch_time(value, where)
     if not isinstance(value, str) or not value.strip():
+        if value not in (None, ""):
+            raise TimelineError(f"{where}: time stamp should be text or a number, not {type_name(value)}")
         raise TimelineError(f"{where}: missing or empty time stamp")
     parsed = parse_iso_datetime(value)
     if parsed is None:
         raise TimelineError(f"{where}: {value!r} is not an ISO 8601 time stamp (e.g. 2024-03-07T14:02:11Z)")
     return to_utc(parsed, where, tz)
+
+
+def epoch_time(number: float, where: str) -> dt.datetime:
+    """Seconds (or milliseconds, when that large) since 1970 -> aware UTC datetime in the supported years."""
+    try:
+        seconds = number / 1000 if number > 1e11 else number
+        moment = dt.datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, ValueError, OSError):
+        moment = None
+    if moment is None or not in_supported_range(moment):
+        raise TimelineError(f"{where}: time stamp {number!r} is not a time (expected seconds or milliseconds "
+                            f"since 1970 in the {SUPPORTED_YEARS_TEXT}, or ISO 8601 text)")
+    return moment
 
 
 def to_utc(parsed: dt.datetime, where: str, tz: ZoneInfo | None) -> dt.datetime:
@@ -204,7 +239,84 @@ def to_utc(parsed: dt.datetime, where: str, tz: ZoneInfo | None) -> dt.datetime:
             raise TimelineError(f"{where}: time {parsed.isoformat(sep=' ')} has no UTC offset; "
                                 "pass --tz with the IANA zone it was recorded in (e.g. --tz Europe/Berlin)")
         parsed = parsed.replace(tzinfo=tz)
+    if not in_supported_range(parsed):
+        raise TimelineError(f"{where}: time {parsed.isoformat()} is outside the {SUPPORTED_YEARS_TEXT}; "
+                            "fix the time stamp or leave the record out")
     return parsed.astimezone(UTC)
+
+
+def type_name(value: Any) -> str:
+    """What a JSON value is, in words, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return {str: "text", list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
+
+
+class Record:
+    """A JSON object of an export, read with the types its format promises.
+
+    Readers ask for ``text``, ``ident``, ``record`` or ``items``; a missing or
+    null field gives the empty value, a field of another type stops with a
+    one-line error naming the file, the record and the field.
+    """
+
+    __slots__ = ("data", "where")
+
+    def __init__(self, data: Any, where: str, what: str = "an object") -> None:
+        expect(isinstance(data, dict), where, f"expected {what}, found {type_name(data)}")
+        self.data: dict[str, Any] = data
+        self.where = where
+
+    def _wrong(self, key: str, expected: str, value: Any) -> TimelineError:
+        return TimelineError(f"{self.where}: {key!r} should be {expected}, not {type_name(value)}")
+
+    def has(self, key: str) -> bool:
+        return self.data.get(key) not in (None, "")
+
+    def text(self, key: str, default: str = "") -> str:
+        value = self.data.get(key)
+        if value is None:
+            return default
+        if not isinstance(value, str):
+            raise self._wrong(key, "text", value)
+        return value
+
+    def ident(self, key: str) -> str:
+        """An id, which some exports write as a number."""
+        value = self.data.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        return self.text(key)
+
+    def flag(self, key: str) -> bool:
+        value = self.data.get(key)
+        if value is not None and not isinstance(value, bool):
+            raise self._wrong(key, "true or false", value)
+        return bool(value)
+
+    def record(self, key: str) -> Record:
+        value = self.data.get(key)
+        if value is None:
+            return Record({}, self.where)
+        if not isinstance(value, dict):
+            raise self._wrong(key, "an object", value)
+        return Record(value, f"{self.where} {key}")
+
+    def items(self, key: str) -> list[Record]:
+        """A list of objects (absent: empty)."""
+        value = self.data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self._wrong(key, "a list", value)
+        return [Record(item, f"{self.where} {key}[{index}]") for index, item in enumerate(value)]
+
+    def time(self, key: str, tz: ZoneInfo | None) -> dt.datetime:
+        return parse_time(self.data.get(key), self.where, tz)
 
 
 def first_present(record: dict[str, Any], names: tuple[str, ...]) -> Any:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from pmsite.importers import ImportOptions, Source, TimelineEvent, expect, load_json, parse_time, read_text
+from pmsite.importers import ImportOptions, Record, Source, TimelineEvent, expect, load_json, read_text
 
 #: DiscordChatExporter message types that are channel housekeeping, not conversation.
 _TYPE_KINDS = {
@@ -14,41 +14,40 @@ _TYPE_KINDS = {
 
 
 def read(source: Source, options: ImportOptions) -> list[TimelineEvent]:
-    data = load_json(read_text(source), source.display)
-    expect(isinstance(data, dict) and isinstance(data.get("messages"), list), source.display,
-           "expected a DiscordChatExporter JSON export with a 'messages' list")
-    guild_id = str((data.get("guild") or {}).get("id") or "@me")
-    channel = data.get("channel") or {}
-    label = f"discord #{channel.get('name') or channel.get('id') or source.path.stem}"
-    by_id = {}
+    shape = "a DiscordChatExporter JSON export with a 'messages' list"
+    data = Record(load_json(read_text(source), source.display), source.display, shape)
+    messages = data.data.get("messages")
+    expect(isinstance(messages, list), source.display, f"expected {shape}")
+    guild_id = data.record("guild").ident("id") or "@me"
+    channel = data.record("channel")
+    channel_id = channel.ident("id")
+    label = f"discord #{channel.text('name') or channel_id or source.path.stem}"
+    by_id: dict[str, str] = {}
     events = []
-    for index, message in enumerate(data["messages"]):
-        where = f"{source.display} message {index + 1}"
-        expect(isinstance(message, dict), where, "expected a message object")
-        author = message.get("author") or {}
-        who = author.get("nickname") or author.get("name") or "unknown"
-        is_bot = bool(author.get("isBot"))
-        by_id[message.get("id")] = who
-        kind = _TYPE_KINDS.get(message.get("type", "Default"), "bot" if is_bot else "message")
+    for index, item in enumerate(messages):
+        message = Record(item, f"{source.display} message {index + 1}", "a message object")
+        author = message.record("author")
+        who = author.text("nickname") or author.text("name") or "unknown"
+        is_bot = author.flag("isBot")
+        message_id = message.ident("id")
+        by_id[message_id] = who
+        kind = _TYPE_KINDS.get(message.text("type", "Default"), "bot" if is_bot else "message")
         text = _text(message)
-        reference = message.get("reference") or {}
-        if message.get("type") == "Reply" and reference.get("messageId"):
-            text = f"↳ reply to {by_id.get(reference['messageId'], 'an earlier message')}: {text}"
-        if message.get("timestampEdited"):
+        reference_id = message.record("reference").ident("messageId")
+        if message.text("type") == "Reply" and reference_id:
+            text = f"↳ reply to {by_id.get(reference_id, 'an earlier message')}: {text}"
+        if message.text("timestampEdited"):
             text += " (edited)"
-        link = (f"https://discord.com/channels/{guild_id}/{channel.get('id')}/{message['id']}"
-                if channel.get("id") and message.get("id") else "")
-        events.append(TimelineEvent(time=parse_time(message.get("timestamp"), where, options.tz), source=label,
+        link = f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}" if channel_id and message_id else ""
+        events.append(TimelineEvent(time=message.time("timestamp", options.tz), source=label,
                                     who=who, text=text, link=link, kind=kind, person=not is_bot))
     return events
 
 
-def _text(message: dict) -> str:
-    parts = [message.get("content") or ""]
-    for embed in message.get("embeds") or []:
-        if isinstance(embed, dict):
-            parts.append(" ".join(str(embed[k]) for k in ("title", "description") if embed.get(k)))
-    for attachment in message.get("attachments") or []:
-        if isinstance(attachment, dict):
-            parts.append(f"[file: {attachment.get('fileName') or 'attachment'}]")
+def _text(message: Record) -> str:
+    parts = [message.text("content")]
+    for embed in message.items("embeds"):
+        parts.append(" ".join(embed.text(key) for key in ("title", "description") if embed.has(key)))
+    for attachment in message.items("attachments"):
+        parts.append(f"[file: {attachment.text('fileName') or 'attachment'}]")
     return " ".join(p.strip() for p in parts if p and p.strip())

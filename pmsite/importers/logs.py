@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import re
 from typing import Any, Iterator
 from zoneinfo import ZoneInfo
@@ -25,8 +24,12 @@ from pmsite.importers import (
     Source,
     TimelineError,
     TimelineEvent,
+    epoch_time,
     first_present,
+    load_json,
     read_text,
+    to_utc,
+    type_name,
 )
 from pmsite.timeutil import parse_iso_datetime
 
@@ -57,8 +60,7 @@ class _Clock:
         where = f"{self.display}:{line}"
         if isinstance(value, (int, float)) and not isinstance(value, bool) or (
                 isinstance(value, str) and _EPOCH.match(value.strip())):
-            number = float(value)
-            return dt.datetime.fromtimestamp(number / 1000 if number > 1e11 else number, tz=UTC)
+            return epoch_time(float(value), where)
         if isinstance(value, dt.datetime):
             parsed = value
         elif isinstance(value, str) and value.strip():
@@ -66,19 +68,22 @@ class _Clock:
             if parsed is None:
                 raise TimelineError(f"{where}: {value!r} is not an ISO 8601 time stamp "
                                     "(e.g. 2024-03-07T14:02:11Z); set timeline.logs.time_field if it is the wrong field")
-        else:
+        elif value in (None, ""):
             raise TimelineError(f"{where}: no time stamp found; set timeline.logs.time_field in pmsite.yaml "
                                 "to the field that holds it")
+        else:
+            raise TimelineError(f"{where}: the time stamp is {type_name(value)}, not text or a number; "
+                                "set timeline.logs.time_field if it is the wrong field")
         if parsed.tzinfo is not None:
             self.aware_line = self.aware_line or line
-            return parsed.astimezone(UTC)
+            return to_utc(parsed, where, None)
         if self.tz is None:
             mixed = (f"mixes time stamps with a UTC offset (line {self.aware_line}) and without one (line {line}); "
                      if self.aware_line else f"time {parsed.isoformat(sep=' ')} has no UTC offset; ")
             raise TimelineError(f"{where}: {mixed}pass --tz with the IANA zone the naive times were recorded in "
                                 "(e.g. --tz Europe/Berlin)")
         local = parsed.replace(tzinfo=self.tz)
-        result = local.astimezone(UTC)
+        result = to_utc(local, where, None)
         if self.last is not None and result < self.last:
             later = local.replace(fold=1).astimezone(UTC)
             if later != result and later >= self.last:
@@ -118,11 +123,8 @@ def _json_lines(text: str, display: str) -> Iterator[tuple[int, dict]]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise TimelineError(f"{display}:{number}:{exc.colno}: not valid JSON ({exc.msg}); "
-                                "each line of a JSON Lines log must be one JSON object") from None
+        record = load_json(line, display, line=number,
+                           hint="each line of a JSON Lines log must be one JSON object")
         if not isinstance(record, dict):
             raise TimelineError(f"{display}:{number}: expected a JSON object on each line")
         yield number, record
@@ -156,7 +158,11 @@ def _text_lines(text: str, label: str, clock: _Clock, year: int) -> list[Timelin
             if month < month_seen:  # the log ran past New Year
                 year += 1
             month_seen = month
-            time = dt.datetime.fromisoformat(f"{year}-{month:02d}-{int(match['day']):02d}T{match['hms']}")
+            try:
+                time = dt.datetime.fromisoformat(f"{year}-{month:02d}-{int(match['day']):02d}T{match['hms']}")
+            except ValueError:
+                raise TimelineError(f"{clock.display}:{number}: '{match['month']} {match['day']} {match['hms']}' "
+                                    f"is not a real date in {year}") from None
             who = f"{match['host']} {match['app']}"
         elif events:
             events[-1].text += "\n" + line.rstrip()

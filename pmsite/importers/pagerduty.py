@@ -11,9 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
-from pmsite.importers import ImportOptions, Source, TimelineEvent, expect, load_json, parse_time, read_text
+from pmsite.importers import ImportOptions, Record, Source, TimelineEvent, expect, load_json, read_text
 
 SOURCE = "pagerduty"
 _INCIDENT_NUMBER = re.compile(r"^\[#\d+\]\s*")
@@ -43,82 +42,82 @@ def read_incident(source: Source, options: ImportOptions) -> IncidentFacts:
         data = {"log_entries": data}
     expect(isinstance(data, dict) and ("incident" in data or "log_entries" in data), source.display,
            "expected a PagerDuty API response with an 'incident' or 'log_entries' key")
-    incident = data.get("incident") or {}
-    expect(isinstance(incident, dict), f"{source.display} incident", "expected an incident object")
-    entries = data.get("log_entries") or []
-    expect(isinstance(entries, list), f"{source.display} log_entries", "expected a list of log entries")
-    url = incident.get("html_url") or ""
-    title = incident.get("title") or incident.get("summary") or ""
-    events = [_entry_event(entry, f"{source.display} log entry {i + 1}", title, url, options)
-              for i, entry in enumerate(entries)]
-    if not entries and incident:
-        events = _incident_events(incident, source.display, options)
+    response = Record(data, source.display)
+    incident = Record(data.get("incident") or {}, f"{source.display} incident", "an incident object")
+    expect(isinstance(data.get("log_entries") or [], list), f"{source.display} log_entries",
+           "expected a list of log entries")
+    entries = [Record(entry, f"{source.display} log entry {i + 1}", "a log entry object")
+               for i, entry in enumerate(response.data.get("log_entries") or [])]
+    url = incident.text("html_url")
+    title = incident.text("title") or incident.text("summary")
+    events = [_entry_event(entry, title, url, options) for entry in entries]
+    if not entries and incident.data:
+        events = _incident_events(incident, options)
 
     triggers = [e.time for e in events if e.kind == "trigger"]
-    if incident.get("created_at"):
-        triggers.append(parse_time(incident["created_at"], f"{source.display} incident created_at", options.tz))
+    if incident.has("created_at"):
+        triggers.append(incident.time("created_at", options.tz))
     resolutions = [e.time for e in events if e.kind == "resolve"]
-    resolved_at = (parse_time(incident["resolved_at"], f"{source.display} incident resolved_at", options.tz)
-                   if incident.get("resolved_at") else max(resolutions, default=None))
-    service = (incident.get("service") or {}).get("summary")
+    resolved_at = incident.time("resolved_at", options.tz) if incident.has("resolved_at") else max(resolutions,
+                                                                                                 default=None)
+    service = incident.record("service").text("summary")
     return IncidentFacts(
-        title=title or next((_incident_title(e) for e in entries if isinstance(e, dict)), ""),
+        title=title or next((_incident_title(e) for e in entries), ""),
         started_at=min(triggers, default=None),
         detected_at=min(triggers, default=None),
         resolved_at=resolved_at,
-        services=[service] if service else sorted({s for e in entries if isinstance(e, dict)
-                                                  for s in [(e.get("service") or {}).get("summary")] if s}),
-        url=url or next((e["incident"].get("html_url", "") for e in entries
-                         if isinstance(e, dict) and isinstance(e.get("incident"), dict)), ""),
+        services=[service] if service else sorted({s for e in entries for s in [e.record("service").text("summary")]
+                                                  if s}),
+        url=url or next((link for e in entries for link in [e.record("incident").text("html_url")] if link), ""),
         events=events,
     )
 
 
-def _incident_title(entry: dict) -> str:
-    reference = entry.get("incident") or {}
-    return _INCIDENT_NUMBER.sub("", str(reference.get("summary") or "")) if isinstance(reference, dict) else ""
+def _incident_title(entry: Record) -> str:
+    return _INCIDENT_NUMBER.sub("", entry.record("incident").text("summary"))
 
 
-def _entry_event(entry: Any, where: str, title: str, url: str, options: ImportOptions) -> TimelineEvent:
-    expect(isinstance(entry, dict) and entry.get("type"), where, "expected a log entry object with a 'type'")
-    kind = entry["type"].removesuffix("_log_entry").removesuffix("_reference")
-    agent = entry.get("agent") or {}
-    channel = entry.get("channel") or {}
+def _entry_event(entry: Record, title: str, url: str, options: ImportOptions) -> TimelineEvent:
+    expect(entry.has("type"), entry.where, "expected a log entry object with a 'type'")
+    kind = entry.text("type").removesuffix("_log_entry").removesuffix("_reference")
+    agent = entry.record("agent")
+    channel = entry.record("channel")
     if kind == "trigger":
-        text = f"Triggered: {_incident_title(entry) or title or entry.get('summary', '')}"
+        text = f"Triggered: {_incident_title(entry) or title or entry.text('summary')}"
     elif kind == "acknowledge":
         text = "Acknowledged"
     elif kind == "resolve":
         text = "Resolved"
     elif kind == "annotate":
         kind = "note"
-        text = f"Note: {channel.get('content') or channel.get('notes') or channel.get('summary') or entry.get('summary', '')}"
+        note = channel.text("content") or channel.text("notes") or channel.text("summary") or entry.text("summary")
+        text = f"Note: {note}"
     elif kind == "notify":
-        user = (entry.get("user") or {}).get("summary", "someone")
-        text = f"Notified {user} by {channel.get('type', 'notification').replace('_', ' ')}"
+        user = entry.record("user").text("summary", "someone")
+        text = f"Notified {user} by {channel.text('type', 'notification').replace('_', ' ')}"
     elif kind == "assign":
-        names = [a.get("summary", "") for a in entry.get("assignees") or [] if isinstance(a, dict)]
-        text = f"Assigned to {', '.join(names)}" if names else entry.get("summary", "Assigned")
+        names = [assignee.text("summary") for assignee in entry.items("assignees")]
+        text = f"Assigned to {', '.join(names)}" if names else entry.text("summary", "Assigned")
     else:
-        text = entry.get("summary") or kind.replace("_", " ").capitalize()
+        text = entry.text("summary") or kind.replace("_", " ").capitalize()
     return TimelineEvent(
-        time=parse_time(entry.get("created_at"), where, options.tz), source=SOURCE,
-        who=agent.get("summary") or (entry.get("service") or {}).get("summary") or "PagerDuty",
-        text=text, link=entry.get("html_url") or url, kind=kind,
-        person=agent.get("type") in ("user_reference", "user"),
+        time=entry.time("created_at", options.tz), source=SOURCE,
+        who=agent.text("summary") or entry.record("service").text("summary") or "PagerDuty",
+        text=text, link=entry.text("html_url") or url, kind=kind,
+        person=agent.text("type") in ("user_reference", "user"),
     )
 
 
-def _incident_events(incident: dict, display: str, options: ImportOptions) -> list[TimelineEvent]:
+def _incident_events(incident: Record, options: ImportOptions) -> list[TimelineEvent]:
     """Without log entries, the incident still tells when it fired and when it resolved."""
-    service = (incident.get("service") or {}).get("summary") or "PagerDuty"
-    url = incident.get("html_url") or ""
-    title = incident.get("title") or incident.get("summary") or ""
+    service = incident.record("service").text("summary") or "PagerDuty"
+    url = incident.text("html_url")
+    title = incident.text("title") or incident.text("summary")
     events = []
-    if incident.get("created_at"):
-        events.append(TimelineEvent(parse_time(incident["created_at"], f"{display} incident created_at", options.tz),
-                                    SOURCE, service, f"Triggered: {title}", url, "trigger"))
-    if incident.get("resolved_at"):
-        events.append(TimelineEvent(parse_time(incident["resolved_at"], f"{display} incident resolved_at", options.tz),
-                                    SOURCE, service, "Resolved", url, "resolve"))
+    if incident.has("created_at"):
+        events.append(TimelineEvent(incident.time("created_at", options.tz), SOURCE, service, f"Triggered: {title}",
+                                    url, "trigger"))
+    if incident.has("resolved_at"):
+        events.append(TimelineEvent(incident.time("resolved_at", options.tz), SOURCE, service, "Resolved", url,
+                                    "resolve"))
     return events

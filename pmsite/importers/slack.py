@@ -15,7 +15,16 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from pmsite.importers import UTC, ImportOptions, Source, TimelineError, TimelineEvent, expect, load_json
+from pmsite.importers import (
+    ImportOptions,
+    Record,
+    Source,
+    TimelineError,
+    TimelineEvent,
+    epoch_time,
+    expect,
+    load_json,
+)
 
 #: A zip whose members add up to more than this is refused rather than read.
 MAX_UNCOMPRESSED_BYTES = 2 * 1024**3
@@ -136,13 +145,13 @@ def _users(tree: ExportTree) -> dict[str, tuple[str, bool]]:
     data = tree.json("users.json")
     expect(isinstance(data, list), tree.where("users.json"), "expected a list of users")
     users = {}
-    for index, user in enumerate(data):
-        expect(isinstance(user, dict) and "id" in user, f"{tree.where('users.json')} entry {index + 1}",
-               "each user needs an 'id'")
-        profile = user.get("profile") or {}
-        name = (profile.get("display_name") or profile.get("real_name") or user.get("real_name")
-                or user.get("name") or user["id"])
-        users[user["id"]] = (name, bool(user.get("is_bot") or user.get("is_app_user")))
+    for index, entry in enumerate(data):
+        user = Record(entry, f"{tree.where('users.json')} entry {index + 1}", "a user object")
+        expect(user.has("id"), user.where, "each user needs an 'id'")
+        profile = user.record("profile")
+        name = (profile.text("display_name") or profile.text("real_name") or user.text("real_name")
+                or user.text("name") or user.text("id"))
+        users[user.text("id")] = (name, user.flag("is_bot") or user.flag("is_app_user"))
     return users
 
 
@@ -154,10 +163,11 @@ def _channels(tree: ExportTree) -> dict[str, _Channel]:
             continue
         data = tree.json(list_name)
         expect(isinstance(data, list), tree.where(list_name), "expected a list of channels")
-        for entry in data:
-            if isinstance(entry, dict) and entry.get("id"):
-                name = entry.get("name") or entry["id"]
-                channels[name] = _Channel(id=entry["id"], name=name)
+        for index, entry in enumerate(data):
+            channel = Record(entry, f"{tree.where(list_name)} entry {index + 1}", "a channel object")
+            if channel.has("id"):
+                name = channel.text("name") or channel.text("id")
+                channels[name] = _Channel(id=channel.text("id"), name=name)
     return channels
 
 
@@ -172,48 +182,55 @@ def _pick_channels(tree: ExportTree, folders: list[str], asked: tuple[str, ...])
     return wanted
 
 
-def _channel_messages(tree: ExportTree, folder: str) -> dict[str, dict]:
+def _channel_messages(tree: ExportTree, folder: str) -> dict[str, Record]:
     """Messages by ts, in day order, with edits and deletions applied."""
-    messages: dict[str, dict] = {}
+    messages: dict[str, Record] = {}
     for name in tree.names:
         if not name.startswith(folder + "/") or not _DAY_FILE.match(name[len(folder) + 1:]):
             continue
         day = tree.json(name)
         expect(isinstance(day, list), tree.where(name), "expected a list of messages")
-        for index, message in enumerate(day):
-            where = f"{tree.where(name)} message {index + 1}"
-            expect(isinstance(message, dict), where, "expected a message object")
-            subtype = message.get("subtype")
-            if subtype == "message_changed" and isinstance(message.get("message"), dict):
-                edited = dict(message["message"], edited=message["message"].get("edited") or {"ts": message.get("ts")})
-                messages[str(edited.get("ts"))] = edited | {"_where": where}
+        for index, item in enumerate(day):
+            message = Record(item, f"{tree.where(name)} message {index + 1}", "a message object")
+            subtype = message.text("subtype")
+            if subtype == "message_changed" and message.has("message"):
+                edited = message.record("message")
+                expect(edited.has("ts"), message.where, "the edited message has no 'ts' time stamp")
+                edited.data = dict(edited.data, edited=edited.data.get("edited") or {"ts": message.data.get("ts")})
+                edited.where = message.where
+                messages[_ts_text(edited)] = edited
             elif subtype == "message_deleted":
-                original = messages.get(str(message.get("deleted_ts")))
+                original = messages.get(str(message.data.get("deleted_ts")))
                 if original is not None:
-                    original["subtype"] = "tombstone"
+                    original.data = dict(original.data, subtype="tombstone")
             else:
-                expect("ts" in message, where, "has no 'ts' time stamp")
-                messages[str(message["ts"])] = message | {"_where": where}
+                expect(message.has("ts"), message.where, "has no 'ts' time stamp")
+                messages[_ts_text(message)] = message
     return messages
 
 
-def _channel_events(messages: dict[str, dict], channel: _Channel, label: str, users: dict[str, tuple[str, bool]],
+def _ts_text(message: Record) -> str:
+    value = message.data.get("ts")
+    return repr(value) if isinstance(value, float) else message.ident("ts")
+
+
+def _channel_events(messages: dict[str, Record], channel: _Channel, label: str, users: dict[str, tuple[str, bool]],
                     converter: _Markup, slack_url: str) -> list[TimelineEvent]:
     events = []
     for ts, message in messages.items():
-        time = _ts_time(ts, message["_where"])
+        time = _ts_time(ts, message.where)
         who, is_bot = _author(message, users)
-        kind = _SUBTYPE_KINDS.get(message.get("subtype", ""), "bot" if is_bot else "message")
+        kind = _SUBTYPE_KINDS.get(message.text("subtype"), "bot" if is_bot else "message")
         text = _message_text(message, converter)
-        thread_ts = str(message.get("thread_ts") or "")
+        thread_ts = message.ident("thread_ts")
         if thread_ts and thread_ts != ts:
             parent = messages.get(thread_ts)
             if parent is not None:
-                parent_time = _ts_time(thread_ts, parent["_where"]).strftime("%H:%M")
+                parent_time = _ts_time(thread_ts, parent.where).strftime("%H:%M")
                 text = f"↳ in thread on {_author(parent, users)[0]}'s {parent_time} message: {text}"
             else:
                 text = f"↳ in thread: {text}"
-        if message.get("edited"):
+        if message.data.get("edited"):
             text += " (edited)"
         events.append(TimelineEvent(time=time, source=label, who=who, text=text, kind=kind,
                                     link=_permalink(slack_url, channel.id, ts, thread_ts), person=kind != "bot"))
@@ -222,32 +239,32 @@ def _channel_events(messages: dict[str, dict], channel: _Channel, label: str, us
 
 def _ts_time(ts: str, where: str) -> dt.datetime:
     try:
-        return dt.datetime.fromtimestamp(float(ts), tz=UTC)
-    except (ValueError, OverflowError):
+        seconds = float(ts)
+    except ValueError:
         raise TimelineError(f"{where}: 'ts' {ts!r} is not a Slack time stamp (seconds since 1970)") from None
+    return epoch_time(seconds, where)
 
 
-def _author(message: dict, users: dict[str, tuple[str, bool]]) -> tuple[str, bool]:
-    if message.get("subtype") == "bot_message" or (message.get("bot_id") and not message.get("user")):
-        bot = message.get("bot_profile") or {}
-        return message.get("username") or bot.get("name") or message.get("bot_id") or "bot", True
-    user_id = message.get("user", "")
+def _author(message: Record, users: dict[str, tuple[str, bool]]) -> tuple[str, bool]:
+    if message.text("subtype") == "bot_message" or (message.has("bot_id") and not message.has("user")):
+        bot = message.record("bot_profile")
+        return message.text("username") or bot.text("name") or message.text("bot_id") or "bot", True
+    user_id = message.text("user")
     if user_id in users:
         return users[user_id]
-    profile = message.get("user_profile") or {}
-    return profile.get("display_name") or profile.get("real_name") or user_id or "unknown", bool(message.get("bot_id"))
+    profile = message.record("user_profile")
+    name = profile.text("display_name") or profile.text("real_name") or user_id or "unknown"
+    return name, message.has("bot_id")
 
 
-def _message_text(message: dict, converter: _Markup) -> str:
-    parts = [converter.plain(message.get("text") or "")]
-    for attachment in message.get("attachments") or []:
-        if isinstance(attachment, dict):
-            piece = attachment.get("fallback") or " ".join(
-                str(attachment[k]) for k in ("pretext", "title", "text") if attachment.get(k))
-            parts.append(converter.plain(piece))
-    for shared in message.get("files") or []:
-        if isinstance(shared, dict):
-            parts.append(f"[file: {shared.get('title') or shared.get('name') or 'attachment'}]")
+def _message_text(message: Record, converter: _Markup) -> str:
+    parts = [converter.plain(message.text("text"))]
+    for attachment in message.items("attachments"):
+        piece = attachment.text("fallback") or " ".join(
+            attachment.text(key) for key in ("pretext", "title", "text") if attachment.has(key))
+        parts.append(converter.plain(piece))
+    for shared in message.items("files"):
+        parts.append(f"[file: {shared.text('title') or shared.text('name') or 'attachment'}]")
     return " ".join(p.strip() for p in parts if p and p.strip())
 
 

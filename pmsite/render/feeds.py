@@ -7,6 +7,7 @@ inputs: dates come from the content, never from the clock.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from html import escape as _escape
 
@@ -15,14 +16,19 @@ from pmsite.render.site import Page, SiteInfo
 FEED_LIMIT = 50
 
 
+#: Characters XML 1.0 forbids even escaped; one would make the whole feed unreadable. Validation
+#: refuses them in front-matter; the feed drops any that arrive another way (a theme, a config value).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _text(value: str) -> str:
     """XML character data (xml.sax.saxutils would import urllib and http.client: 20 ms a build)."""
-    return _escape(value, quote=False)
+    return _escape(_NOT_XML.sub("", value), quote=False)
 
 
 def _attribute(value: str) -> str:
     """A double-quoted XML attribute value."""
-    return f'"{_escape(value)}"'
+    return f'"{_escape(_NOT_XML.sub("", value))}"'
 
 
 @dataclass(frozen=True)
