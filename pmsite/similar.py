@@ -93,7 +93,7 @@ def words(text: str) -> list[str]:
 def tokens(pm: Postmortem) -> list[str]:
     """The terms a postmortem is indexed by, its weighted fields repeated."""
     meta = pm.meta
-    lessons = " ".join(str(item) for item in meta.get("lessons") or [] if isinstance(item, str))
+    lessons = " ".join(item for item in pm.str_list("lessons") if item)  # any shape: validation reports it
     weighted = " ".join([pm.title, str(meta.get("summary") or ""), lessons])
     labels = [f"service:{s.lower()}" for s in pm.str_list("services")] + [f"tag:{t.lower()}" for t in pm.str_list("tags")]
     plain_labels = " ".join(pm.str_list("services") + pm.str_list("tags"))

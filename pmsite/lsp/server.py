@@ -92,12 +92,12 @@ class PmsiteLanguageServer(LanguageServer):
         if current.version != version:
             return  # typed on meanwhile: the newer check publishes
         self.checked[uri] = _Checked(version, text, report.findings)
-        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-            uri=uri, version=version, diagnostics=[self.diagnostic(text, f) for f in report.findings]))
         self.window_log_message(types.LogMessageParams(
             type=types.MessageType.Log,
             message=(f"pmsite: {path.name}: linted {report.relinted} of {report.blocks} blocks, "
                      f"{len(report.findings)} findings, {(time.perf_counter() - started) * 1000:.0f} ms")))
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+            uri=uri, version=version, diagnostics=[self.diagnostic(text, f) for f in report.findings]))
 
     def _check(self, path: Path, text: str) -> DocumentReport:
         """Never raises: a problem becomes one diagnostic at the top of the document."""
