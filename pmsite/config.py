@@ -14,8 +14,6 @@ from pmsite.errors import ConfigError
 from pmsite.yamlpos import YamlSyntaxError, parse_yaml
 
 CONFIG_NAME = "pmsite.yaml"
-#: Caches of every stage live below this folder of the repository root (in .gitignore).
-CACHE_FOLDER = ".pmsite-cache"
 DEFAULT_CONTENT_DIR = "content/postmortems"
 
 #: Top-level keys and the type each must have.
@@ -66,8 +64,10 @@ class Config:
         return value if isinstance(value, dict) else {}
 
     def cache_dir(self, stage: str) -> Path:
-        """Where a stage keeps its cache: ``.pmsite-cache/<stage>/`` under the root."""
-        return self.root / CACHE_FOLDER / stage
+        """Where a stage keeps its cache: ``<cache folder>/<stage>/``, outside the checkout (``pmsite.cache``)."""
+        from pmsite.cache import locate
+
+        return locate(self.root).folder / stage
 
     def display_path(self, path: Path) -> str:
         """Show paths relative to the root when they are inside it, POSIX style."""

@@ -28,7 +28,7 @@ from typing import Any, Iterator
 import pygit2
 from pygit2.enums import DeltaStatus, DiffFind, SortMode
 
-from pmsite.cache import store_keeping_newest
+from pmsite.cache import read_sealed, store_keeping_newest
 from pmsite.config import Config
 from pmsite.model import Finding, Postmortem
 from pmsite.parallel import OrderedMap
@@ -478,11 +478,12 @@ class _Walker:
         return self.cache_dir / f"{commit_id}.json"
 
     def _load_cache(self, commit_id: str) -> bool:
+        data = read_sealed(self._cache_file(commit_id))
         try:
-            state = json.loads(self._cache_file(commit_id).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            state = json.loads(data) if data is not None else None
+        except ValueError:
             return False
-        if state.get("format") != CACHE_FORMAT or state.get("prefix") != self.prefix:
+        if not isinstance(state, dict) or state.get("format") != CACHE_FORMAT or state.get("prefix") != self.prefix:
             return False
         self.lineages, self.live, self.warnings = state["lineages"], state["live"], state["warnings"]
         return True

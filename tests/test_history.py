@@ -249,7 +249,7 @@ def test_the_cache_resumes_from_the_last_run(git: GitRepo):
         git.commit("unrelated", f"2024-03-{day} 12:00")
     first = mined(git)
     assert first.commits_read == 6
-    assert list((git.root / ".pmsite-cache" / "history").glob("*.json")) != []
+    assert list(load_config(git.root).cache_dir("history").glob("*.json")) != []
     assert mined(git).commits_read == 0
 
     git.write(PM, postmortem(items={"AI-1": "done"}))
@@ -284,7 +284,7 @@ def test_mining_outside_a_repository_still_warns(tmp_path: Path):
 def test_a_stale_or_foreign_cache_file_is_ignored(git: GitRepo):
     git.write(PM, postmortem())
     head = git.commit("publish", "2024-03-10 12:00")
-    cache = git.root / ".pmsite-cache" / "history"
+    cache = load_config(git.root).cache_dir("history")
     cache.mkdir(parents=True)
     (cache / f"{head}.json").write_text("{not json", encoding="utf-8")
     result = mined(git)

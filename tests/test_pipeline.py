@@ -135,7 +135,7 @@ def test_pages_drawn_in_worker_processes_match_a_serial_build(site, tmp_path_fac
     monkeypatch.setattr(parallel, "MIN_ITEMS", 10**6)
     build(load_config(site), out_dir=serial, as_of=AS_OF)
     monkeypatch.setattr(parallel, "MIN_ITEMS", 1)
-    shutil.rmtree(site / ".pmsite-cache" / "render")  # so the bodies are rendered ahead, in workers too
+    shutil.rmtree(load_config(site).cache_dir("render"))  # so the bodies are rendered ahead, in workers too
     drawn = build(load_config(site), as_of=AS_OF)
     assert _html_digests(site / "site") == _html_digests(serial) and len(drawn.render.rendered) > 30
     manifest = json.loads((site / "site" / MANIFEST_NAME).read_text())
@@ -226,7 +226,7 @@ def _files(folder: Path) -> dict[str, str]:
 def _matches_a_full_build(site: Path, other: Path) -> None:
     """The site as built so far (pages reused, an earlier site recycled) is file for file the site a build
     from scratch gives: the same repository copied without its site and caches."""
-    shutil.copytree(site, other, dirs_exist_ok=True, ignore=shutil.ignore_patterns("site", ".pmsite-cache"))
+    shutil.copytree(site, other, dirs_exist_ok=True, ignore=shutil.ignore_patterns("site"))
     build(load_config(other), as_of=AS_OF)
     assert _files(site / "site") == _files(other / "site")
 
@@ -298,7 +298,7 @@ def test_a_recycled_site_matches_a_full_build_and_the_live_site_is_never_written
     links shared with the live site, so a file written in place would change the live site too."""
     build(load_config(site), as_of=AS_OF)
     build(load_config(site), as_of=AS_OF)  # nothing changed: every page and the search index are hard links
-    spare = site / ".pmsite-cache" / "site" / "replaced"
+    spare = load_config(site).cache_dir("site") / "replaced"
     assert (spare / MANIFEST_NAME).is_file()
     live = {p: p.read_bytes() for p in (site / "site").rglob("*") if p.is_file()}
     (spare / "tags" / "stray.html").write_text("not from a build")

@@ -8,6 +8,13 @@ be the repository root, the content folder or an ancestor of either (replacing
 it would delete the postmortems), and an existing folder is only replaced when
 an earlier build left its manifest there, so ``--out docs`` cannot wipe a folder
 of hand-written files.
+
+Nothing a build finds on disk is taken on trust: the output folder, its
+manifest and the spare may come from a commit or from another build. One
+build at a time writes into an output folder (a lock in the user's cache
+folder), and a file is reused only when its bytes hash to what the manifest
+says, which is what this build would write. Folders left by killed builds are
+removed by the next one.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -26,6 +34,8 @@ from pmsite.errors import BuildError
 #: Written into every built site: the sha256 of each file, so the next build can
 #: recognise the folder as its own and skip work for unchanged pages.
 MANIFEST_NAME = ".pmsite-manifest.json"
+#: Seconds a build waits for another build into the same folder to finish.
+LOCK_WAIT = 10.0
 
 
 def _is_same_or_ancestor(folder: Path, other: Path) -> bool:
@@ -68,6 +78,16 @@ class SiteWriter:
 
     def __init__(self, out_dir: Path, spare_dir: Path | None = None) -> None:
         self.out_dir = out_dir
+        self._lock = _lock_output(out_dir)
+        try:
+            self._start(spare_dir)
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def _start(self, spare_dir: Path | None) -> None:
+        out_dir = self.out_dir
+        remove_stale_build_folders(out_dir)
         self.tmp_dir = out_dir.parent / f".{out_dir.name}.building-{os.getpid()}"
         self.spare_dir = spare_dir if spare_dir is not None and _can_hold_spare(spare_dir, out_dir) else None
         manifest = _read_manifest(out_dir)
@@ -127,7 +147,7 @@ class SiteWriter:
         if self.present.get(rel_path) == digest:
             return digest, self.previous.get(rel_path) != digest
         path = self._place(rel_path)
-        if self.previous.get(rel_path) == digest and _done(os.link, self._previous_file(rel_path), path):
+        if self.previous.get(rel_path) == digest and self._link_verified(rel_path, path, digest):
             return digest, False
         path.write_bytes(payload)
         return digest, True
@@ -151,7 +171,19 @@ class SiteWriter:
             return None
         if self.present.get(rel_path) == digest:
             return digest
-        return digest if _done(os.link, self._previous_file(rel_path), self._place(rel_path)) else None
+        return digest if self._link_verified(rel_path, self._place(rel_path), digest) else None
+
+    def _link_verified(self, rel_path: str, path: Path, digest: str) -> bool:
+        """Hard-link the previous build's file to ``path`` if its bytes are the ones the manifest names.
+
+        The check reads the link itself, so a file changed in between cannot slip through.
+        """
+        if not _done(os.link, self._previous_file(rel_path), path):
+            return False
+        if _sha256_of(path) == digest:
+            return True
+        path.unlink()
+        return False
 
     def _place(self, rel_path: str) -> Path:
         """The path to create ``rel_path`` at: its folder made, nothing left at the path itself."""
@@ -235,9 +267,64 @@ class SiteWriter:
         self.tmp_dir.rename(self.out_dir)
         if old.exists() and not (self.spare_dir is not None and _done(os.rename, old, self.spare_dir)):
             shutil.rmtree(old, ignore_errors=True)
+        self._lock.release()
 
     def abort(self) -> None:
         shutil.rmtree(self.tmp_dir, ignore_errors=True)
+        self._lock.release()
+
+
+def _lock_output(out_dir: Path):
+    """Hold the output folder for one build; another build waits ``LOCK_WAIT`` s, then stops with a message."""
+    from filelock import FileLock, Timeout
+
+    from pmsite.cache import digest, user_cache_home
+
+    folder = user_cache_home() / "locks"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BuildError(f"{folder}: cannot create the folder for build locks ({exc.strerror or exc}); "
+                         "check its permissions or set XDG_CACHE_HOME") from None
+    lock = FileLock(str(folder / f"{digest(str(out_dir))[:24]}.lock"))
+    try:
+        lock.acquire(timeout=LOCK_WAIT)
+    except Timeout:
+        raise BuildError(f"{out_dir}: another pmsite build is writing this folder; wait for it to finish "
+                         "or choose another --out") from None
+    return lock
+
+
+_BUILD_FOLDER = re.compile(r"\.(?P<name>.+)\.(?:building|old)-(?P<pid>\d+)")
+
+
+def remove_stale_build_folders(out_dir: Path) -> None:
+    """Remove the half-built and replaced folders beside ``out_dir`` of builds whose process is gone (killed)."""
+    try:
+        entries = list(os.scandir(out_dir.parent))
+    except OSError:
+        return
+    for entry in entries:
+        match = _BUILD_FOLDER.fullmatch(entry.name)
+        if match and match["name"] == out_dir.name and entry.is_dir(follow_symlinks=False) \
+                and not _process_alive(int(match["pid"])):
+            shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # this process is not building yet: the folder is from a run whose id it inherited
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # another user's process, or a platform that cannot tell: leave it
+    return True
+
+
+def _sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -262,10 +349,11 @@ def _read_manifest(out_dir: Path) -> _Manifest:
 
 
 def _survey(folder: Path, listed: dict[str, str], kept_folders: set[str]) -> dict[str, str]:
-    """The files of a recycled site that its manifest lists, with their sha256.
+    """The files of a recycled site that its manifest lists and whose bytes match it, with their sha256.
 
-    Everything else in it is deleted now (a file a person put there, a folder
-    whose files all went), except the ``kept_folders``, which the build deals with.
+    Everything else in it is deleted now (a file a person or another build put
+    there, a folder whose files all went), except the ``kept_folders``, which
+    the build deals with.
     """
     present: dict[str, str] = {}
 
@@ -282,7 +370,8 @@ def _survey(folder: Path, listed: dict[str, str], kept_folders: set[str]) -> dic
                         os.rmdir(entry.path)
                     else:
                         empty = False
-                elif rel_path in listed:
+                elif rel_path in listed and entry.is_file(follow_symlinks=False) \
+                        and _sha256_of(Path(entry.path)) == listed[rel_path]:
                     present[rel_path] = listed[rel_path]
                     empty = False
                 else:
