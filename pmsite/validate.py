@@ -145,7 +145,8 @@ def _schema_message(error: jsonschema.ValidationError) -> tuple[str, str]:
     if error.validator in ("format", "pattern") and schema.get("format") == "date":
         return f"{name} {value!r} is not a real date", "write the date as YYYY-MM-DD, e.g. 2024-03-07"
     if error.validator == "pattern":
-        return f"{name} {value!r} does not have the expected form", (f"for example: {examples[0]}" if examples else f"it must match {error.validator_value}")
+        hint = schema.get("x-hint") or (f"for example: {examples[0]}" if examples else f"it must match {error.validator_value}")
+        return f"{name} {value!r} does not have the expected form", hint
     if error.validator == "format":
         return f"{name} {value!r} is not a valid {error.validator_value}", (f"for example: {examples[0]}" if examples else "")
     if error.validator == "uniqueItems":
