@@ -93,8 +93,7 @@ def parse_postmortem(text: str, path: Path, display: str) -> tuple[Postmortem, l
         parsed = parse_yaml(yaml_text, first_line=2)
     except YamlSyntaxError as exc:
         return postmortem, [
-            _finding(display, exc.position, "syntax/yaml", exc.message,
-                     "check indentation, colons and quotes; quote values that contain ': ' or '#'")
+            _finding(display, exc.position, exc.rule, exc.message, exc.suggestion)
         ]
     if parsed.data is None:
         return postmortem, []

@@ -332,3 +332,27 @@ def test_fast_reading_handles_every_sample_postmortem():
     for sample in samples:
         front_matter = _FRONT_MATTER.match(sample.read_text(encoding="utf-8")).group(1)
         assert _scan(front_matter) == _parse(front_matter), sample.name
+
+
+def test_a_past_revision_nested_too_deep_is_skipped_with_a_warning_and_every_command_works(tmp_path):
+    """Once such a revision was in history, build, actions and metrics failed for ever (RecursionError)."""
+    from click.testing import CliRunner
+
+    from pmsite.cli import cli
+    from tests.render.site_fixture import POSTMORTEMS, make_site
+
+    repo = make_site(tmp_path)
+    name, good = next(iter(POSTMORTEMS.items()))
+    repo.write(f"content/postmortems/{name}", good.replace("tags: [", "tags: " + "[" * 500 + "]" * 500 + "\nx: ["))
+    repo.commit("a broken edit", "2024-07-03 09:00")
+    repo.write(f"content/postmortems/{name}", good)
+    repo.commit("fixed", "2024-07-04 09:00")
+
+    history = mine(load_config(tmp_path))
+    [warning] = [w for w in history.warnings if w.rule == "history/invalid-revision"]
+    assert warning.path == f"content/postmortems/{name}" and "nests deeper than" in warning.message
+    runner = CliRunner()
+    for command in (["build", "--as-of", "2024-07-15"], ["actions"], ["metrics"]):
+        result = runner.invoke(cli, ["-C", str(tmp_path), *command])
+        assert result.exit_code == 0, (command, result.output)
+        assert "unexpected problem" not in result.output
