@@ -15,7 +15,6 @@ render stage (``RenderCache.rendering_ahead``).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,8 +23,10 @@ from pathlib import Path
 import mistune
 import nh3
 
+from pmsite import slugs
 from pmsite.cache import PickleCache, digest, source_salt
 from pmsite.parallel import OrderedMap
+from pmsite.slugs import UniqueNames, slugify
 
 #: Headings at these levels appear in the table of contents.
 TOC_LEVELS = (2, 3)
@@ -73,27 +74,15 @@ class RenderedMarkdown:
     toc: tuple[TocEntry, ...]
 
 
-def slugify(text: str, fallback: str = "section") -> str:
-    """ASCII, lowercase, hyphen-separated: safe in a URL path segment and an HTML id."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:80].rstrip("-") or fallback
-
-
 def _heading_ids(md: mistune.Markdown, state: mistune.BlockState) -> None:
     """Give every heading a readable, unique id and record the table of contents."""
-    used: set[str] = set()
+    anchors = UniqueNames()
     toc = []
     for token in state.tokens:
         if token["type"] != "heading":
             continue
         text = _plain_text(token.get("text", ""))
-        anchor = base = slugify(text)
-        counter = 1
-        while anchor in used:
-            counter += 1
-            anchor = f"{base}-{counter}"
-        used.add(anchor)
+        anchor = anchors(slugify(text))
         token["attrs"]["id"] = anchor
         if token["attrs"]["level"] in TOC_LEVELS:
             toc.append(TocEntry(token["attrs"]["level"], anchor, text))
@@ -266,4 +255,4 @@ def _render_plain(text: str) -> tuple:
 def _renderer_salt() -> str:
     from importlib.metadata import version
 
-    return source_salt(Path(__file__), extra=f"mistune {version('mistune')} nh3 {version('nh3')}")
+    return source_salt(Path(__file__), Path(slugs.__file__), extra=f"mistune {version('mistune')} nh3 {version('nh3')}")

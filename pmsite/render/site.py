@@ -23,9 +23,10 @@ from pmsite.aggregate import ActionItem, Aggregates, Incident
 from pmsite.config import Config
 from pmsite.errors import BuildError
 from pmsite.model import SEVERITIES, Postmortem
-from pmsite.render.markdown import RenderCache, RenderedMarkdown, TocEntry, slugify
+from pmsite.render.markdown import RenderCache, RenderedMarkdown, TocEntry
 from pmsite.render.output import SiteWriter
 from pmsite.parallel import OrderedMap
+from pmsite.slugs import UniqueNames, url_slug
 
 #: The taxonomies that get index pages: key, folder, title, and how to read the terms of a postmortem.
 TAXONOMIES: tuple[tuple[str, str, str, Callable[[PostmortemView], Iterable[str]]], ...] = (
@@ -170,18 +171,13 @@ class Taxonomy:
 
 
 def unique_slugs(names: Iterable[str]) -> dict[str, str]:
-    """Name -> URL slug, with a counter when two names slugify alike (``C#`` and ``C``)."""
-    result: dict[str, str] = {}
-    used: set[str] = set()
-    for name in sorted(set(names)):
-        slug = base = slugify(name, fallback="item")
-        counter = 1
-        while slug in used:
-            counter += 1
-            slug = f"{base}-{counter}"
-        used.add(slug)
-        result[name] = slug
-    return result
+    """Name -> URL slug, with a counter when two names slugify alike (``C#`` and ``C``).
+
+    Validation refuses such pairs (``pmsite.slugs``); the counter serves a build
+    that skipped it, so no two pages ever share a file.
+    """
+    unique = UniqueNames()
+    return {name: unique(url_slug(name)) for name in sorted(set(names))}
 
 
 def postmortem_views(aggregates: Aggregates, config: Config, cache: RenderCache,
