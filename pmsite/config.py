@@ -96,6 +96,22 @@ def find_root(start: Path | None = None) -> Path:
     return start
 
 
+def _content_folder(root: Path, configured: str) -> Path:
+    """The content folder, resolved; a folder inside the repository that is a link out of it is refused.
+
+    Such a link can arrive in a commit. A folder outside the repository named
+    in pmsite.yaml itself (the user's own configuration) is followed.
+    """
+    lexical = root / configured
+    resolved = lexical.resolve()
+    if ".." not in Path(configured).parts and not Path(configured).is_absolute() \
+            and resolved != root and root not in resolved.parents:
+        raise ConfigError(f"{configured}: the content folder is a symbolic link to {resolved}, outside the "
+                          "repository; pmsite does not follow links out of it (name that folder in content_dir "
+                          "of pmsite.yaml if it is meant)")
+    return resolved
+
+
 def load_config(root: Path | None = None, config_file: Path | None = None) -> Config:
     """Read ``pmsite.yaml`` at ``root`` (found from the cwd when None)."""
     root = (root or find_root()).resolve()
@@ -103,7 +119,7 @@ def load_config(root: Path | None = None, config_file: Path | None = None) -> Co
     if not path.is_file():
         if config_file is not None:
             raise ConfigError(f"{config_file}: no such configuration file")
-        return Config(root=root, content_dir=root / DEFAULT_CONTENT_DIR, out_dir=root / "site")
+        return Config(root=root, content_dir=_content_folder(root, DEFAULT_CONTENT_DIR), out_dir=root / "site")
     display = path.name if path.parent == root else str(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -139,6 +155,7 @@ def load_config(root: Path | None = None, config_file: Path | None = None) -> Co
         value = raw.get(key)
         return value if isinstance(value, str) and value else default
 
+    content_dir = _content_folder(root, text_value("content_dir", DEFAULT_CONTENT_DIR))
     base_url = text_value("base_url", "/")
     if not base_url.endswith("/"):
         base_url += "/"
@@ -148,7 +165,7 @@ def load_config(root: Path | None = None, config_file: Path | None = None) -> Co
         title=text_value("title", Config.title),
         description=text_value("description", Config.description),
         base_url=base_url,
-        content_dir=(root / text_value("content_dir", DEFAULT_CONTENT_DIR)).resolve(),
+        content_dir=content_dir,
         out_dir=(root / text_value("out_dir", "site")).resolve(),
         theme=text_value("theme", "default"),
         edit_url=text_value("edit_url", ""),
