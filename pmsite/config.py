@@ -96,6 +96,40 @@ def find_root(start: Path | None = None) -> Path:
     return start
 
 
+#: Settings that become links on every page: (key path, whether a path without a scheme is allowed too).
+URL_SETTINGS = ((("repo_url",), False), (("edit_url",), False), (("site", "url"), False), (("base_url",), True))
+
+
+def url_problem(value: str, path_allowed: bool = False) -> str:
+    """Why ``value`` cannot be a link pmsite puts on pages ("" when it can): http(s) only, nothing hidden."""
+    from urllib.parse import urlsplit
+
+    if any(ord(c) <= 32 or ord(c) == 127 for c in value):
+        return "must not contain spaces or control characters"
+    parts = urlsplit(value)
+    if not parts.scheme and path_allowed and not value.startswith("//"):
+        return ""
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return "must be an http:// or https:// URL" + (" or a path such as /postmortems/" if path_allowed else "")
+    return ""
+
+
+def _url_problems(raw: dict[str, Any], positions: dict, display: str) -> list[str]:
+    problems = []
+    for key_path, path_allowed in URL_SETTINGS:
+        value = raw.get(key_path[0])
+        if len(key_path) > 1:
+            value = value.get(key_path[1]) if isinstance(value, dict) else None
+        if not isinstance(value, str) or not value:
+            continue
+        problem = url_problem(value, path_allowed)
+        if problem:
+            pos = positions.get(key_path)
+            where = f"{display}:{pos[0]}:{pos[1]}" if pos else display
+            problems.append(f"{where}: {'.'.join(key_path)} {value!r} {problem} (it becomes a link on every page)")
+    return problems
+
+
 def _content_folder(root: Path, configured: str) -> Path:
     """The content folder, resolved; a folder inside the repository that is a link out of it is refused.
 
@@ -148,6 +182,7 @@ def load_config(root: Path | None = None, config_file: Path | None = None) -> Co
         elif value is not None and not isinstance(value, expected):
             kind = "a mapping" if expected is dict else "text"
             problems.append(f"{where}: {key!r} must be {kind}, got {type(value).__name__}")
+    problems += _url_problems(raw, parsed.positions, display)
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from pmsite.cli import cli
 from tests.render.site_fixture import make_site
 
@@ -72,3 +74,21 @@ def test_serve_on_a_busy_port_is_a_one_line_error(runner, tmp_path):
     assert result.exit_code == 2
     assert result.output == (f"Error: cannot listen on 127.0.0.1:{port} (Address already in use); "
                              "choose another port with --port\n")
+
+
+@pytest.mark.parametrize("out", ["templates", "themes/mine", "themes", ".git/site", "templates/partials"])
+def test_output_folders_the_theme_lookup_reads_are_refused(runner, tmp_path, out):
+    """A site written into templates/ would be read back as templates by the next build."""
+    make_site(tmp_path)
+    (tmp_path / "templates").mkdir()
+    result = runner.invoke(cli, ["-C", str(tmp_path), "build", "--out", out])
+    assert result.exit_code == 1
+    assert "which the build reads templates and theme files from" in result.output, result.output
+    assert result.output.count("\n") == 1
+    assert not any((tmp_path / "templates").iterdir())
+
+
+def test_a_missing_folder_after_dash_c_is_named(runner, tmp_path):
+    result = runner.invoke(cli, ["-C", str(tmp_path / "nope"), "validate"])
+    assert result.exit_code == 2
+    assert "nope" in result.output and "does not exist" in result.output

@@ -60,7 +60,7 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, prog_name="pmsite")
-@click.option("-C", "--directory", "directory", type=click.Path(file_okay=False, path_type=str),
+@click.option("-C", "--directory", "directory", type=click.Path(exists=True, file_okay=False, path_type=str),
               help="Run as if pmsite was started in this folder (like git -C).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=str),
               help="Read this configuration file instead of pmsite.yaml at the repository root.")

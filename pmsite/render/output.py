@@ -43,7 +43,12 @@ def _is_same_or_ancestor(folder: Path, other: Path) -> bool:
 
 
 def check_output_folder(out_dir: Path, config: Config) -> Path:
-    """Resolve ``out_dir`` and refuse places a site must never replace."""
+    """Resolve ``out_dir`` and refuse places a site must never replace or write into.
+
+    Besides the root and the content, that is every folder the build reads
+    templates and theme files from: a site written there would be read back
+    as templates by the next build.
+    """
     out = out_dir.resolve()
     shown = config.display_path(out)
     protected = {"the repository root": config.root, "the content folder": config.content_dir.resolve()}
@@ -54,12 +59,24 @@ def check_output_folder(out_dir: Path, config: Config) -> Path:
         if name == "the content folder" and folder in out.parents:
             raise BuildError(f"{shown}: the output folder cannot be inside the content folder; "
                              "choose a folder such as --out site/")
+    for folder in _read_by_the_build(config):
+        if _is_same_or_ancestor(out, folder) or folder in out.parents:
+            raise BuildError(f"{shown}: the output folder cannot be, hold or be inside "
+                             f"{config.display_path(folder)}, which the build reads templates and theme files "
+                             "from; choose a separate folder such as --out site/")
     if out.exists() and not out.is_dir():
         raise BuildError(f"{shown}: exists and is not a folder; remove it or choose another --out")
     if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST_NAME).is_file():
         raise BuildError(f"{shown}: this folder holds files pmsite did not write; "
                          "empty it or choose another --out (pmsite only replaces sites it built)")
     return out
+
+
+def _read_by_the_build(config: Config) -> list[Path]:
+    """Folders whose files a build reads besides the content: theme lookup, bundled themes, git's own."""
+    from pmsite.resources import themes_dir
+
+    return [(config.root / name).resolve() for name in ("templates", "themes", ".git")] + [themes_dir().resolve()]
 
 
 class SiteWriter:
