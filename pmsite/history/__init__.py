@@ -19,6 +19,7 @@ imports pygit2; ``records`` holds what it hands on.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pygit2
@@ -143,7 +144,8 @@ def start_mining(config: Config) -> Mining:
 def _cache_holds_head(config: Config) -> bool:
     """Whether ``mine`` has (next to) nothing to walk: no repository, no commits, or HEAD cached."""
     repo = _open_with_commits(config)
-    return repo is None or (config.cache_dir("history") / f"{_head_id(repo)}.json").exists()
+    # os.path.exists is False for a cache folder that cannot be read: the walk then runs, only slower
+    return repo is None or os.path.exists(config.cache_dir("history") / f"{_head_id(repo)}.json")
 
 
 def head_state(config: Config) -> str:
