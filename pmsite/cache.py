@@ -117,6 +117,17 @@ def _seal(key: bytes, data: bytes) -> bytes:
     return hmac.new(key, data, hashlib.sha256).digest()
 
 
+def seal(data: bytes) -> str:
+    """The seal of ``data`` as text, for a file that keeps its own (a site's manifest); "" without a key."""
+    key = _seal_key()
+    return _seal(key, data).hex() if key is not None else ""
+
+
+def check_seal(data: bytes, sealed: object) -> bool:
+    key = _seal_key()
+    return key is not None and isinstance(sealed, str) and hmac.compare_digest(_seal(key, data).hex(), sealed)
+
+
 def read_sealed(path: Path) -> bytes | None:
     """The contents of a cache file this user's pmsite wrote; None when missing, unreadable or forged."""
     key = _seal_key()

@@ -20,20 +20,18 @@ removed by the next one.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import shutil
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from pmsite.config import Config
 from pmsite.errors import BuildError
+from pmsite.render.manifest import MANIFEST_NAME, read_manifest, write_manifest
 
-#: Written into every built site: the sha256 of each file, so the next build can
-#: recognise the folder as its own and skip work for unchanged pages.
-MANIFEST_NAME = ".pmsite-manifest.json"
+__all__ = ["LOCK_WAIT", "MANIFEST_NAME", "SiteWriter", "check_output_folder", "remove_stale_build_folders"]
+
 #: Seconds a build waits for another build into the same folder to finish.
 LOCK_WAIT = 10.0
 
@@ -107,8 +105,10 @@ class SiteWriter:
         remove_stale_build_folders(out_dir)
         self.tmp_dir = out_dir.parent / f".{out_dir.name}.building-{os.getpid()}"
         self.spare_dir = spare_dir if spare_dir is not None and _can_hold_spare(spare_dir, out_dir) else None
-        manifest = _read_manifest(out_dir)
+        manifest = read_manifest(out_dir)
         self.previous, self.previous_keys = manifest.files, manifest.keys
+        #: Folders of the live site another program filled, whose files are as that build left them.
+        self.previous_folders = {folder for folder in manifest.folders if manifest.folder_intact(out_dir, folder)}
         self.hashes: dict[str, str] = {}
         #: Output path -> key of what the page was drawn from (``render.keys``), kept in the manifest.
         self.keys: dict[str, str] = {}
@@ -128,8 +128,8 @@ class SiteWriter:
         self.present: dict[str, str] = {}
         self._spare_folders: set[str] = set()
         if self.recycled:
-            spare = _read_manifest(self.tmp_dir)
-            self._spare_folders = set(spare.folders)
+            spare = read_manifest(self.tmp_dir)
+            self._spare_folders = {folder for folder in spare.folders if spare.folder_intact(self.tmp_dir, folder)}
             self.present = _survey(self.tmp_dir, spare.files, self._spare_folders)
         else:
             self.tmp_dir.mkdir(parents=True)
@@ -219,9 +219,10 @@ class SiteWriter:
         return set(self.previous) - set(self.hashes)
 
     def reuse_folder(self, rel_folder: str) -> bool:
-        """Hard-link a folder of the previous build (e.g. an unchanged search index) into this one."""
+        """Hard-link a folder of the previous build (e.g. an unchanged search index) into this one,
+        if its files are as that build left them."""
         source = self.out_dir / rel_folder
-        if not source.is_dir():
+        if rel_folder not in self.previous_folders:
             return False
         target = self.target(rel_folder)
         if self.recycled and _same_files(source, target):  # the recycled site has the very same files
@@ -273,11 +274,7 @@ class SiteWriter:
         self.remove_leftovers()
         for rel_folder in self._spare_folders - self._folders:
             _clear(self.target(rel_folder))
-        manifest_path = self.tmp_dir / MANIFEST_NAME
-        manifest_path.unlink(missing_ok=True)
-        manifest = json.dumps({"files": dict(sorted(self.hashes.items())), "keys": dict(sorted(self.keys.items())),
-                               "folders": sorted(self._folders)}, indent=0)
-        manifest_path.write_text(manifest, encoding="utf-8")
+        write_manifest(self.tmp_dir, self.hashes, self.keys, self._folders)
         old = self.out_dir.parent / f".{self.out_dir.name}.old-{os.getpid()}"
         if self.out_dir.exists():
             self.out_dir.rename(old)
@@ -342,27 +339,6 @@ def _process_alive(pid: int) -> bool:
 
 def _sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@dataclass(frozen=True)
-class _Manifest:
-    #: Output path -> sha256 of every file the build wrote.
-    files: dict[str, str]
-    #: Output path -> key of what the page was drawn from.
-    keys: dict[str, str]
-    #: Folders filled by another program (the search index).
-    folders: tuple[str, ...]
-
-
-def _read_manifest(out_dir: Path) -> _Manifest:
-    """A site's manifest (empty when there is no readable one)."""
-    try:
-        manifest = json.loads((out_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
-        files, keys, folders = manifest.get("files", {}), manifest.get("keys", {}), manifest.get("folders", [])
-    except (OSError, ValueError, AttributeError):
-        return _Manifest({}, {}, ())
-    return _Manifest(files if isinstance(files, dict) else {}, keys if isinstance(keys, dict) else {},
-                     tuple(f for f in folders if isinstance(f, str)) if isinstance(folders, list) else ())
 
 
 def _survey(folder: Path, listed: dict[str, str], kept_folders: set[str]) -> dict[str, str]:
