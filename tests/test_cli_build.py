@@ -146,3 +146,15 @@ def test_an_unreadable_template_names_the_file(capsys, monkeypatch, tmp_path):
     assert status == 1 and "unexpected problem" not in err
     assert err == (f"Error: {template}: cannot read the template (Permission denied); "
                    "check that it is a readable file\n")
+
+
+def test_a_cache_folder_that_cannot_be_used_costs_time_or_says_what_to_do(runner, tmp_path, monkeypatch):
+    make_site(tmp_path / "repo")
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the user's cache folder should be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    checked = runner.invoke(cli, ["-C", str(tmp_path / "repo"), "validate"])
+    assert checked.exit_code == 0, checked.output  # the caches are simply empty
+    built = runner.invoke(cli, ["-C", str(tmp_path / "repo"), "build"])
+    assert built.exit_code == 1 and built.output.count("\n") == 1
+    assert "cannot create the folder for build locks" in built.output and "XDG_CACHE_HOME" in built.output
