@@ -61,8 +61,10 @@ def locate(root: Path) -> CacheLocation:
 def _locate(root: Path, configured: str, home: Path) -> CacheLocation:
     if not configured:
         return CacheLocation(default_cache_folder(root, home))
+    from pmsite.history import tracked_file_under  # the module that reads git
+
     folder = (root / configured).resolve()
-    tracked = tracked_files_under(root, folder)
+    tracked = tracked_file_under(root, folder)
     if tracked:
         fallback = default_cache_folder(root, home)
         return CacheLocation(fallback, f"{CACHE_ENV}={configured}: git tracks {tracked} there, so a commit could "
@@ -71,27 +73,11 @@ def _locate(root: Path, configured: str, home: Path) -> CacheLocation:
     return CacheLocation(folder)
 
 
-def tracked_files_under(root: Path, folder: Path) -> str:
-    """A file under ``folder`` that the git index of the repository at ``root`` tracks, or ''."""
-    if folder != root and root not in folder.parents:
-        return ""  # outside the repository: a commit cannot put files there
-    import pygit2
-
-    try:
-        repo = pygit2.Repository(str(root))
-        workdir = Path(repo.workdir or root).resolve()
-        prefix = folder.relative_to(workdir).as_posix()
-    except (pygit2.GitError, ValueError, KeyError):
-        return ""
-    prefix = "" if prefix == "." else prefix + "/"
-    return next((entry.path for entry in repo.index if entry.path.startswith(prefix)), "")
-
-
 @lru_cache(maxsize=1)
 def _seal_key() -> bytes | None:
     """The key that seals cache files, made on first use (0600); None when it cannot be had: no caching."""
     path = user_cache_home() / _KEY_NAME
-    if path.exists():
+    if os.path.exists(path):  # False too when the folder cannot be read: the key cannot be made either
         return _read_key(path)
     key = secrets.token_bytes(32)
     try:

@@ -50,6 +50,7 @@ __all__ = [
     "head_state",
     "mine",
     "start_mining",
+    "tracked_file_under",
 ]
 
 
@@ -163,6 +164,20 @@ def _open_with_commits(config: Config) -> pygit2.Repository | None:
         return None
     repo = pygit2.Repository(repo_path)
     return None if repo.is_bare or repo.head_is_unborn else repo
+
+
+def tracked_file_under(root: Path, folder: Path) -> str:
+    """A file under ``folder`` that the git index of the repository at ``root`` tracks, or "" (a cache
+    folder must not be one a commit can fill: ``pmsite.cache``)."""
+    if folder != root and root not in folder.parents:
+        return ""  # outside the repository: a commit cannot put files there
+    try:
+        repo = pygit2.Repository(str(root))
+        prefix = folder.relative_to(Path(repo.workdir or root).resolve()).as_posix()
+    except (pygit2.GitError, ValueError, KeyError):
+        return ""
+    prefix = "" if prefix == "." else prefix + "/"
+    return next((entry.path for entry in repo.index if entry.path.startswith(prefix)), "")
 
 
 def _head_id(repo: pygit2.Repository) -> str:
