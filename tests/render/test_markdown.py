@@ -161,3 +161,15 @@ def test_rendering_four_times_the_headings_takes_about_four_times_as_long():
     assert large < 8 * small, (small, large)
     rendered = render_markdown("## Same\n\n" * 20_000)
     assert rendered.toc[-1].anchor == "same-20000"
+
+
+def test_html_nested_past_the_limit_is_shown_as_text_in_linear_time():
+    """html5ever (the sanitiser's parser) did work in proportion to the depth for every element."""
+    from pmsite.render.markdown import MAX_HTML_DEPTH
+
+    shallow = "<div>" * MAX_HTML_DEPTH + "fine" + "</div>" * MAX_HTML_DEPTH
+    assert "&lt;div&gt;" not in render_markdown(shallow).html
+    deep = "## Deep\n\n" + "<div>" * 30_000 + "x" + "</div>" * 30_000 + "\n\n<b>bold</b> and *emphasis*\n"
+    html = render_markdown(deep).html
+    assert html.count("&lt;div&gt;") == 30_000 and "<div>" not in html
+    assert '<h2 id="deep">Deep</h2>' in html and "&lt;b&gt;bold&lt;/b&gt; and <em>emphasis</em>" in html
