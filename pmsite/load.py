@@ -228,16 +228,17 @@ def collect_paths(paths: list[Path], config: Config, refused: list[Finding] | No
 def _markdown_files(folder: Path, config: Config, refused: list[Finding]) -> list[Path]:
     """The ``*.md`` files below ``folder``, following links that stay in the repository (or the folder).
 
-    A link out of it (to ``/etc/passwd``, a home folder) would publish or print
-    a file the repository does not hold: it becomes a finding instead.
+    A link out of it (to ``/etc/passwd``, a home folder, ``.git/config``) would
+    publish or print a file the repository does not hold: it becomes a finding instead.
     """
     inside = (config.root, folder)
+    git = config.root / ".git"  # inside the repository, but not its content: remotes may hold tokens
     found: list[Path] = []
     pending, seen = [folder], {(folder.stat().st_dev, folder.stat().st_ino)}
     while pending:
         current = pending.pop()
         try:
-            entries = list(os.scandir(current))
+            entries = sorted(os.scandir(current), key=lambda entry: entry.name)  # findings in a stable order
         except OSError:
             continue
         for entry in entries:
@@ -246,10 +247,11 @@ def _markdown_files(folder: Path, config: Config, refused: list[Finding]) -> lis
             path = Path(entry.path)
             if entry.is_symlink():
                 target = path.resolve()
-                if not any(target == base or base in target.parents for base in inside):
+                if not any(target == base or base in target.parents for base in inside) \
+                        or target == git or git in target.parents:
                     refused.append(_finding(
                         config.display_path(path), Position(1, 1), "syntax/link-outside-repository",
-                        f"this is a symbolic link to {target}, outside the repository; it is not read",
+                        f"this is a symbolic link to {target}, outside the repository's files; it is not read",
                         "replace the link with the file itself, or remove it"))
                     continue
             try:

@@ -190,11 +190,14 @@ def test_links_out_of_the_repository_are_refused_with_a_finding_and_links_inside
     (content / "archive").symlink_to(outside, target_is_directory=True)
     (content / "2024-01-03-shared.md").symlink_to(root / "docs" / "shared.md")
     (content / "loop").symlink_to(content, target_is_directory=True)  # inside: followed, walked once
+    write(root / ".git" / "config", "[remote]\n  url = https://token@git.example/\n")
+    (content / "2024-01-04-git.md").symlink_to(root / ".git" / "config")
     result = load([], load_config(root))
     assert sorted(pm.display_path for pm in result.postmortems) == [
         "content/postmortems/2024-01-01-real.md", "content/postmortems/2024-01-03-shared.md"]
     assert [(f.path, f.rule) for f in result.findings] == [
         ("content/postmortems/2024-01-02-leak.md", "syntax/link-outside-repository"),
+        ("content/postmortems/2024-01-04-git.md", "syntax/link-outside-repository"),
         ("content/postmortems/archive", "syntax/link-outside-repository")]
     assert str(outside / "secret.md") in result.findings[0].message
 
