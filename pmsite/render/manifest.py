@@ -47,13 +47,17 @@ class Manifest:
 
 def folder_signatures(site: Path, rel_folder: str) -> dict[str, list[int]]:
     """[size, mtime_ns, inode] of every file under ``site/rel_folder``: a rewrite or a checkout changes them."""
-    found = {}
-    root = site / rel_folder
-    for current, _, names in os.walk(root):
-        for name in names:
-            info = os.lstat(os.path.join(current, name))
-            rel_path = Path(current, name).relative_to(site).as_posix()
-            found[rel_path] = [info.st_size, info.st_mtime_ns, info.st_ino]
+    found: dict[str, list[int]] = {}
+    pending = [(os.path.join(site, rel_folder), rel_folder + "/")]
+    while pending:
+        folder, prefix = pending.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((entry.path, prefix + entry.name + "/"))
+                else:
+                    info = entry.stat(follow_symlinks=False)
+                    found[prefix + entry.name] = [info.st_size, info.st_mtime_ns, info.st_ino]
     return found
 
 
