@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -258,3 +259,16 @@ def test_names_without_ascii_letters_get_distinct_stable_urls():
     one = pm_from(replace("services: [payments-api]", "services: [payments-api]\ntags: [日本, 中国]"), "one.md")
     assert [f for f in validate([one]) if f.rule == "consistency/url-collision"] == []
     assert url_slug("日本") != url_slug("中国") and url_slug("日本") == url_slug("日本")
+
+
+@pytest.mark.parametrize("name, allowed", [
+    ("café", True), ("日本", True), ("c++", True), ("team/platform #2", True),
+    ("<b>x</b>", False), ("R&D", False), ("it's", False), ("evil\u202egnp.exe", False), ("zero\u200bwidth", False),
+    ("bell\u0007", False),
+])
+def test_tag_service_and_team_names_may_not_carry_markup_or_hidden_characters(name, allowed):
+    text = replace("services: [payments-api]", f"services: [payments-api]\ntags: [{json.dumps(name)}]")
+    findings = [f for f in validate([pm_from(text)]) if f.rule == "schema/pattern"]
+    assert (findings == []) == allowed
+    if not allowed:
+        assert findings[0].line == 14 and "names appear in links" in findings[0].suggestion
