@@ -46,6 +46,8 @@ SAMPLES = sorted((REPO_ROOT / "content" / "postmortems").glob("*.md"))
 WORDS = ("latency", "queue", "replica", "timeout", "deploy", "rollback", "cache", "alert", "runbook", "quota",
          "failover", "certificate", "throttle", "backlog", "index", "shard", "lease", "retry", "pool", "probe")
 STAGE = re.compile(r"(\w+) ([\d.]+) s")
+#: The caches' folder (PMSITE_CACHE_DIR, git-ignored) inside each generated repository.
+CACHE = ".pmsite-cache"
 
 
 def generate(root: Path, count: int) -> None:
@@ -93,6 +95,7 @@ def pmsite_build(root: Path) -> tuple[float, dict[str, float]]:
     """Time ``pmsite build`` of this checkout (not whichever pmsite is installed)."""
     environment = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
     environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
+    environment["PMSITE_CACHE_DIR"] = str(root / CACHE)  # beside the repository, so each round can drop it
     elapsed, output = timed([sys.executable, "-m", "pmsite", "build", "--as-of", "2026-01-01"], root, environment)
     time_line = next(line for line in output.splitlines() if line.startswith("Time: "))
     return elapsed, {name: float(seconds) for name, seconds in STAGE.findall(time_line)}
@@ -101,7 +104,7 @@ def pmsite_build(root: Path) -> tuple[float, dict[str, float]]:
 def forget_all_but_lint(root: Path) -> None:
     """The state of a cold build that may keep only its lint cache."""
     shutil.rmtree(root / "site", ignore_errors=True)
-    for folder in (root / ".pmsite-cache").iterdir():
+    for folder in (root / CACHE).iterdir():
         if folder.name != "lint":
             shutil.rmtree(folder)
 
@@ -119,7 +122,7 @@ def reindex_alone(root: Path) -> float:
         sys.path.insert(0, str(REPO_ROOT))
     from pmsite.index import BUNDLE_FOLDER, build_index
 
-    site, previous = root / "site", root / ".pmsite-cache" / "site" / "replaced" / BUNDLE_FOLDER
+    site, previous = root / "site", root / CACHE / "site" / "replaced" / BUNDLE_FOLDER
     with tempfile.TemporaryDirectory(dir=root) as work:
         copy = Path(work) / "site"
         shutil.copytree(site, copy, copy_function=os.link,

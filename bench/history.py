@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import random
 import shutil
 import subprocess
@@ -173,6 +174,7 @@ def main() -> None:
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="pmsite-bench-")) / "repo"
     root.mkdir(parents=True, exist_ok=True)
+    os.environ["PMSITE_CACHE_DIR"] = str(root / ".pmsite-cache")  # git-ignored: each run can drop it
     start = time.perf_counter()
     generate(root, args.postmortems, args.commits)
     count = subprocess.run(["git", "rev-list", "--count", "HEAD"], cwd=root, capture_output=True, text=True).stdout

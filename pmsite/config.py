@@ -14,8 +14,6 @@ from pmsite.errors import ConfigError
 from pmsite.yamlpos import YamlSyntaxError, parse_yaml
 
 CONFIG_NAME = "pmsite.yaml"
-#: Caches of every stage live below this folder of the repository root (in .gitignore).
-CACHE_FOLDER = ".pmsite-cache"
 DEFAULT_CONTENT_DIR = "content/postmortems"
 
 #: Top-level keys and the type each must have.
@@ -71,8 +69,10 @@ class Config:
         return value if isinstance(value, dict) else {}
 
     def cache_dir(self, stage: str) -> Path:
-        """Where a stage keeps its cache: ``.pmsite-cache/<stage>/`` under the root."""
-        return self.root / CACHE_FOLDER / stage
+        """Where a stage keeps its cache: ``<cache folder>/<stage>/``, outside the checkout (``pmsite.cache``)."""
+        from pmsite.cache import locate
+
+        return locate(self.root).folder / stage
 
     def display_path(self, path: Path) -> str:
         """Show paths relative to the root when they are inside it, POSIX style."""
@@ -101,6 +101,56 @@ def find_root(start: Path | None = None) -> Path:
     return start
 
 
+#: Settings that become links on every page: (key path, whether a path without a scheme is allowed too).
+URL_SETTINGS = ((("repo_url",), False), (("edit_url",), False), (("site", "url"), False), (("base_url",), True))
+
+
+def url_problem(value: str, path_allowed: bool = False) -> str:
+    """Why ``value`` cannot be a link pmsite puts on pages ("" when it can): http(s) only, nothing hidden."""
+    from urllib.parse import urlsplit
+
+    if any(ord(c) <= 32 or ord(c) == 127 for c in value):
+        return "must not contain spaces or control characters"
+    parts = urlsplit(value)
+    if not parts.scheme and path_allowed and not value.startswith("//"):
+        return ""
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return "must be an http:// or https:// URL" + (" or a path such as /postmortems/" if path_allowed else "")
+    return ""
+
+
+def _url_problems(raw: dict[str, Any], positions: dict, display: str) -> list[str]:
+    problems = []
+    for key_path, path_allowed in URL_SETTINGS:
+        value = raw.get(key_path[0])
+        if len(key_path) > 1:
+            value = value.get(key_path[1]) if isinstance(value, dict) else None
+        if not isinstance(value, str) or not value:
+            continue
+        problem = url_problem(value, path_allowed)
+        if problem:
+            pos = positions.get(key_path)
+            where = f"{display}:{pos[0]}:{pos[1]}" if pos else display
+            problems.append(f"{where}: {'.'.join(key_path)} {value!r} {problem} (it becomes a link on every page)")
+    return problems
+
+
+def _content_folder(root: Path, configured: str) -> Path:
+    """The content folder, resolved; a folder inside the repository that is a link out of it is refused.
+
+    Such a link can arrive in a commit. A folder outside the repository named
+    in pmsite.yaml itself (the user's own configuration) is followed.
+    """
+    lexical = root / configured
+    resolved = lexical.resolve()
+    if ".." not in Path(configured).parts and not Path(configured).is_absolute() \
+            and resolved != root and root not in resolved.parents:
+        raise ConfigError(f"{configured}: the content folder is a symbolic link to {resolved}, outside the "
+                          "repository; pmsite does not follow links out of it (name that folder in content_dir "
+                          "of pmsite.yaml if it is meant)")
+    return resolved
+
+
 def load_config(root: Path | None = None, config_file: Path | None = None) -> Config:
     """Read ``pmsite.yaml`` at ``root`` (found from the cwd when None)."""
     root = (root or find_root()).resolve()
@@ -108,7 +158,7 @@ def load_config(root: Path | None = None, config_file: Path | None = None) -> Co
     if not path.is_file():
         if config_file is not None:
             raise ConfigError(f"{config_file}: no such configuration file")
-        return Config(root=root, content_dir=root / DEFAULT_CONTENT_DIR, out_dir=root / "site")
+        return Config(root=root, content_dir=_content_folder(root, DEFAULT_CONTENT_DIR), out_dir=root / "site")
     display = path.name if path.parent == root else str(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -137,6 +187,7 @@ def load_config(root: Path | None = None, config_file: Path | None = None) -> Co
         elif value is not None and not isinstance(value, expected):
             kind = "a mapping" if expected is dict else "text"
             problems.append(f"{where}: {key!r} must be {kind}, got {type(value).__name__}")
+    problems += _url_problems(raw, parsed.positions, display)
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
 
@@ -144,6 +195,7 @@ def load_config(root: Path | None = None, config_file: Path | None = None) -> Co
         value = raw.get(key)
         return value if isinstance(value, str) and value else default
 
+    content_dir = _content_folder(root, text_value("content_dir", DEFAULT_CONTENT_DIR))
     base_url = text_value("base_url", "/")
     if not base_url.endswith("/"):
         base_url += "/"
@@ -153,7 +205,7 @@ def load_config(root: Path | None = None, config_file: Path | None = None) -> Co
         title=text_value("title", Config.title),
         description=text_value("description", Config.description),
         base_url=base_url,
-        content_dir=(root / text_value("content_dir", DEFAULT_CONTENT_DIR)).resolve(),
+        content_dir=content_dir,
         out_dir=(root / text_value("out_dir", "site")).resolve(),
         theme=text_value("theme", "default"),
         edit_url=text_value("edit_url", ""),

@@ -329,14 +329,18 @@ class SiteIndexer:
         self._empty_bundle()
         return build_index(site_dir, self._language, pages, self._previous_index()), False
 
-    def _previous_index(self) -> Path:
-        """The live site's index (the folder being built replaces that site)."""
+    def _previous_index(self) -> Path | None:
+        """The live site's index (the folder being built replaces that site), when its files are the ones
+        the build that wrote them left: Pagefind keeps a hashed file it finds, whatever it holds."""
+        if BUNDLE_FOLDER not in self._writer.previous_folders:
+            return None
         return self._writer.out_dir / BUNDLE_FOLDER
 
     def _empty_bundle(self) -> None:
         """Make way for a new index, keeping the recycled site's hashed files the live index has too."""
         previous = self._previous_index()
-        self._writer.empty_folder(BUNDLE_FOLDER, _hashed_names(previous) if _version(previous) else ())
+        keep = _hashed_names(previous) if previous is not None and _version(previous) else ()
+        self._writer.empty_folder(BUNDLE_FOLDER, keep)
 
     @property
     def started_early(self) -> bool:

@@ -27,7 +27,7 @@ error and 5 for every sentence whose worst finding is a warning (``info``
 findings cost nothing), never below 0. So a postmortem with three judgmental
 sentences scores 70, and one with no findings scores 100.
 
-Results are cached in ``.pmsite-cache/lint/results.pickle`` (``pmsite.cache``), keyed
+Results are cached in ``<cache>/lint/results.pickle`` (``pmsite.cache``), keyed
 by the file's text, the rule code (``RULESET_VERSION``), the model and the lint
 settings: an unchanged file is not parsed again and spaCy is not even imported.
 """

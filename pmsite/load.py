@@ -8,6 +8,7 @@ Front-matter the parse cache lacks is parsed on every core when there is much of
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -93,8 +94,7 @@ def parse_postmortem(text: str, path: Path, display: str) -> tuple[Postmortem, l
         parsed = parse_yaml(yaml_text, first_line=2)
     except YamlSyntaxError as exc:
         return postmortem, [
-            _finding(display, exc.position, "syntax/yaml", exc.message,
-                     "check indentation, colons and quotes; quote values that contain ': ' or '#'")
+            _finding(display, exc.position, exc.rule, exc.message, exc.suggestion)
         ]
     if parsed.data is None:
         return postmortem, []
@@ -191,23 +191,22 @@ def _finish(files: list[_ReadFile], cache: PickleCache | None) -> Iterator[tuple
         yield (_postmortem(file, file.parsed) if file.parsed is not None else None), file.findings
 
 
-def collect_paths(paths: list[Path], config: Config) -> list[Path]:
+def collect_paths(paths: list[Path], config: Config, refused: list[Finding] | None = None) -> list[Path]:
     """Expand folders to their Markdown files (sorted, so output is reproducible).
 
     Files named explicitly are read whatever their extension; inside folders,
     ``*.md`` files are taken except those whose name starts with ``_`` or ``.``
-    (section index pages and editor leftovers, as in Hugo).
+    (section index pages and editor leftovers, as in Hugo). Symbolic links in
+    folders are followed only when they stay inside the repository; the others
+    are left out, with a finding in ``refused``.
     """
     if not paths:
         paths = [config.content_dir]
     files: list[Path] = []
     for path in paths:
-        path = path.resolve()  # once per argument: what rglob finds below it is then absolute
+        path = path.resolve()  # once per argument: what is found below it is then absolute
         if path.is_dir():
-            found = sorted(
-                p for p in path.rglob("*.md")
-                if p.is_file() and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts)
-            )
+            found = _markdown_files(path, config, refused if refused is not None else [])
             if not found:
                 raise ContentError(f"{config.display_path(path)}: no Markdown (.md) files in this folder")
             files.extend(found)
@@ -226,11 +225,54 @@ def collect_paths(paths: list[Path], config: Config) -> list[Path]:
     return list(unique)
 
 
+def _markdown_files(folder: Path, config: Config, refused: list[Finding]) -> list[Path]:
+    """The ``*.md`` files below ``folder``, following links that stay in the repository (or the folder).
+
+    A link out of it (to ``/etc/passwd``, a home folder, ``.git/config``) would
+    publish or print a file the repository does not hold: it becomes a finding instead.
+    """
+    inside = (config.root, folder)
+    git = config.root / ".git"  # inside the repository, but not its content: remotes may hold tokens
+    found: list[Path] = []
+    pending, seen = [folder], {(folder.stat().st_dev, folder.stat().st_ino)}
+    while pending:
+        current = pending.pop()
+        try:
+            entries = sorted(os.scandir(current), key=lambda entry: entry.name)  # findings in a stable order
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith((".", "_")):
+                continue
+            path = Path(entry.path)
+            if entry.is_symlink():
+                target = path.resolve()
+                if not any(target == base or base in target.parents for base in inside) \
+                        or target == git or git in target.parents:
+                    refused.append(_finding(
+                        config.display_path(path), Position(1, 1), "syntax/link-outside-repository",
+                        f"this is a symbolic link to {target}, outside the repository's files; it is not read",
+                        "replace the link with the file itself, or remove it"))
+                    continue
+            try:
+                if entry.is_dir():
+                    info = entry.stat()
+                    if (info.st_dev, info.st_ino) not in seen:  # a link back up the tree is walked once
+                        seen.add((info.st_dev, info.st_ino))
+                        pending.append(path)
+                elif entry.name.endswith(".md") and entry.is_file():
+                    found.append(path)
+            except OSError:
+                continue
+    return sorted(found)
+
+
 def load(paths: list[Path], config: Config, *, use_cache: bool = True) -> LoadResult:
     """Load every file under ``paths`` (the content folder when empty)."""
     result = LoadResult()
     cache = parse_cache(config) if use_cache else None
-    for postmortem, findings in _finish([_read(path, config, cache) for path in collect_paths(paths, config)], cache):
+    files = collect_paths(paths, config, result.findings)
+    for postmortem, findings in _finish([_read(path, config, cache) for path in files], cache):
         result.findings.extend(findings)
         if postmortem is not None:
             result.postmortems.append(postmortem)

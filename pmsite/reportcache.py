@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from pmsite.cache import digest, source_salt, store_keeping_newest
+from pmsite.cache import digest, read_sealed, source_salt, store_keeping_newest
 from pmsite.config import Config
 
 #: Reports kept; older ones are removed when a new one is stored.
@@ -52,10 +52,11 @@ def report_key(config: Config, command: str, options: Mapping[str, Any], head: s
 
 
 def cached_report(config: Config, key: str) -> Report | None:
+    stored = read_sealed(config.cache_dir("reports") / f"{key}.json")
     try:
-        data = json.loads((config.cache_dir("reports") / f"{key}.json").read_text(encoding="utf-8"))
+        data = json.loads(stored) if stored is not None else {}
         return Report(str(data["output"]), [str(line) for line in data["warnings"]])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         return None
 
 

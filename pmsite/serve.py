@@ -1,6 +1,6 @@
 """``pmsite serve``: build, serve on localhost, rebuild on change, reload open pages.
 
-The site is built into ``.pmsite-cache/serve/`` (never over the published
+The site is built into the cache's ``serve/`` folder (never over the published
 output) and served under its base path, as it will be published. Rebuilds keep
 rendered Markdown in memory, rewrite only pages whose bytes changed and re-index
 search only when some HTML changed. Pages get a small script, added while

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from pmsite import sections
+from pmsite import sections, slugs
 from pmsite.cache import PickleCache, digest, source_salt
 from pmsite.characters import character_findings
 from pmsite.config import Config
@@ -151,7 +151,8 @@ def _schema_message(error: jsonschema.ValidationError) -> tuple[str, str]:
     if error.validator in ("format", "pattern") and schema.get("format") == "date":
         return f"{name} {value!r} is not a real date", "write the date as YYYY-MM-DD, e.g. 2024-03-07"
     if error.validator == "pattern":
-        return f"{name} {value!r} does not have the expected form", (f"for example: {examples[0]}" if examples else f"it must match {error.validator_value}")
+        hint = schema.get("x-hint") or (f"for example: {examples[0]}" if examples else f"it must match {error.validator_value}")
+        return f"{name} {value!r} does not have the expected form", hint
     if error.validator == "format":
         return f"{name} {value!r} is not a valid {error.validator_value}", (f"for example: {examples[0]}" if examples else "")
     if error.validator == "uniqueItems":
@@ -307,7 +308,7 @@ def decisions_block_findings(pm: Postmortem) -> list[Finding]:
 
 
 def cross_file_findings(targets: Iterable[Postmortem], corpus: Iterable[Postmortem]) -> list[Finding]:
-    """Rules across files: ids are unique and ``related`` ids exist.
+    """Rules across files: ids are unique, ``related`` ids exist, no two names share a URL.
 
     ``targets`` are the files being checked; ``corpus`` is every postmortem in the
     repository, so checking one changed file still sees all the others.
@@ -338,6 +339,47 @@ def cross_file_findings(targets: Iterable[Postmortem], corpus: Iterable[Postmort
                     f"related id {ref} does not match any postmortem",
                     (f"did you mean {close[0]}? " if close else "") + "use the id: of an existing postmortem",
                 ))
+    return findings + _url_collisions(targets, sorted(everyone.values(), key=lambda p: p.display_path))
+
+
+#: Front-matter lists whose values get a page each, and the folder of those pages.
+_TERM_FOLDERS = {"services": "services", "teams": "teams", "tags": "tags"}
+
+
+def _url_collisions(targets: list[Postmortem], everyone: list[Postmortem]) -> list[Finding]:
+    """Two files, or two tags (services, teams), whose URLs would be the same: which page keeps it would
+    depend on sorting, so adding a file could move an existing page. Named on both sides."""
+    findings = []
+    target_paths = {pm.path for pm in targets}
+    by_stem: dict[str, list[Postmortem]] = defaultdict(list)
+    for pm in everyone:
+        by_stem[pm.slug].append(pm)
+    for stems in slugs.collisions(by_stem).values():
+        files = [pm for stem in stems for pm in by_stem[stem]]
+        for pm in files:
+            if pm.path in target_paths:
+                others = ", ".join(o.display_path for o in files if o is not pm)
+                findings.append(_make(
+                    pm, Position(1, 1), "consistency/url-collision", "consistency",
+                    f"this file would be published at postmortems/{slugs.url_slug(pm.slug)}/, as would {others}",
+                    "rename one of the files so the names differ by more than letter case and punctuation"))
+    for key, folder in _TERM_FOLDERS.items():
+        users: dict[str, list[tuple[Postmortem, int]]] = defaultdict(list)
+        for pm in everyone:
+            for index, name in enumerate(pm.str_list(key)):
+                users[name].append((pm, index))
+        for names in slugs.collisions(users).values():
+            for name in names:
+                for pm, index in users[name]:
+                    if pm.path not in target_paths:
+                        continue
+                    others = "; ".join(
+                        f"{other!r} in {', '.join(sorted({p.display_path for p, _ in users[other]}))}"
+                        for other in names if other != name)
+                    findings.append(_make(
+                        pm, pm.position_of((key, index)), "consistency/url-collision", "consistency",
+                        f"{key}[{index}] {name!r} would share the page {folder}/{slugs.url_slug(name)}/ with {others}",
+                        "write the name the same way everywhere (letter case and punctuation too)"))
     return findings
 
 

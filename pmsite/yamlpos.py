@@ -3,10 +3,18 @@
 Front-matter dates stay strings (``2024-03-07``) so the JSON Schema sees exactly
 what the author wrote and can say "not a real date" instead of PyYAML raising on
 ``2024-02-30``; ``pmsite.model.parse_date`` turns them into dates later.
+
+YAML from a repository is untrusted: before anything is built from it, one pass
+over the parser's events (no recursion) measures how deep the document nests
+and how many values it holds once its aliases are expanded. A document past
+``MAX_DEPTH`` or ``MAX_VALUES`` is refused like a syntax error, so a few hundred
+bytes of nested brackets or aliases of aliases ("billion laughs") cost nothing
+downstream: no RecursionError, no walk over an exponential number of paths.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -16,6 +24,10 @@ import yaml
 from pmsite.model import Position
 
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+#: Levels of nested mappings and sequences a document may have (front-matter needs three or four).
+MAX_DEPTH = 32
+#: Values (scalars and collections) a document may hold with every alias expanded.
+MAX_VALUES = 20_000
 
 
 class _TextDateLoader(yaml.SafeLoader):
@@ -51,12 +63,67 @@ _RESOLVER = _TextDateLoader("")  # only its resolve() is used
 
 
 class YamlSyntaxError(Exception):
-    """YAML that does not parse; ``position`` is 1-based and relative to the parsed text."""
+    """YAML that does not parse (or is refused); ``position`` is 1-based and relative to the parsed text."""
 
-    def __init__(self, message: str, position: Position):
+    def __init__(self, message: str, position: Position, rule: str = "syntax/yaml",
+                 suggestion: str = "check indentation, colons and quotes; quote values that contain ': ' or '#'"):
         super().__init__(message)
         self.message = message
         self.position = position
+        self.rule = rule
+        self.suggestion = suggestion
+
+
+def _check_shape(text: str, loader_class: type, first_line: int) -> None:
+    """Refuse a document nested past ``MAX_DEPTH`` or holding more than ``MAX_VALUES`` with aliases expanded.
+
+    Walks the parser's events once, keeping per anchor the size and depth of
+    its node, so an alias costs what it names without being expanded.
+    """
+    loader = loader_class(text)
+    anchors: dict[str, tuple[int, int]] = {}  # anchor -> (values, depth) of its node
+    open_: list[list] = []  # per open collection: [anchor, values, depth of its deepest child, start mark]
+    total = 0
+
+    def refuse(mark: yaml.Mark, message: str, rule: str, suggestion: str) -> None:
+        raise YamlSyntaxError(message, Position(mark.line + first_line, mark.column + 1), rule, suggestion)
+
+    def add(values: int, depth: int, mark: yaml.Mark) -> None:
+        nonlocal total
+        if len(open_) + depth > MAX_DEPTH:
+            refuse(mark, f"the YAML nests deeper than {MAX_DEPTH} levels", "syntax/yaml-too-deep",
+                   "front-matter needs a few levels at most: look for unclosed brackets or runaway indentation")
+        if open_:
+            open_[-1][1] += values
+            open_[-1][2] = max(open_[-1][2], depth)
+        total += values
+        if total > MAX_VALUES:
+            refuse(mark, f"the YAML holds more than {MAX_VALUES:,} values once its aliases are expanded",
+                   "syntax/yaml-too-large", "write the values out instead of aliases (*name) of aliases")
+
+    try:
+        while True:
+            event = loader.get_event()
+            if event is None or isinstance(event, yaml.StreamEndEvent):
+                return
+            if isinstance(event, yaml.ScalarEvent):
+                add(1, 0, event.start_mark)
+                if event.anchor:
+                    anchors[event.anchor] = (1, 0)
+            elif isinstance(event, yaml.AliasEvent):
+                add(*anchors.get(event.anchor, (1, 0)), event.start_mark)
+            elif isinstance(event, yaml.CollectionStartEvent):
+                if len(open_) >= MAX_DEPTH:
+                    add(0, 1, event.start_mark)  # refuses
+                open_.append([event.anchor, 0, 0, event.start_mark])
+            elif isinstance(event, yaml.CollectionEndEvent):
+                anchor, values, depth, mark = open_.pop()
+                total -= values  # counted again, with the collection, in its parent
+                add(values + 1, depth + 1, mark)
+                if anchor:
+                    anchors[anchor] = (values + 1, depth + 1)
+    finally:
+        loader.dispose()
 
 
 @dataclass
@@ -133,15 +200,43 @@ def _compose(text: str, loader_class: type) -> tuple[yaml.Node | None, Any]:
         loader.dispose()
 
 
-def parse_yaml(text: str, first_line: int = 1) -> ParsedYaml:
-    """Parse one YAML document; positions are shifted so line 1 of ``text`` is ``first_line``."""
+_LEADING = re.compile(r"^[ ?-]*", re.MULTILINE)
+
+
+def _may_be_unbounded(text: str) -> bool:
+    """Whether ``text`` might nest past ``MAX_DEPTH`` or use aliases: over-estimates that cost ~10 µs.
+
+    Each flow level needs a bracket; a block collection nested in another starts
+    further right, but for a sequence under a mapping key, so block levels are at
+    most twice the widest run of spaces, dashes and question marks opening a line.
+    Front-matter as people write it passes, and ``_check_shape`` (half a
+    millisecond) runs only on the rest.
+    """
+    if "*" in text:
+        return True
+    flow = text.count("[") + text.count("{")
+    block = max(map(len, _LEADING.findall(text)), default=0)
+    return flow + 2 * (block + 1) > MAX_DEPTH
+
+
+def _checked_compose(text: str, first_line: int) -> tuple[yaml.Node | None, Any]:
+    unbounded = _may_be_unbounded(text)
     try:
-        node, data = _compose(text, _FastTextDateLoader)
+        if unbounded:
+            _check_shape(text, _FastTextDateLoader, first_line)
+        return _compose(text, _FastTextDateLoader)
     except yaml.YAMLError:
-        try:
-            node, data = _compose(text, _TextDateLoader)
+        try:  # the pure-Python loader says what is wrong in words users understand
+            if unbounded:
+                _check_shape(text, _TextDateLoader, first_line)
+            return _compose(text, _TextDateLoader)
         except yaml.YAMLError as exc:
             raise _syntax_error(exc, first_line) from None
+
+
+def parse_yaml(text: str, first_line: int = 1) -> ParsedYaml:
+    """Parse one YAML document; positions are shifted so line 1 of ``text`` is ``first_line``."""
+    node, data = _checked_compose(text, first_line)
 
     positions: dict[tuple, tuple[int, int]] = {}
     duplicates: list[tuple[tuple, Position]] = []
@@ -149,12 +244,12 @@ def parse_yaml(text: str, first_line: int = 1) -> ParsedYaml:
     def at(mark: yaml.Mark) -> tuple[int, int]:
         return mark.line + first_line, mark.column + 1
 
-    inside: set[int] = set()  # the collections being walked: an alias may point back at one of them
+    walked: set[int] = set()  # positions are recorded once per node: an alias's inside is not walked again
 
     def walk(current: yaml.Node, path: tuple) -> None:
-        if id(current) in inside:
+        if id(current) in walked:
             return
-        inside.add(id(current))
+        walked.add(id(current))
         if isinstance(current, yaml.MappingNode):
             seen: set = set()
             for key_node, value_node in current.value:
@@ -169,7 +264,6 @@ def parse_yaml(text: str, first_line: int = 1) -> ParsedYaml:
             for index, item in enumerate(current.value):
                 positions[path + (index,)] = at(item.start_mark)
                 walk(item, path + (index,))
-        inside.discard(id(current))
 
     if node is not None:
         walk(node, ())
@@ -182,10 +276,4 @@ def load_plain(text: str) -> Any:
     Used for every past revision in git history. Raises ``YamlSyntaxError``
     (position relative to ``text``) like ``parse_yaml``.
     """
-    try:
-        return yaml.load(text, Loader=_FastTextDateLoader)
-    except yaml.YAMLError:
-        try:
-            return yaml.load(text, Loader=_TextDateLoader)
-        except yaml.YAMLError as exc:
-            raise _syntax_error(exc, 1) from None
+    return _checked_compose(text, 1)[1]

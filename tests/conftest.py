@@ -6,6 +6,7 @@ several modules need sits here.
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
 from pathlib import Path
@@ -16,6 +17,20 @@ from click.testing import CliRunner
 from pmsite.config import Config, load_config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def own_cache_home(tmp_path_factory):
+    """Caches (and their key) in a folder of this test run, never the user's; the default location otherwise."""
+    saved = {name: os.environ.get(name) for name in ("XDG_CACHE_HOME", "PMSITE_CACHE_DIR")}
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    os.environ.pop("PMSITE_CACHE_DIR", None)
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture

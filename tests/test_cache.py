@@ -75,3 +75,104 @@ def test_a_stage_that_sees_every_input_drops_what_it_no_longer_uses(tmp_path):
     unchanged.get("new body")
     unchanged.save()
     assert set(PickleCache(file, "s").entries) == {"new body"}
+
+
+# -- caches are untrusted input -------------------------------------------------------------------------
+
+class _Payload:
+    """What a hostile pickle does when loaded: make a folder (a stand-in for running any code)."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+
+        return os.mkdir, (str(self.marker),)
+
+
+def _plant_pickles(root, config, marker):
+    """Hostile pickles where pmsite caches lived in the checkout and where it caches now, unsealed."""
+    import pickle
+
+    for folder in (root / ".pmsite-cache", config.cache_dir("x").parent):
+        for stage, name in (("load", "front-matter.pickle"), ("validate", "findings.pickle"),
+                            ("lint", "results.pickle"), ("render", "markdown.pickle")):
+            (folder / stage).mkdir(parents=True, exist_ok=True)
+            (folder / stage / name).write_bytes(pickle.dumps({"salt": "any", "entries": _Payload(marker)}))
+
+
+def test_no_command_unpickles_a_cache_file_it_did_not_seal(tmp_path, runner):
+    import datetime as dt
+
+    from pmsite.cli import cli
+    from pmsite.config import load_config
+    from pmsite.pipeline import build
+    from tests.render.site_fixture import make_site
+
+    make_site(tmp_path)
+    config = load_config(tmp_path)
+    marker = tmp_path.parent / f"{tmp_path.name}-pwned"
+    _plant_pickles(tmp_path, config, marker)
+    for command in (["lint"], ["validate"], ["metrics"]):
+        runner.invoke(cli, ["-C", str(tmp_path), *command])
+    build(config, as_of=dt.date(2024, 7, 15))
+    assert not marker.exists()
+
+
+def test_caches_live_outside_the_checkout_by_default(tmp_path):
+    import os
+    from pathlib import Path
+
+    from pmsite.config import load_config
+
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir()
+    two.mkdir()
+    folder = load_config(one).cache_dir("load")
+    assert one not in folder.parents
+    assert Path(os.environ["XDG_CACHE_HOME"]) in folder.parents
+    assert load_config(two).cache_dir("load") != folder  # keyed by the repository's path
+
+
+def test_a_tampered_or_foreign_sealed_file_is_not_read(tmp_path, monkeypatch):
+    from pmsite import cache as module
+
+    file = tmp_path / "values.pickle"
+    cache = PickleCache(file, "s")
+    cache.put("k", 1)
+    cache.save()
+    assert PickleCache(file, "s").get("k") == 1
+    data = bytearray(file.read_bytes())
+    data[-1] ^= 1
+    file.write_bytes(bytes(data))
+    assert PickleCache(file, "s").entries == {}
+    cache.dirty = True
+    cache.save()
+    monkeypatch.setattr(module, "_seal_key", lambda: b"another user's key")
+    assert PickleCache(file, "s").entries == {}
+
+
+def test_the_key_is_private_to_the_user(tmp_path):
+    from pmsite.cache import _KEY_NAME, user_cache_home, write_sealed
+
+    write_sealed(tmp_path / "x", b"data")
+    assert (user_cache_home() / _KEY_NAME).stat().st_mode & 0o077 == 0
+
+
+def test_a_cache_folder_git_tracks_is_refused_with_a_warning(tmp_path, runner, monkeypatch):
+    from pmsite.cli import cli
+    from pmsite.config import load_config
+    from tests.git_fixture import GitRepo
+
+    repo = GitRepo(tmp_path)
+    repo.write("content/postmortems/.keep", "")
+    repo.write("ci-cache/load/front-matter.pickle", "planted")
+    repo.commit("a cache in a commit", "2024-07-02 09:00")
+    monkeypatch.setenv("PMSITE_CACHE_DIR", "ci-cache")
+    folder = load_config(tmp_path).cache_dir("load")
+    assert tmp_path not in folder.parents
+    result = runner.invoke(cli, ["-C", str(tmp_path), "validate"])
+    assert "warning: PMSITE_CACHE_DIR=ci-cache: git tracks ci-cache/load/front-matter.pickle there" in result.output
+    monkeypatch.setenv("PMSITE_CACHE_DIR", "untracked-cache")
+    assert load_config(tmp_path).cache_dir("load") == tmp_path / "untracked-cache" / "load"

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import pathlib
 import re
+
+import pytest
 
 from pmsite.cli import cli
 from tests.render.site_fixture import make_site
@@ -72,3 +77,84 @@ def test_serve_on_a_busy_port_is_a_one_line_error(runner, tmp_path):
     assert result.exit_code == 2
     assert result.output == (f"Error: cannot listen on 127.0.0.1:{port} (Address already in use); "
                              "choose another port with --port\n")
+
+
+@pytest.mark.parametrize("out", ["templates", "themes/mine", "themes", ".git/site", "templates/partials"])
+def test_output_folders_the_theme_lookup_reads_are_refused(runner, tmp_path, out):
+    """A site written into templates/ would be read back as templates by the next build."""
+    make_site(tmp_path)
+    (tmp_path / "templates").mkdir()
+    result = runner.invoke(cli, ["-C", str(tmp_path), "build", "--out", out])
+    assert result.exit_code == 1
+    assert "which the build reads templates and theme files from" in result.output, result.output
+    assert result.output.count("\n") == 1
+    assert not any((tmp_path / "templates").iterdir())
+
+
+def test_a_missing_folder_after_dash_c_is_named(runner, tmp_path):
+    result = runner.invoke(cli, ["-C", str(tmp_path / "nope"), "validate"])
+    assert result.exit_code == 2
+    assert "nope" in result.output and "does not exist" in result.output
+
+
+def _main_error(capsys, *args: str) -> tuple[int, str]:
+    """Run the console entry point (the last line of defence) and return its exit code and stderr."""
+    from pmsite.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(list(args))
+    return exit_.value.code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("code, expected", [
+    (errno.ENOSPC, "No space left on device; the disk is full: free some space and run again"),
+    (errno.EROFS, "Read-only file system; the file system is read-only: run pmsite where it can write"),
+    (errno.EACCES, "Permission denied; check the permissions of that file or folder"),
+])
+def test_a_full_disk_or_read_only_checkout_is_a_clear_error_and_leaves_nothing(capsys, monkeypatch, tmp_path,
+                                                                                code, expected):
+    make_site(tmp_path)
+    real_write = pathlib.Path.write_bytes
+
+    def refused(self, data):
+        if ".site.building-" in str(self):
+            raise OSError(code, os.strerror(code), str(self))
+        return real_write(self, data)
+
+    monkeypatch.setattr(pathlib.Path, "write_bytes", refused)
+    status, err = _main_error(capsys, "-C", str(tmp_path), "build")
+    assert status == 2 and err.count("\n") == 1 and "unexpected problem" not in err
+    assert err.startswith(f"Error: {tmp_path}/.site.building-") and expected in err
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith((".site", "site"))] == []
+
+
+def test_an_unreadable_template_names_the_file(capsys, monkeypatch, tmp_path):
+    import jinja2.loaders
+
+    make_site(tmp_path)
+    template = tmp_path / "templates" / "404.html"
+    template.parent.mkdir()
+    template.write_text('{% extends "base.html" %}{% block content %}Lost{% endblock %}')
+
+    def unreadable(path, *args, **kwargs):
+        if str(path) == str(template):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return open(path, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.loaders, "open", unreadable, raising=False)
+    status, err = _main_error(capsys, "-C", str(tmp_path), "build")
+    assert status == 1 and "unexpected problem" not in err
+    assert err == (f"Error: {template}: cannot read the template (Permission denied); "
+                   "check that it is a readable file\n")
+
+
+def test_a_cache_folder_that_cannot_be_used_costs_time_or_says_what_to_do(runner, tmp_path, monkeypatch):
+    make_site(tmp_path / "repo")
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the user's cache folder should be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    checked = runner.invoke(cli, ["-C", str(tmp_path / "repo"), "validate"])
+    assert checked.exit_code == 0, checked.output  # the caches are simply empty
+    built = runner.invoke(cli, ["-C", str(tmp_path / "repo"), "build"])
+    assert built.exit_code == 1 and built.output.count("\n") == 1
+    assert "cannot create the folder for build locks" in built.output and "XDG_CACHE_HOME" in built.output

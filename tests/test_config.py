@@ -70,3 +70,23 @@ def test_root_without_config_falls_back_to_content_folder_then_git(tmp_path):
     assert find_root(tmp_path / "repo" / "site" / "content") == (tmp_path / "repo" / "site").resolve()
     (tmp_path / "repo" / "other").mkdir()
     assert find_root(tmp_path / "repo" / "other") == (tmp_path / "repo").resolve()
+
+
+@pytest.mark.parametrize("setting, line", [
+    ("repo_url: javascript:alert(1)", "2:1: repo_url 'javascript:alert(1)' must be an http:// or https:// URL"),
+    ("edit_url: 'data:text/html,<script>x</script>{path}'", "2:1: edit_url 'data:text/html,<script>x</script>{path}'"),
+    ("site:\n  url: JavaScript://x.example/%0aalert(1)", "3:3: site.url 'JavaScript://x.example/%0aalert(1)' must"),
+    ("repo_url: \"java\\tscript:alert(1)\"", "2:1: repo_url 'java\\tscript:alert(1)' must not contain spaces"),
+    ("base_url: //evil.example/", "2:1: base_url '//evil.example/' must be an http:// or https:// URL or a path"),
+])
+def test_urls_that_become_links_must_be_http_or_https(tmp_path, setting, line):
+    write(tmp_path / "pmsite.yaml", f"title: T\n{setting}\n")
+    with pytest.raises(ConfigError) as error:
+        load_config(tmp_path)
+    assert f"pmsite.yaml:{line}" in str(error.value)
+
+
+def test_web_urls_and_a_path_base_url_are_accepted(tmp_path):
+    write(tmp_path / "pmsite.yaml", "repo_url: https://git.example/pm\nedit_url: http://git.example/edit/{path}\n"
+                                   "base_url: /sub/\nsite:\n  url: https://pm.example\n")
+    assert load_config(tmp_path).repo_url == "https://git.example/pm"

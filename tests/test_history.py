@@ -249,7 +249,7 @@ def test_the_cache_resumes_from_the_last_run(git: GitRepo):
         git.commit("unrelated", f"2024-03-{day} 12:00")
     first = mined(git)
     assert first.commits_read == 6
-    assert list((git.root / ".pmsite-cache" / "history").glob("*.json")) != []
+    assert list(load_config(git.root).cache_dir("history").glob("*.json")) != []
     assert mined(git).commits_read == 0
 
     git.write(PM, postmortem(items={"AI-1": "done"}))
@@ -284,7 +284,7 @@ def test_mining_outside_a_repository_still_warns(tmp_path: Path):
 def test_a_stale_or_foreign_cache_file_is_ignored(git: GitRepo):
     git.write(PM, postmortem())
     head = git.commit("publish", "2024-03-10 12:00")
-    cache = git.root / ".pmsite-cache" / "history"
+    cache = load_config(git.root).cache_dir("history")
     cache.mkdir(parents=True)
     (cache / f"{head}.json").write_text("{not json", encoding="utf-8")
     result = mined(git)
@@ -332,3 +332,27 @@ def test_fast_reading_handles_every_sample_postmortem():
     for sample in samples:
         front_matter = _FRONT_MATTER.match(sample.read_text(encoding="utf-8")).group(1)
         assert _scan(front_matter) == _parse(front_matter), sample.name
+
+
+def test_a_past_revision_nested_too_deep_is_skipped_with_a_warning_and_every_command_works(tmp_path):
+    """Once such a revision was in history, build, actions and metrics failed for ever (RecursionError)."""
+    from click.testing import CliRunner
+
+    from pmsite.cli import cli
+    from tests.render.site_fixture import POSTMORTEMS, make_site
+
+    repo = make_site(tmp_path)
+    name, good = next(iter(POSTMORTEMS.items()))
+    repo.write(f"content/postmortems/{name}", good.replace("tags: [", "tags: " + "[" * 500 + "]" * 500 + "\nx: ["))
+    repo.commit("a broken edit", "2024-07-03 09:00")
+    repo.write(f"content/postmortems/{name}", good)
+    repo.commit("fixed", "2024-07-04 09:00")
+
+    history = mine(load_config(tmp_path))
+    [warning] = [w for w in history.warnings if w.rule == "history/invalid-revision"]
+    assert warning.path == f"content/postmortems/{name}" and "nests deeper than" in warning.message
+    runner = CliRunner()
+    for command in (["build", "--as-of", "2024-07-15"], ["actions"], ["metrics"]):
+        result = runner.invoke(cli, ["-C", str(tmp_path), *command])
+        assert result.exit_code == 0, (command, result.output)
+        assert "unexpected problem" not in result.output

@@ -226,6 +226,6 @@ def test_a_recycled_site_keeps_only_the_hashed_files_the_live_index_shares(tmp_p
     bundle = tmp_path / "site" / "pagefind"
     assert result.indexed_pages == 3 and set(_bundle_files(bundle)) == _named_by_the_index(bundle)
     assert "quokka" in _fragments(bundle)["/postmortems/2024-05-02-search-slow-after-synonym-deploy/"]["content"]
-    spare = tmp_path / ".pmsite-cache" / "site" / "replaced" / "pagefind"  # the site this build replaced
+    spare = load_config(tmp_path).cache_dir("site") / "replaced" / "pagefind"  # the site this build replaced
     assert {spare / p.relative_to(live): data for p, data in live_bytes.items()} == {
         p: p.read_bytes() for p in spare.rglob("*") if p.is_file()}

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from pmsite.cache import read_sealed, write_sealed
 from pmsite.cli import cli
 from pmsite.config import load_config
 from pmsite.errors import ConfigError
@@ -123,13 +124,13 @@ def test_unchanged_file_is_answered_from_the_cache(site_root, tmp_path):
     config = load_config(site_root)
     cache = tmp_path / "cache"
     first = lint(load([path], config).postmortems, config, cache_dir=cache)
-    stored = pickle.loads((cache / "results.pickle").read_bytes())
+    stored = pickle.loads(read_sealed(cache / "results.pickle"))
     assert len(stored["entries"]) == 1 and first.findings
     [(key, value)] = stored["entries"].items()
     rows, score = pickle.loads(value)
     rows[0]["message"] = "from the cache"
     stored["entries"][key] = pickle.dumps((rows, score))
-    (cache / "results.pickle").write_bytes(pickle.dumps(stored))
+    write_sealed(cache / "results.pickle", pickle.dumps(stored))  # as this user's pmsite would
     second = lint(load([path], config).postmortems, config, cache_dir=cache)
     assert [f.message for f in second.findings] == ["from the cache"]
     path.write_text("The SRE missed the warning!\n")

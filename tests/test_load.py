@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from pmsite.config import load_config
 from pmsite.errors import ContentError
 from pmsite.load import collect_paths, decode, load, load_corpus, parse_postmortem, read_file
 from pmsite.model import Position
@@ -176,3 +177,36 @@ def test_a_corrupt_cache_file_is_ignored(config, site_root):
     cache_file.parent.mkdir(parents=True)
     cache_file.write_bytes(b"not a pickle")
     assert load([], config).postmortems[0].meta["id"] == "PM-2024-001"
+
+
+def test_links_out_of_the_repository_are_refused_with_a_finding_and_links_inside_are_followed(tmp_path):
+    """A link in a pull request to /etc/passwd or a home folder would publish (or print) what it points at."""
+    root, outside = tmp_path / "repo", tmp_path / "outside"
+    content = root / "content" / "postmortems"
+    write(outside / "secret.md", "---\nid: PM-2024-999\ntitle: AWS_SECRET_ACCESS_KEY=abc\n---\n")
+    write(root / "docs" / "shared.md", "---\nid: PM-2024-002\ntitle: Shared\n---\n")
+    write(content / "2024-01-01-real.md", "---\nid: PM-2024-001\ntitle: Real\n---\n")
+    (content / "2024-01-02-leak.md").symlink_to(outside / "secret.md")
+    (content / "archive").symlink_to(outside, target_is_directory=True)
+    (content / "2024-01-03-shared.md").symlink_to(root / "docs" / "shared.md")
+    (content / "loop").symlink_to(content, target_is_directory=True)  # inside: followed, walked once
+    write(root / ".git" / "config", "[remote]\n  url = https://token@git.example/\n")
+    (content / "2024-01-04-git.md").symlink_to(root / ".git" / "config")
+    result = load([], load_config(root))
+    assert sorted(pm.display_path for pm in result.postmortems) == [
+        "content/postmortems/2024-01-01-real.md", "content/postmortems/2024-01-03-shared.md"]
+    assert [(f.path, f.rule) for f in result.findings] == [
+        ("content/postmortems/2024-01-02-leak.md", "syntax/link-outside-repository"),
+        ("content/postmortems/2024-01-04-git.md", "syntax/link-outside-repository"),
+        ("content/postmortems/archive", "syntax/link-outside-repository")]
+    assert str(outside / "secret.md") in result.findings[0].message
+
+
+def test_a_content_folder_that_links_out_of_the_repository_is_refused(tmp_path):
+    from pmsite.errors import ConfigError
+
+    (tmp_path / "repo" / "content").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "repo" / "content" / "postmortems").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    with pytest.raises(ConfigError, match="the content folder is a symbolic link to .*outside the repository"):
+        load_config(tmp_path / "repo")

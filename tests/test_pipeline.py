@@ -136,11 +136,14 @@ def test_pages_drawn_in_worker_processes_match_a_serial_build(site, tmp_path_fac
     monkeypatch.setattr(parallel, "MIN_ITEMS", 10**6)
     build(load_config(site), out_dir=serial, as_of=AS_OF)
     monkeypatch.setattr(parallel, "MIN_ITEMS", 1)
-    shutil.rmtree(site / ".pmsite-cache" / "render")  # so the bodies are rendered ahead, in workers too
+    shutil.rmtree(load_config(site).cache_dir("render"))  # so the bodies are rendered ahead, in workers too
     drawn = build(load_config(site), as_of=AS_OF)
     assert _html_digests(site / "site") == _html_digests(serial) and len(drawn.render.rendered) > 30
-    manifest = json.loads((site / "site" / MANIFEST_NAME).read_text())
-    assert manifest == json.loads((serial / MANIFEST_NAME).read_text())
+    def pages(folder):  # the search index's files differ in inode and time, not in what they say
+        return {k: v for k, v in json.loads((folder / MANIFEST_NAME).read_text())["manifest"].items()
+                if k != "folder_files"}
+
+    assert pages(site / "site") == pages(serial)
     again = build(load_config(site), as_of=AS_OF)  # keys taken in the workers let the next build reuse every page
     assert again.render.changed == 0 and set(again.render.rendered) == ALWAYS_RENDERED
 
@@ -219,6 +222,9 @@ def _files(folder: Path) -> dict[str, str]:
         if name.startswith("pagefind/"):
             kind = f"{path.parent.relative_to(folder).as_posix()}/*{path.suffix}"
             files[kind] = str(int(files.get(kind, "0")) + 1)
+        elif name == MANIFEST_NAME:  # the same pages; the index's files by inode and time, and the seal, differ
+            manifest = json.loads(path.read_text())["manifest"]
+            files[name] = json.dumps({k: v for k, v in manifest.items() if k != "folder_files"}, sort_keys=True)
         else:
             files[name] = hashlib.sha256(path.read_bytes()).hexdigest()
     return files
@@ -227,7 +233,7 @@ def _files(folder: Path) -> dict[str, str]:
 def _matches_a_full_build(site: Path, other: Path) -> None:
     """The site as built so far (pages reused, an earlier site recycled) is file for file the site a build
     from scratch gives: the same repository copied without its site and caches."""
-    shutil.copytree(site, other, dirs_exist_ok=True, ignore=shutil.ignore_patterns("site", ".pmsite-cache"))
+    shutil.copytree(site, other, dirs_exist_ok=True, ignore=shutil.ignore_patterns("site"))
     build(load_config(other), as_of=AS_OF)
     assert _files(site / "site") == _files(other / "site")
 
@@ -240,7 +246,7 @@ def _rebuild_matches_a_full_build(site: Path, other: Path) -> None:
 
 def test_page_keys_are_kept_in_the_manifest_and_reused_pages_match_a_full_build(site, tmp_path_factory):
     build(load_config(site), as_of=AS_OF)
-    manifest = json.loads((site / "site" / MANIFEST_NAME).read_text())
+    manifest = json.loads((site / "site" / MANIFEST_NAME).read_text())["manifest"]
     page = "postmortems/2024-03-07-checkout-latency-after-cache-flush/index.html"
     assert page in manifest["keys"] and "index.html" not in manifest["keys"]  # the home page always renders
     # a title shows on the related postmortem's page: that page must be redrawn, not reused
@@ -299,7 +305,7 @@ def test_a_recycled_site_matches_a_full_build_and_the_live_site_is_never_written
     links shared with the live site, so a file written in place would change the live site too."""
     build(load_config(site), as_of=AS_OF)
     build(load_config(site), as_of=AS_OF)  # nothing changed: every page and the search index are hard links
-    spare = site / ".pmsite-cache" / "site" / "replaced"
+    spare = load_config(site).cache_dir("site") / "replaced"
     assert (spare / MANIFEST_NAME).is_file()
     live = {p: p.read_bytes() for p in (site / "site").rglob("*") if p.is_file()}
     (spare / "tags" / "stray.html").write_text("not from a build")
@@ -318,11 +324,46 @@ def test_a_recycled_site_matches_a_full_build_and_the_live_site_is_never_written
 
 
 def test_an_unreadable_manifest_key_only_costs_a_render(site):
+    from pmsite.cache import seal
+
     build(load_config(site), as_of=AS_OF)
     manifest_path = site / "site" / MANIFEST_NAME
     manifest = json.loads(manifest_path.read_text())
-    manifest["keys"] = {path: "stale" for path in manifest["keys"]}
+    manifest["manifest"]["keys"] = {path: "stale" for path in manifest["manifest"]["keys"]}
+    manifest["seal"] = seal(json.dumps(manifest["manifest"], sort_keys=True).encode("utf-8"))  # as an older pmsite
     manifest_path.write_text(json.dumps(manifest))
     before = _html_digests(site / "site")
     result = build(load_config(site), as_of=AS_OF)
     assert result.render.changed == 0 and _html_digests(site / "site") == before
+
+
+def test_a_committed_site_with_a_consistent_forged_manifest_is_not_reused(site):
+    """An output folder can arrive in a commit: its manifest (hashes and keys that match its pages) is believed
+    only when sealed with this user's key, so a hostile page there is drawn again from the content."""
+    from pmsite.cache import seal
+
+    build(load_config(site), as_of=AS_OF)
+    page = site / "site" / "postmortems" / "2024-03-07-checkout-latency-after-cache-flush" / "index.html"
+    honest = page.read_bytes()
+    hostile = honest.replace(b"<h1>", b"<h1><script>alert(1)</script>", 1)
+    page.unlink()
+    page.write_bytes(hostile)
+    manifest_path = site / "site" / MANIFEST_NAME
+    stored = json.loads(manifest_path.read_text())
+    rel = page.relative_to(site / "site").as_posix()
+    stored["manifest"]["files"][rel] = hashlib.sha256(hostile).hexdigest()
+    stored["seal"] = seal(b"something else")  # what a forger without the key can do
+    manifest_path.write_text(json.dumps(stored))
+    build(load_config(site), as_of=AS_OF)
+    assert page.read_bytes() == honest
+
+
+def test_a_search_index_changed_after_its_build_is_not_reused(site):
+    build(load_config(site), as_of=AS_OF)
+    bundle = site / "site" / "pagefind"
+    fragment = next((bundle / "fragment").iterdir())
+    fragment.unlink()
+    fragment.write_bytes(b"planted")  # e.g. a git pull of a committed site
+    result = build(load_config(site), as_of=AS_OF)
+    assert not result.index_reused and result.indexed_pages > 0
+    assert all(p.read_bytes() != b"planted" for p in (bundle / "fragment").iterdir())

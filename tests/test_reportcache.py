@@ -8,7 +8,9 @@ from pathlib import Path
 import pygit2
 import pytest
 
+from pmsite.cache import read_sealed, write_sealed
 from pmsite.cli import cli
+from pmsite.config import load_config
 from tests.conftest import write
 from tests.git_fixture import GitRepo
 from tests.test_aggregate import PM_A, PM_B
@@ -35,11 +37,11 @@ def overdue_days(output: str) -> dict[str, int]:
 
 def test_the_same_question_is_answered_from_the_stored_report(runner, two: Path):
     first = run(runner, two, *OVERDUE)
-    stored = list((two / ".pmsite-cache" / "reports").glob("*.json"))
+    stored = list(load_config(two).cache_dir("reports").glob("*.json"))
     assert len(stored) == 1
-    data = json.loads(stored[0].read_text(encoding="utf-8"))
+    data = json.loads(read_sealed(stored[0]))
     assert data["output"] == first
-    stored[0].write_text(json.dumps({**data, "output": "from the cache\n"}), encoding="utf-8")
+    write_sealed(stored[0], json.dumps({**data, "output": "from the cache\n"}).encode("utf-8"))
 
     assert run(runner, two, *OVERDUE) == "from the cache\n"
     assert run(runner, two, *OVERDUE[:-1], "2024-03-02") != "from the cache\n"  # another day, another report
@@ -82,5 +84,6 @@ def test_a_rewritten_history_is_seen_though_no_file_changed(runner, tmp_path: Pa
 
 
 def test_reports_work_when_the_cache_cannot_be_written(runner, two: Path):
-    (two / ".pmsite-cache").write_text("not a folder\n", encoding="utf-8")
+    load_config(two).cache_dir("reports").parent.parent.mkdir(parents=True, exist_ok=True)
+    load_config(two).cache_dir("reports").parent.write_text("not a folder\n", encoding="utf-8")
     assert overdue_days(run(runner, two, *OVERDUE)) == overdue_days(run(runner, two, *OVERDUE))

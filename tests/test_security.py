@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from pmsite import validate as validate_stage
 from pmsite.config import load_config
 from pmsite.errors import BuildError
 from pmsite.pipeline import build
@@ -74,11 +75,23 @@ lessons: ["<svg onload=alert(1)>"]
 
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory):
+    """Built with validation switched off: the schema refuses markup in names, the pages must not need it to."""
     root = tmp_path_factory.mktemp("hostile")
     make_site(root, {"../../escape.md".replace("../", ""): HOSTILE_POSTMORTEM,
                      "2024-06-20-..%2F..%2Fslug.md": HOSTILE_POSTMORTEM.replace("PM-2024-666", "PM-2024-667")})
-    result = build(load_config(root), as_of=dt.date(2024, 7, 15))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(validate_stage, "validate", lambda *args, **kwargs: [])
+        result = build(load_config(root), as_of=dt.date(2024, 7, 15))
     return root, result
+
+
+def test_the_schema_refuses_markup_in_tag_service_and_team_names(tmp_path):
+    make_site(tmp_path, {"2024-06-20-hostile.md": HOSTILE_POSTMORTEM})
+    with pytest.raises(BuildError) as stopped:
+        build(load_config(tmp_path), as_of=dt.date(2024, 7, 15))
+    refused = {(e.message.split(" ")[0], e.line) for e in stopped.value.errors if e.rule == "schema/pattern"}
+    assert refused == {("services[0]", 8), ("tags[1]", 10)}  # '../../etc' and '../../../outside' are fine names
+    assert all("not < > & \" ' `" in e.suggestion for e in stopped.value.errors if e.rule == "schema/pattern")
 
 
 def test_no_page_of_a_hostile_site_carries_executable_content(hostile_site):

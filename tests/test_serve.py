@@ -56,7 +56,7 @@ def test_serves_pages_under_the_base_path_with_the_reload_script(server):
     assert status == 200 and RELOAD_SCRIPT not in css
     status, missing = fetch(server.url + "nope/")
     assert status == 404 and "Page not found" in missing
-    assert (server.config.root / ".pmsite-cache" / "serve" / "index.html").is_file()
+    assert (server.config.cache_dir("serve") / "index.html").is_file()
     assert not (server.config.root / "site").exists()  # the published output is never touched
 
 

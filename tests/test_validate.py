@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -295,3 +296,45 @@ def test_a_short_real_answer_is_content():
         "<!-- List the moments where the response could have gone another way. -->", "None: the runbook was followed.")
     empty = [f.message for f in validate([pm_from(text)]) if f.rule == "quality/empty-section"]
     assert not any("'Decision points'" in message for message in empty)
+def test_a_file_whose_name_differs_only_by_case_cannot_take_an_existing_url():
+    """Before, the new file took postmortems/2024-06-01-payments/ and the old one silently moved to -2."""
+    old = pm_from(VALID, "2024-06-01-payments.md")
+    new = pm_from(VALID.replace("PM-2024-010", "PM-2024-011"), "2024-06-01-Payments.md")
+    findings = validate([new], corpus=[old, new])
+    assert [(f.path, f.rule) for f in findings] == [("2024-06-01-Payments.md", "consistency/url-collision")]
+    assert findings[0].message == ("this file would be published at postmortems/2024-06-01-payments/, "
+                                   "as would 2024-06-01-payments.md")
+
+
+def test_tags_that_differ_by_case_or_punctuation_are_refused_naming_both_files():
+    one = pm_from(replace("services: [payments-api]", "services: [payments-api]\ntags: [Cache, c#]"), "one.md")
+    two = pm_from(VALID.replace("PM-2024-010", "PM-2024-011").replace("services: [payments-api]",
+                                                                      "services: [payments-api]\ntags: [cache, c]"), "two.md")
+    findings = [f for f in validate([one, two]) if f.rule == "consistency/url-collision"]
+    assert [(f.path, f.line, f.message) for f in findings] == [
+        ("one.md", 14, "tags[0] 'Cache' would share the page tags/cache/ with 'cache' in two.md"),
+        ("one.md", 14, "tags[1] 'c#' would share the page tags/c/ with 'c' in two.md"),
+        ("two.md", 14, "tags[0] 'cache' would share the page tags/cache/ with 'Cache' in one.md"),
+        ("two.md", 14, "tags[1] 'c' would share the page tags/c/ with 'c#' in one.md"),
+    ]
+
+
+def test_names_without_ascii_letters_get_distinct_stable_urls():
+    from pmsite.slugs import url_slug
+
+    one = pm_from(replace("services: [payments-api]", "services: [payments-api]\ntags: [日本, 中国]"), "one.md")
+    assert [f for f in validate([one]) if f.rule == "consistency/url-collision"] == []
+    assert url_slug("日本") != url_slug("中国") and url_slug("日本") == url_slug("日本")
+
+
+@pytest.mark.parametrize("name, allowed", [
+    ("café", True), ("日本", True), ("c++", True), ("team/platform #2", True),
+    ("<b>x</b>", False), ("R&D", False), ("it's", False), ("evil\u202egnp.exe", False), ("zero\u200bwidth", False),
+    ("bell\u0007", False),
+])
+def test_tag_service_and_team_names_may_not_carry_markup_or_hidden_characters(name, allowed):
+    text = replace("services: [payments-api]", f"services: [payments-api]\ntags: [{json.dumps(name)}]")
+    findings = [f for f in validate([pm_from(text)]) if f.rule == "schema/pattern"]
+    assert (findings == []) == allowed
+    if not allowed:
+        assert findings[0].line == 14 and "names appear in links" in findings[0].suggestion

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
 
 import pytest
 import yaml
 
-from pmsite.yamlpos import YamlSyntaxError, _TextDateLoader, parse_yaml
+from pmsite.yamlpos import MAX_DEPTH, YamlSyntaxError, _TextDateLoader, load_plain, parse_yaml
+from tests.conftest import REPO_ROOT
 
 DOCUMENTS = {
     "plain": "id: PM-2024-001\ntitle: 'Quoted: yes'\nseverity: SEV2\n",
@@ -65,3 +69,50 @@ def test_positions_and_duplicate_keys():
     assert parsed.positions[("items", 1, "id")] == (5, 5)
     assert [(path, position.line) for path, position in parsed.duplicate_keys] == [(("id",), 6)]
     assert parsed.data["id"] == "PM-2"
+
+
+# -- hostile documents: the work is bounded ---------------------------------------------------------------
+
+def _laughs(levels: int, fan_out: int = 10) -> str:
+    """Aliases of aliases: ``fan_out ** levels`` values from a few hundred bytes."""
+    lines = ["l0: &l0 [" + ", ".join(["lol"] * fan_out) + "]"]
+    lines += [f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * fan_out) + "]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+def test_aliases_of_aliases_are_refused_before_anything_expands_them():
+    with pytest.raises(YamlSyntaxError) as refused:
+        parse_yaml(_laughs(9), first_line=2)  # a billion values
+    assert refused.value.rule == "syntax/yaml-too-large"
+    assert refused.value.position.line == 2 + 4  # where the count passes the limit: l4 holds 100,000
+    with pytest.raises(YamlSyntaxError, match="once its aliases are expanded"):
+        load_plain(_laughs(9))  # the history's reader too
+
+
+def test_positions_are_recorded_once_per_node_not_once_per_path():
+    parsed = parse_yaml(_laughs(4, fan_out=8))  # 5,353 values (below the limit), 4,096 paths to l3's leaves
+    assert len(parsed.data["l3"]) == 8 and parsed.data["l3"][7][7][7] == ["lol"] * 8
+    assert len(parsed.positions) < 100  # 4 keys, 8 items each, the aliases' insides not walked again
+
+
+@pytest.mark.parametrize("depth, refused", [(MAX_DEPTH, False), (MAX_DEPTH + 1, True), (500, True)])
+def test_nesting_deeper_than_the_limit_is_a_syntax_error_with_a_position(depth, refused):
+    flow = "x: " + "[" * (depth - 1) + "]" * (depth - 1)  # the top-level mapping is the first level
+    block = "".join("  " * level + "k:\n" for level in range(depth - 1)) + "  " * (depth - 1) + "k: 1\n"
+    for text in (flow, block):
+        if not refused:
+            assert parse_yaml(text).data
+            continue
+        with pytest.raises(YamlSyntaxError) as error:
+            parse_yaml(text, first_line=2)
+        assert error.value.rule == "syntax/yaml-too-deep" and error.value.position.line >= 2
+
+
+def test_nesting_that_would_crash_the_c_parser_is_refused_in_time():
+    """libyaml's composer recurses in C: 100,000 brackets overflowed the stack (a segfault) before."""
+    script = ("from pmsite.yamlpos import parse_yaml, YamlSyntaxError\n"
+              "try:\n    parse_yaml('x: ' + '[' * 100000 + ']' * 100000)\n"
+              "except YamlSyntaxError as e:\n    print(e.rule)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    assert (done.returncode, done.stdout.strip()) == (0, "syntax/yaml-too-deep")

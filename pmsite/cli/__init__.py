@@ -17,6 +17,7 @@ import click
 
 from pmsite import __version__
 from pmsite.cli.common import State
+from pmsite.errors import os_error_message
 from pmsite.model import ExitStatus
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -66,7 +67,7 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, prog_name="pmsite")
-@click.option("-C", "--directory", "directory", type=click.Path(file_okay=False, path_type=str),
+@click.option("-C", "--directory", "directory", type=click.Path(exists=True, file_okay=False, path_type=str),
               help="Run as if pmsite was started in this folder (like git -C).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=str),
               help="Read this configuration file instead of pmsite.yaml at the repository root.")
@@ -94,6 +95,11 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("Aborted.", err=True)
         sys.exit(130)
+    except OSError as exc:  # the machine, not pmsite: a full disk, a read-only checkout, permissions
+        if os.environ.get("PMSITE_DEBUG"):
+            traceback.print_exc()
+        click.echo(f"Error: {os_error_message(exc)}", err=True)
+        sys.exit(ExitStatus.USAGE)
     except Exception as exc:  # the last line of defence: no traceback reaches a user
         if os.environ.get("PMSITE_DEBUG"):
             traceback.print_exc()

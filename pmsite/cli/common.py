@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Callable
 
 import click
 
+from pmsite.cache import locate
 from pmsite.config import Config, find_root, load_config
 from pmsite.model import FINDING_LEVELS, ExitStatus, Finding, level_rank
 
@@ -38,6 +39,9 @@ class State:
                 config_file = (self.cwd / config_file).resolve()
                 root = config_file.parent
             self._config = load_config(root, config_file)
+            refused = locate(self._config.root).warning
+            if refused:
+                click.echo(f"warning: {refused}", err=True)
         return self._config
 
     def resolve(self, paths: tuple[str, ...]) -> list[Path]:

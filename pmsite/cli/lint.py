@@ -17,7 +17,7 @@ from pmsite.lint import lint
 @format_option("text", "json", "sarif", "github", "markdown", "rdjson")
 @min_severity_option()
 @fail_on_option(default="warning")
-@click.option("--no-cache", is_flag=True, help="Parse every file again instead of reusing .pmsite-cache/lint/.")
+@click.option("--no-cache", is_flag=True, help="Parse every file again instead of reusing the lint cache.")
 @pass_state
 def lint_command(state: State, paths: tuple[str, ...], output_format: str, min_severity: str, fail_on: str,
                  no_cache: bool) -> None:

@@ -37,7 +37,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from pmsite import load, model, yamlpos
+from pmsite import load, model, slugs, yamlpos
 from pmsite.aggregate import Incident
 from pmsite.decisions import model as decision_model
 from pmsite.model import Postmortem
@@ -62,7 +62,7 @@ class Uncacheable(Exception):
 def code_salt(template_dirs: Iterable[Path]) -> bytes:
     """The templates, pmsite's render code and the libraries that draw pages."""
     digest = hashlib.blake2b(digest_size=16)
-    for path in [*sorted(Path(__file__).parent.glob("*.py")), *(Path(m.__file__) for m in (load, model, yamlpos, decision_model))]:
+    for path in [*sorted(Path(__file__).parent.glob("*.py")), *(Path(m.__file__) for m in (load, model, slugs, yamlpos, decision_model))]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     for name in _LIBRARIES:
         digest.update(f"{name}={version(name)}\0".encode())

@@ -15,7 +15,6 @@ render stage (``RenderCache.rendering_ahead``).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,8 +23,10 @@ from pathlib import Path
 import mistune
 import nh3
 
+from pmsite import slugs
 from pmsite.cache import PickleCache, digest, source_salt
 from pmsite.parallel import OrderedMap
+from pmsite.slugs import UniqueNames, slugify
 
 #: Headings at these levels appear in the table of contents.
 TOC_LEVELS = (2, 3)
@@ -73,27 +74,15 @@ class RenderedMarkdown:
     toc: tuple[TocEntry, ...]
 
 
-def slugify(text: str, fallback: str = "section") -> str:
-    """ASCII, lowercase, hyphen-separated: safe in a URL path segment and an HTML id."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:80].rstrip("-") or fallback
-
-
 def _heading_ids(md: mistune.Markdown, state: mistune.BlockState) -> None:
     """Give every heading a readable, unique id and record the table of contents."""
-    used: set[str] = set()
+    anchors = UniqueNames()
     toc = []
     for token in state.tokens:
         if token["type"] != "heading":
             continue
         text = _plain_text(token.get("text", ""))
-        anchor = base = slugify(text)
-        counter = 1
-        while anchor in used:
-            counter += 1
-            anchor = f"{base}-{counter}"
-        used.add(anchor)
+        anchor = anchors(slugify(text))
         token["attrs"]["id"] = anchor
         if token["attrs"]["level"] in TOC_LEVELS:
             toc.append(TocEntry(token["attrs"]["level"], anchor, text))
@@ -116,9 +105,9 @@ def _task_list_item(renderer: mistune.HTMLRenderer, text: str, checked: bool = F
     return '<li class="task-list-item">' + checkbox + text + "</li>\n"
 
 
-def _make_parser(bare_urls: bool) -> mistune.Markdown:
+def _make_parser(bare_urls: bool, escape: bool = False) -> mistune.Markdown:
     md = mistune.create_markdown(
-        escape=False,
+        escape=escape,
         plugins=["table", "task_lists", "footnotes", "strikethrough", *(["url"] if bare_urls else [])],
     )
     md.renderer.register("task_list_item", _task_list_item)
@@ -130,6 +119,28 @@ def _make_parser(bare_urls: bool) -> mistune.Markdown:
 #: can only match at "http://" or "https://": a text without "://" gives the same HTML without it.
 _parser = _make_parser(bare_urls=True)
 _parser_without_bare_urls = _make_parser(bare_urls=False)
+#: For a body whose own HTML nests deeper than ``MAX_HTML_DEPTH``: its tags are shown as text.
+_escaping_parser = _make_parser(bare_urls=True, escape=True)
+
+#: Levels of nested HTML elements a body's own markup may open. The sanitiser's HTML parser
+#: (html5ever) does work in proportion to the depth for every element: 10,000 nested <div>
+#: took 2 s to sanitise, 100,000 more than a minute. Markdown itself nests a few levels.
+MAX_HTML_DEPTH = 512
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*?(/?)>")
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+                   "track", "wbr"})
+
+
+def _nests_too_deep(html: str) -> bool:
+    depth = 0
+    for closing, name, self_closing in _TAG.findall(html):
+        if closing:
+            depth = max(depth - 1, 0)
+        elif not self_closing and name.lower() not in _VOID:
+            depth += 1
+            if depth > MAX_HTML_DEPTH:
+                return True
+    return False
 
 
 #: The allow-list, built once (``nh3.clean`` builds it anew on every call: a fifth of its time).
@@ -152,6 +163,9 @@ def sanitise(html: str) -> str:
 def render_markdown(text: str) -> RenderedMarkdown:
     """Render one postmortem body (front-matter already removed)."""
     html, state = (_parser if "://" in text else _parser_without_bare_urls).parse(text)
+    # A body with fewer tags than the limit cannot nest past it: most pay for one count, not the scan.
+    if text.count("<") > MAX_HTML_DEPTH and _nests_too_deep(html):
+        html, state = _escaping_parser.parse(text)
     return RenderedMarkdown(html=sanitise(html), toc=state.env.get("toc", ()))
 
 
@@ -266,4 +280,4 @@ def _render_plain(text: str) -> tuple:
 def _renderer_salt() -> str:
     from importlib.metadata import version
 
-    return source_salt(Path(__file__), extra=f"mistune {version('mistune')} nh3 {version('nh3')}")
+    return source_salt(Path(__file__), Path(slugs.__file__), extra=f"mistune {version('mistune')} nh3 {version('nh3')}")

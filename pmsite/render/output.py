@@ -8,24 +8,32 @@ be the repository root, the content folder or an ancestor of either (replacing
 it would delete the postmortems), and an existing folder is only replaced when
 an earlier build left its manifest there, so ``--out docs`` cannot wipe a folder
 of hand-written files.
+
+Nothing a build finds on disk is taken on trust: the output folder, its
+manifest and the spare may come from a commit or from another build. One
+build at a time writes into an output folder (a lock in the user's cache
+folder), and a file is reused only when its bytes hash to what the manifest
+says, which is what this build would write. Folders left by killed builds are
+removed by the next one.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
+import re
 import shutil
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from pmsite.config import Config
 from pmsite.errors import BuildError
+from pmsite.render.manifest import MANIFEST_NAME, read_manifest, write_manifest
 
-#: Written into every built site: the sha256 of each file, so the next build can
-#: recognise the folder as its own and skip work for unchanged pages.
-MANIFEST_NAME = ".pmsite-manifest.json"
+__all__ = ["LOCK_WAIT", "MANIFEST_NAME", "SiteWriter", "check_output_folder", "remove_stale_build_folders"]
+
+#: Seconds a build waits for another build into the same folder to finish.
+LOCK_WAIT = 10.0
 
 
 def _is_same_or_ancestor(folder: Path, other: Path) -> bool:
@@ -33,7 +41,12 @@ def _is_same_or_ancestor(folder: Path, other: Path) -> bool:
 
 
 def check_output_folder(out_dir: Path, config: Config) -> Path:
-    """Resolve ``out_dir`` and refuse places a site must never replace."""
+    """Resolve ``out_dir`` and refuse places a site must never replace or write into.
+
+    Besides the root and the content, that is every folder the build reads
+    templates and theme files from: a site written there would be read back
+    as templates by the next build.
+    """
     out = out_dir.resolve()
     shown = config.display_path(out)
     protected = {"the repository root": config.root, "the content folder": config.content_dir.resolve()}
@@ -44,12 +57,24 @@ def check_output_folder(out_dir: Path, config: Config) -> Path:
         if name == "the content folder" and folder in out.parents:
             raise BuildError(f"{shown}: the output folder cannot be inside the content folder; "
                              "choose a folder such as --out site/")
+    for folder in _read_by_the_build(config):
+        if _is_same_or_ancestor(out, folder) or folder in out.parents:
+            raise BuildError(f"{shown}: the output folder cannot be, hold or be inside "
+                             f"{config.display_path(folder)}, which the build reads templates and theme files "
+                             "from; choose a separate folder such as --out site/")
     if out.exists() and not out.is_dir():
         raise BuildError(f"{shown}: exists and is not a folder; remove it or choose another --out")
     if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST_NAME).is_file():
         raise BuildError(f"{shown}: this folder holds files pmsite did not write; "
                          "empty it or choose another --out (pmsite only replaces sites it built)")
     return out
+
+
+def _read_by_the_build(config: Config) -> list[Path]:
+    """Folders whose files a build reads besides the content: theme lookup, bundled themes, git's own."""
+    from pmsite.resources import themes_dir
+
+    return [(config.root / name).resolve() for name in ("templates", "themes", ".git")] + [themes_dir().resolve()]
 
 
 class SiteWriter:
@@ -68,10 +93,22 @@ class SiteWriter:
 
     def __init__(self, out_dir: Path, spare_dir: Path | None = None) -> None:
         self.out_dir = out_dir
+        self._lock = _lock_output(out_dir)
+        try:
+            self._start(spare_dir)
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def _start(self, spare_dir: Path | None) -> None:
+        out_dir = self.out_dir
+        remove_stale_build_folders(out_dir)
         self.tmp_dir = out_dir.parent / f".{out_dir.name}.building-{os.getpid()}"
         self.spare_dir = spare_dir if spare_dir is not None and _can_hold_spare(spare_dir, out_dir) else None
-        manifest = _read_manifest(out_dir)
+        manifest = read_manifest(out_dir)
         self.previous, self.previous_keys = manifest.files, manifest.keys
+        #: Folders of the live site another program filled, whose files are as that build left them.
+        self.previous_folders = {folder for folder in manifest.folders if manifest.folder_intact(out_dir, folder)}
         self.hashes: dict[str, str] = {}
         #: Output path -> key of what the page was drawn from (``render.keys``), kept in the manifest.
         self.keys: dict[str, str] = {}
@@ -91,8 +128,8 @@ class SiteWriter:
         self.present: dict[str, str] = {}
         self._spare_folders: set[str] = set()
         if self.recycled:
-            spare = _read_manifest(self.tmp_dir)
-            self._spare_folders = set(spare.folders)
+            spare = read_manifest(self.tmp_dir)
+            self._spare_folders = {folder for folder in spare.folders if spare.folder_intact(self.tmp_dir, folder)}
             self.present = _survey(self.tmp_dir, spare.files, self._spare_folders)
         else:
             self.tmp_dir.mkdir(parents=True)
@@ -127,7 +164,7 @@ class SiteWriter:
         if self.present.get(rel_path) == digest:
             return digest, self.previous.get(rel_path) != digest
         path = self._place(rel_path)
-        if self.previous.get(rel_path) == digest and _done(os.link, self._previous_file(rel_path), path):
+        if self.previous.get(rel_path) == digest and self._link_verified(rel_path, path, digest):
             return digest, False
         path.write_bytes(payload)
         return digest, True
@@ -151,7 +188,19 @@ class SiteWriter:
             return None
         if self.present.get(rel_path) == digest:
             return digest
-        return digest if _done(os.link, self._previous_file(rel_path), self._place(rel_path)) else None
+        return digest if self._link_verified(rel_path, self._place(rel_path), digest) else None
+
+    def _link_verified(self, rel_path: str, path: Path, digest: str) -> bool:
+        """Hard-link the previous build's file to ``path`` if its bytes are the ones the manifest names.
+
+        The check reads the link itself, so a file changed in between cannot slip through.
+        """
+        if not _done(os.link, self._previous_file(rel_path), path):
+            return False
+        if _sha256_of(path) == digest:
+            return True
+        path.unlink()
+        return False
 
     def _place(self, rel_path: str) -> Path:
         """The path to create ``rel_path`` at: its folder made, nothing left at the path itself."""
@@ -170,9 +219,10 @@ class SiteWriter:
         return set(self.previous) - set(self.hashes)
 
     def reuse_folder(self, rel_folder: str) -> bool:
-        """Hard-link a folder of the previous build (e.g. an unchanged search index) into this one."""
+        """Hard-link a folder of the previous build (e.g. an unchanged search index) into this one,
+        if its files are as that build left them."""
         source = self.out_dir / rel_folder
-        if not source.is_dir():
+        if rel_folder not in self.previous_folders:
             return False
         target = self.target(rel_folder)
         if self.recycled and _same_files(source, target):  # the recycled site has the very same files
@@ -224,48 +274,79 @@ class SiteWriter:
         self.remove_leftovers()
         for rel_folder in self._spare_folders - self._folders:
             _clear(self.target(rel_folder))
-        manifest_path = self.tmp_dir / MANIFEST_NAME
-        manifest_path.unlink(missing_ok=True)
-        manifest = json.dumps({"files": dict(sorted(self.hashes.items())), "keys": dict(sorted(self.keys.items())),
-                               "folders": sorted(self._folders)}, indent=0)
-        manifest_path.write_text(manifest, encoding="utf-8")
+        write_manifest(self.tmp_dir, self.hashes, self.keys, self._folders)
         old = self.out_dir.parent / f".{self.out_dir.name}.old-{os.getpid()}"
         if self.out_dir.exists():
             self.out_dir.rename(old)
         self.tmp_dir.rename(self.out_dir)
         if old.exists() and not (self.spare_dir is not None and _done(os.rename, old, self.spare_dir)):
             shutil.rmtree(old, ignore_errors=True)
+        self._lock.release()
 
     def abort(self) -> None:
         shutil.rmtree(self.tmp_dir, ignore_errors=True)
+        self._lock.release()
 
 
-@dataclass(frozen=True)
-class _Manifest:
-    #: Output path -> sha256 of every file the build wrote.
-    files: dict[str, str]
-    #: Output path -> key of what the page was drawn from.
-    keys: dict[str, str]
-    #: Folders filled by another program (the search index).
-    folders: tuple[str, ...]
+def _lock_output(out_dir: Path):
+    """Hold the output folder for one build; another build waits ``LOCK_WAIT`` s, then stops with a message."""
+    from filelock import FileLock, Timeout
 
+    from pmsite.cache import digest, user_cache_home
 
-def _read_manifest(out_dir: Path) -> _Manifest:
-    """A site's manifest (empty when there is no readable one)."""
+    folder = user_cache_home() / "locks"
     try:
-        manifest = json.loads((out_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
-        files, keys, folders = manifest.get("files", {}), manifest.get("keys", {}), manifest.get("folders", [])
-    except (OSError, ValueError, AttributeError):
-        return _Manifest({}, {}, ())
-    return _Manifest(files if isinstance(files, dict) else {}, keys if isinstance(keys, dict) else {},
-                     tuple(f for f in folders if isinstance(f, str)) if isinstance(folders, list) else ())
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BuildError(f"{folder}: cannot create the folder for build locks ({exc.strerror or exc}); "
+                         "check its permissions or set XDG_CACHE_HOME") from None
+    lock = FileLock(str(folder / f"{digest(str(out_dir))[:24]}.lock"))
+    try:
+        lock.acquire(timeout=LOCK_WAIT)
+    except Timeout:
+        raise BuildError(f"{out_dir}: another pmsite build is writing this folder; wait for it to finish "
+                         "or choose another --out") from None
+    return lock
+
+
+_BUILD_FOLDER = re.compile(r"\.(?P<name>.+)\.(?:building|old)-(?P<pid>\d+)")
+
+
+def remove_stale_build_folders(out_dir: Path) -> None:
+    """Remove the half-built and replaced folders beside ``out_dir`` of builds whose process is gone (killed)."""
+    try:
+        entries = list(os.scandir(out_dir.parent))
+    except OSError:
+        return
+    for entry in entries:
+        match = _BUILD_FOLDER.fullmatch(entry.name)
+        if match and match["name"] == out_dir.name and entry.is_dir(follow_symlinks=False) \
+                and not _process_alive(int(match["pid"])):
+            shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # this process is not building yet: the folder is from a run whose id it inherited
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # another user's process, or a platform that cannot tell: leave it
+    return True
+
+
+def _sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _survey(folder: Path, listed: dict[str, str], kept_folders: set[str]) -> dict[str, str]:
-    """The files of a recycled site that its manifest lists, with their sha256.
+    """The files of a recycled site that its manifest lists and whose bytes match it, with their sha256.
 
-    Everything else in it is deleted now (a file a person put there, a folder
-    whose files all went), except the ``kept_folders``, which the build deals with.
+    Everything else in it is deleted now (a file a person or another build put
+    there, a folder whose files all went), except the ``kept_folders``, which
+    the build deals with.
     """
     present: dict[str, str] = {}
 
@@ -282,7 +363,8 @@ def _survey(folder: Path, listed: dict[str, str], kept_folders: set[str]) -> dic
                         os.rmdir(entry.path)
                     else:
                         empty = False
-                elif rel_path in listed:
+                elif rel_path in listed and entry.is_file(follow_symlinks=False) \
+                        and _sha256_of(Path(entry.path)) == listed[rel_path]:
                     present[rel_path] = listed[rel_path]
                     empty = False
                 else:

@@ -25,9 +25,10 @@ from pmsite.errors import BuildError
 from pmsite.model import SEVERITIES, Postmortem
 from pmsite.render.decision_map import DecisionMap
 from pmsite.render.decision_map import draw as draw_decision_map
-from pmsite.render.markdown import RenderCache, RenderedMarkdown, TocEntry, slugify
+from pmsite.render.markdown import RenderCache, RenderedMarkdown, TocEntry
 from pmsite.render.output import SiteWriter
 from pmsite.parallel import OrderedMap
+from pmsite.slugs import UniqueNames, url_slug
 
 #: The taxonomies that get index pages: key, folder, title, and how to read the terms of a postmortem.
 TAXONOMIES: tuple[tuple[str, str, str, Callable[[PostmortemView], Iterable[str]]], ...] = (
@@ -197,18 +198,13 @@ class Taxonomy:
 
 
 def unique_slugs(names: Iterable[str]) -> dict[str, str]:
-    """Name -> URL slug, with a counter when two names slugify alike (``C#`` and ``C``)."""
-    result: dict[str, str] = {}
-    used: set[str] = set()
-    for name in sorted(set(names)):
-        slug = base = slugify(name, fallback="item")
-        counter = 1
-        while slug in used:
-            counter += 1
-            slug = f"{base}-{counter}"
-        used.add(slug)
-        result[name] = slug
-    return result
+    """Name -> URL slug, with a counter when two names slugify alike (``C#`` and ``C``).
+
+    Validation refuses such pairs (``pmsite.slugs``); the counter serves a build
+    that skipped it, so no two pages ever share a file.
+    """
+    unique = UniqueNames()
+    return {name: unique(url_slug(name)) for name in sorted(set(names))}
 
 
 def postmortem_views(aggregates: Aggregates, config: Config, cache: RenderCache,
@@ -281,6 +277,22 @@ def format_duration(value: dt.timedelta | None) -> str:
     return f"{minutes} min"
 
 
+#: Characters that make markup or entities, and inert look-alikes shown in their place.
+_INERT = str.maketrans({"&": "\uff06", "<": "\u2039", ">": "\u203a", '"': "\u201d", "'": "\u2019"})
+
+
+def pagefind_text(value: Any) -> str:
+    """A value as Pagefind may take it (a filter, metadata): nothing in it can become markup.
+
+    Pagefind decodes entities in what it reads (more than once: ``&amp;amp;lt;``
+    comes out as ``&lt;``), and its default UI inserts filter values into the
+    search page as HTML. Escaping cannot keep up with that, so the characters
+    markup and entities are made of are replaced by look-alikes. The schema
+    refuses them in tag, service and team names; this holds for any value.
+    """
+    return str(value).translate(_INERT)
+
+
 class TemplateRenderer:
     """Renders pages with the theme's Jinja2 environment and writes them out."""
 
@@ -288,6 +300,7 @@ class TemplateRenderer:
         self.env = env
         self.env.globals.update(globals_)
         self.env.filters["duration"] = format_duration
+        self.env.filters["pagefind_text"] = pagefind_text
 
     def render(self, page: Page) -> str:
         try:
@@ -295,6 +308,9 @@ class TemplateRenderer:
             return template.render(page=page, **page.context)
         except jinja2.TemplateSyntaxError as exc:
             raise BuildError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}; fix the template") from None
+        except OSError as exc:  # a template that cannot be read: permissions, a folder of that name
+            raise BuildError(f"{exc.filename or page.template}: cannot read the template "
+                             f"({exc.strerror or exc}); check that it is a readable file") from None
         except jinja2.TemplateNotFound as exc:
             raise BuildError(f"template {exc.name!r} not found in the theme or templates/; "
                              "add it or check the theme: setting") from None

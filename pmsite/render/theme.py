@@ -16,7 +16,7 @@ from pathlib import Path
 import jinja2
 import yaml
 
-from pmsite.cache import digest
+from pmsite.cache import digest, read_sealed, write_sealed
 from pmsite.config import Config
 from pmsite.errors import ConfigError
 from pmsite.render.site import VIEW_FIELDS
@@ -126,16 +126,16 @@ class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
         super().__init__(str(folder), pattern=f"{salt}-%s.cache")
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        try:
-            super().load_bytecode(bucket)
-        except OSError:
-            pass  # compiled anew
+        """Compiled code is code: only from a file this user's pmsite sealed (``pmsite.cache``), else compiled anew."""
+        data = read_sealed(Path(self._get_cache_filename(bucket)))
+        if data is not None:
+            bucket.bytecode_from_string(data)
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         try:
-            super().dump_bytecode(bucket)
+            write_sealed(Path(self._get_cache_filename(bucket)), bucket.bytecode_to_string())
         except OSError:
-            pass  # a read-only checkout renders as well, compiling every time
+            pass  # an unwritable cache folder renders as well, compiling every time
 
 
 def static_files(theme: Theme) -> dict[str, Path]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from pmsite import parallel
-from pmsite.render.markdown import RenderCache, render_markdown, slugify
+from pmsite.render.markdown import RenderCache, render_markdown
+from pmsite.slugs import slugify
 from tests.processes import no_child_processes
 
 
@@ -121,3 +122,54 @@ def test_a_body_rendered_later_is_read_when_wanted_and_kept_for_the_next_build(t
     assert later() == expected and len(reads) == 1
     third = RenderCache(path)
     assert third.render("## A\n\ntext\n") == expected and third.misses == 0
+
+
+def test_equal_headings_get_numbered_ids_in_linear_work():
+    """40,000 equal headings took 97 s: each counted up from -2 past every id taken before it."""
+    from pmsite.slugs import UniqueNames
+
+    class CountingSet(set):
+        checks = 0
+
+        def __contains__(self, item):
+            CountingSet.checks += 1
+            return super().__contains__(item)
+
+    names = UniqueNames()
+    names._used = CountingSet()
+    given = [names("summary") for _ in range(40_000)] + [names("summary-7")]  # a literal that was handed out
+    assert given[:3] == ["summary", "summary-2", "summary-3"] and given[-2] == "summary-40000"
+    assert given[-1] == "summary-7-2" and len(set(given)) == len(given)
+    assert CountingSet.checks < 3 * len(given)
+
+
+def test_rendering_four_times_the_headings_takes_about_four_times_as_long():
+    """End to end through the renderer, generously: with quadratic anchors it took sixteen times (26 measured)."""
+    import time
+
+    def seconds(count: int) -> float:
+        text = "## Same\n\n" * count
+        best = float("inf")
+        for _ in range(3):
+            started = time.perf_counter()
+            render_markdown(text)
+            best = min(best, time.perf_counter() - started)
+        return best
+
+    seconds(500)  # warm up
+    small, large = seconds(2_000), seconds(8_000)
+    assert large < 8 * small, (small, large)
+    rendered = render_markdown("## Same\n\n" * 20_000)
+    assert rendered.toc[-1].anchor == "same-20000"
+
+
+def test_html_nested_past_the_limit_is_shown_as_text_in_linear_time():
+    """html5ever (the sanitiser's parser) did work in proportion to the depth for every element."""
+    from pmsite.render.markdown import MAX_HTML_DEPTH
+
+    shallow = "<div>" * MAX_HTML_DEPTH + "fine" + "</div>" * MAX_HTML_DEPTH
+    assert "&lt;div&gt;" not in render_markdown(shallow).html
+    deep = "## Deep\n\n" + "<div>" * 30_000 + "x" + "</div>" * 30_000 + "\n\n<b>bold</b> and *emphasis*\n"
+    html = render_markdown(deep).html
+    assert html.count("&lt;div&gt;") == 30_000 and "<div>" not in html
+    assert '<h2 id="deep">Deep</h2>' in html and "&lt;b&gt;bold&lt;/b&gt; and <em>emphasis</em>" in html

@@ -100,7 +100,7 @@ def test_compiled_templates_are_kept_between_builds_and_follow_edits(tmp_path):
     make_site(tmp_path)
     write(tmp_path / "templates" / "404.html", '{% extends "base.html" %}{% block content %}<h1>First</h1>{% endblock %}')
     build(load_config(tmp_path), as_of=AS_OF)
-    assert list((tmp_path / ".pmsite-cache" / "render" / "templates").glob("*.cache"))
+    assert list((load_config(tmp_path).cache_dir("render") / "templates").glob("*.cache"))
     write(tmp_path / "templates" / "404.html", '{% extends "base.html" %}{% block content %}<h1>Second</h1>{% endblock %}')
     build(load_config(tmp_path), as_of=AS_OF)
     assert "<h1>Second</h1>" in (tmp_path / "site" / "404.html").read_text(encoding="utf-8")
@@ -108,6 +108,28 @@ def test_compiled_templates_are_kept_between_builds_and_follow_edits(tmp_path):
 
 def test_a_template_cache_that_cannot_be_written_only_costs_time(tmp_path):
     make_site(tmp_path)
-    write(tmp_path / ".pmsite-cache" / "render" / "templates", "a file where the folder would go")
+    write(load_config(tmp_path).cache_dir("render") / "templates", "a file where the folder would go")
     build(load_config(tmp_path), as_of=AS_OF)
     assert "<h1>" in (tmp_path / "site" / "404.html").read_text(encoding="utf-8")
+
+
+def test_compiled_templates_this_user_did_not_write_are_never_run(tmp_path):
+    """Compiled templates are code: a forged one (planted by a commit, say) is compiled anew, not loaded."""
+    import marshal
+    import pickle
+    import shutil
+
+    import jinja2
+
+    make_site(tmp_path)
+    write(tmp_path / "templates" / "404.html", '{% extends "base.html" %}{% block content %}<h1>Ours</h1>{% endblock %}')
+    build(load_config(tmp_path), as_of=AS_OF)
+    forged = jinja2.Environment().compile("<h1>PWNED</h1>", "404.html", "404.html")
+    for cached in (load_config(tmp_path).cache_dir("render") / "templates").glob("*.cache"):
+        data = cached.read_bytes()
+        start = data.index(jinja2.bccache.bc_magic)  # the checksum of the real source follows: Jinja accepts the file
+        checksum = pickle.loads(data[start + len(jinja2.bccache.bc_magic):])
+        cached.write_bytes(jinja2.bccache.bc_magic + pickle.dumps(checksum, 2) + marshal.dumps(forged))
+    shutil.rmtree(tmp_path / "site")  # so every page is drawn again, with the compiled templates
+    build(load_config(tmp_path), as_of=AS_OF)
+    assert "PWNED" not in (tmp_path / "site" / "404.html").read_text(encoding="utf-8")

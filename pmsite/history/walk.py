@@ -1,18 +1,10 @@
-"""Stage 4, history: when each postmortem was published and each action item changed.
+"""The walk over first-parent history, replayed into a JSON-friendly state and cached by commit.
 
-One pass over the first-parent history of HEAD (the default branch as it was
-merged), oldest first. A commit whose content-folder subtree id equals its
-parent's costs one tree lookup; otherwise the whole trees are diffed with
-rename detection, so a file moved into the folder keeps its earlier history.
-Every revision's front-matter is read (fast, without positions) to follow the
-postmortem id and each action item's status.
-
-The state after HEAD is cached as JSON under ``.pmsite-cache/history/<commit>.json``;
-the next run walks back from HEAD only to the newest cached commit and reads
-the commits after it. Without git (or with a shallow clone) the result says so
-in ``warnings`` and later stages fall back to the front-matter.
-
-This is the only module that imports pygit2.
+A commit whose content-folder subtree id equals its parent's costs one tree
+lookup; otherwise the whole trees are diffed with rename detection, so a file
+moved into the folder keeps its earlier history. The state after HEAD is
+cached (sealed, ``pmsite.cache``) as ``<cache>/history/<commit>.json``; the
+next run walks back from HEAD only to the newest cached commit.
 """
 
 from __future__ import annotations
@@ -20,237 +12,27 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
 import pygit2
 from pygit2.enums import DeltaStatus, DiffFind, SortMode
 
-from pmsite.cache import store_keeping_newest
-from pmsite.config import Config
-from pmsite.model import Finding, Postmortem
-from pmsite.parallel import OrderedMap
+from pmsite.cache import read_sealed, store_keeping_newest
+from pmsite.history.records import (
+    UNPUBLISHED,
+    History,
+    PostmortemHistory,
+    StatusChange,
+    warning,
+)
+from pmsite.history.revisions import ITEM_STATUSES, _read_revision, _Revision
 from pmsite.rawtree import EntryChange, RawTree, compare
-from pmsite.yamlpos import YamlSyntaxError, load_plain
 
-#: Action-item statuses of the front-matter contract; other values in old revisions are skipped.
-ITEM_STATUSES = ("open", "in_progress", "blocked", "done", "wont_do")
-#: A revision with one of these postmortem statuses is not published yet.
-UNPUBLISHED = ("draft", "in-review", "wont_publish")
 CACHE_FORMAT = 4  # 4: wont_publish counts as unpublished
 CACHE_KEEP = 3
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)^(?:---|\.\.\.)[ \t]*$", re.DOTALL | re.MULTILINE)
 _CO_AUTHOR = re.compile(r"^co-authored-by:\s*(.+?)\s*<([^>]*)>\s*$", re.IGNORECASE | re.MULTILINE)
-
-
-@dataclass(frozen=True)
-class StatusChange:
-    """An action item's status as first seen in a commit; ``None`` means absent from the file."""
-
-    item_id: str
-    at: dt.datetime
-    commit: str
-    old: str | None
-    new: str | None
-
-
-@dataclass
-class PostmortemHistory:
-    """What git knows about one postmortem, across renames."""
-
-    #: Stable identity: the front-matter id when it has one, else the repository-relative path.
-    key: str
-    #: Repository-relative paths the file had, oldest first; the last is the newest.
-    paths: list[str]
-    #: First first-parent commit where the file exists (None beyond a shallow clone's start).
-    created_at: dt.datetime | None
-    #: First first-parent commit where the file exists with a published (or no) status.
-    published_at: dt.datetime | None
-    #: Earliest author date of any commit that touched the file (side branches included).
-    first_draft_at: dt.datetime | None
-    last_updated: dt.datetime | None
-    deleted_at: dt.datetime | None
-    revisions: int
-    contributors: list[str]
-    changes: list[StatusChange]
-
-    @property
-    def path(self) -> str:
-        return self.paths[-1]
-
-    def item_changes(self, item_id: str) -> list[StatusChange]:
-        return [change for change in self.changes if change.item_id == item_id]
-
-    def reached_at(self, item_id: str, status: str) -> dt.datetime | None:
-        """When the item moved from another status to ``status``, if that is still its status.
-
-        An item that first appears already closed (an import, a re-added item)
-        has no such commit: None.
-        """
-        changes = self.item_changes(item_id)
-        if not changes or changes[-1].new != status or changes[-1].old is None:
-            return None
-        return changes[-1].at
-
-    def added_later(self, item_id: str) -> dt.datetime | None:
-        """When the item first appeared, if that was after the file's first revision."""
-        first_seen = next((c.at for c in self.item_changes(item_id) if c.new), None)
-        return first_seen if first_seen and self.created_at and first_seen > self.created_at else None
-
-    def last_change_at(self, item_id: str) -> dt.datetime | None:
-        changes = self.item_changes(item_id)
-        return changes[-1].at if changes else None
-
-
-@dataclass
-class History:
-    """The history stage's result; empty (with a warning) when there is no repository."""
-
-    postmortems: dict[str, PostmortemHistory] = field(default_factory=dict)
-    warnings: list[Finding] = field(default_factory=list)
-    head: str | None = None
-    #: Repository working folder, to map a loaded file to its repository-relative path.
-    workdir: Path | None = None
-    #: Commits read in this run (0 when the cache was up to date).
-    commits_read: int = 0
-
-    def for_postmortem(self, postmortem: Postmortem) -> PostmortemHistory | None:
-        """History of a loaded postmortem: by front-matter id, else by path."""
-        if postmortem.id and postmortem.id in self.postmortems:
-            return self.postmortems[postmortem.id]
-        if self.workdir is None:
-            return None
-        try:
-            relative = postmortem.path.resolve().relative_to(self.workdir).as_posix()
-        except ValueError:
-            return None
-        found = self.postmortems.get(relative)
-        if found is None:  # e.g. an id added to the working copy but not committed yet
-            found = next((h for h in self.postmortems.values() if h.path == relative and h.deleted_at is None), None)
-        return found
-
-
-# -- the walk -----------------------------------------------------------------------------
-
-
-def mine(config: Config, *, use_cache: bool = True) -> History:
-    """Read the history of the repository holding ``config.content_dir``."""
-    content_display = config.display_path(config.content_dir)
-    repo_path = pygit2.discover_repository(str(config.root))
-    if repo_path is None:
-        return History(warnings=[_warning(
-            content_display, "history/no-repository",
-            "this folder is not in a git repository; publication and completion dates come from the front-matter only",
-            "run 'git init' and commit the postmortems to track them",
-        )])
-    repo = pygit2.Repository(repo_path)
-    if repo.is_bare or repo.head_is_unborn:
-        return History(warnings=[_warning(
-            content_display, "history/no-commits",
-            "the repository has no commits yet; dates come from the front-matter only",
-            "commit the postmortems to track when they were published",
-        )])
-    workdir = Path(repo.workdir).resolve()
-    try:
-        prefix = config.content_dir.resolve().relative_to(workdir).as_posix()
-    except ValueError:
-        return History(warnings=[_warning(
-            content_display, "history/outside-repository",
-            f"the content folder is outside the git repository at {workdir}; dates come from the front-matter only",
-            "set content_dir in pmsite.yaml to a folder inside the repository",
-        )])
-    walker = _Walker(repo, "" if prefix == "." else prefix + "/", config.cache_dir("history"))
-    # libgit2 re-hashes every object it reads (~0.3 ms per 100 KB tree, most of a cold walk);
-    # git itself does not, and reading is all this walk does. The default is restored after.
-    pygit2.settings.enable_strict_hash_verification(False)
-    try:
-        walker.run(use_cache)
-    finally:
-        pygit2.settings.enable_strict_hash_verification(True)
-    history = walker.result()
-    history.workdir = workdir
-    if repo.is_shallow:
-        history.warnings.insert(0, _warning(
-            content_display, "history/shallow-clone",
-            "this is a shallow clone: postmortems older than its first commit have no publication date "
-            "and first drafts and contributors may be missing",
-            "run 'git fetch --unshallow' (in GitHub Actions: actions/checkout with fetch-depth: 0)",
-        ))
-    return history
-
-
-class Mining:
-    """A history being mined (see ``start_mining``): ``result`` waits for it, ``close`` stops the walk."""
-
-    def __init__(self, history: History | None = None, walk: OrderedMap | None = None) -> None:
-        self._history = history
-        self._walk = walk
-
-    def result(self) -> History:
-        if self._history is None:
-            assert self._walk is not None
-            with self._walk:  # the worker is done once its result is in: stop it now, not at interpreter exit
-                self._history = next(iter(self._walk))
-        return self._history
-
-    def close(self) -> None:
-        """Stop a walk whose result is not wanted (the command failed before it needed the history)."""
-        if self._walk is not None:
-            self._walk.close()
-
-    def __enter__(self) -> Mining:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-
-def start_mining(config: Config) -> Mining:
-    """Start ``mine`` in a forked process when the walk will be long; ``result()`` gives the history.
-
-    A cold walk of a long history takes seconds of CPU, and so does loading a
-    big corpus: on two cores they overlap. When the cache already holds HEAD this
-    mines here and now; when forking is unsafe or pointless (see
-    ``pmsite.parallel.can_fork``) it mines when the result is asked for.
-    """
-    if _cache_holds_head(config):
-        return Mining(history=mine(config))
-    return Mining(walk=OrderedMap(mine, [config], min_items=1))
-
-
-def _cache_holds_head(config: Config) -> bool:
-    """Whether ``mine`` has (next to) nothing to walk: no repository, no commits, or HEAD cached."""
-    repo = _open_with_commits(config)
-    return repo is None or (config.cache_dir("history") / f"{_head_id(repo)}.json").exists()
-
-
-def head_state(config: Config) -> str:
-    """What a mined history depends on: HEAD's commit and a shallow clone's boundary ("" without commits)."""
-    repo = _open_with_commits(config)
-    if repo is None:
-        return ""
-    shallow = Path(repo.path) / "shallow"
-    return f"{_head_id(repo)} {shallow.read_text(encoding='ascii') if shallow.exists() else ''}"
-
-
-def _open_with_commits(config: Config) -> pygit2.Repository | None:
-    repo_path = pygit2.discover_repository(str(config.root))
-    if repo_path is None:
-        return None
-    repo = pygit2.Repository(repo_path)
-    return None if repo.is_bare or repo.head_is_unborn else repo
-
-
-def _head_id(repo: pygit2.Repository) -> str:
-    return str(repo.head.peel(pygit2.Commit).id)
-
-
-def _warning(path: str, rule: str, message: str, suggestion: str = "", line: int = 1) -> Finding:
-    return Finding(path=path, line=line, column=1, rule=rule, category="history", severity="warning",
-                   message=message, suggestion=suggestion)
 
 
 def _when(seconds: int, offset_minutes: int) -> str:
@@ -264,173 +46,6 @@ def _people(commit: pygit2.Commit) -> Iterator[tuple[str, str]]:
     for name, email in _CO_AUTHOR.findall(commit.message):
         yield email.strip().lower(), name
 
-
-@dataclass
-class _Revision:
-    """What history needs from one blob's front-matter; ``problem`` is set when it did not parse."""
-
-    pm_id: str = ""
-    status: str = ""
-    items: dict[str, str] = field(default_factory=dict)
-    unknown: dict[str, str] = field(default_factory=dict)
-    problem: str = ""
-    line: int = 1
-
-
-def _read_revision(data: bytes) -> _Revision:
-    try:
-        text = data.decode("utf-8-sig").replace("\r\n", "\n")
-    except UnicodeDecodeError:
-        return _Revision(problem="the file was not UTF-8 text")
-    match = _FRONT_MATTER.match(text)
-    if match is None:
-        return _Revision(problem="the file had no closed front-matter block")
-    return _read_front_matter(match.group(1))
-
-
-@lru_cache(maxsize=4096)
-def _read_front_matter(front_matter: str) -> _Revision:
-    """Cached: most commits to a postmortem edit the body and leave the front-matter alone."""
-    return _scan(front_matter) or _parse(front_matter)
-
-
-def _parse(front_matter: str) -> _Revision:
-    """The reference reading of a revision, with the YAML parser."""
-    try:
-        meta = load_plain(front_matter)
-    except YamlSyntaxError as exc:
-        return _Revision(problem=f"the front-matter did not parse ({exc.message})", line=exc.position.line + 1)
-    if not isinstance(meta, dict):
-        return _Revision(problem="the front-matter was not a mapping of keys to values")
-    revision = _Revision(pm_id=meta.get("id") if isinstance(meta.get("id"), str) else "",
-                         status=str(meta.get("status") or ""))
-    items = meta.get("action_items")
-    for item in items if isinstance(items, list) else []:
-        if isinstance(item, dict) and isinstance(item.get("id"), (str, int)):
-            _add_item(revision, str(item["id"]), str(item.get("status") or ""))
-    return revision
-
-
-def _add_item(revision: _Revision, item_id: str, status: str) -> None:
-    target = revision.items if status in ITEM_STATUSES else revision.unknown
-    target[item_id] = status
-
-
-# A fast path for the plain block style that 'pmsite new' writes and people keep: YAML
-# parsing is ~2 ms a revision even with libyaml, which would dominate a cold walk. The scanner
-# accepts only lines it fully understands and returns None for anything else (flow mappings,
-# anchors, multi-line plain scalars, typed ids or statuses ...), so YAML decides those.
-_KEY = re.compile(r"([A-Za-z_][\w-]*):(?:[ ]+(.*))?")
-_BLOCK = re.compile(r"[|>][-+]?[1-9]?(?:[ ]+#.*)?")
-_DOUBLE = re.compile(r'"([^"\\]*)"(?:[ ]+#.*)?')
-_SINGLE = re.compile(r"'((?:[^']|'')*)'(?:[ ]+#.*)?")
-_FLOW = re.compile(r"""\[(?:[^\[\]{}"'#]|"[^"\\]*"|'[^']*')*\](?:[ ]+#.*)?""")
-_NOT_TEXT = re.compile(r"[-+.0-9].*|true|false|yes|no|on|off|y|n|null|~", re.IGNORECASE)
-
-
-def _scalar(value: str) -> tuple[str, str] | None:
-    """(kind, text) of a one-line value: kind is text, typed, empty, block or flow; None if unsure."""
-    if not value:
-        return "empty", ""
-    first = value[0]
-    if first == '"':
-        match = _DOUBLE.fullmatch(value)
-        return ("text", match.group(1)) if match else None
-    if first == "'":
-        match = _SINGLE.fullmatch(value)
-        return ("text", match.group(1).replace("''", "'")) if match else None
-    if first == "[":
-        return ("flow", "") if _FLOW.fullmatch(value) else None
-    if first in "|>":
-        return ("block", "") if _BLOCK.fullmatch(value) else None
-    text = value.split(" #", 1)[0].rstrip()
-    if first in "{]}#&*!%@`,?:-" or ": " in text or text.endswith(":") or "\t" in text:
-        return None
-    return ("typed", text) if _NOT_TEXT.fullmatch(text) else ("text", text)
-
-
-@lru_cache(maxsize=1 << 16)
-def _line(line: str) -> tuple[int, int, str | None, tuple[str, str] | None, str] | None:
-    """(indent, dash width, key, value, raw value) of one line; None for blank and comment lines.
-
-    ``dash width`` is how far a ``- `` item moves its first key (0: no dash).
-    Cached: revisions of a file share nearly all their lines.
-    """
-    body = line.lstrip(" ")
-    if not body or body[0] == "#":
-        return None
-    indent, dash = len(line) - len(body), 0
-    if body.startswith("- "):
-        rest = body[2:].lstrip(" ")
-        dash, body = len(body) - len(rest), rest
-    pair = _KEY.fullmatch(body)
-    if pair:
-        raw = pair.group(2) or ""
-        return indent, dash, pair.group(1), _scalar(raw), raw
-    return indent, dash, None, _scalar(body) if dash else None, ""
-
-
-#: Top-level keys whose nested blocks history never reads: skipped like the text of a block scalar.
-_UNREAD_BLOCKS = frozenset({"decisions"})
-
-
-def _scan(front_matter: str) -> _Revision | None:
-    """Read id and statuses from simple block-style front-matter, or None to let YAML decide."""
-    revision = _Revision()
-    top_key = ""
-    nested = False  # the last top-level key had no value: a block sequence may follow
-    sequence_indent = key_indent = block_indent = -1
-    item: dict[str, str] | None = None
-
-    def close_item() -> bool:
-        if item is not None and top_key == "action_items":
-            if "id" not in item:
-                return False
-            _add_item(revision, item["id"], item.get("status", ""))
-        return True
-
-    for line in front_matter.split("\n"):
-        parsed = _line(line)
-        if parsed is None:
-            continue
-        indent, dash, key, value, raw = parsed
-        if indent <= block_indent:
-            block_indent = -1
-        if block_indent >= 0:
-            continue  # text of a block scalar
-        if dash:
-            if not (indent == sequence_indent or (nested and sequence_indent < 0)) or not close_item():
-                return None
-            sequence_indent, item = indent, None
-            if key is None:  # a scalar item, e.g. a lesson
-                if value is None or value[0] == "empty":
-                    return None
-                block_indent = indent if value[0] == "block" else -1
-                continue
-            item, key_indent = {}, indent + dash
-            indent = key_indent
-        elif indent == 0:
-            if not close_item() or value is None:
-                return None
-            item, sequence_indent = None, -1
-            top_key, kind, text = key, value[0], value[1]
-            if top_key in ("id", "status"):
-                if kind not in ("text", "empty"):
-                    return None
-                setattr(revision, "pm_id" if top_key == "id" else "status", text)
-            elif top_key == "action_items" and kind != "empty" and raw.split(" #")[0].strip() != "[]":
-                return None
-            skipped = top_key in _UNREAD_BLOCKS and kind == "empty"
-            nested = kind == "empty" and not skipped
-            block_indent = 0 if kind == "block" or skipped else -1
-            continue
-        elif item is None or indent != key_indent:
-            return None
-        if key is None or value is None or value[0] == "empty" or (key in ("id", "status") and value[0] != "text"):
-            return None
-        item[key] = value[1]
-        block_indent = indent if value[0] == "block" else -1
-    return revision if close_item() else None
 
 
 def _id(tree: pygit2.Tree | None) -> pygit2.Oid | None:
@@ -483,11 +98,12 @@ class _Walker:
         return self.cache_dir / f"{commit_id}.json"
 
     def _load_cache(self, commit_id: str) -> bool:
+        data = read_sealed(self._cache_file(commit_id))
         try:
-            state = json.loads(self._cache_file(commit_id).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            state = json.loads(data) if data is not None else None
+        except ValueError:
             return False
-        if state.get("format") != CACHE_FORMAT or state.get("prefix") != self.prefix:
+        if not isinstance(state, dict) or state.get("format") != CACHE_FORMAT or state.get("prefix") != self.prefix:
             return False
         self.lineages, self.live, self.warnings = state["lineages"], state["live"], state["warnings"]
         return True
@@ -768,7 +384,7 @@ class _Walker:
     # -- result -----------------------------------------------------------------
     def result(self) -> History:
         history = History(head=self.head, commits_read=self.commits_read)
-        history.warnings = [_warning(w["path"], w["rule"], w["message"], w["suggestion"], w["line"])
+        history.warnings = [warning(w["path"], w["rule"], w["message"], w["suggestion"], w["line"])
                             for w in self.warnings]
         for lineage in self.lineages:
             key = lineage["id"] or lineage["paths"][-1]
@@ -818,4 +434,3 @@ def _merge(first: PostmortemHistory, second: PostmortemHistory) -> PostmortemHis
         contributors=sorted(set(first.contributors) | set(second.contributors), key=str.lower),
         changes=sorted(first.changes + second.changes, key=lambda c: c.at),
     )
-
