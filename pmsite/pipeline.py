@@ -91,7 +91,16 @@ def default_as_of() -> dt.date:
 
 
 def is_included(pm: Postmortem, drafts: bool) -> bool:
+    """Published postmortems count everywhere (site, ``actions``, ``metrics``); drafts only with --drafts."""
     return drafts or pm.status == "published"
+
+
+def left_out_note(count: int) -> str:
+    """What the site and the reports say about the postmortems they did not count (one wording for both)."""
+    if not count:
+        return ""
+    return (f"{count} draft or in-review postmortem{'s' if count != 1 else ''} not counted "
+            "(--drafts counts them)")
 
 
 def build(config: Config, out_dir: Path | None = None, base_url: str | None = None, drafts: bool = False,
@@ -155,7 +164,8 @@ def build(config: Config, out_dir: Path | None = None, base_url: str | None = No
         try:
             with stage("render"):  # the search index starts on the postmortem pages while the others render
                 inputs = SiteInputs(config=config, site=site, as_of=as_of, postmortems=included, history=history,
-                                    aggregates=aggregates, scores=report.scores)
+                                    aggregates=aggregates, scores=report.scores,
+                                    left_out=len(excluded_paths))
                 rendered = render_site(inputs, writer, cache.render,
                                        (lambda done, total: progress("render", done, total)) if progress else None,
                                        indexer.postmortems_written)

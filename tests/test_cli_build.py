@@ -17,7 +17,7 @@ def test_build_prints_a_summary(runner, tmp_path):
     assert "  Postmortems        3" in lines
     assert "  Search        3 pages indexed" in lines
     assert "Findings: 0 errors, 0 warnings, 0 info" in lines
-    assert "Left out 1 draft or in-review postmortem (build with --drafts to include them)" in lines
+    assert "1 draft or in-review postmortem not counted (--drafts counts them)" in lines
     assert re.fullmatch(r"Time: load [\d.]+ s · validate [\d.]+ s · lint [\d.]+ s · history [\d.]+ s · aggregate [\d.]+ s · "
                         r"render [\d.]+ s · index [\d.]+ s · total [\d.]+ s", lines[-1])
     assert (tmp_path / "site" / "index.html").is_file()
@@ -28,7 +28,7 @@ def test_build_options_out_base_url_and_drafts(runner, tmp_path):
     result = runner.invoke(cli, ["-C", str(tmp_path), "build", "--out", "public", "--base-url", "/pm/", "--drafts",
                                  "--as-of", "2024-07-15"])
     assert result.exit_code == 0, result.output
-    assert "into public/ (base URL /pm/" in result.output and "Left out" not in result.output
+    assert "into public/ (base URL /pm/" in result.output and "not counted" not in result.output
     assert 'href="/pm/assets/style.css"' in (tmp_path / "public" / "index.html").read_text()
 
 

@@ -9,7 +9,7 @@ import click
 
 from pmsite.cli.common import State, pass_state, use_color
 from pmsite.errors import PmsiteError
-from pmsite.pipeline import BuildResult, InvalidContent, build
+from pmsite.pipeline import BuildResult, InvalidContent, build, left_out_note
 
 _KINDS = (
     ("Postmortems", ("postmortem.html",)),
@@ -45,8 +45,7 @@ def summary(result: BuildResult, display_out: str) -> str:
     lines.append(f"Findings: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} info"
                  + (" (see them with 'pmsite lint' and 'pmsite validate')" if any(counts.values()) else ""))
     if result.excluded:
-        lines.append(f"Left out {result.excluded} draft or in-review postmortem"
-                     f"{'s' if result.excluded != 1 else ''} (build with --drafts to include them)")
+        lines.append(left_out_note(result.excluded))
     stages = " · ".join(f"{name} {seconds:.2f} s" for name, seconds in result.timings.items())
     lines.append(f"Time: {stages} · total {result.seconds:.2f} s")
     return "\n".join(lines)

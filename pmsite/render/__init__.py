@@ -16,6 +16,7 @@ from pmsite.aggregate import Aggregates
 from pmsite.config import Config
 from pmsite.history import History
 from pmsite.model import Postmortem
+from pmsite.pipeline import left_out_note
 from pmsite.render import feeds, reports
 from pmsite.render.feeds import FeedEntry
 from pmsite.render.keys import LISTED_FIELDS, PageKeys
@@ -51,6 +52,8 @@ class SiteInputs:
     aggregates: Aggregates
     #: display_path -> blamelessness score 0-100 (from lint).
     scores: dict[str, int] = field(default_factory=dict)
+    #: Draft and in-review postmortems the build left out: the figures say so.
+    left_out: int = 0
 
 
 @dataclass
@@ -125,6 +128,7 @@ def render_site(inputs: SiteInputs, writer: SiteWriter, cache: RenderCache,
         "postmortem_urls": {v.pm.display_path: v.url for v in views},
         "postmortems_by_id": {v.id: v for v in views if v.id},
         "url": lambda path="": inputs.site.base_url + path,
+        "left_out_note": left_out_note(inputs.left_out),
     }
     keys = PageKeys(theme.template_dirs, globals_, LISTED_FIELDS + theme.listed_fields)
     environment = make_environment(theme, inputs.config.cache_dir("render") / "templates")
