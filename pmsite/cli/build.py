@@ -9,6 +9,7 @@ import click
 
 from pmsite.cli.common import State, pass_state, use_color
 from pmsite.errors import PmsiteError
+from pmsite.model import Finding
 from pmsite.pipeline import BuildResult, InvalidContent, build, left_out_note
 
 _KINDS = (
@@ -43,7 +44,7 @@ def summary(result: BuildResult, display_out: str) -> str:
     lines += [f"  {'Search':<{width}}  {search}", ""]
     counts = result.findings_by_severity
     lines.append(f"Findings: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} info"
-                 + (" (see them with 'pmsite lint' and 'pmsite validate')" if any(counts.values()) else ""))
+                 + (" (listed above)" if counts["error"] or counts["warning"] else ""))
     if result.excluded:
         lines.append(left_out_note(result.excluded))
     stages = " · ".join(f"{name} {seconds:.2f} s" for name, seconds in result.timings.items())
@@ -72,14 +73,21 @@ def build_command(state: State, out: str | None, base_url: str | None, drafts: b
     try:
         result = build(config, out_dir, base_url, drafts, as_of.date() if as_of else None, progress=progress)
     except InvalidContent as exc:
-        from pmsite.formats import FORMATS, FormatOptions  # the formatters pull in every rule: only when printing
-
-        click.echo(FORMATS["text"](exc.errors, FormatOptions(color=use_color())))
+        _print_findings(exc.errors)
         raise
     finally:
         if progress:
             click.echo("\r\033[K", nl=False, err=True)
+    _print_findings([f for f in result.findings if f.severity != "info"])  # every warning the summary counts
     click.echo(summary(result, config.display_path(result.out_dir) + "/"))
+
+
+def _print_findings(findings: list[Finding]) -> None:
+    if not findings:
+        return
+    from pmsite.formats import FORMATS, FormatOptions  # the formatters pull in every rule: only when printing
+
+    click.echo(FORMATS["text"](findings, FormatOptions(color=use_color())))
 
 
 @click.command("serve")

@@ -56,17 +56,32 @@ def new_command(state: State, title: str, severity: str, incident_type: str, inc
 def init_command(state: State, directory: Path) -> None:
     """Scaffold a postmortem repository in DIRECTORY (default: here).
 
-    Writes pmsite.yaml, content/postmortems/ with one example, GitHub workflows
-    (lint pull requests with annotations, build and publish the site), .gitignore
-    and .pre-commit-config.yaml. Refuses to overwrite any existing file.
+    Writes pmsite.yaml, content/postmortems/ with one example (a draft dated
+    today, left out of every figure), GitHub workflows (lint pull requests with
+    annotations, build and publish the site), .gitignore and
+    .pre-commit-config.yaml, and runs git init when DIRECTORY is not in a git
+    repository. Refuses to overwrite any existing file.
     """
     target = (state.cwd / directory).resolve()
-    written = init_repository(target)
-    for path in written:
+    result = init_repository(target, dt.datetime.now(dt.timezone.utc).date())
+    for path in result.written:
         click.echo(f"created {path.relative_to(target).as_posix()}")
+    if result.git_initialised:
+        click.echo("initialised a git repository here: pmsite reads publication and completion dates from "
+                   "its history, so commit your postmortems")
+    example = next(p for p in result.written if p.suffix == ".md").relative_to(target).as_posix()
     shown = directory.as_posix()
-    click.echo(f"next: cd {shown} && pmsite new \"What happened\" --severity SEV3 --type availability"
-               if shown != "." else "next: pmsite new \"What happened\" --severity SEV3 --type availability")
+    steps = [f"cd {shown}"] if shown != "." else []
+    steps += [
+        f"read {example}: a draft example, left out of the site and the figures",
+        'pmsite new "What happened" --severity SEV3 --type availability',
+        "pmsite validate && pmsite lint",
+        "pmsite serve   # the site on http://127.0.0.1:8000/, rebuilt as you edit",
+        "git add -A && git commit -m 'Start our postmortems'",
+    ]
+    click.echo("\nnext steps:")
+    for number, step in enumerate(steps, 1):
+        click.echo(f"  {number}. {step}")
 
 
 COMMANDS = (new_command, init_command)
