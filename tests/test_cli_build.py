@@ -72,3 +72,36 @@ def test_serve_on_a_busy_port_is_a_one_line_error(runner, tmp_path):
     assert result.exit_code == 2
     assert result.output == (f"Error: cannot listen on 127.0.0.1:{port} (Address already in use); "
                              "choose another port with --port\n")
+
+
+def test_lint_errors_do_not_stop_a_build_and_it_says_why(runner, tmp_path):
+    assert runner.invoke(cli, ["-C", str(tmp_path), "init", "x"]).exit_code == 0
+    example = next((tmp_path / "x" / "content" / "postmortems").glob("*.md"))
+    text = example.read_text(encoding="utf-8")
+    example.write_text(text.replace("## Impact\n", "## Impact\n\nThis was human error.\n"), encoding="utf-8")
+    result = runner.invoke(cli, ["-C", str(tmp_path / "x"), "build", "--drafts"])
+    assert result.exit_code == 0, result.output
+    assert "error blame/human-error" in result.stdout
+    assert "Findings: 1 errors" in result.stdout
+    assert "lint findings never stop a build" in result.stdout
+
+
+def test_no_arguments_print_help_and_exit_0(runner):
+    result = runner.invoke(cli, [], prog_name="pmsite")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Usage: pmsite [OPTIONS] [COMMAND] [ARGS]...") and "Commands:" in result.stdout
+
+
+def test_a_mistyped_command_names_the_closest(runner):
+    result = runner.invoke(cli, ["buidl"])
+    assert result.exit_code == 2
+    assert "Error: No such command 'buidl'. Did you mean 'build'?" in result.output
+
+
+def test_choices_and_metavars_read_as_users_write_them(runner):
+    new_help = runner.invoke(cli, ["new", "--help"]).stdout
+    assert "--severity [SEV1|SEV2|SEV3|SEV4]" in new_help
+    assert "--as-of DATE" in runner.invoke(cli, ["build", "--help"]).stdout
+    assert "--owner NAME" in runner.invoke(cli, ["actions", "--help"]).stdout
+    bad = runner.invoke(cli, ["new", "x", "--severity", "sev9", "--type", "other"])
+    assert bad.exit_code == 2 and "'sev9' is not one of SEV1, SEV2, SEV3, SEV4" in bad.output

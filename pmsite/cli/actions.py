@@ -20,7 +20,7 @@ from pmsite import load as load_stage
 from pmsite.aggregate import BY_CHOICES, ActionItem, Aggregates, Distribution, Summary, aggregate, select
 from pmsite.aggregate.actions import CLOSED_STATUSES, OPEN_STATUSES
 from pmsite.aggregate.settings import PRIORITIES
-from pmsite.cli.types import DateType
+from pmsite.cli.types import AnyCaseChoice, DateType
 from pmsite.cli.common import State, format_option, pass_state
 from pmsite.config import Config
 from pmsite.pipeline import default_as_of, is_included, left_out_note
@@ -115,10 +115,10 @@ def _actions_text(items: list[ActionItem], as_of: dt.date, left_out: int) -> str
 @click.option("--overdue", is_flag=True, help="Only open items past their due date.")
 @click.option("--status", "statuses", multiple=True, type=click.Choice(OPEN_STATUSES + CLOSED_STATUSES),
               help="Only items with this status (repeat for several).")
-@click.option("--owner", "owners", multiple=True, help="Only items owned by this person or team (repeatable).")
-@click.option("--team", "teams", multiple=True, help="Only items of postmortems of this team (repeatable).")
-@click.option("--service", "services", multiple=True, help="Only items of postmortems about this service (repeatable).")
-@click.option("--priority", "priorities", multiple=True, type=click.Choice(PRIORITIES),
+@click.option("--owner", "owners", multiple=True, metavar="NAME", help="Only items owned by this person or team (repeatable).")
+@click.option("--team", "teams", multiple=True, metavar="NAME", help="Only items of postmortems of this team (repeatable).")
+@click.option("--service", "services", multiple=True, metavar="NAME", help="Only items of postmortems about this service (repeatable).")
+@click.option("--priority", "priorities", multiple=True, type=AnyCaseChoice(PRIORITIES),
               help="Only items of this priority (repeatable).")
 @format_option("text", "json", "csv")
 @as_of_option

@@ -9,14 +9,14 @@ from zoneinfo import ZoneInfo
 import click
 
 from pmsite.cli.common import State, pass_state
-from pmsite.cli.types import DateType
+from pmsite.cli.types import AnyCaseChoice, DateType
 from pmsite.cli.timeline import draft_from_exports, tz_option
 from pmsite.scaffold import SEVERITY_CHOICES, TYPE_CHOICES, Draft, init_repository, new_postmortem
 
 
 @click.command("new")
 @click.argument("title")
-@click.option("--severity", "-s", required=True, type=click.Choice(SEVERITY_CHOICES, case_sensitive=False),
+@click.option("--severity", "-s", required=True, type=AnyCaseChoice(SEVERITY_CHOICES),
               help="SEV1 (worst) to SEV4. SEV1/SEV2 add decision points and a detection-gap analysis.")
 @click.option("--type", "-t", "incident_type", required=True, type=click.Choice(TYPE_CHOICES),
               help="Kind of harm; security and data-loss add their own sections.")
