@@ -156,7 +156,7 @@ def build(config: Config, out_dir: Path | None = None, base_url: str | None = No
             history = mining.result()
         findings += history.warnings
         with stage("aggregate"):
-            aggregates = aggregate(included, history, config, as_of, by="month")
+            aggregates = aggregate(included, history, config, as_of)
         findings += aggregates.warnings
 
         writer = SiteWriter(out, spare_dir=config.cache_dir("site") / "replaced")

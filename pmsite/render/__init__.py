@@ -18,6 +18,7 @@ from pmsite.history import History
 from pmsite.model import Postmortem
 from pmsite.pipeline import left_out_note
 from pmsite.render import feeds, reports
+from pmsite.render.dashboard import dashboard
 from pmsite.render.feeds import FeedEntry
 from pmsite.render.keys import LISTED_FIELDS, PageKeys
 from pmsite.render.markdown import RenderCache
@@ -48,7 +49,7 @@ class SiteInputs:
     as_of: dt.date
     postmortems: list[Postmortem]
     history: History
-    #: Aggregates of ``postmortems`` grouped by month (``aggregate(..., by="month")``).
+    #: Aggregates of ``postmortems``.
     aggregates: Aggregates
     #: display_path -> blamelessness score 0-100 (from lint).
     scores: dict[str, int] = field(default_factory=dict)
@@ -85,7 +86,7 @@ def report_pages(inputs: SiteInputs, views: list[PostmortemView]) -> list[Page]:
              {"tracker": reports.tracker(aggregates.action_items, inputs.as_of),
               "total": len(aggregates.action_items)}, cacheable=False),
         Page("metrics/index.html", "metrics.html", "Metrics",
-             {"summary": aggregates.metrics, "charts": reports.dashboard(aggregates, aggregates.groups),
+             {"summary": aggregates.metrics, "charts": dashboard(aggregates),
               "patterns": aggregates.patterns}, cacheable=False),
         Page("digests/index.html", "digests.html", "Monthly digests",
              {"digests": [(d, reports.digest_title(d)) for d in reversed(digests)]}, cacheable=False),
