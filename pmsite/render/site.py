@@ -56,6 +56,10 @@ class Page:
         return self.path.removesuffix("index.html")
 
 
+#: The heading Markdown renders for "## Action items" (ids come from pmsite.render.markdown).
+_ACTION_HEADING = '<h2 id="action-items">Action items</h2>'
+
+
 @dataclass(eq=False)  # compared by identity: templates test membership in lists of views
 class PostmortemView:
     """A postmortem with everything its page, cards and indexes need, formatted once."""
@@ -79,6 +83,22 @@ class PostmortemView:
     @cached_property
     def toc(self) -> tuple[TocEntry, ...]:
         return self.markdown().toc
+
+    @cached_property
+    def sections(self) -> tuple[Markup, Markup, Markup]:
+        """The body around its "Action items" section: (before, the section's prose, after).
+
+        The page shows the tracked items there, once, as a table, with the authors'
+        prose folded under it; without such a section (or items) the prose is all "before".
+        """
+        html = str(self.body)
+        start = html.find(_ACTION_HEADING)
+        if start < 0 or not self.action_items:
+            return self.body, Markup(""), Markup("")
+        rest = start + len(_ACTION_HEADING)
+        end = html.find("<h2", rest)
+        end = len(html) if end < 0 else end
+        return Markup(html[:start]), Markup(html[rest:end].strip()), Markup(html[end:])
 
     # -- front-matter, typed (computed once: lists read them thousands of times) --
     @cached_property

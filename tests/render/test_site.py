@@ -39,8 +39,12 @@ def test_postmortem_page_has_card_body_actions_related_and_edit_link(built):
     assert re.search(r'<span class="score"[^>]*>\d{1,3}/100</span>', card), "blamelessness score from lint"
     assert '<h2 id="the-second-story">The second story</h2>' in page
     assert '<a href="#detection-gap">Detection gap</a>' in page
-    actions = page[page.index('id="tracked-action-items"'):]
+    actions = page[page.index('<h2 id="action-items">Action items</h2>'):page.index('id="lessons"')]
     assert "Add a circuit breaker to the payment client" in actions
+    # listed once: the table in the body's own "Action items" section, the authors' prose folded under it
+    assert page.count("Add a circuit breaker to the payment client") == 1 and "tracked-action-items" not in page
+    assert re.search(r'<details class="action-notes prose"><summary>[^<]+</summary><p>See the tracked list.</p>', actions)
+    assert '<button type="button" data-print>Print / save as PDF</button>' in page
     assert "status-done" in actions and "overdue 86 d" in actions
     assert 'href="/postmortems/2024-05-02-search-slow-after-synonym-deploy/">PM-2024-021' in page
     assert ">recurrence</span>" in page
