@@ -24,6 +24,7 @@ from pmsite.render.keys import LISTED_FIELDS, PageKeys
 from pmsite.render.markdown import RenderCache
 from pmsite.render.output import SiteWriter
 from pmsite.render.site import (
+    FEED_TAXONOMIES,
     NAV,
     Page,
     PostmortemView,
@@ -142,6 +143,13 @@ def render_site(inputs: SiteInputs, writer: SiteWriter, cache: RenderCache,
         writer.write(f"{ASSETS_FOLDER}/{rel_path}", source.read_bytes())
     digest_pages = [p for p in pages if p.template == "digest.html"]
     writer.write("feed.xml", feeds.atom_feed(inputs.site, _feed_entries(views, digest_pages, inputs.as_of)))
+    for taxonomy in taxonomy_list:
+        if taxonomy.key not in FEED_TAXONOMIES:
+            continue
+        for term in taxonomy.terms:
+            writer.write(f"{term.url}feed.xml", feeds.atom_feed(
+                inputs.site, _feed_entries(term.entries, [], inputs.as_of), f"{term.url}feed.xml",
+                f"{inputs.site.title}: {taxonomy.key} {term.name}", term.url))
     writer.write("sitemap.xml", feeds.sitemap(inputs.site, pages))
 
     by_template: dict[str, int] = {}

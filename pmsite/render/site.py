@@ -378,17 +378,22 @@ NAV = (
 )
 
 
+#: Taxonomies whose terms get an Atom feed of their own (``services/checkout/feed.xml``).
+FEED_TAXONOMIES = ("service", "team", "tag")
+
+
 def core_pages(views: list[PostmortemView], taxonomy_list: list[Taxonomy]) -> list[Page]:
     """Postmortem pages, the full list, taxonomy indexes, search and 404."""
     pages = [Page(f"{v.url}index.html", "postmortem.html", v.title, {"pm": v}) for v in views]
     pages.append(Page("postmortems/index.html", "list.html", "All postmortems",
-                      {"entries": views, "intro": "", "parent": None}))
+                      {"entries": views, "intro": "", "parent": None, "feed": ""}))
     for taxonomy in taxonomy_list:
         pages.append(Page(f"{taxonomy.url}index.html", "taxonomy.html", taxonomy.title, {"taxonomy": taxonomy}))
         for term in taxonomy.terms:
             title = f"{taxonomy.title}: {term.name}"
+            feed = f"{term.url}feed.xml" if taxonomy.key in FEED_TAXONOMIES else ""
             pages.append(Page(f"{term.url}index.html", "list.html", title,
-                              {"entries": term.entries, "intro": "", "parent": taxonomy}))
+                              {"entries": term.entries, "intro": "", "parent": taxonomy, "feed": feed}))
     pages.append(Page("search/index.html", "search.html", "Search"))
     pages.append(Page("404.html", "404.html", "Page not found", in_sitemap=False))
     return pages

@@ -117,6 +117,22 @@ def test_digests_and_feed(built):
     assert "State of learning, May 2024" in feed
 
 
+def test_each_service_team_and_tag_has_its_own_feed(built):
+    import xml.etree.ElementTree as ET
+
+    atom = "{http://www.w3.org/2005/Atom}"
+    feed = ET.fromstring(read(built, "tags/cache/feed.xml"))
+    assert feed.find(f"{atom}title").text.endswith(": tag cache")
+    assert feed.find(f"{atom}link[@rel='self']").get("href") == "/tags/cache/feed.xml"
+    titles = sorted(entry.find(f"{atom}title").text for entry in feed.iter(f"{atom}entry"))
+    assert titles == ["PM-2024-017: Checkout latency after cache flush", "PM-2024-021: Search slow after synonym deploy"]
+    assert "State of learning" not in read(built, "tags/cache/feed.xml")  # digests only in the main feed
+    for page in ("services/redis/", "teams/payments/"):
+        assert (built / page / "feed.xml").is_file(), page
+        assert f'<link rel="alternate" type="application/atom+xml" title="' in read(built, page + "index.html")
+    assert not (built / "severities" / "sev2" / "feed.xml").exists()
+
+
 def test_sitemap_lists_pages_but_not_404(built):
     sitemap = read(built, "sitemap.xml")
     assert "<loc>/postmortems/2024-03-07-checkout-latency-after-cache-flush/</loc>" in sitemap
