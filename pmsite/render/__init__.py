@@ -17,7 +17,7 @@ from pmsite.config import Config
 from pmsite.history import History
 from pmsite.model import Postmortem
 from pmsite.pipeline import left_out_note
-from pmsite.render import feeds, reports
+from pmsite.render import api, feeds, reports
 from pmsite.render.dashboard import dashboard
 from pmsite.render.feeds import FeedEntry
 from pmsite.render.keys import LISTED_FIELDS, PageKeys
@@ -151,6 +151,8 @@ def render_site(inputs: SiteInputs, writer: SiteWriter, cache: RenderCache,
                 inputs.site, _feed_entries(term.entries, [], inputs.as_of), f"{term.url}feed.xml",
                 f"{inputs.site.title}: {taxonomy.key} {term.name}", term.url))
     writer.write("sitemap.xml", feeds.sitemap(inputs.site, pages))
+    for path, data in api.documents(views, inputs.site, inputs.as_of).items():
+        writer.write(path, data)
 
     by_template: dict[str, int] = {}
     for page in pages:
