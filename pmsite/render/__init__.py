@@ -82,6 +82,7 @@ def report_pages(inputs: SiteInputs, views: list[PostmortemView]) -> list[Page]:
             "latest": views[:8], "total": len(views), "digest": latest_digest,
             "headlines": reports.headlines(inputs.postmortems, inputs.history, inputs.config, inputs.as_of),
             "urgent_items": [i for i in aggregates.action_items if i.is_open and i.severity in ("SEV1", "SEV2")],
+            "on_this_day": reports.on_this_day(views, inputs.as_of),
         }, cacheable=False),
         Page("actions/index.html", "actions.html", "Action items",
              {"tracker": reports.tracker(aggregates.action_items, inputs.as_of),

@@ -9,12 +9,16 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pmsite.aggregate import ActionItem, Digest, Summary, aggregate
 from pmsite.config import Config
 from pmsite.errors import ConfigError
 from pmsite.history import History
 from pmsite.model import Postmortem
+
+if TYPE_CHECKING:
+    from pmsite.render.site import PostmortemView
 
 #: Headline figures compare the last this-many days with the same span before (``site.trend_days``).
 TREND_DAYS = 90
@@ -131,3 +135,14 @@ def _resolve_hours(summary: Summary) -> float | None:
 def digest_title(digest: Digest) -> str:
     month = dt.date.fromisoformat(digest.month + "-01")
     return f"State of learning, {month:%B %Y}"
+
+
+def on_this_day(views: list[PostmortemView], as_of: dt.date) -> list[PostmortemView]:
+    """Postmortems of incidents in the as-of day's ISO week of earlier years, most recent year first.
+
+    morgue mailed these as anniversaries: a year on, the same week often brings the
+    same load, the same renewals and the same calendar events.
+    """
+    week = as_of.isocalendar()[1]
+    found = [v for v in views if v.date and v.date.year < as_of.year and v.date.isocalendar()[1] == week]
+    return sorted(found, key=lambda v: (v.date, v.id), reverse=True)

@@ -191,3 +191,29 @@ def test_a_bad_trend_window_is_a_config_error(tmp_path):
     make_site(tmp_path, config="site:\n  trend_days: quarterly\n")
     with pytest.raises(ConfigError, match="site.trend_days must be a whole number of days"):
         build(load_config(tmp_path), as_of=dt.date(2024, 7, 15))
+
+
+def test_on_this_day_lists_the_same_iso_week_of_earlier_years():
+    from types import SimpleNamespace
+
+    from pmsite.render.reports import on_this_day
+
+    def view(day: str, pm_id: str):
+        return SimpleNamespace(date=dt.date.fromisoformat(day), id=pm_id)
+
+    as_of = dt.date(2026, 11, 30)  # ISO week 49 of 2026
+    views = [view("2025-12-01", "A"),  # week 49 of 2025
+             view("2024-12-05", "B"),  # week 49 of 2024
+             view("2025-12-08", "C"),  # week 50
+             view("2026-11-30", "D"),  # this year: not an anniversary
+             SimpleNamespace(date=None, id="E")]
+    assert [v.id for v in on_this_day(views, as_of)] == ["A", "B"]
+
+
+def test_home_shows_on_this_day_when_an_earlier_year_had_an_incident_that_week(tmp_path):
+    root = tmp_path / "repo"
+    make_site(root)
+    build(load_config(root), as_of=dt.date(2025, 3, 7))  # a year after the 2024-03-07 incident
+    home = (root / "site" / "index.html").read_text(encoding="utf-8")
+    section = home[home.index('id="on-this-day"'):home.index('id="latest"')]
+    assert "Checkout latency after cache flush" in section and "2024-03-07" in section
