@@ -143,13 +143,15 @@ def render_site(inputs: SiteInputs, writer: SiteWriter, cache: RenderCache,
     for rel_path, source in static_files(theme).items():
         writer.write(f"{ASSETS_FOLDER}/{rel_path}", source.read_bytes())
     digest_pages = [p for p in pages if p.template == "digest.html"]
-    writer.write("feed.xml", feeds.atom_feed(inputs.site, _feed_entries(views, digest_pages, inputs.as_of)))
+    entries = _feed_entries(views, digest_pages, inputs.as_of)
+    writer.write("feed.xml", feeds.atom_feed(inputs.site, entries))
+    entry_of = {id(view): entry for view, entry in zip(views, entries)}  # the first entries are the views'
     for taxonomy in taxonomy_list:
         if taxonomy.key not in FEED_TAXONOMIES:
             continue
         for term in taxonomy.terms:
             writer.write(f"{term.url}feed.xml", feeds.atom_feed(
-                inputs.site, _feed_entries(term.entries, [], inputs.as_of), f"{term.url}feed.xml",
+                inputs.site, [entry_of[id(view)] for view in term.entries], f"{term.url}feed.xml",
                 f"{inputs.site.title}: {taxonomy.key} {term.name}", term.url))
     writer.write("sitemap.xml", feeds.sitemap(inputs.site, pages))
     for path, data in api.documents(views, inputs.site, inputs.as_of).items():

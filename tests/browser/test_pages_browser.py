@@ -8,19 +8,11 @@ test-artifacts/ (gitignored) for a person to look at.
 
 from __future__ import annotations
 
-import datetime as dt
-import threading
-
 import pytest
 
-from pmsite.config import load_config
-from pmsite.pipeline import build
-from pmsite.serve import make_http_server
-from tests.browser.test_site_browser import BASE, CHROMIUM, CHROMIUM_ARGS, axe_script, require, screenshot
-from tests.conftest import REPO_ROOT
+from tests.browser.conftest import screenshot
 
 pytestmark = pytest.mark.browser
-__all__ = ["axe_script"]  # a fixture this module uses
 
 PAGES = {
     "home": "",
@@ -56,28 +48,6 @@ SMALLEST_CHART_TEXT = """() => {
   }
   return smallest;
 }"""
-
-
-@pytest.fixture(scope="module")
-def site_url(tmp_path_factory):
-    require(CHROMIUM, "Debian's chromium")
-    out = tmp_path_factory.mktemp("pages") / "site"
-    build(load_config(REPO_ROOT), out_dir=out, base_url=BASE, as_of=dt.date(2026, 6, 30))
-    server = make_http_server(out, "127.0.0.1", 0, BASE)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}{BASE}"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser(site_url):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def open_page(browser, url: str, width: int, scheme: str):
