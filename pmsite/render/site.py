@@ -23,6 +23,7 @@ from pmsite.aggregate import ActionItem, Aggregates, Incident
 from pmsite.config import Config
 from pmsite.errors import BuildError
 from pmsite.model import SEVERITIES, Postmortem
+from pmsite.timeutil import format_minutes
 from pmsite.render.markdown import RenderCache, RenderedMarkdown, TocEntry, slugify
 from pmsite.render.output import SiteWriter
 from pmsite.parallel import OrderedMap
@@ -276,6 +277,7 @@ class TemplateRenderer:
         self.env = env
         self.env.globals.update(globals_)
         self.env.filters["duration"] = format_duration
+        self.env.filters["minutes"] = format_minutes
 
     def render(self, page: Page) -> str:
         try:

@@ -50,7 +50,7 @@ def site_url(tmp_path_factory):
     server.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # closed after each module: later tests check no child process is left
 def browser(site_url):
     from playwright.sync_api import sync_playwright
 
