@@ -99,7 +99,16 @@ def default_as_of() -> dt.date:
 
 
 def is_included(pm: Postmortem, drafts: bool) -> bool:
+    """Published postmortems count everywhere (site, ``actions``, ``metrics``); drafts only with --drafts."""
     return drafts or pm.status == "published"
+
+
+def left_out_note(count: int) -> str:
+    """What the site and the reports say about the postmortems they did not count (one wording for both)."""
+    if not count:
+        return ""
+    return (f"{count} draft or in-review postmortem{'s' if count != 1 else ''} not counted "
+            "(--drafts counts them)")
 
 
 def build(config: Config, out_dir: Path | None = None, base_url: str | None = None, drafts: bool = False,
@@ -158,7 +167,7 @@ def build(config: Config, out_dir: Path | None = None, base_url: str | None = No
             history = mining.result()
         findings += history.warnings
         with stage("aggregate"):
-            aggregates = aggregate(included, history, config, as_of, by="month")
+            aggregates = aggregate(included, history, config, as_of)
         findings += aggregates.warnings
         with stage("similar"):
             from pmsite.similar import site_similar
@@ -172,7 +181,7 @@ def build(config: Config, out_dir: Path | None = None, base_url: str | None = No
                 inputs = SiteInputs(config=config, site=site, as_of=as_of, postmortems=included, history=history,
                                     aggregates=aggregates, scores=report.scores, similar=similar,
                                     deadlines=deadlines(loaded.postmortems, ReviewPolicy.from_config(config), as_of),
-                                    tracker_sync=read_state(config))
+                                    tracker_sync=read_state(config), left_out=len(excluded_paths))
                 rendered = render_site(inputs, writer, cache.render,
                                        (lambda done, total: progress("render", done, total)) if progress else None,
                                        indexer.postmortems_written)

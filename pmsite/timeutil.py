@@ -60,3 +60,14 @@ def parse_iso_datetime(text: str) -> dt.datetime | None:
         return None
     sign = 1 if offset[0] == "+" else -1
     return moment.replace(tzinfo=dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes)))
+
+
+def format_minutes(minutes: float | None) -> str:
+    """A duration in the unit that fits it: ``18 min``, ``2.2 h``, ``5.3 d`` (never ``7664.4 min``)."""
+    if minutes is None:
+        return "n/a"
+    if minutes < 60:
+        return f"{minutes:.0f} min"
+    if minutes < 48 * 60:
+        return f"{minutes / 60:.1f} h"
+    return f"{minutes / (24 * 60):.1f} d"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -120,10 +121,19 @@ def test_metrics_window(runner, three: Path):
 def test_metrics_text(runner, three: Path):
     result = invoke(runner, three, "metrics", "--as-of", "2024-03-01")
     lines = result.stdout.splitlines()
-    assert lines[0] == "Metrics for incidents start .. now (as of 2024-03-01)"
-    assert "time to detect        median 10 min, p90 26 min (n=3)" in lines
-    assert "learning health       51.7/100" in lines
+    assert lines[0] == "Metrics for all incidents up to 2024-03-01"
+    assert "time to detect        median 10 min, p90 26 min (n = 3)" in lines
+    assert "learning health       52/100" in lines
     assert "  PM-A -> PM-B -> PM-C [pool-exhaustion]" in lines
+
+
+def test_metrics_text_durations_in_the_unit_that_fits(runner, three: Path):
+    result = invoke(runner, three, "metrics", "--since", "2024-01-01", "--until", "2024-02-29", "--as-of", "2024-03-01")
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Metrics for incidents from 2024-01-01 to 2024-02-29 (as of 2024-03-01)"
+    resolve = next(line for line in lines if line.startswith("time to resolve"))
+    assert re.fullmatch(r"time to resolve +median [\d.]+ (min|h|d), p90 [\d.]+ (min|h|d) \(n = 3\)", resolve), resolve
+    assert ", 0 git contributors" in result.stdout  # a folder without git
 
 
 def test_since_after_until(runner, three: Path):

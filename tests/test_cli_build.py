@@ -22,7 +22,7 @@ def test_build_prints_a_summary(runner, tmp_path):
     assert "  Postmortems        3" in lines
     assert "  Search        3 pages indexed" in lines
     assert "Findings: 0 errors, 0 warnings, 0 info" in lines
-    assert "Left out 1 draft or in-review postmortem (build with --drafts to include them)" in lines
+    assert "1 draft or in-review postmortem not counted (--drafts counts them)" in lines
     assert re.fullmatch(r"Time: load [\d.]+ s · validate [\d.]+ s · lint [\d.]+ s · history [\d.]+ s · aggregate [\d.]+ s · "
                         r"similar [\d.]+ s · render [\d.]+ s · index [\d.]+ s · total [\d.]+ s", lines[-1])
     assert (tmp_path / "site" / "index.html").is_file()
@@ -33,7 +33,7 @@ def test_build_options_out_base_url_and_drafts(runner, tmp_path):
     result = runner.invoke(cli, ["-C", str(tmp_path), "build", "--out", "public", "--base-url", "/pm/", "--drafts",
                                  "--as-of", "2024-07-15"])
     assert result.exit_code == 0, result.output
-    assert "into public/ (base URL /pm/" in result.output and "Left out" not in result.output
+    assert "into public/ (base URL /pm/" in result.output and "not counted" not in result.output
     assert 'href="/pm/assets/style.css"' in (tmp_path / "public" / "index.html").read_text()
 
 
@@ -158,3 +158,36 @@ def test_a_cache_folder_that_cannot_be_used_costs_time_or_says_what_to_do(runner
     built = runner.invoke(cli, ["-C", str(tmp_path / "repo"), "build"])
     assert built.exit_code == 1 and built.output.count("\n") == 1
     assert "cannot create the folder for build locks" in built.output and "XDG_CACHE_HOME" in built.output
+
+
+def test_lint_errors_do_not_stop_a_build_and_it_says_why(runner, tmp_path):
+    assert runner.invoke(cli, ["-C", str(tmp_path), "init", "x"]).exit_code == 0
+    example = next((tmp_path / "x" / "content" / "postmortems").glob("*.md"))
+    text = example.read_text(encoding="utf-8")
+    example.write_text(text.replace("## Impact\n", "## Impact\n\nThis was human error.\n"), encoding="utf-8")
+    result = runner.invoke(cli, ["-C", str(tmp_path / "x"), "build", "--drafts"])
+    assert result.exit_code == 0, result.output
+    assert "error blame/human-error" in result.stdout
+    assert "Findings: 1 errors" in result.stdout
+    assert "lint findings never stop a build" in result.stdout
+
+
+def test_no_arguments_print_help_and_exit_0(runner):
+    result = runner.invoke(cli, [], prog_name="pmsite")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Usage: pmsite [OPTIONS] [COMMAND] [ARGS]...") and "Commands:" in result.stdout
+
+
+def test_a_mistyped_command_names_the_closest(runner):
+    result = runner.invoke(cli, ["buidl"])
+    assert result.exit_code == 2
+    assert "Error: No such command 'buidl'. Did you mean 'build'?" in result.output
+
+
+def test_choices_and_metavars_read_as_users_write_them(runner):
+    new_help = runner.invoke(cli, ["new", "--help"]).stdout
+    assert "--severity [SEV1|SEV2|SEV3|SEV4]" in new_help
+    assert "--as-of DATE" in runner.invoke(cli, ["build", "--help"]).stdout
+    assert "--owner NAME" in runner.invoke(cli, ["actions", "--help"]).stdout
+    bad = runner.invoke(cli, ["new", "x", "--severity", "sev9", "--type", "other"])
+    assert bad.exit_code == 2 and "'sev9' is not one of SEV1, SEV2, SEV3, SEV4" in bad.output

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import shutil
+
 import yaml
 
 from pmsite.cli import cli
@@ -84,3 +87,46 @@ def test_init_refuses_to_overwrite_and_writes_nothing(runner, tmp_path):
     assert result.exit_code == 2 and "pmsite.yaml" in result.output
     assert (tmp_path / "pmsite.yaml").read_text(encoding="utf-8") == "title: mine\n"
     assert not (tmp_path / "content").exists()
+
+
+def test_a_new_repository_starts_clean(runner, tmp_path):
+    """The issue's done-when: `pmsite init x && cd x && pmsite build && pmsite metrics` shows no overdue
+    item and no warning; init says it created the git repository and ends with the next steps."""
+    init = runner.invoke(cli, ["-C", str(tmp_path), "init", "x"])
+    assert init.exit_code == 0, init.output
+    repo = tmp_path / "x"
+    assert (repo / ".git").is_dir()
+    assert "initialised a git repository here" in init.stdout
+    assert "next steps:\n  1. cd x\n" in init.stdout
+    example = next((repo / "content" / "postmortems").glob("*.md"))
+    today = dt.datetime.now(dt.timezone.utc).date().isoformat()
+    assert example.name.startswith(today)
+    assert "status: draft\n" in example.read_text(encoding="utf-8")
+
+    built = runner.invoke(cli, ["-C", str(repo), "build"])
+    assert built.exit_code == 0, built.output
+    assert "warning" not in built.output.lower().replace("0 warnings", "")
+    assert "1 draft or in-review postmortem not counted" in built.stdout
+    metrics = runner.invoke(cli, ["-C", str(repo), "metrics"])
+    actions = runner.invoke(cli, ["-C", str(repo), "actions", "--drafts"])
+    assert metrics.exit_code == actions.exit_code == 0
+    assert "overdue 0;" in metrics.stdout and "incidents             0 (none)" in metrics.stdout
+    assert "warning" not in metrics.stderr + actions.stderr
+    assert actions.stdout.splitlines()[-1] == f"2 action items, 0 overdue as of {today}"
+
+
+def test_init_inside_a_repository_does_not_nest_one(runner, tmp_path):
+    assert runner.invoke(cli, ["-C", str(tmp_path), "init", "outer"]).exit_code == 0
+    inner = runner.invoke(cli, ["-C", str(tmp_path / "outer"), "init", "docs"])
+    assert inner.exit_code == 0, inner.output
+    assert not (tmp_path / "outer" / "docs" / ".git").exists()
+    assert "git repository" not in inner.stdout
+
+
+def test_a_build_prints_every_warning_it_counts(runner, tmp_path):
+    assert runner.invoke(cli, ["-C", str(tmp_path), "init", "x"]).exit_code == 0
+    shutil.rmtree(tmp_path / "x" / ".git")
+    built = runner.invoke(cli, ["-C", str(tmp_path / "x"), "build"])
+    assert built.exit_code == 0, built.output
+    assert "Findings: 0 errors, 1 warnings, 0 info (listed above)" in built.stdout
+    assert "warning history/no-repository this folder is not in a git repository" in built.stdout

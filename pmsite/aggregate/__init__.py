@@ -51,6 +51,7 @@ from pmsite.aggregate.metrics import (
     summarize,
 )
 from pmsite.aggregate.patterns import Pattern, PatternTable
+from pmsite.aggregate.people import configured_bots
 from pmsite.config import Config
 from pmsite.history import History
 from pmsite.model import Finding, Postmortem
@@ -106,7 +107,7 @@ class Aggregates:
 def aggregate(postmortems: list[Postmortem], history: History, config: Config, as_of: dt.date, *,
               since: dt.date | None = None, until: dt.date | None = None, by: str | None = None) -> Aggregates:
     """Everything the reports and the site need, for incidents dated ``since``..``until`` (inclusive)."""
-    incidents = incidents_of(postmortems, history)
+    incidents = incidents_of(postmortems, history, configured_bots(config))
     items = action_items(incidents, config, as_of)
     groups = recurrence_groups(incidents)
     recurring = {member for group in groups for member in group.ids[1:]}  # the first one is not a repeat

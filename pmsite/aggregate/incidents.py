@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from pmsite.aggregate.people import people
 from pmsite.history import History, PostmortemHistory
 from pmsite.model import Finding, Postmortem
 
@@ -49,9 +50,8 @@ class Incident:
     def revisions(self) -> int:
         return self.history.revisions if self.history else 0
 
-    @property
-    def contributors(self) -> list[str]:
-        return self.history.contributors if self.history else []
+    #: Commit authors who are people (bots and shared accounts left out, see ``people``).
+    contributors: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         found = self.history
@@ -89,7 +89,7 @@ def _stated_durations(postmortem: Postmortem) -> dict[str, float]:
             if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0}
 
 
-def incident_of(postmortem: Postmortem, history: History) -> Incident:
+def incident_of(postmortem: Postmortem, history: History, bots: frozenset[str] = frozenset()) -> Incident:
     found = history.for_postmortem(postmortem)
     published, source = postmortem.date("published"), "front-matter"
     if published is None and found is not None and found.published_at is not None:
@@ -123,12 +123,14 @@ def incident_of(postmortem: Postmortem, history: History) -> Incident:
         time_to_resolve_minutes=stated.get("time_to_resolve", _minutes(started, resolved)),
         time_to_publish_days=to_publish,
         month=incident_day.strftime("%Y-%m") if incident_day else "",
+        contributors=people(found.contributors, bots) if found else [],
     )
 
 
-def incidents_of(postmortems: list[Postmortem], history: History) -> list[Incident]:
+def incidents_of(postmortems: list[Postmortem], history: History,
+                 bots: frozenset[str] = frozenset()) -> list[Incident]:
     """Incidents sorted by date, then id, so every output is reproducible."""
-    incidents = [incident_of(pm, history) for pm in postmortems]
+    incidents = [incident_of(pm, history, bots) for pm in postmortems]
     return sorted(incidents, key=lambda i: (i.date or dt.date.min, i.id))
 
 

@@ -7,6 +7,7 @@ into one line on stderr and an exit code, never a traceback.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import os
 import sys
@@ -51,6 +52,15 @@ class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        """A mistyped command names the closest one: "No such command 'buidl'. Did you mean 'build'?"."""
+        name = args[0] if args else ""
+        if name not in COMMANDS and not name.startswith("-") and not ctx.resilient_parsing:
+            close = difflib.get_close_matches(name, COMMANDS, n=1, cutoff=0.5)
+            hint = f" Did you mean '{close[0]}'?" if close else f" The commands are: {', '.join(sorted(COMMANDS))}."
+            raise click.UsageError(f"No such command '{name}'.{hint}", ctx)
+        return super().resolve_command(ctx, args)
+
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in COMMANDS:
             return None
@@ -65,7 +75,7 @@ class LazyGroup(click.Group):
             formatter.write_dl([(name, COMMANDS[name][1]) for name in self.list_commands(ctx)])
 
 
-@click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
+@click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS, invoke_without_command=True)
 @click.version_option(__version__, prog_name="pmsite")
 @click.option("-C", "--directory", "directory", type=click.Path(exists=True, file_okay=False, path_type=str),
               help="Run as if pmsite was started in this folder (like git -C).")
@@ -86,6 +96,9 @@ def cli(ctx: click.Context, directory: str | None, config_file: str | None) -> N
     build), 2 usage or environment error.
     """
     ctx.obj = State(directory=directory, config_file=config_file)
+    if ctx.invoked_subcommand is None:  # plain `pmsite`: the help is the answer, not a usage error
+        click.echo(ctx.get_help())
+        ctx.exit(0)
 
 
 def main(argv: list[str] | None = None) -> None:

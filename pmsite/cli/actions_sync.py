@@ -191,7 +191,7 @@ def remind_command(state: State, via: str | None, dry_run: bool, as_of: dt.date 
         raise click.UsageError(f"remind.via is {via!r}; use email, slack or github")
     as_of = as_of or dt.date.today()
     teams = remind.Teams.from_config(config)
-    result, warnings = _run(config, as_of)
+    result, _, warnings = _run(config, as_of, True)  # every open item, drafts too: the work exists already
     for line in warnings:
         click.echo(line, err=True)
     postmortems = [incident.postmortem for incident in result.incidents]

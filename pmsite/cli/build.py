@@ -10,7 +10,8 @@ import click
 from pmsite.cli.common import State, pass_state, use_color
 from pmsite.cli.types import DateType
 from pmsite.errors import PmsiteError
-from pmsite.pipeline import BuildResult, InvalidContent, build
+from pmsite.model import Finding
+from pmsite.pipeline import BuildResult, InvalidContent, build, left_out_note
 
 _KINDS = (
     ("Postmortems", ("postmortem.html",)),
@@ -44,19 +45,21 @@ def summary(result: BuildResult, display_out: str) -> str:
     lines += [f"  {'Search':<{width}}  {search}", ""]
     counts = result.findings_by_severity
     lines.append(f"Findings: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} info"
-                 + (" (see them with 'pmsite lint' and 'pmsite validate')" if any(counts.values()) else ""))
+                 + (" (listed above)" if counts["error"] or counts["warning"] else ""))
+    if counts["error"]:  # only lint errors get this far: validation errors stop the build before it writes
+        lines.append("The site was written anyway (exit 0): lint findings never stop a build, so a draft can be "
+                     "previewed; gate on them with 'pmsite lint --fail-on error'")
     if result.excluded:
-        lines.append(f"Left out {result.excluded} draft or in-review postmortem"
-                     f"{'s' if result.excluded != 1 else ''} (build with --drafts to include them)")
+        lines.append(left_out_note(result.excluded))
     stages = " · ".join(f"{name} {seconds:.2f} s" for name, seconds in result.timings.items())
     lines.append(f"Time: {stages} · total {result.seconds:.2f} s")
     return "\n".join(lines)
 
 
 @click.command("build")
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=str),
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=str), metavar="DIR",
               help="Output folder [default: out_dir of pmsite.yaml, else site/].")
-@click.option("--base-url", help="Path (/project/) or full URL the site is served from [default: base_url of pmsite.yaml, else /].")
+@click.option("--base-url", metavar="URL", help="Path (/project/) or full URL the site is served from [default: base_url of pmsite.yaml, else /].")
 @click.option("--drafts", is_flag=True, help="Include draft and in-review postmortems.")
 @click.option("--as-of", "as_of", type=DateType(),
               help="Compute overdue items and this month's figures as of this day (YYYY-MM-DD) [default: today, or SOURCE_DATE_EPOCH].")
@@ -74,21 +77,28 @@ def build_command(state: State, out: str | None, base_url: str | None, drafts: b
     try:
         result = build(config, out_dir, base_url, drafts, as_of, progress=progress)
     except InvalidContent as exc:
-        from pmsite.formats import FORMATS, FormatOptions  # the formatters pull in every rule: only when printing
-
-        click.echo(FORMATS["text"](exc.errors, FormatOptions(color=use_color())))
+        _print_findings(exc.errors)
         raise
     finally:
         if progress:
             click.echo("\r\033[K", nl=False, err=True)
+    _print_findings([f for f in result.findings if f.severity != "info"])  # every warning the summary counts
     click.echo(summary(result, config.display_path(result.out_dir) + "/"))
 
 
+def _print_findings(findings: list[Finding]) -> None:
+    if not findings:
+        return
+    from pmsite.formats import FORMATS, FormatOptions  # the formatters pull in every rule: only when printing
+
+    click.echo(FORMATS["text"](findings, FormatOptions(color=use_color())))
+
+
 @click.command("serve")
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port on localhost.")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, metavar="PORT", show_default=True, help="Port on localhost.")
+@click.option("--host", default="127.0.0.1", metavar="ADDRESS", show_default=True, help="Interface to listen on.")
 @click.option("--drafts", is_flag=True, help="Include draft and in-review postmortems.")
-@click.option("--base-url", default="/", show_default=True, help="Serve the site under this path, as it will be published.")
+@click.option("--base-url", default="/", metavar="URL", show_default=True, help="Serve the site under this path, as it will be published.")
 @pass_state
 def serve_command(state: State, port: int, host: str, drafts: bool, base_url: str) -> None:
     """Build the site, serve it on localhost and rebuild when a file changes.

@@ -9,14 +9,14 @@ from zoneinfo import ZoneInfo
 import click
 
 from pmsite.cli.common import State, pass_state
-from pmsite.cli.types import DateType
+from pmsite.cli.types import AnyCaseChoice, DateType
 from pmsite.cli.timeline import draft_from_exports, tz_option
 from pmsite.scaffold import SEVERITY_CHOICES, TYPE_CHOICES, Draft, init_repository, new_postmortem
 
 
 @click.command("new")
 @click.argument("title")
-@click.option("--severity", "-s", required=True, type=click.Choice(SEVERITY_CHOICES, case_sensitive=False),
+@click.option("--severity", "-s", required=True, type=AnyCaseChoice(SEVERITY_CHOICES),
               help="SEV1 (worst) to SEV4. SEV1/SEV2 add decision points and a detection-gap analysis.")
 @click.option("--type", "-t", "incident_type", required=True, type=click.Choice(TYPE_CHOICES),
               help="Kind of harm; security and data-loss add their own sections.")
@@ -77,17 +77,32 @@ def _print_similar(config, path: Path, title: str, services: list[str]) -> None:
 def init_command(state: State, directory: Path) -> None:
     """Scaffold a postmortem repository in DIRECTORY (default: here).
 
-    Writes pmsite.yaml, content/postmortems/ with one example, GitHub workflows
-    (lint pull requests with annotations, build and publish the site), .gitignore
-    and .pre-commit-config.yaml. Refuses to overwrite any existing file.
+    Writes pmsite.yaml, content/postmortems/ with one example (a draft dated
+    today, left out of every figure), GitHub workflows (lint pull requests with
+    annotations, build and publish the site), .gitignore and
+    .pre-commit-config.yaml, and runs git init when DIRECTORY is not in a git
+    repository. Refuses to overwrite any existing file.
     """
     target = (state.cwd / directory).resolve()
-    written = init_repository(target)
-    for path in written:
+    result = init_repository(target, dt.datetime.now(dt.timezone.utc).date())
+    for path in result.written:
         click.echo(f"created {path.relative_to(target).as_posix()}")
+    if result.git_initialised:
+        click.echo("initialised a git repository here: pmsite reads publication and completion dates from "
+                   "its history, so commit your postmortems")
+    example = next(p for p in result.written if p.suffix == ".md").relative_to(target).as_posix()
     shown = directory.as_posix()
-    click.echo(f"next: cd {shown} && pmsite new \"What happened\" --severity SEV3 --type availability"
-               if shown != "." else "next: pmsite new \"What happened\" --severity SEV3 --type availability")
+    steps = [f"cd {shown}"] if shown != "." else []
+    steps += [
+        f"read {example}: a draft example, left out of the site and the figures",
+        'pmsite new "What happened" --severity SEV3 --type availability',
+        "pmsite validate && pmsite lint",
+        "pmsite serve   # the site on http://127.0.0.1:8000/, rebuilt as you edit",
+        "git add -A && git commit -m 'Start our postmortems'",
+    ]
+    click.echo("\nnext steps:")
+    for number, step in enumerate(steps, 1):
+        click.echo(f"  {number}. {step}")
 
 
 COMMANDS = (new_command, init_command)

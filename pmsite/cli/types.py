@@ -59,3 +59,20 @@ class InstantType(click.ParamType):
         if not in_supported_range(parsed):
             self.fail(f"{value!r} is outside the {SUPPORTED_YEARS_TEXT} pmsite accepts", param, ctx)
         return parsed.astimezone(dt.timezone.utc)
+
+
+class AnyCaseChoice(click.Choice):
+    """A choice typed in any case (``sev1``) that is shown and returned as users write it (``SEV1``).
+
+    click's own ``case_sensitive=False`` lists the choices folded to lower case in
+    the help and errors, which is not how anyone writes a severity.
+    """
+
+    def __init__(self, choices: tuple[str, ...]) -> None:
+        super().__init__(choices, case_sensitive=True)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        for choice in self.choices:
+            if str(value).casefold() == str(choice).casefold():
+                return str(choice)
+        self.fail(f"{value!r} is not one of {', '.join(map(str, self.choices))}", param, ctx)

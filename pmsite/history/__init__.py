@@ -20,6 +20,7 @@ imports pygit2; ``records`` holds what it hands on.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pygit2
@@ -68,12 +69,12 @@ def mine(config: Config, *, use_cache: bool = True) -> History:
             "run 'git init' and commit the postmortems to track them",
         )])
     repo = pygit2.Repository(repo_path)
-    if repo.is_bare or repo.head_is_unborn:
-        return History(warnings=[_warning(
+    if repo.is_bare or repo.head_is_unborn:  # a fresh repository (pmsite init): nothing is wrong yet
+        return History(warnings=[replace(_warning(
             content_display, "history/no-commits",
             "the repository has no commits yet; dates come from the front-matter only",
             "commit the postmortems to track when they were published",
-        )])
+        ), severity="info")])
     workdir = Path(repo.workdir).resolve()
     try:
         prefix = config.content_dir.resolve().relative_to(workdir).as_posix()

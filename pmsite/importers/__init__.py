@@ -148,16 +148,35 @@ def _detect_file(path: Path, display: str) -> str | None:
             return "discord"
         if '"log_entries"' in head or '_log_entry"' in head or '"incident_number"' in head:
             return "pagerduty"
-        try:
-            return "logs" if isinstance(json.loads(first_line), dict) else None
-        except (ValueError, RecursionError):
-            load_json(path.read_text(encoding="utf-8-sig", errors="replace"), display)  # name a syntax error
-            return None
+        return _json_kind(path, display, first_line)
     if _FIRST_LINE_TIME.match(first_line):
         return "logs"
     if path.suffix.lower() == ".csv" or ("," in first_line and _names_a_time_column(first_line)):
         return "logs"
     return None
+
+
+_EXPECTED_JSON = ("a PagerDuty incident ({\"incident\": {...}} or the incident object itself) or log_entries, "
+                  "DiscordChatExporter JSON, or JSON Lines (one log record per line, each with a time and a message)")
+
+
+def _json_kind(path: Path, display: str, first_line: str) -> str | None:
+    """JSON without an export's tell-tale key: JSON Lines, a bare PagerDuty incident, or a clear refusal."""
+    from pmsite.importers.pagerduty import is_incident  # the reader knows what an incident looks like
+
+    try:
+        first = json.loads(first_line)
+    except (ValueError, RecursionError):  # load_json below names the problem, or the whole file parses
+        first = None
+    if isinstance(first, dict) and not is_incident(first):
+        return "logs"  # JSON Lines (a one-line file is one record)
+    document = first if first is not None else load_json(path.read_text(encoding="utf-8-sig", errors="replace"), display)
+    if is_incident(document):
+        return "pagerduty"
+    shape = (f"an object with the keys {', '.join(sorted(map(str, document))[:6]) or '(none)'}"
+             if isinstance(document, dict) else f"a JSON {type(document).__name__.replace('dict', 'object')}")
+    raise TimelineError(f"{display}: this JSON is {shape}, not an export pmsite reads; expected {_EXPECTED_JSON}. "
+                        "Force a reader with logs:FILE or pagerduty:FILE if it is one of these")
 
 
 def _names_a_time_column(header: str) -> bool:

@@ -111,7 +111,9 @@ def read(source: Source, options: ImportOptions) -> list[TimelineEvent]:
         message = first_present(record, fields.message)
         if message is None:
             raise TimelineError(f"{source.display}:{line}: no message field (looked for {', '.join(fields.message)}); "
-                                "set timeline.logs.message_field in pmsite.yaml")
+                                "a log record needs a time and a message: set timeline.logs.message_field in "
+                                "pmsite.yaml if yours has another name (or, if this is not a log, see which "
+                                "exports 'pmsite timeline' reads in docs/timeline.md)")
         level = first_present(record, fields.level)
         text = f"[{str(level).upper()}] {message}" if level else str(message)
         events.append(TimelineEvent(time=clock.utc(first_present(record, fields.time), line), source=label,

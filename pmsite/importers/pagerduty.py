@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from pmsite.importers import ImportOptions, Record, Source, TimelineEvent, expect, load_json, read_text
 
@@ -40,6 +41,8 @@ def read_incident(source: Source, options: ImportOptions) -> IncidentFacts:
     data = load_json(read_text(source), source.display)
     if isinstance(data, list):
         data = {"log_entries": data}
+    elif is_incident(data) and "incident" not in data:  # the incident object itself, not an API response
+        data = {"incident": data}
     expect(isinstance(data, dict) and ("incident" in data or "log_entries" in data), source.display,
            "expected a PagerDuty API response with an 'incident' or 'log_entries' key")
     response = Record(data, source.display)
@@ -71,6 +74,22 @@ def read_incident(source: Source, options: ImportOptions) -> IncidentFacts:
         url=url or next((link for e in entries for link in [e.record("incident").text("html_url")] if link), ""),
         events=events,
     )
+
+
+#: Fields every PagerDuty incident has (REST API v2 and webhooks v3), none of which a log record needs.
+_INCIDENT_FIELDS = ("urgency", "service", "escalation_policy", "incident_key", "assignments", "html_url")
+
+
+def is_incident(data: Any) -> bool:
+    """An API response with an ``incident``, or an incident object on its own, with or without
+    ``incident_number`` (hand-made, or from another API version)."""
+    if not isinstance(data, dict):
+        return False
+    if isinstance(data.get("incident"), dict):
+        return True
+    if data.get("type") in ("incident", "incident_reference"):
+        return True
+    return "created_at" in data and "status" in data and any(name in data for name in _INCIDENT_FIELDS)
 
 
 def _incident_title(entry: Record) -> str:

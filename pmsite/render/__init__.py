@@ -17,12 +17,15 @@ from pmsite.config import Config
 from pmsite.decisions.cues import misled_context
 from pmsite.history import History
 from pmsite.model import Postmortem
-from pmsite.render import feeds, reports
+from pmsite.pipeline import left_out_note
+from pmsite.render import api, feeds, reports
+from pmsite.render.dashboard import dashboard
 from pmsite.render.feeds import FeedEntry
 from pmsite.render.keys import LISTED_FIELDS, PageKeys
 from pmsite.render.markdown import RenderCache
 from pmsite.render.output import SiteWriter
 from pmsite.render.site import (
+    FEED_TAXONOMIES,
     NAV,
     Page,
     PostmortemView,
@@ -49,7 +52,7 @@ class SiteInputs:
     as_of: dt.date
     postmortems: list[Postmortem]
     history: History
-    #: Aggregates of ``postmortems`` grouped by month (``aggregate(..., by="month")``).
+    #: Aggregates of ``postmortems``.
     aggregates: Aggregates
     #: display_path -> blamelessness score 0-100 (from lint).
     scores: dict[str, int] = field(default_factory=dict)
@@ -59,6 +62,8 @@ class SiteInputs:
     tracker_sync: dict[str, dict[str, str]] = field(default_factory=dict)
     #: display_path -> the most similar other postmortems (``pmsite.similar.site_similar``).
     similar: dict[str, list[Similar]] = field(default_factory=dict)
+    #: Draft and in-review postmortems the build left out: the figures say so.
+    left_out: int = 0
 
 
 @dataclass
@@ -87,13 +92,14 @@ def report_pages(inputs: SiteInputs, views: list[PostmortemView]) -> list[Page]:
             "headlines": reports.headlines(inputs.postmortems, inputs.history, inputs.config, inputs.as_of),
             "urgent_items": [i for i in aggregates.action_items if i.is_open and i.severity in ("SEV1", "SEV2")],
             "late_postmortems": late,
+            "on_this_day": reports.on_this_day(views, inputs.as_of),
         }, cacheable=False),
         Page("actions/index.html", "actions.html", "Action items",
              {"tracker": reports.tracker(aggregates.action_items, inputs.as_of),
               "total": len(aggregates.action_items), "late_postmortems": late,
               "tracker_sync": inputs.tracker_sync}, cacheable=False),
         Page("metrics/index.html", "metrics.html", "Metrics",
-             {"summary": aggregates.metrics, "charts": reports.dashboard(aggregates, aggregates.groups),
+             {"summary": aggregates.metrics, "charts": dashboard(aggregates),
               "patterns": aggregates.patterns}, cacheable=False),
         Page("misled/index.html", "misled.html", "What misled us", misled_context(inputs.postmortems),
              cacheable=False),
@@ -138,6 +144,7 @@ def render_site(inputs: SiteInputs, writer: SiteWriter, cache: RenderCache,
         "postmortem_urls": {v.pm.display_path: v.url for v in views},
         "postmortems_by_id": {v.id: v for v in views if v.id},
         "url": lambda path="": inputs.site.base_url + path,
+        "left_out_note": left_out_note(inputs.left_out),
     }
     keys = PageKeys(theme.template_dirs, globals_, LISTED_FIELDS + theme.listed_fields)
     environment = make_environment(theme, inputs.config.cache_dir("render") / "templates")
@@ -149,8 +156,19 @@ def render_site(inputs: SiteInputs, writer: SiteWriter, cache: RenderCache,
     for rel_path, source in static_files(theme).items():
         writer.write(f"{ASSETS_FOLDER}/{rel_path}", source.read_bytes())
     digest_pages = [p for p in pages if p.template == "digest.html"]
-    writer.write("feed.xml", feeds.atom_feed(inputs.site, _feed_entries(views, digest_pages, inputs.as_of)))
+    entries = _feed_entries(views, digest_pages, inputs.as_of)
+    writer.write("feed.xml", feeds.atom_feed(inputs.site, entries))
+    entry_of = {id(view): entry for view, entry in zip(views, entries)}  # the first entries are the views'
+    for taxonomy in taxonomy_list:
+        if taxonomy.key not in FEED_TAXONOMIES:
+            continue
+        for term in taxonomy.terms:
+            writer.write(f"{term.url}feed.xml", feeds.atom_feed(
+                inputs.site, [entry_of[id(view)] for view in term.entries], f"{term.url}feed.xml",
+                f"{inputs.site.title}: {taxonomy.key} {term.name}", term.url))
     writer.write("sitemap.xml", feeds.sitemap(inputs.site, pages))
+    for path, data in api.documents(views, inputs.site, inputs.as_of).items():
+        writer.write(path, data)
 
     by_template: dict[str, int] = {}
     for page in pages:

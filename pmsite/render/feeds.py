@@ -49,20 +49,23 @@ def _timestamp(day: dt.date) -> str:
     return f"{day.isoformat()}T00:00:00Z"
 
 
-def atom_feed(site: SiteInfo, entries: list[FeedEntry]) -> str:
-    """Newest first, at most ``FEED_LIMIT`` entries."""
+def atom_feed(site: SiteInfo, entries: list[FeedEntry], path: str = "feed.xml", title: str = "",
+              page_url: str = "") -> str:
+    """Newest first, at most ``FEED_LIMIT`` entries; ``path`` is where the feed is written (the main
+    feed, or one per service, team and tag with its ``title`` and the ``page_url`` of its list)."""
     chosen = sorted(entries, key=lambda e: (e.updated, e.key), reverse=True)[:FEED_LIMIT]
     updated = chosen[0].updated if chosen else dt.date(1970, 1, 1)
-    feed_id = site.canonical_root or f"urn:pmsite:{_text(site.title)}"
+    feed_id = (_absolute(site, path) if site.canonical_root and path != "feed.xml"
+               else site.canonical_root or f"urn:pmsite:{_text(site.title)}" + ("" if path == "feed.xml" else f":{path}"))
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
         '<feed xmlns="http://www.w3.org/2005/Atom">',
-        f"  <title>{_text(site.title)}</title>",
+        f"  <title>{_text(title or site.title)}</title>",
         f"  <subtitle>{_text(site.description)}</subtitle>",
         f"  <id>{_text(feed_id)}</id>",
         f"  <updated>{_timestamp(updated)}</updated>",
-        f"  <link rel=\"self\" href={_attribute(_absolute(site, 'feed.xml'))}/>",
-        f"  <link href={_attribute(_absolute(site, ''))}/>",
+        f"  <link rel=\"self\" href={_attribute(_absolute(site, path))}/>",
+        f"  <link href={_attribute(_absolute(site, page_url))}/>",
         "  <generator>pmsite</generator>",
     ]
     for entry in chosen:

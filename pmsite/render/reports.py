@@ -7,20 +7,21 @@ and arranges them for pages and turns series into charts.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from pmsite.aggregate import ActionItem, Aggregates, Digest, Summary, aggregate
+from pmsite.aggregate import ActionItem, Digest, Summary, aggregate
 from pmsite.config import Config
 from pmsite.errors import ConfigError
 from pmsite.history import History
-from pmsite.model import SEVERITIES, Postmortem
-from pmsite.render.charts import Chart, Series, bar_chart, line_chart
+from pmsite.model import Postmortem
+
+if TYPE_CHECKING:
+    from pmsite.render.site import PostmortemView
 
 #: Headline figures compare the last this-many days with the same span before (``site.trend_days``).
 TREND_DAYS = 90
-#: The dashboard's time series cover at most this many months, ending with the as-of month.
-CHART_MONTHS = 24
 #: Items completed within this many days count as "recently completed" on the tracker.
 RECENT_DAYS = 30
 
@@ -126,62 +127,22 @@ def tracker(items: list[ActionItem], as_of: dt.date) -> Tracker:
     )
 
 
-def _months(as_of: dt.date, first: str | None) -> list[str]:
-    """Consecutive YYYY-MM labels from ``first`` (at most CHART_MONTHS back) to the as-of month."""
-    year, month = as_of.year, as_of.month
-    labels = []
-    for _ in range(CHART_MONTHS):
-        labels.append(f"{year}-{month:02d}")
-        if first and labels[-1] <= first:
-            break
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    return labels[::-1]
-
-
 def _resolve_hours(summary: Summary) -> float | None:
     median = summary.time_to_resolve_minutes.median
     return None if median is None else round(median / 60, 1)
 
 
-def dashboard(aggregates: Aggregates, by_month: dict[str, Summary]) -> list[Chart]:
-    """The dashboard's charts, each with its data table."""
-    months = _months(aggregates.as_of, min(by_month, default=None))
-    def per_month(read) -> tuple:
-        return tuple(read(by_month[m]) if m in by_month else None for m in months)
-
-    severities = tuple(Series(sev, per_month(lambda s, sev=sev: s.by_severity.get(sev, 0)))
-                       for sev in SEVERITIES)
-    items = aggregates.action_items
-    categories = sorted({i.category or "(none)" for i in items})
-    by_category = Counter((i.category or "(none)", "done" if i.status == "done" else "won't do"
-                           if i.status == "wont_do" else "open") for i in items)
-    groups = sorted(aggregates.recurrence_groups, key=lambda g: (g.first_date or dt.date.min, g.ids))
-    return [
-        bar_chart("incidents-per-month", "Incidents per month by severity",
-                  "How many incidents started each month, stacked by severity.",
-                  tuple(months), severities, "Month"),
-        line_chart("time-to-resolve", "Time to resolve",
-                   "Median hours from the start of an incident to its resolution, by month of the incident.",
-                   tuple(months), (Series("Median hours", per_month(_resolve_hours)),), "Month", " h"),
-        line_chart("time-to-publish", "Time to publish",
-                   "Median days from an incident to its published postmortem, by month of the incident.",
-                   tuple(months), (Series("Median days", per_month(lambda s: s.time_to_publish_days.median)),),
-                   "Month", " d"),
-        bar_chart("completion-by-category", "Action-item completion by category",
-                  "Action items of every postmortem by category: done, open or not to be done.",
-                  tuple(categories), tuple(Series(state, tuple(by_category[(c, state)] for c in categories))
-                                           for state in ("done", "open", "won't do")), "Category"),
-        bar_chart("mitigation-vs-systemic", "Mitigation vs systemic fixes",
-                  "Action items per month of the incident: mitigations fix this incident's trigger, systemic fixes remove a class of failure.",
-                  tuple(months), tuple(Series(kind.capitalize(), per_month(lambda s, k=kind: s.fix_kinds.get(k, 0)))
-                                       for kind in ("mitigation", "systemic")), "Month"),
-        bar_chart("recurrences", "Recurrences",
-                  "Groups of incidents that are the same problem again (equal fingerprint or linked as related).",
-                  tuple(", ".join(g.fingerprints) or g.ids[0] for g in groups),
-                  (Series("Incidents", tuple(len(g.ids) for g in groups)),), "Group"),
-    ]
-
-
 def digest_title(digest: Digest) -> str:
     month = dt.date.fromisoformat(digest.month + "-01")
     return f"State of learning, {month:%B %Y}"
+
+
+def on_this_day(views: list[PostmortemView], as_of: dt.date) -> list[PostmortemView]:
+    """Postmortems of incidents in the as-of day's ISO week of earlier years, most recent year first.
+
+    morgue mailed these as anniversaries: a year on, the same week often brings the
+    same load, the same renewals and the same calendar events.
+    """
+    week = as_of.isocalendar()[1]
+    found = [v for v in views if v.date and v.date.year < as_of.year and v.date.isocalendar()[1] == week]
+    return sorted(found, key=lambda v: (v.date, v.id), reverse=True)

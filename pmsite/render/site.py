@@ -26,6 +26,7 @@ from pmsite.model import SEVERITIES, Postmortem
 from pmsite.render.decision_map import DecisionMap
 from pmsite.render.decision_map import draw as draw_decision_map
 from pmsite.render.markdown import RenderCache, RenderedMarkdown, TocEntry
+from pmsite.timeutil import format_minutes
 from pmsite.render.output import SiteWriter
 from pmsite.parallel import OrderedMap
 from pmsite.slugs import UniqueNames, url_slug
@@ -71,6 +72,10 @@ class SimilarLink:
     why: str
 
 
+#: The heading Markdown renders for "## Action items" (ids come from pmsite.render.markdown).
+_ACTION_HEADING = '<h2 id="action-items">Action items</h2>'
+
+
 @dataclass(eq=False)  # compared by identity: templates test membership in lists of views
 class PostmortemView:
     """A postmortem with everything its page, cards and indexes need, formatted once."""
@@ -96,6 +101,22 @@ class PostmortemView:
     @cached_property
     def toc(self) -> tuple[TocEntry, ...]:
         return self.markdown().toc
+
+    @cached_property
+    def sections(self) -> tuple[Markup, Markup, Markup]:
+        """The body around its "Action items" section: (before, the section's prose, after).
+
+        The page shows the tracked items there, once, as a table, with the authors'
+        prose folded under it; without such a section (or items) the prose is all "before".
+        """
+        html = str(self.body)
+        start = html.find(_ACTION_HEADING)
+        if start < 0 or not self.action_items:
+            return self.body, Markup(""), Markup("")
+        rest = start + len(_ACTION_HEADING)
+        end = html.find("<h2", rest)
+        end = len(html) if end < 0 else end
+        return Markup(html[:start]), Markup(html[rest:end].strip()), Markup(html[end:])
 
     # -- front-matter, typed (computed once: lists read them thousands of times) --
     @cached_property
@@ -301,6 +322,7 @@ class TemplateRenderer:
         self.env.globals.update(globals_)
         self.env.filters["duration"] = format_duration
         self.env.filters["pagefind_text"] = pagefind_text
+        self.env.filters["minutes"] = format_minutes
 
     def render(self, page: Page) -> str:
         try:
@@ -406,17 +428,22 @@ NAV = (
 )
 
 
+#: Taxonomies whose terms get an Atom feed of their own (``services/checkout/feed.xml``).
+FEED_TAXONOMIES = ("service", "team", "tag")
+
+
 def core_pages(views: list[PostmortemView], taxonomy_list: list[Taxonomy]) -> list[Page]:
     """Postmortem pages, the full list, taxonomy indexes, search and 404."""
     pages = [Page(f"{v.url}index.html", "postmortem.html", v.title, {"pm": v}) for v in views]
     pages.append(Page("postmortems/index.html", "list.html", "All postmortems",
-                      {"entries": views, "intro": "", "parent": None}))
+                      {"entries": views, "intro": "", "parent": None, "feed": ""}))
     for taxonomy in taxonomy_list:
         pages.append(Page(f"{taxonomy.url}index.html", "taxonomy.html", taxonomy.title, {"taxonomy": taxonomy}))
         for term in taxonomy.terms:
             title = f"{taxonomy.title}: {term.name}"
+            feed = f"{term.url}feed.xml" if taxonomy.key in FEED_TAXONOMIES else ""
             pages.append(Page(f"{term.url}index.html", "list.html", title,
-                              {"entries": term.entries, "intro": "", "parent": taxonomy}))
+                              {"entries": term.entries, "intro": "", "parent": taxonomy, "feed": feed}))
     pages.append(Page("search/index.html", "search.html", "Search"))
     pages.append(Page("404.html", "404.html", "Page not found", in_sitemap=False))
     return pages

@@ -123,21 +123,45 @@ def new_postmortem(config: Config, draft: Draft) -> Path:
     return target
 
 
-def _init_files() -> dict[str, Path]:
-    """Relative target path -> template file; ``dot-`` names become dotfiles."""
+#: In a scaffold file name, the day ``pmsite init`` runs (the example is dated today).
+_TODAY = "TODAY"
+
+
+def _init_files(today: dt.date) -> dict[str, Path]:
+    """Relative target path -> template file; ``dot-`` names become dotfiles, ``TODAY`` the date."""
     source = scaffold_dir() / "init"
     files = {}
     for path in sorted(source.rglob("*")):
         if path.is_file() and path.name != "__pycache__":
             relative = "/".join(part.replace("dot-", ".", 1) if part.startswith("dot-") else part
                                 for part in path.relative_to(source).parts)
-            files[relative] = path
+            files[relative.replace(_TODAY, today.isoformat()).removesuffix(".j2")] = path
     return files
 
 
-def init_repository(target: Path) -> list[Path]:
-    """Scaffold a postmortem repository in ``target``; write nothing if any file exists."""
-    files = _init_files()
+def _init_text(source: Path, today: dt.date) -> bytes:
+    """A ``.j2`` scaffold file is rendered with ``today`` (so the example never starts out overdue)."""
+    if source.suffix != ".j2":
+        return source.read_bytes()
+    template = _environment().from_string(source.read_text(encoding="utf-8"))
+    return template.render(today=today, days=lambda n: dt.timedelta(days=n)).encode("utf-8")
+
+
+@dataclass
+class InitResult:
+    written: list[Path]
+    #: The folder of the git repository ``init`` created, or None when ``target`` already was in one.
+    git_initialised: Path | None
+
+
+def init_repository(target: Path, today: dt.date) -> InitResult:
+    """Scaffold a postmortem repository in ``target``; write nothing if any file exists.
+
+    The example postmortem is a draft dated ``today``: it counts in no figure and
+    no action item of it is overdue. Outside a git repository, one is created, as
+    publication and completion dates come from history.
+    """
+    files = _init_files(today)
     existing = [rel for rel in files if (target / rel).exists()]
     if existing:
         raise ScaffoldError(
@@ -148,7 +172,15 @@ def init_repository(target: Path) -> list[Path]:
     for relative, source in files.items():
         destination = target / relative
         destination.parent.mkdir(parents=True, exist_ok=True)
-        destination.write_bytes(source.read_bytes())
+        destination.write_bytes(_init_text(source, today))
         written.append(destination)
-    return written
+    return InitResult(written, _git_init(target))
 
+
+def _git_init(target: Path) -> Path | None:
+    import pygit2  # only init needs it here; the history stage does the reading
+
+    if pygit2.discover_repository(str(target)) is not None:
+        return None
+    pygit2.init_repository(str(target), initial_head="main")
+    return target

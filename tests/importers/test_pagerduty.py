@@ -79,3 +79,29 @@ def test_other_json_is_refused(tmp_path):
     other.write_text('{"incidents": []}')
     with pytest.raises(TimelineError, match=r"expected a PagerDuty API response with an 'incident' or 'log_entries'"):
         pagerduty.read(source(other), ImportOptions())
+
+
+@pytest.mark.parametrize("wrapped", [True, False])
+def test_an_incident_without_incident_number_is_recognised(tmp_path, wrapped):
+    """Hand-made, or from another API version: no incident_number, maybe not even the {"incident": ...} wrapper."""
+    incident = json.loads(INCIDENT.read_text())["incident"]
+    del incident["incident_number"]
+    path = tmp_path / "incident.json"
+    path.write_text(json.dumps({"incident": incident} if wrapped else incident, indent=2))
+    assert '"incident_number"' not in path.read_text()
+    assert detect_kind(source(path)) == "pagerduty"
+    facts = pagerduty.read_incident(source(path), ImportOptions())
+    assert facts.title == "CheckoutLatencyHigh: checkout-api p99 > 2s"
+    assert [e.kind for e in facts.events] == ["trigger", "resolve"]
+
+
+def test_json_that_is_no_export_names_what_was_expected(tmp_path):
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps({"name": "checkout", "results": [1, 2]}, indent=2))
+    with pytest.raises(TimelineError, match=r"^report.json: this JSON is an object with the keys name, results, "
+                                            r"not an export pmsite reads; expected a PagerDuty incident .* JSON Lines"):
+        detect_kind(source(path))
+    listed = tmp_path / "list.json"
+    listed.write_text('[\n  1,\n  2\n]\n')
+    with pytest.raises(TimelineError, match=r"this JSON is a JSON list, not an export"):
+        detect_kind(source(listed))

@@ -7,7 +7,7 @@ the postmortems being written in it instead, and keeps ``published`` only on
 the two that were imported from an older system (PM-2024-003, PM-2024-011). Five done
 items without ``completed`` are committed open and closed in a later commit,
 one postmortem is renamed after publication and one arrives through a merge.
-The expected figures below were worked out by hand from the sample files.
+The expected figures below were worked out by hand from the sample files, drafts included (--drafts).
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def run(runner, root: Path, *args: str):
 
 
 def test_overdue_actions_of_the_sample(runner, sample_repo: Path):
-    result = run(runner, sample_repo, "actions", "--overdue", "--format", "json", "--as-of", AS_OF)
+    result = run(runner, sample_repo, "actions", "--drafts", "--overdue", "--format", "json", "--as-of", AS_OF)
     overdue = {(i["postmortem_id"], i["id"]): (i["days_overdue"], i["escalation"])
                for i in json.loads(result.stdout)["action_items"]}
     assert overdue == {  # days from the due date to 2026-11-10
@@ -129,12 +129,12 @@ def test_overdue_actions_of_the_sample(runner, sample_repo: Path):
         ("PM-2026-019", "AI-2"): (10, "manager"),  # due 2026-10-31
         ("PM-2026-024", "AI-1"): (10, "manager"),  # due 2026-10-31
     }
-    text = run(runner, sample_repo, "actions", "--overdue", "--as-of", AS_OF).stdout
+    text = run(runner, sample_repo, "actions", "--drafts", "--overdue", "--as-of", AS_OF).stdout
     assert text.splitlines()[-1] == "13 action items, 13 overdue as of 2026-11-10"
 
 
 def test_items_closed_in_later_commits_are_dated_by_them(runner, sample_repo: Path):
-    result = run(runner, sample_repo, "actions", "--status", "done", "--format", "json", "--as-of", AS_OF)
+    result = run(runner, sample_repo, "actions", "--drafts", "--status", "done", "--format", "json", "--as-of", AS_OF)
     items = {(i["postmortem_id"], i["id"]): i for i in json.loads(result.stdout)["action_items"]}
     dated = {key: (items[key]["completed"], items[key]["completed_source"], items[key]["on_time"])
              for key in items if items[key]["completed_source"] == "history"}
@@ -148,7 +148,7 @@ def test_items_closed_in_later_commits_are_dated_by_them(runner, sample_repo: Pa
 
 
 def test_metrics_of_the_sample(runner, sample_repo: Path):
-    result = run(runner, sample_repo, "metrics", "--format", "json", "--as-of", AS_OF)
+    result = run(runner, sample_repo, "metrics", "--drafts", "--format", "json", "--as-of", AS_OF)
     document = json.loads(result.stdout)
     summary = document["summary"]
     assert summary["incidents"] == 18
@@ -180,7 +180,7 @@ def test_metrics_of_the_sample(runner, sample_repo: Path):
 
 
 def test_the_sample_history_has_no_warnings(runner, sample_repo: Path):
-    result = run(runner, sample_repo, "metrics", "--as-of", AS_OF)
+    result = run(runner, sample_repo, "metrics", "--drafts", "--as-of", AS_OF)
     assert result.stderr == ""
     assert "incidents             18 (SEV1 4, SEV2 6, SEV3 5, SEV4 3)" in result.stdout
 

@@ -39,8 +39,12 @@ def test_postmortem_page_has_card_body_actions_related_and_edit_link(built):
     assert re.search(r'<span class="score"[^>]*>\d{1,3}/100</span>', card), "blamelessness score from lint"
     assert '<h2 id="the-second-story">The second story</h2>' in page
     assert '<a href="#detection-gap">Detection gap</a>' in page
-    actions = page[page.index('id="tracked-action-items"'):]
+    actions = page[page.index('<h2 id="action-items">Action items</h2>'):page.index('id="lessons"')]
     assert "Add a circuit breaker to the payment client" in actions
+    # listed once: the table in the body's own "Action items" section, the authors' prose folded under it
+    assert page.count("Add a circuit breaker to the payment client") == 1 and "tracked-action-items" not in page
+    assert re.search(r'<details class="action-notes prose"><summary>[^<]+</summary><p>See the tracked list.</p>', actions)
+    assert '<button type="button" data-print>Print / save as PDF</button>' in page
     assert "status-done" in actions and "overdue 86 d" in actions
     assert 'href="/postmortems/2024-05-02-search-slow-after-synonym-deploy/">PM-2024-021' in page
     assert ">recurrence</span>" in page
@@ -114,6 +118,22 @@ def test_digests_and_feed(built):
     assert "State of learning, May 2024" in feed
 
 
+def test_each_service_team_and_tag_has_its_own_feed(built):
+    import xml.etree.ElementTree as ET
+
+    atom = "{http://www.w3.org/2005/Atom}"
+    feed = ET.fromstring(read(built, "tags/cache/feed.xml"))
+    assert feed.find(f"{atom}title").text.endswith(": tag cache")
+    assert feed.find(f"{atom}link[@rel='self']").get("href") == "/tags/cache/feed.xml"
+    titles = sorted(entry.find(f"{atom}title").text for entry in feed.iter(f"{atom}entry"))
+    assert titles == ["PM-2024-017: Checkout latency after cache flush", "PM-2024-021: Search slow after synonym deploy"]
+    assert "State of learning" not in read(built, "tags/cache/feed.xml")  # digests only in the main feed
+    for page in ("services/redis/", "teams/payments/"):
+        assert (built / page / "feed.xml").is_file(), page
+        assert f'<link rel="alternate" type="application/atom+xml" title="' in read(built, page + "index.html")
+    assert not (built / "severities" / "sev2" / "feed.xml").exists()
+
+
 def test_sitemap_lists_pages_but_not_404(built):
     sitemap = read(built, "sitemap.xml")
     assert "<loc>/postmortems/2024-03-07-checkout-latency-after-cache-flush/</loc>" in sitemap
@@ -172,3 +192,29 @@ def test_a_bad_trend_window_is_a_config_error(tmp_path):
     make_site(tmp_path, config="site:\n  trend_days: quarterly\n")
     with pytest.raises(ConfigError, match="site.trend_days must be a whole number of days"):
         build(load_config(tmp_path), as_of=dt.date(2024, 7, 15))
+
+
+def test_on_this_day_lists_the_same_iso_week_of_earlier_years():
+    from types import SimpleNamespace
+
+    from pmsite.render.reports import on_this_day
+
+    def view(day: str, pm_id: str):
+        return SimpleNamespace(date=dt.date.fromisoformat(day), id=pm_id)
+
+    as_of = dt.date(2026, 11, 30)  # ISO week 49 of 2026
+    views = [view("2025-12-01", "A"),  # week 49 of 2025
+             view("2024-12-05", "B"),  # week 49 of 2024
+             view("2025-12-08", "C"),  # week 50
+             view("2026-11-30", "D"),  # this year: not an anniversary
+             SimpleNamespace(date=None, id="E")]
+    assert [v.id for v in on_this_day(views, as_of)] == ["A", "B"]
+
+
+def test_home_shows_on_this_day_when_an_earlier_year_had_an_incident_that_week(tmp_path):
+    root = tmp_path / "repo"
+    make_site(root)
+    build(load_config(root), as_of=dt.date(2025, 3, 7))  # a year after the 2024-03-07 incident
+    home = (root / "site" / "index.html").read_text(encoding="utf-8")
+    section = home[home.index('id="on-this-day"'):home.index('id="latest"')]
+    assert "Checkout latency after cache flush" in section and "2024-03-07" in section

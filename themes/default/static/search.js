@@ -16,7 +16,17 @@
   var query = new URLSearchParams(window.location.search).get("q");
   if (query) {
     ui.triggerSearch(query);
-    var box = document.getElementById("site-search");
-    if (box) { box.value = query; }
+  }
+  // Pagefind's box has only a placeholder: give it a name screen readers announce.
+  var input = document.querySelector(".pagefind-ui__search-input");
+  if (input) { input.setAttribute("aria-label", "Search postmortems"); }
+  // On a phone the filters fold behind a button (CSS hides them until it is pressed).
+  var toggle = document.querySelector(".filters-toggle");
+  var search = document.getElementById("search");
+  if (toggle && search) {
+    toggle.addEventListener("click", function () {
+      var open = search.classList.toggle("filters-open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
   }
 })();
