@@ -171,6 +171,8 @@ class _Candidate:
     text: str
     rules: list[Rule]
     quoted: bool
+    #: The sentences before it in the same paragraph, nearest first (for "they" in ``resolve_they``).
+    previous: tuple[str, ...] = ()
     hits: list[tuple[Rule, Hit]] = field(default_factory=list)
     crashes: list[tuple[Rule, Exception]] = field(default_factory=list)
 
@@ -199,13 +201,17 @@ class _FileLint:
         self.candidates: list[_Candidate] = []
         for index, maybe in sorted(rules_by_sentence.items()):
             block, (start, end) = spans[index]
+            start = _after_bold_label(text, start, end)
             sentence = _WHITESPACE.sub(" ", masked[start:end])
             mentions = _once(lambda text=sentence: self.people.mentioned(text))
             wanted = [rule for rule in maybe if rule.wants(sentence, mentions)]
             if wanted:
-                self.candidates.append(_Candidate(start, end, sentence, wanted, block.quoted))
+                previous = tuple(_WHITESPACE.sub(" ", masked[s:e]) for b, (s, e) in reversed(spans[max(0, index - 2):index])
+                                 if b is block)
+                self.candidates.append(_Candidate(start, end, sentence, wanted, block.quoted, previous))
 
-    def check(self, candidate: _Candidate, doc: Any) -> None:
+    def check(self, candidate: _Candidate, doc: Any, nlp: Any) -> None:
+        doc.user_data["previous"] = _once(lambda: [nlp(text) for text in candidate.previous])
         sentence = Sentence(doc, self.people)
         for rule in candidate.rules:
             try:
@@ -274,16 +280,27 @@ def _sentences_with_keywords(lowered: str, keywords: tuple[str, ...], starts: li
     return found
 
 
-def _once(compute: Callable[[], bool]) -> Callable[[], bool]:
-    """Memoise a cheap-but-not-free test that several rules may ask for."""
-    result: list[bool] = []
+def _once(compute: Callable[[], Any]) -> Callable[[], Any]:
+    """Memoise a cheap-but-not-free computation that several rules may ask for."""
+    result: list[Any] = []
 
-    def value() -> bool:
+    def value() -> Any:
         if not result:
             result.append(compute())
         return result[0]
 
     return value
+
+
+_BOLD_LABEL = re.compile(r"[^*_\n]{1,60}?(?::(?:\*\*|__)|(?:\*\*|__):)[ \t]*")
+
+
+def _after_bold_label(text: str, start: int, end: int) -> int:
+    """"**Cap retries:** we should stop after three": the label is a title; the sentence starts after it."""
+    if text[max(0, start - 2):start] not in ("**", "__"):
+        return start
+    match = _BOLD_LABEL.match(text, start)
+    return match.end() if match and match.end() < end else start
 
 
 _LOWERCASE_WORD = re.compile(r"\b[a-z][a-z-]+\b")
@@ -312,7 +329,7 @@ def _parse_candidates(files: list[_FileLint], settings: LintSettings) -> None:
     processes = settings.processes if len(work) >= _MULTIPROCESS_MIN_SENTENCES else 1
     docs = nlp.pipe((candidate.text for _, candidate in work), batch_size=256, n_process=processes)
     for (file, candidate), doc in zip(work, docs):
-        file.check(candidate, doc)
+        file.check(candidate, doc, nlp)
 
 
 # -- suppression comments ----------------------------------------------------------------------

@@ -24,18 +24,35 @@ ROLE_NOUNS = frozenset("""
     contributor assignee owner team squad crew staff staffer employee colleague coworker teammate
     person people human individual intern contractor consultant analyst tester architect lead
     manager member newcomer newbie hire technician ops devops specialist expert qa
+    pilot copilot co-pilot captain crew crewmember aviator officer controller dispatcher nurse doctor
+    physician surgeon clinician pharmacist paramedic driver motorist trucker conductor engineman signalman
+    mechanic machinist electrician fitter welder inspector supervisor foreman worker workman personnel
+    clerk trainee apprentice company management leadership user
 """.split())
 #: Role nouns that also name software ("the Kubernetes operator", "the package manager"):
 #: people only without a modifier or with one of ``HUMAN_MODIFIERS``.
-AMBIGUOUS_ROLES = frozenset({"operator", "manager", "owner", "lead", "admin", "member", "hire"})
+AMBIGUOUS_ROLES = frozenset({"operator", "manager", "owner", "lead", "admin", "member", "hire", "controller",
+                             "driver", "conductor", "supervisor", "worker", "inspector"})
+#: Of ``AMBIGUOUS_ROLES``, those that name software more often than people: a person only with a
+#: human modifier ("the air traffic controller") or among ``HUMAN_DOMAIN_CUES``.
+MOSTLY_SOFTWARE_ROLES = frozenset({"controller", "driver", "conductor", "supervisor", "worker", "inspector"})
 HUMAN_MODIFIERS = frozenset("""
     release incident engineering product project program delivery change escalation duty shift
     on-call oncall human database network security team tech technical senior junior new
-    experienced service system cluster site
+    experienced service system cluster site air traffic approach tower ground area center centre
+    flight first second safety maintenance night day relief chief head line field plant station
+    train bus truck truck ambulance delivery charge ward floor unit rail yard control room
+""".split())
+#: Words that place a sentence among people at work outside software (cockpits, wards, railways,
+#: plants): there "the controller" or "the driver" is a person, not a program.
+HUMAN_DOMAIN_CUES = frozenset("""
+    aircraft airplane airliner flight approach runway altitude cockpit clearance tower atc radar
+    advisory pilot crew patient ward dose medication train locomotive signal vehicle road
+    passenger pump valve shift handover radio dispatcher
 """.split())
 PERSON_PRONOUNS = frozenset("""
     i me we us you he him she her they them someone somebody anyone anybody everyone everybody
-    nobody whoever
+    nobody whoever my our his your
 """.split())
 NEGATIVE_PEOPLE = frozenset({"nobody", "none", "neither"})
 #: Software that small English models often take for a person's name.
@@ -93,16 +110,27 @@ class People:
         if lower in self.systems or lemma in self.systems:
             return False
         if lower in PERSON_PRONOUNS or lemma in PERSON_PRONOUNS:
-            return lower not in ("they", "them") or not _plural_thing_before(token, self)
+            if lower in ("they", "them"):
+                return resolve_they(token, self)
+            if lower in ("we", "us"):
+                return not describes_code(token)
+            return True
         if lower == "one" and any(child.lower_ == "no" for child in token.children):
             return True
         if lower == "who" and token.dep_ in ("nsubj", "nsubjpass") and token.head.dep_ == "relcl":
             return self.is_person(token.head.head)
         if lemma in self.nouns or lower in self.nouns:
+            if token.dep_ == "compound" or token.pos_ not in ("NOUN", "PROPN"):
+                return False  # "the pilot project", "crew scheduling": a modifier, not a person
             if lemma in AMBIGUOUS_ROLES or lower in AMBIGUOUS_ROLES:
                 modifiers = [c.lower_ for c in token.children if c.dep_ in ("compound", "nmod")]
-                return all(m in HUMAN_MODIFIERS for m in modifiers)
-            return token.pos_ in ("NOUN", "PROPN")
+                if not all(m in HUMAN_MODIFIERS for m in modifiers):
+                    return False
+                if lemma in MOSTLY_SOFTWARE_ROLES and not modifiers:
+                    return any(t.lower_ in HUMAN_DOMAIN_CUES or t.lemma_.lower() in HUMAN_DOMAIN_CUES
+                               for t in token.doc)
+                return True
+            return True
         if lower in self.names:
             return True
         if token.pos_ != "PROPN" or token.ent_type_ not in ("PERSON", ""):
@@ -131,12 +159,53 @@ def _acts_like_a_person(token: "Token") -> bool:
         t.lower_ in ("he", "she", "his", "her", "him") for t in token.doc[token.i + 1:])
 
 
-def _plural_thing_before(token: "Token", people: People) -> bool:
-    """"The pods restarted but they failed": "they" likely means the pods."""
-    for previous in reversed(token.doc[: token.i]):
-        if previous.pos_ in ("NOUN", "PROPN") and previous.tag_ in ("NNS", "NNPS"):
-            return not people.is_person(previous)
-    return False
+def resolve_they(token: "Token", people: People) -> bool:
+    """Is "they" a group of people? Resolved against the paragraph, nearest plural first.
+
+    The heuristic (no coreference model installs here): walk back through the
+    sentence, then the earlier sentences of its paragraph (``Doc.user_data
+    ["previous"]``, parsed only when a rule asks), and take the nearest plural
+    noun ("the pods", "the warnings", "the engineers") or pair of conjoined
+    nouns; preferring subjects, whose referent a following "they" usually
+    continues. Number agreement picks the candidates and animacy (the people
+    nouns) decides. With no plural noun in reach "they" stays a person.
+    """
+    candidates = [t for t in token.doc[: token.i] if _plural_noun(t)]
+    if candidates:
+        return people.is_person(candidates[-1])
+    earlier = token.doc.user_data.get("previous")
+    for doc in (earlier() if callable(earlier) else ()):
+        plurals = [t for t in doc if _plural_noun(t)]
+        if plurals:
+            subjects = [t for t in plurals if t.dep_ in ("nsubj", "nsubjpass")]
+            return people.is_person((subjects or plurals)[-1])
+    return True
+
+
+def _plural_noun(token: "Token") -> bool:
+    if token.pos_ not in ("NOUN", "PROPN") or token.dep_ == "compound":
+        return False
+    return token.tag_ in ("NNS", "NNPS") or (token.dep_ in ("nsubj", "nsubjpass") and bool(token.conjuncts))
+
+
+#: What code does, written with "we" as its subject: "we were not escaping the delimiter".
+CODE_VERBS = frozenset("""
+    escape unescape serialize deserialize encode decode parse return emit retry cache buffer truncate
+    sanitize sanitise hash compress allocate spawn throttle handle quote validate normalize normalise
+    close leak swallow drop batch flush index query fetch request send
+""".split())
+
+
+def describes_code(token: "Token") -> bool:
+    """"We" as the program: a code verb, or the past progressive that narrates what code kept doing."""
+    verb = token.head
+    if token.dep_ not in ("nsubj", "nsubjpass") or verb.pos_ not in ("VERB", "AUX"):
+        return False
+    if verb.lemma_.lower() in CODE_VERBS:
+        return True
+    progressive = verb.tag_ == "VBG" and any(c.lower_ in ("was", "were") for c in verb.children if c.dep_ == "aux")
+    thing = next((c for c in verb.children if c.dep_ in ("dobj", "obj")), None)
+    return progressive and thing is not None and thing.pos_ in ("NOUN", "PROPN")
 
 
 @dataclass(frozen=True)
@@ -212,7 +281,10 @@ def subject_of(verb: "Token") -> "Token | None":
         for child in verb.children:
             if child.dep_ in ("nsubj", "nsubjpass"):
                 return child
-        if verb.dep_ in ("xcomp", "conj", "ccomp", "advcl") and verb.head.i != verb.i:
+        if verb.dep_ == "pcomp" and verb.head.dep_ == "prep" and verb.head.head.pos_ in ("VERB", "AUX"):
+            verb = verb.head.head  # "deviated from the procedure by failing to level off"
+            seen += 1
+        elif verb.dep_ in ("xcomp", "conj", "ccomp", "advcl") and verb.head.i != verb.i:
             if verb.dep_ in ("ccomp", "advcl") and any(c.dep_ == "mark" for c in verb.children):
                 return None
             verb = verb.head
@@ -261,12 +333,24 @@ def phrase(token: "Token") -> str:
     return _mid_sentence(token, span_text(token.subtree))
 
 
-def noun_phrase(token: "Token") -> str:
-    """A short name for a person: "the QA engineer" from "the QA engineer who signed off"."""
+_SUBJECT_CASE = {"me": "I", "us": "we", "him": "he", "her": "she", "them": "they", "my": "I", "our": "we",
+                 "his": "he", "your": "you", "whom": "who"}
+_OBJECT_CASE = {"i": "me", "we": "us", "he": "him", "she": "her", "they": "them", "my": "me", "our": "us",
+                "his": "him", "your": "you", "who": "whom"}
+
+
+def noun_phrase(token: "Token", subject: bool = False) -> str:
+    """A short name for a person: "the QA engineer" from "the QA engineer who signed off".
+
+    A pronoun takes the case of the place the rewrite puts it in: ``subject=True``
+    for "what *we* knew", the object case otherwise ("makes *us* the cause").
+    """
     tokens = [t for t in token.subtree if t.i <= token.i and not (t.dep_ == "advmod" and t.head.i == token.i)]
     if tokens and tokens[-1].i != token.i:
         tokens.append(token)
-    return _mid_sentence(token, span_text(tokens))
+    text = _mid_sentence(token, span_text(tokens))
+    cases = _SUBJECT_CASE if subject else _OBJECT_CASE
+    return cases.get(text.lower(), "I" if text == "I" and subject else text)
 
 
 def _mid_sentence(token: "Token", text: str) -> str:

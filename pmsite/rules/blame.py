@@ -6,7 +6,8 @@ import re
 from typing import TYPE_CHECKING, Iterator
 
 from pmsite.rules.base import (
-    Hit, Rule, Sentence, capitalise, clean_phrase, is_negated, noun_phrase, object_of, participle, subject_of,
+    Hit, Rule, Sentence, capitalise, clean_phrase, is_negated, noun_phrase, object_of, participle, span_text,
+    subject_of,
 )
 
 if TYPE_CHECKING:
@@ -25,16 +26,24 @@ _JUDGMENTAL = (
     r"|lapses? (?:in|of) judge?ment|lack of (?:attention|care|rigou?r|professionalism)"
     r"|dropp(?:ed|ing) the ball|drops the ball|asleep at the wheel|cut(?:ting|s)? corners"
     r"|(?:not|n't|never|stopped) (?:paying|pay) attention|without thinking"
+    r"|inexcusabl[ey]|unforgivabl[ey]|indefensibl[ey]|unjustifiabl[ey]|(?:wholly |entirely )?without justification"
+    r"|lax(?:ity|ness)|complacen(?:t|cy|ce)|took (?:our|my|his|her|their|the) eyes? off the ball"
+    r"|(?:take|taking|takes) (?:our|my|his|her|their|the) eyes? off the ball|fell asleep at the switch"
+    r"|(?:our|my) bad|mea culpa|should have known better|(?:error|lapse)s? (?:of|in) judge?ment"
 )
 _JUDGMENTAL_RE = re.compile(rf"\b(?:{_JUDGMENTAL})\b", re.I)
 #: Judgments carried by a verb: only about people when a person is the subject.
-_PERSON_VERBS = re.compile(r"\b(?:mess(?:ed|es|ing)? up|screw(?:ed|s|ing)? up|botch(?:ed|es|ing)?|fumbled|blew it)\b", re.I)
+_PERSON_VERBS = re.compile(r"\b(?:mess(?:ed|es|ing)?(?: \w+){0,2} up|screw(?:ed|s|ing)?(?: \w+){0,2} up|botch(?:ed|es|ing)?"
+                           r"|fumbled|blew it|let (?:you|our users|our customers|everyone) down|failed (?:you|our users))\b",
+                           re.I)
 #: Technical terms that reuse a judgmental word ("lazy loading", "sloppy quorum").
 _TECHNICAL = re.compile(
     r"\blaz(?:y|ily)[- ](?:load|loaded|loading|eval|evaluat|init|instantiat|import|iterat|bind|binding|delet|"
     r"expir|alloc|fetch|propert|mode|val\b|sequence|comput|sync|lookup|creat|start|connect|mount)"
     r"|\bsloppy[- ]quorum|\bdumb[- ](?:pipe|terminal|client|proxy)|\bcowboy[- ]hat", re.I)
 _ADVERB_SUFFIX = "ly"
+_PLEDGE = re.compile(r"\b(?:have to|has to|need to|needs to|must|should|will|'ll|going to|want to|try to|aim to)\s+$",
+                     re.I)
 
 
 def _judged_token(sentence: Sentence, start: int, end: int) -> "Token | None":
@@ -61,7 +70,7 @@ def _judgment_rewrite(sentence: Sentence, token: "Token", word: str) -> str:
             return f"What made {clean_phrase(with_object[0], sentence.people)} easy to get wrong at that moment?"
         subject = subject_of(token.head)
         if subject is not None:
-            return f"Describe what {noun_phrase(subject)} did and what made it look reasonable at the time."
+            return f"Describe what {noun_phrase(subject, subject=True)} did and what made it look reasonable at the time."
     if token.dep_ in ("nsubj", "nsubjpass") and token.head.pos_ in ("VERB", "AUX"):
         thing = object_of(token.head)
         if thing is not None and token.head.lemma_ in ("cause", "lead", "create", "introduce", "trigger", "cost",
@@ -83,6 +92,8 @@ def find_judgmental_words(sentence: Sentence) -> Iterator[Hit]:
         if token is None or (not match.group(0).lower().startswith(("not", "n't", "never")) and _negated_judgment(token)):
             continue
         word = match.group(0)
+        if _PLEDGE.search(text[:match.start()]) and word.lower().startswith("be "):
+            continue  # "we have to be more careful": a resolution (quality/ask-people-to-try-harder judges those)
         yield Hit(match.start(), match.end(), f"'{word}' judges people instead of describing what they faced",
                   _judgment_rewrite(sentence, token, word))
     for match in _PERSON_VERBS.finditer(text):
@@ -95,7 +106,7 @@ def find_judgmental_words(sentence: Sentence) -> Iterator[Hit]:
         thing = object_of(token)
         suggestion = (f"{capitalise(clean_phrase(thing, sentence.people))} ended up wrong: "
                       "what made the change look right at the time?" if thing is not None else
-                      f"Describe what {noun_phrase(subject)} did and what made it look right at the time.")
+                      f"Describe what {noun_phrase(subject, subject=True)} did and what made it look right at the time.")
         yield Hit(match.start(), match.end(),
                   f"'{match.group(0)}' judges {noun_phrase(subject)} instead of describing the work", suggestion)
 
@@ -104,41 +115,78 @@ def find_judgmental_words(sentence: Sentence) -> Iterator[Hit]:
 
 _HUMAN_ERROR = re.compile(
     r"\b(?:human|operator|user|admin|administrator|engineer|developer|personnel|staff|people|manual|individual"
-    r"|pilot|employee)[- ](?:error|mistake|failure|fault)s?\b", re.I)
+    r"|pilot|crew|controller|technician|nurse|driver|dispatcher|employee)[- ]"
+    r"(?:error|mistake|failure|fault|slip|lapse|misunderstanding|oversight)s?\b"
+    r"|\bfat[- ]finger(?:ed|ing)?(?:\s+(?:mistake|error|typo)s?)?\b"
+    r"|\b(?:slip|lapse|misstep)s?\s+(?:by|of|on the part of)\s+(?:the\s+|an?\s+|our\s+)?[\w-]+", re.I)
+#: "inadvertently deleted ..., causing the outage": an accident by a person, presented as the cause.
+_ACCIDENTAL = re.compile(r"\b(?:accidentally|inadvertently|unintentionally|unknowingly)\b", re.I)
+_NOT_A_CAUSE = re.compile(r"\b(?:not|never|n't)\b[^.;]{0,30}\bcause", re.I)
 _CAUSE_CUES = re.compile(
     r"\b(?:due to|because|caus|root[- ]?cause|results? (?:of|from)|resulted (?:of|from)|attribut|blam|fault"
     r"|responsib|led to|leads? to|trigger|reason|stem(?:s|med)|boil(?:s|ed)? down|c[ao]mes? down|contribut"
-    r"|culprit|origin)", re.I)
+    r"|culprit|origin|part of the problem|(?:error|mistake)s? (?:was|were) made)", re.I)
 _CAUSE_LABEL = re.compile(r"^\W*(?:(?:root|primary|main|proximate)\s+)?(?:cause|reason|why)\s*:", re.I)
 _COPULA_BEFORE = re.compile(r"\b(?:is|was|were|are|be|been)\s+(?:\w+\s+){0,2}$", re.I)
 _RULED_OUT = frozenset({"not", "n't", "never", "no", "rather", "instead", "beyond", "avoid", "stop", "reject",
                         "myth", "without", "nor"})
 
 
+def _slip_by_a_person(sentence: Sentence, span) -> bool:
+    """"a slip by the release manager": the words after "by/of" must name a person."""
+    return any(t.dep_ == "pobj" and sentence.people.refers_to_person(t) for t in span.root.subtree)
+
+
 def find_human_error(sentence: Sentence) -> Iterator[Hit]:
     text = sentence.text
+    if _NOT_A_CAUSE.search(text):
+        return  # "human error is never a root cause"
+    yield from _accidents(sentence)
     for match in _HUMAN_ERROR.finditer(text):
-        before = text[: match.start()]
         span = sentence.doc.char_span(match.start(), match.end(), alignment_mode="expand")
         if span is None:
             continue
+        term = match.group(0)
+        slip = term.lower().startswith(("slip", "lapse", "misstep"))
+        if slip and not _slip_by_a_person(sentence, span):
+            continue
+        before = text[: match.start()]
         fragment = span.root.dep_ == "ROOT" and not before.strip()  # "Human error when setting the flag."
-        if not (fragment or _CAUSE_CUES.search(text) or _CAUSE_LABEL.search(text) or _COPULA_BEFORE.search(before)):
+        if not (fragment or slip or term.lower().startswith("fat") or _CAUSE_CUES.search(text)
+                or _CAUSE_LABEL.search(text) or _COPULA_BEFORE.search(before)):
             continue
         if any(t.lower_ in _RULED_OUT or t.lemma_.lower() in _RULED_OUT
                for t in sentence.doc[max(0, span.start - 6): span.start]):
             continue
-        term = match.group(0)
         after = [t for t in span.root.subtree if t.i >= span.end] + [
             t for c in span.root.head.children if c.i >= span.end and c.dep_ in ("advcl", "prep", "acl")
             for t in c.subtree]
-        context = " ".join(t.text for t in sorted(set(after), key=lambda t: t.i) if t.lower_ not in ("while", "when"))
-        suggestion = (f"Name the conditions instead: what made {context.rstrip('.')} error-prone "
-                      "(tools, defaults, missing checks, time pressure)?" if context.strip(". ") else
+        words = [t for t in sorted(set(after), key=lambda t: t.i) if t.lower_ not in ("while", "when")]
+        context = " ".join(t.text for t in words).rstrip(" .")
+        if words and words[0].pos_ == "ADP":
+            context = f"the work {context}"  # "in the hostname" -> "the work in the hostname"
+        suggestion = (f"Name the conditions instead: what made {context} error-prone "
+                      "(tools, defaults, missing checks, time pressure)?" if context and not slip else
                       "Name the conditions that made the action possible and likely instead: "
                       "which tool, default or missing check let it cause the failure?")
         yield Hit(match.start(), match.end(), f"'{term}' is given as a cause; it ends the inquiry where it "
                   "should start", suggestion)
+
+
+def _accidents(sentence: Sentence) -> Iterator[Hit]:
+    text = sentence.text
+    if not _CAUSE_CUES.search(text) and "outage" not in text.lower():
+        return
+    for match in _ACCIDENTAL.finditer(text):
+        token = _judged_token(sentence, *match.span())
+        if token is None or token.head.pos_ not in ("VERB", "AUX"):
+            continue
+        subject = subject_of(token.head)
+        if not sentence.people.refers_to_person(subject) or subject.dep_ == "nsubjpass" or is_negated(token.head):
+            continue
+        kept = [t for t in sentence.doc if t.i != token.i]
+        yield Hit(match.start(), match.end(), f"'{match.group(0)}' presents a slip by {noun_phrase(subject)} as "
+                  "the cause", f"{capitalise(span_text(kept))} What made that step easy to take by accident?")
 
 
 # -- blame/fault-word --------------------------------------------------------------------------
@@ -146,6 +194,7 @@ def find_human_error(sentence: Sentence) -> Iterator[Hit]:
 _FAULT_TRIGGER = re.compile(
     r"(?:'s|s'|\bmade|\bmake|\bmakes|\bmaking)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+)?(?:error|mistake|blunder)"
     r"|\b(?:error|mistake|blunder)s?\s+(?:made\s+)?(?:by|of|from|on the part of)\b|\bfault|\bblam|\bculprit"
+    r"|\b(?:our|my|his|her|their)\s+(?:own\s+)?(?:error|mistake|blunder)s?\b|\bmistakes?\s+in\s+\w+ing\b"
     r"|\bresponsible for|\b(?:is|was|are|were|'s)\s+(?:all\s+|entirely\s+|squarely\s+)?on\s+"
     r"(?:me|him|her|them|us|you|the\s+(?:[\w-]+\s+){0,2}[\w-]+|[A-Z][a-z]+)\s*(?:[.;,!]|$)", re.I)
 _INCIDENT_WORDS = frozenset("""
@@ -202,6 +251,11 @@ def _fault_target(token: "Token", sentence: Sentence) -> "Token | None":
                     found = next((p for p in prep.children if people.refers_to_person(p)), None)
                     if found is not None:
                         return found  # "the blame lies with the DBA"
+    if lemma in ("mistake", "blunder", "misstep") and token.dep_ == "attr":
+        act = next((p for c in token.children if c.dep_ == "prep" and c.lower_ == "in"
+                    for p in c.children if p.tag_ == "VBG"), None)
+        if act is not None:
+            return act  # "this was a mistake in setting up the node pool": a person's act, graded
     if lemma in _MISTAKE_WORDS and token.dep_ in ("dobj", "obj") and token.head.lemma_ == "make":
         subject = subject_of(token.head)
         if people.refers_to_person(subject) and subject.lower_ not in ("we", "i", "us"):
@@ -244,12 +298,16 @@ def find_fault_words(sentence: Sentence) -> Iterator[Hit]:
     for token in sentence.doc:
         target = (_fault_target(token, sentence) if token.lemma_.lower() in _MISTAKE_WORDS | {"blame", "culprit"}
                   else _target_of_on(token, sentence) or _target_of_responsible(token, sentence))
-        if target is None or _negative_person(target) or is_negated(token) or is_negated(token.head):
+        if target is None or _negative_person(target) or any(is_negated(t) for t in (token, token.head, token.head.head)):
             continue
-        who = noun_phrase(target)
-        yield Hit(token.idx, token.idx + len(token.text), f"'{token.text}' assigns fault to {who}",
-                  f"Say what {who} knew and did at the time, and which conditions made the outcome possible, "
-                  "instead of where the fault lies.")
+        if target.tag_ == "VBG":
+            act = span_text(target.subtree).rstrip(".")
+            yield Hit(token.idx, token.idx + len(token.text), f"'{token.text}' grades {act} as a person's fault",
+                      f"Describe how {act} went, step by step, and what made the step easy to get wrong.")
+            continue
+        yield Hit(token.idx, token.idx + len(token.text), f"'{token.text}' assigns fault to {noun_phrase(target)}",
+                  f"Say what {noun_phrase(target, subject=True)} knew and did at the time, and which conditions "
+                  "made the outcome possible, instead of where the fault lies.")
 
 
 RULES = (
@@ -261,7 +319,9 @@ RULES = (
                 "Describe what they did, what they saw, and what made it look right at the time."),
         trigger=re.compile(rf"\b(?:{_JUDGMENTAL})\b|{_PERSON_VERBS.pattern}", re.I),
         find=find_judgmental_words,
-        keywords=("careless", "negligen", "slopp", "lazy", "lazi", "reckless", "incompeten", "irresponsib", "inattenti", "stupid", "dumb", "foolish", "idiotic", "clueless", "thoughtless", "heedless", "unprofessional", "boneheaded", "slapdash", "blunder", "screw", "goof", "rookie", "mistake", "error", "slip", "cowboy", "discipline", "judg", "diligen", "care", "attenti", "rigo", "professionalism", "ball", "asleep", "corners", "thinking", "vigilant", "thorough", "mess", "botch", "fumbl", "blew"),
+        keywords=("inexcusab", "unforgivab", "indefensib", "unjustifiab", "justification", "laxity", "laxness", "complacen",
+                  "eye off", "eyes off", "our bad", "my bad", "culpa", "known better", "let ", "failed ",
+                  "careless", "negligen", "slopp", "lazy", "lazi", "reckless", "incompeten", "irresponsib", "inattenti", "stupid", "dumb", "foolish", "idiotic", "clueless", "thoughtless", "heedless", "unprofessional", "boneheaded", "slapdash", "blunder", "screw", "goof", "rookie", "mistake", "error", "slip", "cowboy", "discipline", "judg", "diligen", "care", "attenti", "rigo", "professionalism", "ball", "asleep", "corners", "thinking", "vigilant", "thorough", "mess", "botch", "fumbl", "blew"),
         needs_person=False,
         fails=("The deployment broke because the engineer was careless with the rollout percentage.",
                "Jordan messed up the firewall rules.",
@@ -276,9 +336,10 @@ RULES = (
         summary="'Human error', 'operator error' or 'user error' given as the cause.",
         advice=("'Human error' is where an investigation starts, not where it ends: ask which tools, defaults, "
                 "pressures and missing checks made the action possible and likely."),
-        trigger=_HUMAN_ERROR,
+        trigger=re.compile(f"{_HUMAN_ERROR.pattern}|{_ACCIDENTAL.pattern}", re.I),
         find=find_human_error,
-        keywords=("error", "mistake", "failure", "fault"),
+        keywords=("error", "mistake", "failure", "fault", "slip", "lapse", "misunderstanding", "oversight", "misstep",
+                  "finger", "accidental", "inadvertent", "unintentional", "unknowing"),
         needs_person=False,
         fails=("The failure was due to human error.",
                "Root cause: operator error while resizing the volume."),

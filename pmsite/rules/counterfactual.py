@@ -49,16 +49,33 @@ def _not_done(sentence: Sentence, action: "Token", question: str) -> str:
 
 # -- counterfactual/person-failed-to -----------------------------------------------------------
 
+def _failure_owner(failure: "Token") -> "Token | None":
+    """Whose failure: "the pilot's failure", "failure of the technician to", "failure by the crew to"."""
+    for child in failure.children:
+        if child.dep_ == "poss":
+            return child
+        if child.dep_ == "prep" and child.lower_ in ("of", "by", "on"):
+            found = next((p for p in child.children if p.dep_ == "pobj"), None)
+            if found is not None:
+                return found
+    return None
+
+
 _FAIL_VERBS = frozenset({"fail", "neglect", "forget", "omit", "bother"})
 
 
 def find_person_failed_to(sentence: Sentence) -> Iterator[Hit]:
+    if sentence.is_question:
+        return
     people = sentence.people
     for verb in sentence.doc:
         lemma = verb.lemma_.lower()
+        if lemma in ("forgot", "forgotten"):
+            lemma = "forget"  # tagged VBP, the small model keeps the past form as its lemma
         if lemma == "failure" and verb.pos_ == "NOUN":
-            owner = next((c for c in verb.children if c.dep_ == "poss"), None)
-            action = next((c for c in verb.children if c.dep_ in ("acl", "relcl") and c.pos_ == "VERB"), None)
+            owner = _failure_owner(verb)
+            action = next((c for c in verb.subtree if c.dep_ in ("acl", "relcl", "xcomp") and c.pos_ == "VERB"
+                           and c.head.i in (verb.i, owner.i if owner is not None else -1)), None)
             if people.refers_to_person(owner) and action is not None:
                 yield Hit(verb.idx, action.idx + len(action.text),
                           f"'{sentence.text[verb.idx:action.idx + len(action.text)]}' makes "
@@ -136,6 +153,8 @@ _DUTY_VERBS = frozenset("""
 
 
 def find_did_not_follow(sentence: Sentence) -> Iterator[Hit]:
+    if sentence.is_question:
+        return  # "Why did the on-call not escalate?": a question asked on the reader's behalf
     for verb in sentence.doc:
         if verb.lemma_.lower() not in _DUTY_VERBS or verb.pos_ != "VERB" or not is_negated(verb):
             continue
@@ -153,7 +172,182 @@ def find_did_not_follow(sentence: Sentence) -> Iterator[Hit]:
                   _not_done(sentence, verb, "what made {gerund} hard or unhelpful at that moment?"))
 
 
+# -- counterfactual/person-did-not -------------------------------------------------------------
+
+#: Verbs whose negation reports a state, a belief or an outcome people suffered, not an omission:
+#: "we did not expect", "the team did not receive an alert", "we didn't want to delay".
+_NOT_OMISSIONS = frozenset("""
+    be have know expect anticipate foresee believe seem appear need want wish like intend mean care matter
+    exist happen work help change occur receive get find see hear feel detect observe experience encounter
+    suffer lose affect impact hit break fail succeed manage seem look sound include involve require use
+    cause mind hesitate allow let make remember recall
+""".split()) | _DUTY_VERBS
+#: What "nobody" and "no one" did not do that a review would call an omission.
+_NOBODY_VERBS = frozenset("""
+    consider think check verify test review notice question ask read own update monitor look follow
+    raise escalate flag report challenge catch spot realize realise document communicate tell
+""".split())
+
+
+def _omission_hit(sentence: Sentence, verb: "Token", start: int, subject: "Token") -> Hit:
+    end = verb.idx + len(verb.text)
+    particle = next((c for c in verb.children if c.dep_ == "prt"), None)
+    if particle is not None:
+        end = particle.idx + len(particle.text)
+    return Hit(start, end, f"'{sentence.text[start:end]}' makes {noun_phrase(subject)} the cause instead of "
+               "the conditions", _not_done(sentence, verb, "what made {gerund} unlikely at that moment?"))
+
+
+def find_person_did_not(sentence: Sentence) -> Iterator[Hit]:
+    if sentence.is_question or is_instruction(sentence.doc):
+        return
+    people = sentence.people
+    for verb in sentence.doc:
+        if verb.pos_ != "VERB" or verb.dep_ in ("xcomp", "aux", "auxpass", "amod"):
+            continue
+        lemma = verb.lemma_.lower()
+        subject = subject_of(verb)
+        if subject is None or subject.dep_ == "nsubjpass" or not people.refers_to_person(subject):
+            continue
+        auxes = {c.lower_ for c in verb.children if c.dep_ in ("aux", "auxpass")}
+        if auxes & {"could", "can", "ca", "would", "will", "wo", "may", "might", "must", "should", "shall"}:
+            continue  # inability, a plan, or a "should have" (its own rule)
+        if subject.lower_ in ("nobody", "noone") or (subject.lower_ == "one" and
+                                                      any(c.lower_ == "no" for c in subject.children)):
+            if lemma in _NOBODY_VERBS and not is_negated(verb) and verb.dep_ in ("ROOT", "conj", "ccomp"):
+                yield _omission_hit(sentence, verb, subject.idx, subject)
+            continue
+        if lemma in _NOT_OMISSIONS or lemma in _OUTCOME_VERBS or not is_negated(verb):
+            continue
+        if any(c.dep_ == "ccomp" for c in verb.children) and lemma in ("think", "say", "tell"):
+            continue  # "we did not think it would matter": a belief
+        if any(c.dep_ == "mark" and c.lower_ in ("if", "unless", "when", "whether") for c in verb.children):
+            continue  # "if people didn't book": a condition, not an omission
+        if any(c.lower_ in ("do", "does", "don't", "doesn't") for c in verb.children) or verb.tag_ in ("VBZ", "VBP"):
+            continue  # "we don't guard against ...": how things are, said in the present
+        if verb.tag_ == "VBG" and not auxes & {"was", "were"}:
+            continue
+        negation = next(c for c in verb.children if c.dep_ == "neg" or c.lower_ in ("never", "not", "n't"))
+        start = min([negation.idx] + [c.idx for c in verb.children if c.dep_ == "aux" and c.i < verb.i])
+        yield _omission_hit(sentence, verb, start, subject)
+    yield from _without_step(sentence)
+    for marker in sentence.doc:
+        if marker.lower_ not in ("than", "of") or marker.i == 0:
+            continue
+        if sentence.doc[marker.i - 1].lower_ not in ("rather", "instead"):
+            continue
+        instead = next((c for c in marker.children if c.tag_ == "VBG"), None)
+        if instead is None:
+            instead = next((t for t in sentence.doc[marker.i + 1: marker.i + 3] if t.tag_ == "VBG"), None)
+        main = next((t for t in sentence.doc if t.dep_ == "ROOT"), None)
+        subject = subject_of(main) if main is not None else None
+        if instead is None or main is None or not people.refers_to_person(subject) or main.i < marker.i \
+                and not any(t.i > marker.i for t in main.children if t.dep_ in ("advcl", "prep")):
+            continue
+        start = sentence.doc[marker.i - 1].idx
+        end = instead.idx + len(instead.text)
+        yield Hit(start, end, f"'{sentence.text[start:end]}' measures {noun_phrase(subject)} against a path "
+                  "not taken", f"What made {gerund(instead.lemma_)} {verb_phrase(instead).rstrip('.,')} look "
+                  "less suitable at the time?".replace("  ", " "))
+
+
+_SKIPPED_STEPS = _NOBODY_VERBS | _DUTY_VERBS | frozenset({"inform", "notify", "coordinate", "consult", "wait", "ask"})
+
+
+def _without_step(sentence: Sentence) -> Iterator[Hit]:
+    """"we deployed without checking in with the operator"; "Not considering the default scope ..."."""
+    doc = sentence.doc
+    for token in doc:
+        if token.tag_ != "VBG" or token.lemma_.lower() not in _SKIPPED_STEPS or token.i == 0:
+            continue
+        before = doc[token.i - 1]
+        if before.lower_ == "not" and before.i == 0:
+            start = before.idx  # a cause written as a fragment
+        elif before.lower_ == "without":
+            main = before.head if before.head.pos_ in ("VERB", "AUX") else None
+            subject = subject_of(main) if main is not None else None
+            if subject is None or not sentence.people.refers_to_person(subject):
+                continue
+            start = before.idx
+        else:
+            continue
+        end = token.idx + len(token.text)
+        rest = verb_phrase(token).rstrip(".,")
+        yield Hit(start, end, f"'{doc.text[start:end]}' names a step people did not take",
+                  f"What made {gerund(token.lemma_)} {rest} unlikely at that moment?".replace("  ", " "))
+
+
+# -- counterfactual/not-done -------------------------------------------------------------------
+
+#: Work that people do: passive and without an agent, "was never tested" still names an omission.
+_REVIEW_VERBS = frozenset("""
+    test review check verify validate communicate escalate announce document catch consider update deploy
+    roll revert monitor inspect approve coordinate plan brief stage
+""".split())
+
+
+def _explained(verb: "Token") -> bool:
+    """"was not caught because both environments matched": the sentence already gives the conditions."""
+    return any(c.dep_ == "advcl" and any(m.lower_ in ("because", "since", "as") for m in c.children)
+               for c in verb.children) or any(t.lower_ in ("because", "since") for t in verb.doc)
+
+
+def find_not_done(sentence: Sentence) -> Iterator[Hit]:
+    if sentence.is_question or is_instruction(sentence.doc):
+        return
+    for verb in sentence.doc:
+        if verb.tag_ != "VBN" or not any(c.dep_ == "auxpass" for c in verb.children):
+            continue
+        subject = next((c for c in verb.children if c.dep_ == "nsubjpass"), None)
+        if subject is None or sentence.people.refers_to_person(subject):
+            continue
+        lemma = verb.lemma_.lower()
+        modal = modal_have(verb)
+        agent = next((c for c in verb.children if c.dep_ == "agent"), None)
+        by_step = next((p for c in verb.children if c.dep_ == "prep" and c.lower_ == "by"
+                        for p in c.children if p.tag_ == "VBG"), None)
+        if subject.lower_ == "nothing" and lemma in ("do", "try", "attempt") and modal is None:
+            start = subject.idx
+        elif lemma in ("avoid", "prevent", "catch", "mitigate") and modal in ("could", "should") and by_step is not None:
+            start = min(c.idx for c in verb.children if c.dep_ in ("aux", "auxpass"))  # "could have been avoided by"
+        elif lemma not in _REVIEW_VERBS or (agent is not None and not any(
+                sentence.people.refers_to_person(p) for p in agent.children if p.dep_ == "pobj")):
+            continue
+        elif modal in ("should", "ought"):
+            start = min(c.idx for c in verb.children if c.dep_ in ("aux", "auxpass"))
+        elif any(c.lower_ == "never" for c in verb.children) or (
+                is_negated(verb) and modal is None and verb.dep_ in ("ROOT", "conj")
+                and not any(c.dep_ == "mark" for c in verb.children) and not _explained(verb)):
+            start = min(c.idx for c in verb.children if c.dep_ in ("auxpass", "neg") or c.lower_ == "never")
+        else:
+            continue
+        end = verb.idx + len(verb.text)
+        particle = next((c for c in verb.children if c.dep_ == "prt"), None)
+        if particle is not None:
+            end = particle.idx + len(particle.text)
+        suggestion = ("What held the next step back at that time, and what would have prompted it?"
+                      if subject.lower_ == "nothing" else
+                      f"What made {gerund(lemma)} {_pronoun(subject)} unlikely at the time, and what would have "
+                      "prompted it?")
+        yield Hit(start, end, f"'{sentence.text[start:end]}' describes a step people did not take, judged "
+                  "by the outcome", suggestion)
+
+
 # -- counterfactual/should-have ----------------------------------------------------------------
+
+def _capability(sentence: Sentence, verb: "Token", subject: "Token") -> bool:
+    """"Could have" as what was possible, not what should have been done.
+
+    "Any admin could have rotated the key" (anyone was able to), "we could have
+    scaled out if the autoscaler had been enabled" (a conditional about the
+    system), "the crew could have misread the altimeter" (how an error was possible).
+    """
+    if any(c.lower_ in ("any", "every") for c in subject.children) or subject.lower_ in ("anyone", "anybody"):
+        return True
+    if verb.lemma_.lower().startswith("mis"):
+        return True
+    return any(t.lower_ in ("if", "unless") and t.dep_ == "mark" for t in sentence.doc)
+
 
 def find_should_have(sentence: Sentence) -> Iterator[Hit]:
     if sentence.is_question:
@@ -162,13 +356,15 @@ def find_should_have(sentence: Sentence) -> Iterator[Hit]:
         if verb.pos_ not in ("VERB", "AUX") or verb.dep_ in ("aux", "auxpass") or verb.lemma_.lower() in KNOW_VERBS:
             continue
         modal = modal_have(verb)
-        if modal not in ("should", "could", "ought"):
-            continue
+        if modal not in ("should", "could", "ought") or verb.lemma_.lower() in ("have", "get", "experience"):
+            continue  # "users should not have had lingering issues": an outcome, not an act
         subject = subject_of(verb)
         if subject is None or subject.dep_ == "nsubjpass" or not sentence.people.refers_to_person(subject):
             continue
         if subject.lower_ in NEGATIVE_PEOPLE or (modal == "could" and is_negated(verb)):
             continue  # "nobody could have prevented it": the blameless reading
+        if modal == "could" and _capability(sentence, verb, subject):
+            continue
         if any(c.lower_ in ("if", "so", "unless", "whether") for c in verb.children if c.dep_ == "mark"):
             continue  # conditionals have their own rules; "so they could have tested" is a purpose
         if is_instruction(sentence.doc):
@@ -232,7 +428,7 @@ def find_if_had(sentence: Sentence) -> Iterator[Hit]:
             continue  # "if only" is its own rule
         start = (mark or had).idx
         yield Hit(start, verb.idx + len(verb.text),
-                  f"'{doc.text[start:verb.idx + len(verb.text)]}' imagines what {noun_phrase(subject)} could have "
+                  f"'{doc.text[start:verb.idx + len(verb.text)]}' imagines what {noun_phrase(subject, subject=True)} could have "
                   "done instead of explaining what they did",
                   _conditional_question(sentence, verb))
 
@@ -244,7 +440,7 @@ RULES = (
         summary="A person or team as the subject of fail to, neglect to, forget, omit, 'did not bother'.",
         advice=("'Failed to' describes a path not taken and puts the person at the centre. Describe what was "
                 "not done, then ask what made it hard to do at that moment."),
-        trigger=words(r"fail(?:s|ed|ing)?\s+to\b|failure\s+to\b|neglect|forg[eo]t|omit|bother"),
+        trigger=words(r"fail(?:s|ed|ing)?\s+(?:\w+\s+)?to\b|failures?\s+(?:to|of|by)\b|neglect|forg[eo]t|omit|bother"),
         find=find_person_failed_to,
         keywords=("fail", "neglect", "forg", "omit", "bother"),
         fails=("The on-call engineer failed to acknowledge the page.",
@@ -281,6 +477,41 @@ RULES = (
                "Ana never read the alert text."),
         passes=("The deploy pipeline did not check whether the target region matched the change ticket.",
                 "The responder could not open the runbook because the wiki was down."),
+    ),
+    Rule(
+        id="counterfactual/person-did-not",
+        severity="warning",
+        summary="What a person or team did not do: 'we did not update', 'nobody considered', 'rather than using'.",
+        advice=("Listing what people did not do describes a path not taken and puts them at the centre. "
+                "Say what was not done, then ask what made doing it unlikely at that moment."),
+        trigger=re.compile(r"(?:\bnot|n't|\bnever|\bno)\b|\bnobody|\bno[- ]one|\b(?:rather than|instead of)\s+\w+ing",
+                           re.I),
+        find=find_person_did_not,
+        keywords=("not", "n't", "never", "nobody", "no one", "no-one", "rather than", "instead of"),
+        fails=("We did not update the base image after the advisory was published.",
+               "Nobody considered the retry storm when the timeout was lowered.",
+               "Rather than using the shared library, a developer hand-rolled the parser."),
+        passes=("We did not expect the vendor to change the default in a patch release.",
+                "The team did not receive an alert because the integration was disabled.",
+                "We were not escaping the delimiter in the serializer, so quoted fields broke the import."),
+    ),
+    Rule(
+        id="counterfactual/not-done",
+        severity="warning",
+        summary="A step people did not take, in the passive: 'was never tested', 'should have been reviewed'.",
+        advice=("The passive hides the people but keeps the judgement: a step 'should have been' taken. "
+                "Describe what was done, and ask what made the missing step unlikely at the time."),
+        trigger=re.compile(r"\b(?:should|ought|could)(?: not|n't)? (?:to )?have been\b|\bnever\b|\bnothing (?:was|has been)"
+                           r"|\b(?:was|were|is|are|been)(?: not|n't)\b|\b(?:wasn't|weren't|isn't|aren't)\b", re.I),
+        find=find_not_done,
+        keywords=("been", "never", "not", "n't", "nothing"),
+        needs_person=False,
+        fails=("The migration should have been reviewed by the database team before it ran.",
+               "The new endpoint was never tested against production-sized data.",
+               "Once the cause was known, nothing was done for another two hours."),
+        passes=("The alert should have been routed to the secondary by the paging policy.",
+                "The error was not caught because both environments used the same value.",
+                "The right engine, which was not inspected, showed no damage."),
     ),
     Rule(
         id="counterfactual/should-have",

@@ -38,7 +38,7 @@ def find_should_have_known(sentence: Sentence) -> Iterator[Hit]:
         if subject.lower_ in NEGATIVE_PEOPLE or (modal == "could" and is_negated(verb)):
             continue  # "nobody could have known", "they could not have seen": the blameless reading
         start = min(t.idx for t in verb.children if t.dep_ in ("aux",) and t.i < verb.i)
-        who = noun_phrase(subject)
+        who = noun_phrase(subject, subject=True)
         thing = object_of(verb)
         if any(c.dep_ == "ccomp" for c in verb.children):
             known = verb_phrase(verb).rstrip(".")
@@ -51,7 +51,7 @@ def find_should_have_known(sentence: Sentence) -> Iterator[Hit]:
         else:
             suggestion = f"What did {who} know at the time, and what would have shown them more?"
         yield Hit(start, verb.idx + len(verb.text),
-                  f"'{sentence.text[start:verb.idx + len(verb.text)]}' judges {who} with knowledge of the outcome",
+                  f"'{sentence.text[start:verb.idx + len(verb.text)]}' judges {noun_phrase(subject)} with knowledge of the outcome",
                   suggestion)
 
 
@@ -67,6 +67,45 @@ def _obviousness_negated(token: "Token") -> bool:
     previous = [t.lower_ for t in token.doc[max(0, token.i - 3): token.i]]
     return (is_negated(token) or is_negated(token.head) or any(w in _RULED_OUT for w in previous)
             or token.lower_.startswith(("non", "un")))
+
+
+#: Verbs through which a signal *shows* something: "the logs clearly showed" means shown by.
+_SHOWING_VERBS = frozenset("""
+    show indicate reveal display demonstrate point confirm state record capture mark highlight suggest
+""".split())
+_HEDGES = frozenset({"seem", "look", "appear", "sound", "become"})
+
+
+def _about_the_time(token: "Token") -> bool:
+    """Hindsight only when the outcome is framed as knowable to people *at the time*.
+
+    The governing verb decides: a present tense ("it is clear that the captain
+    was at the controls", "obviously we need more tests") is the author's view
+    now; a hedge ("the fix seemed obvious", "looks obvious in retrospect") says
+    the author knows it is hindsight; "once/when it was clear" dates the moment
+    it became known; a signal that "clearly showed" something, or a thing
+    "evident in the heap profiles", means shown by.
+    """
+    verb = token.head if token.dep_ in ("acomp", "attr", "advmod", "oprd") else token
+    while verb.dep_ in ("xcomp", "ccomp") and verb.head.lemma_.lower() in _HEDGES | {"be"} and verb.head.i != verb.i:
+        verb = verb.head
+    if verb.lemma_.lower() in _HEDGES:
+        return False
+    if any(c.dep_ == "mark" and c.lower_ in ("once", "when", "after", "until", "as", "because") for c in verb.children):
+        return False
+    if verb.lemma_.lower() in _SHOWING_VERBS:
+        return False
+    auxes = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
+    tense_bearer = auxes[0] if auxes else verb
+    if tense_bearer.tag_ in ("VBZ", "VBP") or tense_bearer.lower_ in ("will", "can", "may"):
+        return False
+    if token.dep_ in ("acomp", "attr") and token.lower_ != "clearly":
+        subject = subject_of(verb)
+        shown_in = any(c.dep_ == "prep" and c.lower_ in ("in", "on", "from") and not any(
+            p.lower_ in ("hindsight", "retrospect") for p in c.children) for c in [*token.children, *verb.children])
+        if shown_in and subject is not None and subject.lower_ not in ("it", "this", "that"):
+            return False  # "the leak was evident in Tuesday's heap profiles"
+    return True
 
 
 def _clearly_counts(token: "Token") -> bool:
@@ -108,7 +147,7 @@ def find_obviousness(sentence: Sentence) -> Iterator[Hit]:
             continue
         token = next((t for t in span if t.lower_ not in ("was", "were", "is", "been", "should", "have", "that",
                                                            "from")), span.root)
-        if _obviousness_negated(token) or not _clearly_counts(token):
+        if _obviousness_negated(token) or not _clearly_counts(token) or not _about_the_time(token):
             continue
         yield Hit(match.start(), match.end(),
                   f"'{match.group(0)}' is hindsight: it was not obvious to the people in the incident",
