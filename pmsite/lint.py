@@ -173,6 +173,8 @@ class _Candidate:
     quoted: bool
     #: The sentences before it in the same paragraph, nearest first (for "they" in ``resolve_they``).
     previous: tuple[str, ...] = ()
+    #: None for narrative prose; an action item's ``kind`` ("" when unknown) for action items.
+    action: str | None = None
     hits: list[tuple[Rule, Hit]] = field(default_factory=list)
     crashes: list[tuple[Rule, Exception]] = field(default_factory=list)
 
@@ -189,8 +191,10 @@ class _FileLint:
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
         self.quotations = textmask.quotations(masked)
         rules = [rule for rule in RULES if settings.level(rule) != "off"]
+        action_rules = [rule for rule in rules if rule.scope == "actions"]
         spans = [(block, span) for block in textmask.prose_blocks(text, masked, postmortem.front_matter_lines)
                  for span in textmask.sentences(masked, block)]
+        in_actions = _action_sections(text)
         self.sentence_count = len(spans)
         starts = [start for _, (start, _) in spans]
         lowered = _WHITESPACE.sub(" ", masked).lower()
@@ -204,15 +208,37 @@ class _FileLint:
             start = _after_bold_label(text, start, end)
             sentence = _WHITESPACE.sub(" ", masked[start:end])
             mentions = _once(lambda text=sentence: self.people.mentioned(text))
-            wanted = [rule for rule in maybe if rule.wants(sentence, mentions)]
+            action = "" if in_actions(start) else None
+            wanted = [rule for rule in maybe if rule.wants(sentence, mentions)
+                      and (rule.scope == "prose" or action is not None)]
             if wanted:
                 previous = tuple(_WHITESPACE.sub(" ", masked[s:e]) for b, (s, e) in reversed(spans[max(0, index - 2):index])
                                  if b is block)
-                self.candidates.append(_Candidate(start, end, sentence, wanted, block.quoted, previous))
+                self.candidates.append(_Candidate(start, end, sentence, wanted, block.quoted, previous, action))
+        self.candidates.extend(self._action_titles(action_rules))
+
+    def _action_titles(self, rules: list[Rule]) -> list[_Candidate]:
+        """The ``title`` of each front-matter action item, for the action-item rules only."""
+        found = []
+        for number, item in enumerate(self.postmortem.action_items):
+            title = item.get("title")
+            position = self.postmortem.key_positions.get(("action_items", number, "title"))
+            if not isinstance(title, str) or not title.strip() or position is None:
+                continue
+            line_start = self.line_starts[position[0] - 1] if position[0] - 1 < len(self.line_starts) else 0
+            start = self.postmortem.text.find(title.strip()[:40], line_start)
+            if start == -1:
+                continue
+            text = " ".join(title.split())
+            wanted = [rule for rule in rules if rule.wants(text, lambda: True)]
+            if wanted:
+                found.append(_Candidate(start, start + len(title.strip()), text, wanted, False,
+                                        action=str(item.get("kind") or "")))
+        return found
 
     def check(self, candidate: _Candidate, doc: Any, nlp: Any) -> None:
         doc.user_data["previous"] = _once(lambda: [nlp(text) for text in candidate.previous])
-        sentence = Sentence(doc, self.people)
+        sentence = Sentence(doc, self.people, candidate.action)
         for rule in candidate.rules:
             try:
                 candidate.hits.extend((rule, hit) for hit in rule.find(sentence))
@@ -290,6 +316,24 @@ def _once(compute: Callable[[], Any]) -> Callable[[], Any]:
         return result[0]
 
     return value
+
+
+_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*)$", re.M)
+#: Headings of the sections that hold action items.
+_ACTION_HEADING = re.compile(r"\baction(?:s| items?)\b|\bfollow[- ]?ups?\b|\bremediation|\bnext steps\b"
+                             r"|\bcorrective\b|\bpreventive\b|\bpreventative\b|\bto-?dos?\b", re.I)
+
+
+def _action_sections(text: str) -> Callable[[int], bool]:
+    """Is an offset inside a section whose heading names action items?"""
+    headings = [(match.start(), bool(_ACTION_HEADING.search(match.group(1)))) for match in _HEADING.finditer(text)]
+    starts = [start for start, _ in headings]
+
+    def inside(offset: int) -> bool:
+        index = bisect.bisect_right(starts, offset) - 1
+        return index >= 0 and headings[index][1]
+
+    return inside
 
 
 _BOLD_LABEL = re.compile(r"[^*_\n]{1,60}?(?::(?:\*\*|__)|(?:\*\*|__):)[ \t]*")

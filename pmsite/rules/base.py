@@ -226,6 +226,8 @@ class Sentence:
 
     doc: "Doc"
     people: People
+    #: None for narrative prose; for an action item its ``kind`` ("systemic", "mitigation", or "").
+    action: str | None = None
 
     @property
     def text(self) -> str:
@@ -257,6 +259,8 @@ class Rule:
     passes: tuple[str, ...] = ()
     #: Only parse when the sentence mentions a possible person (role noun, pronoun, name).
     needs_person: bool = True
+    #: "prose": every sentence; "actions": only action items (front-matter titles, action-item sections).
+    scope: str = "prose"
 
     @property
     def category(self) -> str:

@@ -92,7 +92,7 @@ def find_judgmental_words(sentence: Sentence) -> Iterator[Hit]:
         if token is None or (not match.group(0).lower().startswith(("not", "n't", "never")) and _negated_judgment(token)):
             continue
         word = match.group(0)
-        if _PLEDGE.search(text[:match.start()]) and word.lower().startswith("be "):
+        if word.lower().startswith("be ") and (_PLEDGE.search(text[:match.start()]) or not text[:match.start()].strip()):
             continue  # "we have to be more careful": a resolution (quality/ask-people-to-try-harder judges those)
         yield Hit(match.start(), match.end(), f"'{word}' judges people instead of describing what they faced",
                   _judgment_rewrite(sentence, token, word))
