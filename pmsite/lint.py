@@ -37,7 +37,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -252,7 +252,7 @@ class _FileLint:
         for candidate in self.candidates:
             context = " ".join(self.postmortem.text[candidate.start:candidate.end].split())
             seen = set()
-            for rule, hit in candidate.hits:
+            for rule, hit in _rewrites_without_flagged_words(candidate.text, candidate.hits):
                 start, end = candidate.start + hit.start, candidate.start + hit.end
                 if (rule.id, start) in seen or suppressions.hides(rule.id, start):
                     continue
@@ -290,6 +290,25 @@ class _FileLint:
 
 
 _WHITESPACE = re.compile(r"\s")
+
+
+def _rewrites_without_flagged_words(text: str, hits: list[tuple[Rule, Hit]]) -> list[tuple[Rule, Hit]]:
+    """A rewrite that keeps words another rule flags in the same sentence is no rewrite.
+
+    "The admin was clearly incompetent": dropping "clearly" leaves "incompetent".
+    Such a suggestion is replaced by one from the sentence's other findings that
+    keeps no flagged words, or by a plain request to describe what happened.
+    """
+    if len(hits) < 2:
+        return hits
+    flagged = [re.compile(rf"(?<!\w){re.escape(text[hit.start:hit.end])}(?!\w)", re.I) for _, hit in hits]
+
+    def clean(suggestion: str) -> bool:
+        return not any(pattern.search(suggestion) for pattern in flagged)
+
+    fallback = next((hit.suggestion for _, hit in hits if clean(hit.suggestion)),
+                    "Describe what happened and what made it make sense at the time.")
+    return [(rule, hit if clean(hit.suggestion) else replace(hit, suggestion=fallback)) for rule, hit in hits]
 
 
 def _sentences_with_keywords(lowered: str, keywords: tuple[str, ...], starts: list[int]) -> set[int]:

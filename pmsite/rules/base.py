@@ -438,5 +438,15 @@ def verb_phrase(verb: "Token", drop: Iterable["Token"] = ()) -> str:
     return span_text(tokens)
 
 
+def infinitive(verb: "Token") -> str:
+    """The bare verb with what follows it, for "to ..." in a rewrite: "escalate sooner", "scale down the pool".
+
+    Rewrites put it after "What made it hard to": the root stays "made", so the
+    question parses as a sentence however long the copied phrase is.
+    """
+    lemma = verb.lemma_.lower() if verb.lemma_.lower() not in ("forgot", "forgotten") else "forget"
+    return f"{lemma} {verb_phrase(verb)}".strip().rstrip(".,;:")
+
+
 def capitalise(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text

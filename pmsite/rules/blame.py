@@ -60,8 +60,13 @@ def _negated_judgment(token: "Token") -> bool:
 
 def _judgment_rewrite(sentence: Sentence, token: "Token", word: str) -> str:
     doc = sentence.doc
-    if token.pos_ in ("ADV", "ADJ") and token.dep_ in ("advmod", "amod") and " " not in word:
-        kept = [t for t in doc if t.i != token.i and not (t.i == token.i + 1 and t.text == ",")]
+    root = next((t for t in doc if t.dep_ == "ROOT"), token)
+    if token.pos_ in ("ADV", "ADJ") and token.dep_ in ("advmod", "amod") and " " not in word \
+            and root.pos_ in ("VERB", "AUX"):
+        dropped = {token.i} | {t.i for c in token.children if c.dep_ in ("conj", "cc") for t in c.subtree}
+        if token.dep_ == "conj":
+            dropped |= {c.i for c in token.head.children if c.dep_ == "cc"} | {token.head.i}
+        kept = [t for t in doc if t.i not in dropped and not (t.i - 1 in dropped and t.text == ",")]
         text = "".join(t.text_with_ws for t in kept).strip()
         return f"{capitalise(text)} What made that look like the right thing to do at the time?"
     if token.dep_ == "acomp":

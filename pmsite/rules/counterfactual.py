@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Iterator
 from pmsite.rules.base import (
     NEGATIVE_PEOPLE, Hit, Rule, Sentence, capitalise, clean_phrase, gerund, is_instruction, is_negated, modal_have,
     object_of,
-    noun_phrase, participle, subject_of, verb_phrase, words,
+    infinitive, noun_phrase, participle, subject_of, verb_phrase, words,
 )
 from pmsite.rules.hindsight import KNOW_VERBS
 
@@ -43,8 +43,7 @@ def _not_done(sentence: Sentence, action: "Token", question: str) -> str:
         return (f"{capitalise(clean_phrase(thing, sentence.people))} {be} not {done}: "
                 + question.format(verb=f"{verb} {_pronoun(thing)} {particle}".strip(),
                                   gerund=f"{gerund(verb)} {_pronoun(thing)} {particle}".strip()))
-    rest = verb_phrase(action)
-    return f"What made {gerund(action.lemma_)} {rest}".rstrip(". ") + " hard at that moment?"
+    return f"What made it hard to {infinitive(action)} at that moment?"
 
 
 # -- counterfactual/person-failed-to -----------------------------------------------------------
@@ -247,8 +246,7 @@ def find_person_did_not(sentence: Sentence) -> Iterator[Hit]:
         start = sentence.doc[marker.i - 1].idx
         end = instead.idx + len(instead.text)
         yield Hit(start, end, f"'{sentence.text[start:end]}' measures {noun_phrase(subject)} against a path "
-                  "not taken", f"What made {gerund(instead.lemma_)} {verb_phrase(instead).rstrip('.,')} look "
-                  "less suitable at the time?".replace("  ", " "))
+                  "not taken", f"What made it look less suitable to {infinitive(instead)} at the time?")
 
 
 _SKIPPED_STEPS = _NOBODY_VERBS | _DUTY_VERBS | frozenset({"inform", "notify", "coordinate", "consult", "wait", "ask"})
@@ -272,9 +270,8 @@ def _without_step(sentence: Sentence) -> Iterator[Hit]:
         else:
             continue
         end = token.idx + len(token.text)
-        rest = verb_phrase(token).rstrip(".,")
         yield Hit(start, end, f"'{doc.text[start:end]}' names a step people did not take",
-                  f"What made {gerund(token.lemma_)} {rest} unlikely at that moment?".replace("  ", " "))
+                  f"What made it unlikely to {infinitive(token)} at that moment?")
 
 
 # -- counterfactual/not-done -------------------------------------------------------------------
@@ -371,11 +368,9 @@ def find_should_have(sentence: Sentence) -> Iterator[Hit]:
             continue  # an action item: "Raise an incident quicker, and not assume we could have ..."
         auxes = [c for c in verb.children if c.dep_ in ("aux", "neg") and c.i < verb.i]
         start = min([c.idx for c in auxes] + ([verb.head.idx] if modal == "ought" and verb.dep_ == "xcomp" else []))
-        rest = verb_phrase(verb).rstrip(".")
-        action = f"{gerund(verb.lemma_)} {rest}".strip()
-        negated = is_negated(verb)
-        suggestion = (f"What made {action} look right to {noun_phrase(subject)} at that moment?" if negated else
-                      f"What made {action} hard for {noun_phrase(subject)} at that moment, and what would make it easier?")
+        action, who = infinitive(verb), noun_phrase(subject)
+        suggestion = (f"What made it look right to {who} to {action} at that moment?" if is_negated(verb) else
+                      f"What made it hard for {who} to {action} at that moment, and what would make it easier?")
         yield Hit(start, verb.idx + len(verb.text),
                   f"'{sentence.text[start:verb.idx + len(verb.text)]}' judges {noun_phrase(subject)} against a "
                   "path not taken", suggestion)
@@ -390,8 +385,7 @@ _WOULD_HAVE = re.compile(r"\b(?:would|could|might)(?:\s+not|n't)?\s+(?:have|'ve)
 def _conditional_question(sentence: Sentence, verb: "Token") -> str:
     subject = subject_of(verb)
     who = f" for {noun_phrase(subject)}" if sentence.people.refers_to_person(subject) else ""
-    rest = verb_phrase(verb).rstrip(".,")
-    return f"What made {gerund(verb.lemma_)} {rest}".rstrip() + f" unlikely{who} at the time?"
+    return f"What made it unlikely{who} to {infinitive(verb)} at the time?"
 
 
 def find_if_only(sentence: Sentence) -> Iterator[Hit]:

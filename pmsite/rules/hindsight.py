@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING, Iterator
 
 from pmsite.rules.base import (
-    NEGATIVE_PEOPLE, Hit, Rule, Sentence, capitalise, clean_phrase, gerund, is_instruction, is_negated, modal_have,
+    NEGATIVE_PEOPLE, Hit, Rule, Sentence, capitalise, clean_phrase, infinitive, is_instruction, is_negated, modal_have,
     noun_phrase,
     object_of, span_text, subject_of, verb_phrase, words,
 )
@@ -184,12 +184,10 @@ def find_idealized_actor(sentence: Sentence) -> Iterator[Hit]:
         if subject is None or not _idealized(subject, sentence):
             continue
         start = subject.left_edge.idx
-        rest = verb_phrase(verb)
-        action = f"{gerund(verb.lemma_)} {rest}".strip().rstrip(".")
         yield Hit(start, verb.idx + len(verb.text),
                   f"'{sentence.text[start:verb.idx + len(verb.text)]}' measures people against an imagined "
                   "ideal who knew the outcome",
-                  f"What did the people involved see at the time, and what made {action} hard?")
+                  f"What did the people involved see at the time, and what made it hard to {infinitive(verb)}?")
 
 
 # -- hindsight/simply-had-to -------------------------------------------------------------------
@@ -213,10 +211,10 @@ def find_simply_had_to(sentence: Sentence) -> Iterator[Hit]:
         if match.group(0).lower().startswith("all") and not sentence.people.mentioned(match.group(0)):
             continue
         step = next((t for t in sentence.doc[span.end:] if t.pos_ == "VERB"), None)
-        action = f"{gerund(step.lemma_)} {verb_phrase(step)}".strip().rstrip(".") if step is not None else "the step"
+        need_to = f"the need to {infinitive(step)}" if step is not None else "the step"
         yield Hit(match.start(), match.end(),
                   f"'{match.group(0)}' makes the response look simple; it only looks that way afterwards",
-                  f"What made {action} look less clear at the time than it does now?")
+                  f"What made {need_to} less clear at the time than it is now?")
 
 
 RULES = (
