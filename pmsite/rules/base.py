@@ -350,6 +350,10 @@ def noun_phrase(token: "Token", subject: bool = False) -> str:
     for "what *we* knew", the object case otherwise ("makes *us* the cause").
     """
     tokens = [t for t in token.subtree if t.i <= token.i and not (t.dep_ == "advmod" and t.head.i == token.i)]
+    while len(tokens) > 1 and tokens[0].lower_ in ("only", "just", "even", "also"):
+        tokens = tokens[1:]  # "if only someone had checked": the person is "someone"
+    if token.lower_ in ("anyone", "anybody", "everyone", "everybody"):
+        return "the people involved"  # the imagined ideal is not who a rewrite asks about
     if tokens and tokens[-1].i != token.i:
         tokens.append(token)
     text = _mid_sentence(token, span_text(tokens))

@@ -79,7 +79,7 @@ def _judgment_rewrite(sentence: Sentence, token: "Token", word: str) -> str:
     if token.dep_ in ("nsubj", "nsubjpass") and token.head.pos_ in ("VERB", "AUX"):
         thing = object_of(token.head)
         if thing is not None and token.head.lemma_ in ("cause", "lead", "create", "introduce", "trigger", "cost",
-                                                        "result", "mean"):
+                                                        "result", "mean", "make", "contribute", "extend", "prolong"):
             return f"Which conditions led to {clean_phrase(thing, sentence.people)}, and what made them hard to see?"
         if thing is not None:
             return (f"What let {clean_phrase(thing, sentence.people)} be {participle(token.head.lemma_)}, "
@@ -109,6 +109,8 @@ def find_judgmental_words(sentence: Sentence) -> Iterator[Hit]:
         if not sentence.people.refers_to_person(subject) or is_negated(token):
             continue
         thing = object_of(token)
+        if thing is not None and sentence.people.refers_to_person(thing):
+            thing = None  # "we failed you", "let our users down": say what happened instead
         suggestion = (f"{capitalise(clean_phrase(thing, sentence.people))} ended up wrong: "
                       "what made the change look right at the time?" if thing is not None else
                       f"Describe what {noun_phrase(subject, subject=True)} did and what made it look right at the time.")
@@ -167,9 +169,9 @@ def find_human_error(sentence: Sentence) -> Iterator[Hit]:
             t for c in span.root.head.children if c.i >= span.end and c.dep_ in ("advcl", "prep", "acl")
             for t in c.subtree]
         words = [t for t in sorted(set(after), key=lambda t: t.i) if t.lower_ not in ("while", "when")]
-        context = " ".join(t.text for t in words).rstrip(" .")
-        if words and words[0].pos_ == "ADP":
-            context = f"the work {context}"  # "in the hostname" -> "the work in the hostname"
+        context = span_text(words).rstrip(" .")
+        if not words or words[0].tag_ != "VBG" or len(words) > 12:
+            context = ""  # only "... while resizing the volume" names the work in a few words
         suggestion = (f"Name the conditions instead: what made {context} error-prone "
                       "(tools, defaults, missing checks, time pressure)?" if context and not slip else
                       "Name the conditions that made the action possible and likely instead: "

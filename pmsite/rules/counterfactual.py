@@ -30,14 +30,21 @@ def _verb_words(verb: "Token") -> tuple[str, str]:
 
 
 def _pronoun(thing: "Token") -> str:
-    return "them" if thing.tag_ in ("NNS", "NNPS") else "it"
+    return "them" if thing.tag_ in ("NNS", "NNPS") or thing.lower_ in ("someone", "somebody") else "it"
+
+
+def _passive_subject(thing: "Token | None", sentence: Sentence) -> bool:
+    """Can this object become the subject of "... was not done"? A short phrase naming a thing."""
+    return (thing is not None and thing.dep_ in ("dobj", "obj") and thing.pos_ in ("NOUN", "PROPN")
+            and not sentence.people.is_person(thing) and len(list(thing.subtree)) <= 8
+            and not any(t.pos_ == "VERB" or t.dep_ == "cc" for t in thing.subtree))
 
 
 def _not_done(sentence: Sentence, action: "Token", question: str) -> str:
     """"The page was not acknowledged: what made it hard to acknowledge at that moment?"."""
     thing = object_of(action)
     base, done = _verb_words(action)
-    if thing is not None and thing.dep_ in ("dobj", "obj"):
+    if _passive_subject(thing, sentence):
         be = "were" if thing.tag_ in ("NNS", "NNPS") else "was"
         verb, _, particle = base.partition(" ")
         return (f"{capitalise(clean_phrase(thing, sentence.people))} {be} not {done}: "
@@ -179,7 +186,7 @@ _NOT_OMISSIONS = frozenset("""
     be have know expect anticipate foresee believe seem appear need want wish like intend mean care matter
     exist happen work help change occur receive get find see hear feel detect observe experience encounter
     suffer lose affect impact hit break fail succeed manage seem look sound include involve require use
-    cause mind hesitate allow let make remember recall
+    cause mind hesitate allow let make remember recall pay
 """.split()) | _DUTY_VERBS
 #: What "nobody" and "no one" did not do that a review would call an omission.
 _NOBODY_VERBS = frozenset("""

@@ -109,8 +109,8 @@ def find_judged_acts(sentence: Sentence) -> Iterator[Hit]:
             end = token.idx + len(token.text)
             yield Hit(start, end, f"'{doc.text[start:end]}' grades a person's {act.lemma_ if act.pos_ == 'NOUN' else 'act'} "
                       "with knowledge of the outcome",
-                      "Describe the decision as it looked at the time: what was known, what pressed, and "
-                      "what made it look reasonable.")
+                      f"Describe the {act.lemma_.lower() if act.pos_ == 'NOUN' else 'choice'} as it looked at "
+                      "the time: what was known, what pressed, and what made it look reasonable.")
         elif token.lemma_.lower() in _MISJUDGE_VERBS and token.pos_ == "VERB":
             who = _doer(token, sentence)
             broken = next((c for c in token.children if c.dep_ == "nsubjpass"), None)
