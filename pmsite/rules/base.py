@@ -117,6 +117,11 @@ class People:
             return True
         if lower == "one" and any(child.lower_ == "no" for child in token.children):
             return True
+        if token.pos_ in ("NUM", "PRON", "DET", "ADJ", "NOUN") and lower in _PARTITIVES:
+            part_of = next((p for c in token.children if c.dep_ == "prep" and c.lower_ == "of"
+                            for p in c.children if p.dep_ == "pobj"), None)
+            if part_of is not None:
+                return self.is_person(part_of)  # "one of our engineers", "two of the crew"
         if lower == "who" and token.dep_ in ("nsubj", "nsubjpass") and token.head.dep_ == "relcl":
             return self.is_person(token.head.head)
         if lemma in self.nouns or lower in self.nouns:
@@ -144,6 +149,7 @@ class People:
         return self.is_person(token) or any(self.is_person(c) for c in token.conjuncts)
 
 
+_PARTITIVES = frozenset("one two three some many several each all none most few both either neither any".split())
 #: Verbs whose subject is a person whenever it is a name: "If Ana had read the alert".
 HUMAN_VERBS = frozenset("""
     read ask decide think forget neglect bother notice realize realise escalate acknowledge approve
@@ -307,9 +313,26 @@ def is_instruction(doc: "Doc") -> bool:
             and not any(c.dep_ in ("nsubj", "nsubjpass") for c in first.children))
 
 
+def negation_of(token: "Token") -> "Token | None":
+    """The word that negates a verb: "did *not* follow", "*never* bothered".
+
+    Also "*never* load-tested", where the parser hangs "never" on "load", the
+    first half of a hyphenated verb.
+    """
+    doc = token.doc
+    for child in token.children:
+        if child.dep_ == "neg" or child.lower_ in ("never", "not", "n't"):
+            return child
+        if child.i + 2 == token.i and doc[child.i + 1].text == "-":
+            found = negation_of(child)
+            if found is not None:
+                return found
+    return None
+
+
 def is_negated(token: "Token") -> bool:
     """"did not follow", "never bothered": a negation attached to the word or its auxiliaries."""
-    return any(child.dep_ == "neg" or child.lower_ in ("never", "not", "n't") for child in token.children)
+    return negation_of(token) is not None
 
 
 def modal_have(verb: "Token") -> str | None:
@@ -354,6 +377,8 @@ def noun_phrase(token: "Token", subject: bool = False) -> str:
         tokens = tokens[1:]  # "if only someone had checked": the person is "someone"
     if token.lower_ in ("anyone", "anybody", "everyone", "everybody"):
         return "the people involved"  # the imagined ideal is not who a rewrite asks about
+    if token.lower_ in _PARTITIVES and any(c.dep_ == "prep" and c.lower_ == "of" for c in token.children):
+        return _mid_sentence(token, span_text(token.subtree))  # "one of our engineers"
     if tokens and tokens[-1].i != token.i:
         tokens.append(token)
     text = _mid_sentence(token, span_text(tokens))

@@ -106,9 +106,12 @@ def find_judgmental_words(sentence: Sentence) -> Iterator[Hit]:
         if token is None:
             continue
         subject = subject_of(token)
+        agent = next((p for c in token.children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"), None)
+        if agent is not None:  # "the release was botched by the person on duty"
+            subject = agent
         if not sentence.people.refers_to_person(subject) or is_negated(token):
             continue
-        thing = object_of(token)
+        thing = object_of(token) if agent is None else None
         if thing is not None and sentence.people.refers_to_person(thing):
             thing = None  # "we failed you", "let our users down": say what happened instead
         suggestion = (f"{capitalise(clean_phrase(thing, sentence.people))} ended up wrong: "
@@ -180,9 +183,18 @@ def find_human_error(sentence: Sentence) -> Iterator[Hit]:
                   "should start", suggestion)
 
 
+def _has_consequence(sentence: Sentence) -> bool:
+    """A cause cue, or a clause of consequence: "..., which de-energized the pumps", "..., leaving the port open"."""
+    if _CAUSE_CUES.search(sentence.text) or "outage" in sentence.text.lower():
+        return True
+    return any((t.lower_ == "which" and t.dep_ == "nsubj" and t.head.dep_ == "relcl")
+               or (t.tag_ == "VBG" and t.dep_ == "advcl" and t.i > 0 and t.doc[t.i - 1].text == ",")
+               for t in sentence.doc)
+
+
 def _accidents(sentence: Sentence) -> Iterator[Hit]:
     text = sentence.text
-    if not _CAUSE_CUES.search(text) and "outage" not in text.lower():
+    if not _has_consequence(sentence):
         return
     for match in _ACCIDENTAL.finditer(text):
         token = _judged_token(sentence, *match.span())
@@ -200,15 +212,15 @@ def _accidents(sentence: Sentence) -> Iterator[Hit]:
 
 _FAULT_TRIGGER = re.compile(
     r"(?:'s|s'|\bmade|\bmake|\bmakes|\bmaking)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+)?(?:error|mistake|blunder)"
-    r"|\b(?:error|mistake|blunder)s?\s+(?:made\s+)?(?:by|of|from|on the part of)\b|\bfault|\bblam|\bculprit"
-    r"|\b(?:our|my|his|her|their)\s+(?:own\s+)?(?:error|mistake|blunder)s?\b|\bmistakes?\s+in\s+\w+ing\b"
+    r"|\b(?:error|mistake|blunder|typo)s?\s+(?:made\s+)?(?:by|of|from|on the part of)\b|\bfault|\bblam|\bculprit"
+    r"|\b(?:our|my|his|her|their)\s+(?:own\s+)?(?:error|mistake|blunder)s?\b"
     r"|\bresponsible for|\b(?:is|was|are|were|'s)\s+(?:all\s+|entirely\s+|squarely\s+)?on\s+"
     r"(?:me|him|her|them|us|you|the\s+(?:[\w-]+\s+){0,2}[\w-]+|[A-Z][a-z]+)\s*(?:[.;,!]|$)", re.I)
 _INCIDENT_WORDS = frozenset("""
     outage incident failure this that it mistake error problem issue downtime breakage regression
     one bug leak loss disruption
 """.split())
-_MISTAKE_WORDS = frozenset({"mistake", "error", "blunder", "misstep", "screwup", "fault"})
+_MISTAKE_WORDS = frozenset({"mistake", "error", "blunder", "misstep", "screwup", "fault", "typo", "slip"})
 
 
 def _people_in(token: "Token", sentence: Sentence) -> "Token | None":
@@ -240,6 +252,10 @@ def _fault_target(token: "Token", sentence: Sentence) -> "Token | None":
                     return pobj  # "fault of the team", "a mistake by the on-call"
         if child.dep_ in ("appos", "acl") and people.refers_to_person(child):
             return child  # "Fault: the QA engineer who ..."
+        if child.dep_ == "acl" and child.lemma_ == "make":
+            agent = next((p for c in child.children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"), None)
+            if people.refers_to_person(agent):
+                return agent  # "a typo made by one of our engineers"
     if lemma == "blame":
         if token.pos_ == "VERB":
             for child in token.children:
@@ -258,11 +274,6 @@ def _fault_target(token: "Token", sentence: Sentence) -> "Token | None":
                     found = next((p for p in prep.children if people.refers_to_person(p)), None)
                     if found is not None:
                         return found  # "the blame lies with the DBA"
-    if lemma in ("mistake", "blunder", "misstep") and token.dep_ == "attr":
-        act = next((p for c in token.children if c.dep_ == "prep" and c.lower_ == "in"
-                    for p in c.children if p.tag_ == "VBG"), None)
-        if act is not None:
-            return act  # "this was a mistake in setting up the node pool": a person's act, graded
     if lemma in _MISTAKE_WORDS and token.dep_ in ("dobj", "obj") and token.head.lemma_ == "make":
         subject = subject_of(token.head)
         if people.refers_to_person(subject) and subject.lower_ not in ("we", "i", "us"):
@@ -306,11 +317,6 @@ def find_fault_words(sentence: Sentence) -> Iterator[Hit]:
         target = (_fault_target(token, sentence) if token.lemma_.lower() in _MISTAKE_WORDS | {"blame", "culprit"}
                   else _target_of_on(token, sentence) or _target_of_responsible(token, sentence))
         if target is None or _negative_person(target) or any(is_negated(t) for t in (token, token.head, token.head.head)):
-            continue
-        if target.tag_ == "VBG":
-            act = span_text(target.subtree).rstrip(".")
-            yield Hit(token.idx, token.idx + len(token.text), f"'{token.text}' grades {act} as a person's fault",
-                      f"Describe how {act} went, step by step, and what made the step easy to get wrong.")
             continue
         yield Hit(token.idx, token.idx + len(token.text), f"'{token.text}' assigns fault to {noun_phrase(target)}",
                   f"Say what {noun_phrase(target, subject=True)} knew and did at the time, and which conditions "
@@ -361,7 +367,7 @@ RULES = (
                 "happen. Say what they knew and did, and which conditions made the outcome possible."),
         trigger=_FAULT_TRIGGER,
         find=find_fault_words,
-        keywords=("error", "mistake", "blunder", "fault", "blam", "culprit", "responsible", " on"),
+        keywords=("error", "mistake", "blunder", "typo", "fault", "blam", "culprit", "responsible", " on"),
         fails=("This outage is on the storage team.",
                "It was a mistake by the new on-call engineer.",
                "We blame the vendor's support engineer for the bad advice."),

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from pmsite.rules.base import (
     NEGATIVE_PEOPLE, Hit, Rule, Sentence, capitalise, clean_phrase, gerund, is_instruction, is_negated, modal_have,
+    negation_of,
     object_of,
     infinitive, noun_phrase, participle, subject_of, verb_phrase, words,
 )
@@ -67,7 +68,7 @@ def _failure_owner(failure: "Token") -> "Token | None":
     return None
 
 
-_FAIL_VERBS = frozenset({"fail", "neglect", "forget", "omit", "bother"})
+_FAIL_VERBS = frozenset({"fail", "neglect", "forget", "omit", "bother", "skip"})
 
 
 def find_person_failed_to(sentence: Sentence) -> Iterator[Hit]:
@@ -94,8 +95,11 @@ def find_person_failed_to(sentence: Sentence) -> Iterator[Hit]:
         if action is None:  # "neglected to double-check": the small model sometimes reads a noun after "to"
             action = next((p for c in verb.children if c.dep_ == "prep" and c.lower_ == "to" and c.i == verb.i + 1
                            for p in c.children if p.dep_ == "pobj" and p.i == c.i + 1), None)
-        if lemma in ("fail", "neglect", "omit", "bother") and action is None:
-            continue
+        if action is None and lemma == "fail":  # "failed miserably at following the protocol"
+            action = next((p for c in verb.children if c.dep_ == "prep" and c.lower_ in ("at", "in")
+                           for p in c.children if p.dep_ == "pcomp" and p.tag_ == "VBG"), None)
+        if action is None and (lemma in ("fail", "neglect", "bother") or object_of(verb) is None):
+            continue  # "omitted the torque check" and "skipped the canary stage" name the step as an object
         if lemma == "fail" and action.lemma_.lower() in _OUTCOME_VERBS:
             continue
         subject = subject_of(verb)
@@ -113,8 +117,9 @@ def find_person_failed_to(sentence: Sentence) -> Iterator[Hit]:
             suggestion = _not_done(sentence, action, question)
         else:
             thing = object_of(verb)
-            suggestion = (f"{capitalise(clean_phrase(thing, sentence.people))} was left out: what would have "
-                          "reminded someone at that moment?" if thing is not None else
+            be = "were" if thing is not None and thing.tag_ in ("NNS", "NNPS") else "was"
+            suggestion = (f"{capitalise(clean_phrase(thing, sentence.people))} {be} left out: what made it easy "
+                          "to leave out at that moment?" if thing is not None else
                           "Describe what was left out and what would have reminded someone at that moment.")
         yield Hit(verb.idx, end, f"'{sentence.text[verb.idx:end]}' makes {noun_phrase(subject)} the cause "
                   "instead of the conditions", suggestion)
@@ -170,8 +175,7 @@ def find_did_not_follow(sentence: Sentence) -> Iterator[Hit]:
         subject = subject_of(verb)
         if subject is None or subject.dep_ == "nsubjpass" or not sentence.people.refers_to_person(subject):
             continue
-        negation = next(c for c in verb.children if c.dep_ == "neg" or c.lower_ in ("never", "not", "n't"))
-        start = min([negation.idx] + [c.idx for c in verb.children if c.dep_ == "aux" and c.i < verb.i])
+        start = min([negation_of(verb).idx] + [c.idx for c in verb.children if c.dep_ == "aux" and c.i < verb.i])
         yield Hit(start, verb.idx + len(verb.text),
                   f"'{sentence.text[start:verb.idx + len(verb.text)]}' makes {noun_phrase(subject)} the cause "
                   "instead of the conditions",
@@ -233,8 +237,7 @@ def find_person_did_not(sentence: Sentence) -> Iterator[Hit]:
             continue  # "we don't guard against ...": how things are, said in the present
         if verb.tag_ == "VBG" and not auxes & {"was", "were"}:
             continue
-        negation = next(c for c in verb.children if c.dep_ == "neg" or c.lower_ in ("never", "not", "n't"))
-        start = min([negation.idx] + [c.idx for c in verb.children if c.dep_ == "aux" and c.i < verb.i])
+        start = min([negation_of(verb).idx] + [c.idx for c in verb.children if c.dep_ == "aux" and c.i < verb.i])
         yield _omission_hit(sentence, verb, start, subject)
     yield from _without_step(sentence)
     for marker in sentence.doc:
@@ -247,8 +250,7 @@ def find_person_did_not(sentence: Sentence) -> Iterator[Hit]:
             instead = next((t for t in sentence.doc[marker.i + 1: marker.i + 3] if t.tag_ == "VBG"), None)
         main = next((t for t in sentence.doc if t.dep_ == "ROOT"), None)
         subject = subject_of(main) if main is not None else None
-        if instead is None or main is None or not people.refers_to_person(subject) or main.i < marker.i \
-                and not any(t.i > marker.i for t in main.children if t.dep_ in ("advcl", "prep")):
+        if instead is None or main is None or not people.refers_to_person(subject):
             continue
         start = sentence.doc[marker.i - 1].idx
         end = instead.idx + len(instead.text)
@@ -441,9 +443,10 @@ RULES = (
         summary="A person or team as the subject of fail to, neglect to, forget, omit, 'did not bother'.",
         advice=("'Failed to' describes a path not taken and puts the person at the centre. Describe what was "
                 "not done, then ask what made it hard to do at that moment."),
-        trigger=words(r"fail(?:s|ed|ing)?\s+(?:\w+\s+)?to\b|failures?\s+(?:to|of|by)\b|neglect|forg[eo]t|omit|bother"),
+        trigger=words(r"fail(?:s|ed|ing)?\s+(?:\w+\s+)?(?:to|at|in)\b|failures?\s+(?:to|of|by)\b|neglect|forg[eo]t|omit"
+                      r"|bother|skip"),
         find=find_person_failed_to,
-        keywords=("fail", "neglect", "forg", "omit", "bother"),
+        keywords=("fail", "neglect", "forg", "omit", "bother", "skip"),
         fails=("The on-call engineer failed to acknowledge the page.",
                "The author forgot to update the client library.",
                "Nobody bothered to test the restore procedure."),
@@ -470,7 +473,7 @@ RULES = (
         summary="A person or team as the subject of 'did not follow / check / verify / test / read'.",
         advice=("Procedures that are not followed are data about the procedure. Ask what made following it "
                 "hard, slow or unhelpful at that moment."),
-        trigger=re.compile(r"(?:\bnot|n't|\bnever)\s+(?:\w+\s+)?(?:follow|adhere|comply|check|verif|test|read|review|"
+        trigger=re.compile(r"(?:\bnot|n't|\bnever)\s+(?:\w+[\s-]+)?(?:follow|adhere|comply|check|verif|test|read|review|"
                            r"double-check|validat|confirm|consult|escalat)", re.I),
         find=find_did_not_follow,
         keywords=("not", "n't", "never"),
@@ -485,10 +488,10 @@ RULES = (
         summary="What a person or team did not do: 'we did not update', 'nobody considered', 'rather than using'.",
         advice=("Listing what people did not do describes a path not taken and puts them at the centre. "
                 "Say what was not done, then ask what made doing it unlikely at that moment."),
-        trigger=re.compile(r"(?:\bnot|n't|\bnever|\bno)\b|\bnobody|\bno[- ]one|\b(?:rather than|instead of)\s+\w+ing",
-                           re.I),
+        trigger=re.compile(r"(?:\bnot|n't|\bnever|\bno)\b|\bnobody|\bno[- ]one|\b(?:rather than|instead of|without)\s+"
+                           r"\w+ing", re.I),
         find=find_person_did_not,
-        keywords=("not", "n't", "never", "nobody", "no one", "no-one", "rather than", "instead of"),
+        keywords=("not", "n't", "never", "nobody", "no one", "no-one", "rather than", "instead of", "without"),
         fails=("We did not update the base image after the advisory was published.",
                "Nobody considered the retry storm when the timeout was lowered.",
                "Rather than using the shared library, a developer hand-rolled the parser."),

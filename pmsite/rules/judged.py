@@ -48,10 +48,11 @@ _RULE_NOUNS = frozenset("""
     regulation rule procedure policy protocol standard requirement instruction checklist order law
 """.split())
 _MISNOUNS = re.compile(r"\bmis(?:management|judge?ments?|handling|calculations?)\b", re.I)
+_MISTAKE_IN = re.compile(r"\b(?:mistake|blunder|misstep)s?\s+in\s+\w+ing\b", re.I)
 _TRIGGER = re.compile(
     rf"\b(?:{'|'.join(sorted(_ADVERBS | _ADJECTIVES, key=len, reverse=True))}|not (?:\w+ )?"
     rf"(?:{'|'.join(_GOOD_ADJECTIVES)})|(?:{'|'.join(v[:-1] for v in _MISJUDGE_VERBS)})\w*)\b", re.I)
-_KEYWORDS = tuple(sorted({w[:7] for w in _ADVERBS | _ADJECTIVES | _MISJUDGE_VERBS} | {"not "}))
+_KEYWORDS = tuple(sorted({w[:7] for w in _ADVERBS | _ADJECTIVES | _MISJUDGE_VERBS} | {"not ", "mistake", "blunder"}))
 
 
 def _doer(verb: "Token", sentence: Sentence) -> "Token | None":
@@ -71,9 +72,20 @@ def _without(sentence: Sentence, token: "Token") -> str:
     return capitalise(span_text(kept))
 
 
-def _act_judged(adjective: "Token") -> "Token | None":
-    """The act noun an adjective grades: "poor judgement", "the decision was wrong"."""
+def _owned_by_a_person(noun: "Token", sentence: Sentence) -> bool:
+    """"the engineer's handling", "handling by the crew": an act with a person as its doer."""
+    people = sentence.people
+    return any((c.dep_ == "poss" and people.refers_to_person(c))
+               or (c.dep_ in ("prep", "agent") and c.lower_ == "by"
+                   and any(p.dep_ == "pobj" and people.refers_to_person(p) for p in c.children))
+               for c in noun.children)
+
+
+def _act_judged(adjective: "Token", sentence: Sentence) -> "Token | None":
+    """The act an adjective grades: "poor judgement", "the decision was wrong", "the crew's improper handling"."""
     if adjective.dep_ == "amod" and adjective.head.lemma_.lower() in ACT_NOUNS:
+        return adjective.head
+    if adjective.dep_ == "amod" and adjective.head.pos_ == "NOUN" and _owned_by_a_person(adjective.head, sentence):
         return adjective.head
     if adjective.dep_ in ("acomp", "attr"):
         subject = subject_of(adjective.head)
@@ -98,7 +110,7 @@ def find_judged_acts(sentence: Sentence) -> Iterator[Hit]:
                       f"{_without(sentence, token)} What made that look right at the time?")
         elif lower in _ADJECTIVES or (lower in _GOOD_ADJECTIVES and is_negated(token.head if token.dep_ in
                                                                                 ("acomp", "attr") else token)):
-            act = _act_judged(token)
+            act = _act_judged(token, sentence)
             if act is None or (lower in _ADJECTIVES and (is_negated(token) or is_negated(token.head))):
                 continue
             if lower in _GOOD_ADJECTIVES:
@@ -123,6 +135,15 @@ def find_judged_acts(sentence: Sentence) -> Iterator[Hit]:
                       f"'{token.text}' grades what {noun_phrase(who, subject=True)} judged, knowing the outcome",
                       f"Describe what {noun_phrase(who, subject=True)} knew and expected at the time, and what "
                       "would have shown the real size of the problem.")
+    for token in doc:
+        if token.lemma_.lower() in ("mistake", "blunder", "misstep") and token.dep_ == "attr":
+            act = next((p for c in token.children if c.dep_ == "prep" and c.lower_ == "in"
+                        for p in c.children if p.tag_ == "VBG"), None)
+            if act is None or is_negated(token.head):
+                continue  # "this was a mistake in setting up the node pool": a person's act, graded
+            what = span_text(act.subtree).rstrip(".")
+            yield Hit(token.idx, token.idx + len(token.text), f"'{token.text}' grades {what} as a person's error",
+                      f"Describe how {what} went, step by step, and what made the step easy to get wrong.")
     for match in _MISNOUNS.finditer(sentence.text):
         span = doc.char_span(*match.span(), alignment_mode="expand")
         if span is None or is_negated(span.root.head):
@@ -139,7 +160,7 @@ RULES = (
         advice=("An adverb or adjective that grades a person's act ('wrongly', 'inadequate', 'ill-advised') "
                 "passes judgement with the outcome in hand and explains nothing. Describe the act and what "
                 "made it look right at the time."),
-        trigger=re.compile(rf"{_TRIGGER.pattern}|{_MISNOUNS.pattern}", re.I),
+        trigger=re.compile(rf"{_TRIGGER.pattern}|{_MISNOUNS.pattern}|{_MISTAKE_IN.pattern}", re.I),
         find=find_judged_acts,
         keywords=_KEYWORDS,
         needs_person=False,
