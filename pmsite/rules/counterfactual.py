@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import TYPE_CHECKING, Iterator
 
@@ -190,13 +191,21 @@ _NOT_OMISSIONS = frozenset("""
     be have know expect anticipate foresee believe seem appear need want wish like intend mean care matter
     exist happen work help change occur receive get find see hear feel detect observe experience encounter
     suffer lose affect impact hit break fail succeed manage seem look sound include involve require use
-    cause mind hesitate allow let make remember recall pay
+    cause mind hesitate allow let make remember recall pay learn
 """.split()) | _DUTY_VERBS
+_NOT_OMISSION_LIST = sorted(w for w in _NOT_OMISSIONS | _OUTCOME_VERBS if len(w) >= 5)
 #: What "nobody" and "no one" did not do that a review would call an omission.
 _NOBODY_VERBS = frozenset("""
     consider think check verify test review notice question ask read own update monitor look follow
     raise escalate flag report challenge catch spot realize realise document communicate tell
 """.split())
+
+
+def _not_an_omission(lemma: str) -> bool:
+    """A state, belief or outcome verb, also when misspelt: "we did not receve alerts"."""
+    if lemma in _NOT_OMISSIONS or lemma in _OUTCOME_VERBS:
+        return True
+    return len(lemma) >= 5 and bool(difflib.get_close_matches(lemma, _NOT_OMISSION_LIST, n=1, cutoff=0.86))
 
 
 def _omission_hit(sentence: Sentence, verb: "Token", start: int, subject: "Token") -> Hit:
@@ -227,7 +236,7 @@ def find_person_did_not(sentence: Sentence) -> Iterator[Hit]:
             if lemma in _NOBODY_VERBS and not is_negated(verb) and verb.dep_ in ("ROOT", "conj", "ccomp"):
                 yield _omission_hit(sentence, verb, subject.idx, subject)
             continue
-        if lemma in _NOT_OMISSIONS or lemma in _OUTCOME_VERBS or not is_negated(verb):
+        if _not_an_omission(lemma) or not is_negated(verb) or _explained(verb):
             continue
         if any(c.dep_ == "ccomp" for c in verb.children) and lemma in ("think", "say", "tell"):
             continue  # "we did not think it would matter": a belief
@@ -240,6 +249,7 @@ def find_person_did_not(sentence: Sentence) -> Iterator[Hit]:
         start = min([negation_of(verb).idx] + [c.idx for c in verb.children if c.dep_ == "aux" and c.i < verb.i])
         yield _omission_hit(sentence, verb, start, subject)
     yield from _without_step(sentence)
+    yield from _bare_omission(sentence)
     for marker in sentence.doc:
         if marker.lower_ not in ("than", "of") or marker.i == 0:
             continue
@@ -248,9 +258,11 @@ def find_person_did_not(sentence: Sentence) -> Iterator[Hit]:
         instead = next((c for c in marker.children if c.tag_ == "VBG"), None)
         if instead is None:
             instead = next((t for t in sentence.doc[marker.i + 1: marker.i + 3] if t.tag_ == "VBG"), None)
+        if instead is not None and instead.lemma_.lower() not in _SKIPPED_STEPS | {"use", "follow", "wait"}:
+            continue  # "paused sales rather than taking the shop offline": a choice, not a skipped step
         main = next((t for t in sentence.doc if t.dep_ == "ROOT"), None)
         subject = subject_of(main) if main is not None else None
-        if instead is None or main is None or not people.refers_to_person(subject):
+        if instead is None or main is None or not people.refers_to_person(subject) or _wish(main):
             continue
         start = sentence.doc[marker.i - 1].idx
         end = instead.idx + len(instead.text)
@@ -258,7 +270,29 @@ def find_person_did_not(sentence: Sentence) -> Iterator[Hit]:
                   "not taken", f"What made it look less suitable to {infinitive(instead)} at the time?")
 
 
+_MODALS = frozenset({"may", "might", "can", "could", "should", "must", "will", "would", "shall"})
+
+
+def _wish(verb: "Token") -> bool:
+    """"we need monitoring instead of ...", "engineers may turn it off without asking": no omission told."""
+    return verb.lemma_.lower() in ("need", "want", "require", "prefer", "recommend", "suggest", "propose") or bool(
+        _MODALS & {c.lower_ for c in verb.children if c.dep_ == "aux"})
 _SKIPPED_STEPS = _NOBODY_VERBS | _DUTY_VERBS | frozenset({"inform", "notify", "coordinate", "consult", "wait", "ask"})
+
+
+def _bare_omission(sentence: Sentence) -> Iterator[Hit]:
+    """A cause listed without its subject: "Did not disable the pipeline despite the risk"."""
+    doc = sentence.doc
+    words = [t for t in doc if not t.is_punct]
+    if len(words) < 3 or words[0].lower_ not in ("did", "didn't") or words[1].lower_ not in ("not", "n't"):
+        return
+    verb = words[1].head if words[1].head.pos_ == "VERB" else words[2]
+    if verb.pos_ != "VERB" or _not_an_omission(verb.lemma_.lower()) or subject_of(verb) is not None:
+        return
+    start = words[0].idx
+    end = verb.idx + len(verb.text)
+    yield Hit(start, end, f"'{doc.text[start:end]}' names a step people did not take",
+              _not_done(sentence, verb, "what made {gerund} unlikely at that moment?"))
 
 
 def _without_step(sentence: Sentence) -> Iterator[Hit]:
@@ -273,8 +307,8 @@ def _without_step(sentence: Sentence) -> Iterator[Hit]:
         elif before.lower_ == "without":
             main = before.head if before.head.pos_ in ("VERB", "AUX") else None
             subject = subject_of(main) if main is not None else None
-            if subject is None or not sentence.people.refers_to_person(subject):
-                continue
+            if subject is None or not sentence.people.refers_to_person(subject) or _wish(main):
+                continue  # "engineers may turn it off without asking": a permission, not an omission
             start = before.idx
         else:
             continue
@@ -287,15 +321,34 @@ def _without_step(sentence: Sentence) -> Iterator[Hit]:
 
 #: Work that people do: passive and without an agent, "was never tested" still names an omission.
 _REVIEW_VERBS = frozenset("""
-    test review check verify validate communicate escalate announce document catch consider update deploy
-    roll revert monitor inspect approve coordinate plan brief stage
+    test review check verify validate communicate escalate announce catch consider update deploy roll revert
+    inspect approve coordinate brief address fix
 """.split())
 
 
 def _explained(verb: "Token") -> bool:
-    """"was not caught because both environments matched": the sentence already gives the conditions."""
-    return any(c.dep_ == "advcl" and any(m.lower_ in ("because", "since", "as") for m in c.children)
-               for c in verb.children) or any(t.lower_ in ("because", "since") for t in verb.doc)
+    """The sentence already gives the conditions, so the negation reports an outcome of them.
+
+    "was not caught because both environments matched"; "no application uses the
+    path, so we didn't catch the issue in testing".
+    """
+    doc = verb.doc
+    first = min([verb.i] + [c.i for c in verb.children if c.dep_ in ("nsubj", "aux", "neg")])
+    consequence = any(t.lower_ in ("so", "therefore", "thus", "hence") for t in doc[max(0, first - 2):first])
+    return consequence or any(c.dep_ == "advcl" and any(m.lower_ in ("because", "since", "as") for m in c.children)
+                              for c in verb.children)
+
+
+def _conditional(verb: "Token") -> bool:
+    """Inside "if ..." or "whether ...": "Reflect if the ALBs should have been communicated"."""
+    token = verb
+    for _ in range(4):
+        if any(c.dep_ == "mark" and c.lower_ in ("if", "whether", "unless") for c in token.children):
+            return True
+        if token.head.i == token.i:
+            return False
+        token = token.head
+    return False
 
 
 def find_not_done(sentence: Sentence) -> Iterator[Hit]:
@@ -304,8 +357,8 @@ def find_not_done(sentence: Sentence) -> Iterator[Hit]:
     for verb in sentence.doc:
         if verb.tag_ != "VBN" or not any(c.dep_ == "auxpass" for c in verb.children):
             continue
-        subject = next((c for c in verb.children if c.dep_ == "nsubjpass"), None)
-        if subject is None or sentence.people.refers_to_person(subject):
+        subject = next((c for c in verb.children if c.dep_ in ("nsubjpass", "csubjpass")), None)
+        if subject is None or sentence.people.refers_to_person(subject) or _conditional(verb):
             continue
         lemma = verb.lemma_.lower()
         modal = modal_have(verb)
@@ -314,6 +367,8 @@ def find_not_done(sentence: Sentence) -> Iterator[Hit]:
                         for p in c.children if p.tag_ == "VBG"), None)
         if subject.lower_ == "nothing" and lemma in ("do", "try", "attempt") and modal is None:
             start = subject.idx
+        elif lemma in ("overlook", "disregard") and agent is None and not is_negated(verb):
+            start = min(c.idx for c in verb.children if c.dep_ == "auxpass")  # "... was overlooked"
         elif lemma in ("avoid", "prevent", "catch", "mitigate") and modal in ("could", "should") and by_step is not None:
             start = min(c.idx for c in verb.children if c.dep_ in ("aux", "auxpass"))  # "could have been avoided by"
         elif lemma not in _REVIEW_VERBS or (agent is not None and not any(
@@ -333,6 +388,8 @@ def find_not_done(sentence: Sentence) -> Iterator[Hit]:
             end = particle.idx + len(particle.text)
         suggestion = ("What held the next step back at that time, and what would have prompted it?"
                       if subject.lower_ == "nothing" else
+                      f"What made {_pronoun(subject)} easy to {lemma} at the time, and what would have drawn "
+                      "attention to it?" if lemma in ("overlook", "disregard") else
                       f"What made {gerund(lemma)} {_pronoun(subject)} unlikely at the time, and what would have "
                       "prompted it?")
         yield Hit(start, end, f"'{sentence.text[start:end]}' describes a step people did not take, judged "
@@ -506,9 +563,10 @@ RULES = (
         advice=("The passive hides the people but keeps the judgement: a step 'should have been' taken. "
                 "Describe what was done, and ask what made the missing step unlikely at the time."),
         trigger=re.compile(r"\b(?:should|ought|could)(?: not|n't)? (?:to )?have been\b|\bnever\b|\bnothing (?:was|has been)"
+                           r"|\b(?:was|were|been) (?:\w+ )?(?:overlooked|disregarded)\b"
                            r"|\b(?:was|were|is|are|been)(?: not|n't)\b|\b(?:wasn't|weren't|isn't|aren't)\b", re.I),
         find=find_not_done,
-        keywords=("been", "never", "not", "n't", "nothing"),
+        keywords=("been", "never", "not", "n't", "nothing", "overlooked", "disregarded"),
         needs_person=False,
         fails=("The migration should have been reviewed by the database team before it ran.",
                "The new endpoint was never tested against production-sized data.",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Iterator
 
-from pmsite.rules.base import Hit, Rule, Sentence
+from pmsite.rules.base import Hit, Rule, Sentence, is_negated, subject_of
 
 if TYPE_CHECKING:
     from spacy.tokens import Token
@@ -40,14 +40,20 @@ def _people_object(verb: "Token", sentence: Sentence) -> bool:
     return any(c.dep_ in ("dobj", "obj") and sentence.people.refers_to_person(c) for c in verb.children)
 
 
+def _asks_people(verb: "Token", sentence: Sentence) -> bool:
+    """"Be more careful" (imperative) or "engineers must be more careful": people asked, not "Kubernetes is not aware"."""
+    subject = subject_of(verb)
+    return subject is None or sentence.people.refers_to_person(subject)
+
+
 def find_try_harder(sentence: Sentence) -> Iterator[Hit]:
     if sentence.action is None:
         return
     doc = sentence.doc
     for token in doc:
         lemma = token.lemma_.lower()
-        if lemma in _VIGILANCE and token.dep_ in ("acomp", "amod", "oprd") and token.head.lemma_ in ("be", "stay",
-                                                                                                    "remain"):
+        if lemma in _VIGILANCE and token.dep_ in ("acomp", "oprd") and token.head.lemma_ in ("be", "stay", "remain") \
+                and not is_negated(token.head) and _asks_people(token.head, sentence):
             start = token.head.idx
         elif lemma in _TRAIN_VERBS and token.pos_ == "VERB" and (
                 _people_object(token, sentence) or lemma in ("retrain", "train", "educate", "remind")):
