@@ -191,7 +191,7 @@ class _FileLint:
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
         self.quotations = textmask.quotations(masked)
         rules = [rule for rule in RULES if settings.level(rule) != "off"]
-        action_rules = [rule for rule in rules if rule.scope == "actions"]
+        item_rules = [rule for rule in rules if rule.scope in ("actions", "items")]
         spans = [(block, span) for block in textmask.prose_blocks(text, masked, postmortem.front_matter_lines)
                  for span in textmask.sentences(masked, block)]
         in_actions = _action_sections(text)
@@ -210,12 +210,12 @@ class _FileLint:
             mentions = _once(lambda text=sentence: self.people.mentioned(text))
             action = "" if in_actions(start) else None
             wanted = [rule for rule in maybe if rule.wants(sentence, mentions)
-                      and (rule.scope == "prose" or action is not None)]
+                      and (rule.scope == "prose" or (rule.scope == "actions" and action is not None))]
             if wanted:
                 previous = tuple(_WHITESPACE.sub(" ", masked[s:e]) for b, (s, e) in reversed(spans[max(0, index - 2):index])
                                  if b is block)
                 self.candidates.append(_Candidate(start, end, sentence, wanted, block.quoted, previous, action))
-        self.candidates.extend(self._action_titles(action_rules))
+        self.candidates.extend(self._action_titles(item_rules))
 
     def _action_titles(self, rules: list[Rule]) -> list[_Candidate]:
         """The ``title`` of each front-matter action item, for the action-item rules only."""

@@ -265,7 +265,8 @@ class Rule:
     passes: tuple[str, ...] = ()
     #: Only parse when the sentence mentions a possible person (role noun, pronoun, name).
     needs_person: bool = True
-    #: "prose": every sentence; "actions": only action items (front-matter titles, action-item sections).
+    #: "prose": every sentence; "actions": only action items (front-matter titles, action-item sections);
+    #: "items": only the titles of front-matter action items (where their ``kind`` is known).
     scope: str = "prose"
 
     @property

@@ -339,6 +339,9 @@ def _explained(verb: "Token") -> bool:
                               for c in verb.children)
 
 
+_REVIEW_PARTICIPLES = {participle(verb) for verb in _REVIEW_VERBS} | {"load-tested", "rolled"}
+
+
 def _conditional(verb: "Token") -> bool:
     """Inside "if ..." or "whether ...": "Reflect if the ALBs should have been communicated"."""
     token = verb
@@ -516,7 +519,7 @@ RULES = (
         summary="A person or team as the subject of miss, overlook, ignore, disregard.",
         advice=("'Missed' and 'overlooked' state that something should have been seen. Describe what was "
                 "visible at the time and what made it easy to miss."),
-        trigger=words(r"miss|overlook|ignor|disregard"),
+        trigger=words(r"miss(?:ed|es)?\b|overlook|ignor|disregard"),
         find=find_person_missed,
         keywords=("miss", "overlook", "ignor", "disregard"),
         fails=("The SRE missed the warning about the deprecated endpoint.",
@@ -545,8 +548,9 @@ RULES = (
         summary="What a person or team did not do: 'we did not update', 'nobody considered', 'rather than using'.",
         advice=("Listing what people did not do describes a path not taken and puts them at the centre. "
                 "Say what was not done, then ask what made doing it unlikely at that moment."),
-        trigger=re.compile(r"(?:\bnot|n't|\bnever|\bno)\b|\bnobody|\bno[- ]one|\b(?:rather than|instead of|without)\s+"
-                           r"\w+ing", re.I),
+        trigger=re.compile(r"\b(?:did|do|had|has|have)(?:\s+not|n't)\b|\bnever\b|\bnobody|\bno[- ]one"
+                           r"|\b(?:was|were)(?:\s+not|n't)\s+\w+ing\b|\b(?:rather than|instead of|without)\s+\w+ing"
+                           r"|^\W*not\s+\w+ing\b", re.I),
         find=find_person_did_not,
         keywords=("not", "n't", "never", "nobody", "no one", "no-one", "rather than", "instead of", "without"),
         fails=("We did not update the base image after the advisory was published.",
@@ -562,9 +566,10 @@ RULES = (
         summary="A step people did not take, in the passive: 'was never tested', 'should have been reviewed'.",
         advice=("The passive hides the people but keeps the judgement: a step 'should have been' taken. "
                 "Describe what was done, and ask what made the missing step unlikely at the time."),
-        trigger=re.compile(r"\b(?:should|ought|could)(?: not|n't)? (?:to )?have been\b|\bnever\b|\bnothing (?:was|has been)"
+        trigger=re.compile(r"\b(?:should|ought|could)(?: not|n't)? (?:to )?have been\b|\bnothing (?:was|has been)"
                            r"|\b(?:was|were|been) (?:\w+ )?(?:overlooked|disregarded)\b"
-                           r"|\b(?:was|were|is|are|been)(?: not|n't)\b|\b(?:wasn't|weren't|isn't|aren't)\b", re.I),
+                           rf"|(?:\b(?:was|were|is|are|been) (?:not|never)|\b(?:wasn't|weren't|isn't|aren't)|\bnever)"
+                           rf"(?: \w+ly)? (?:{'|'.join(sorted(_REVIEW_PARTICIPLES))})\b", re.I),
         find=find_not_done,
         keywords=("been", "never", "not", "n't", "nothing", "overlooked", "disregarded"),
         needs_person=False,

@@ -49,9 +49,17 @@ _RULE_NOUNS = frozenset("""
 """.split())
 _MISNOUNS = re.compile(r"\bmis(?:management|judge?ments?|handling|calculations?)\b", re.I)
 _MISTAKE_IN = re.compile(r"\b(?:mistake|blunder|misstep)s?\s+in\s+\w+ing\b", re.I)
+_ADJ = "|".join(sorted(_ADJECTIVES, key=len, reverse=True))
+_ACTS = "|".join(sorted(ACT_NOUNS, key=len, reverse=True))
+#: The prefilter names the shapes the parse then checks: an adverb or misjudging verb; an adjective
+#: next to an act noun or after a person's possessive; an act (noun or gerund) said to be graded.
 _TRIGGER = re.compile(
-    rf"\b(?:{'|'.join(sorted(_ADVERBS | _ADJECTIVES, key=len, reverse=True))}|not (?:\w+ )?"
-    rf"(?:{'|'.join(_GOOD_ADJECTIVES)})|(?:{'|'.join(v[:-1] for v in _MISJUDGE_VERBS)})\w*)\b", re.I)
+    rf"\b(?:{'|'.join(sorted(_ADVERBS, key=len, reverse=True))}"
+    rf"|(?:{'|'.join(v[:-1] for v in _MISJUDGE_VERBS)})\w*"
+    rf"|(?:{_ADJ})\s+(?:[\w-]+\s+)?(?:{_ACTS})s?"
+    rf"|(?:{_ACTS})s?\b[^.;]{{0,60}}\b(?:was|were|is|are|been)\s+(?:\w+\s+){{0,2}}(?:{_ADJ}|{'|'.join(_GOOD_ADJECTIVES)})"
+    rf"|\w+ing\b[^.;]{{0,60}}\b(?:was|were|is|are|been)\s+(?:\w+\s+){{0,2}}(?:{_ADJ})"
+    rf")\b|(?:'s?|\bby (?:the |an? )?[\w-]+)\s+(?:\w+\s+)?(?:{_ADJ})\b", re.I)
 _KEYWORDS = tuple(sorted({w[:7] for w in _ADVERBS | _ADJECTIVES | _MISJUDGE_VERBS} | {"not ", "mistake", "blunder"}))
 
 

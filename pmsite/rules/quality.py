@@ -30,8 +30,10 @@ _MANUAL_CHECKS = frozenset({"double-check", "recheck", "re-check", "triple-check
 _ATTENTION = re.compile(r"\bpay (?:more |closer |extra )?attention\b|\btake (?:more |extra )?care\b"
                         r"|\bmake sure to\b|\bremember to\b|\bdon't forget\b|\bthink twice\b", re.I)
 _TRIGGER = re.compile(
-    rf"\b(?:{'|'.join(sorted(_VIGILANCE))}|{'|'.join(sorted(_TRAIN_VERBS))}|re-?train\w*|remind\w*|double-check\w*"
-    rf"|re-?check\w*|triple-check\w*|attention|care|make sure|remember|forget|twice)\b", re.I)
+    rf"\b(?:be|stay|remain|being)\s+(?:\w+\s+)?(?:{'|'.join(sorted(_VIGILANCE))})\b"
+    rf"|\b(?:re-?train\w*|train|educate|coach|instruct|remind\w*|double-check\w*|re-?check\w*|triple-check\w*)\b"
+    rf"|\b(?:{'|'.join(sorted(_TRAIN_VERBS))})\w*\s+(?:the\s+|all\s+|our\s+)?(?:[\w-]+\s+)?"
+    rf"(?:engineers?|developers?|team|people|staff|everyone|operators?|on-?call)\b", re.I)
 _SYSTEMIC_ALTERNATIVE = ("Change the system so the careful path is the easy one: a check in the pipeline, a "
                          "safer default, a guard-rail or an automated test that fails before the risky step.")
 
@@ -131,7 +133,7 @@ RULES = (
         find=find_runbook_only,
         keywords=("runbook", "playbook", "wiki", "doc", "readme", "note", "confluence"),
         needs_person=False,
-        scope="actions",
+        scope="items",
         fails=("Add a note about the failover flag to the runbook.",),
         passes=("Make the failover flag default to safe and link the runbook from the alert.",),
     ),

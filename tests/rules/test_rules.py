@@ -36,7 +36,7 @@ def findings_for(tmp_path: Path, sentences: tuple[str, ...], scope: str = "prose
     Prose examples are one paragraph each; action-item examples are the titles of
     ``systemic`` action items in the front-matter, one per item (four lines each).
     """
-    if scope == "actions":
+    if scope in ("actions", "items"):
         items = "".join(f"  - id: AI-{n}\n    title: {s}\n    kind: systemic\n    status: open\n"
                         for n, s in enumerate(sentences, 1))
         text, first_line, lines_per_example = f"---\nid: PM-1\naction_items:\n{items}---\n\nBody.\n", 4, 4
