@@ -327,7 +327,8 @@ RULES = (
     Rule(
         id="blame/judgmental-word",
         severity="error",
-        summary="Judgmental words about people: careless, negligent, sloppy, lazy, 'dropped the ball', 'messed up'.",
+        summary=("Judgmental words and idioms about people: careless, negligent, lax, inexcusable, 'dropped the "
+                 "ball', 'took our eye off the ball', 'we messed this one up'."),
         advice=("Judging a person ends the inquiry and teaches the next author to hide details. "
                 "Describe what they did, what they saw, and what made it look right at the time."),
         trigger=re.compile(rf"\b(?:{_JUDGMENTAL})\b|{_PERSON_VERBS.pattern}", re.I),
@@ -338,15 +339,18 @@ RULES = (
         needs_person=False,
         fails=("The deployment broke because the engineer was careless with the rollout percentage.",
                "Jordan messed up the firewall rules.",
-               "The on-call engineer dropped the ball on the capacity alert."),
+               "The on-call engineer dropped the ball on the capacity alert.",
+               "We took our eye off the ball during the migration."),
         passes=("We enabled lazy loading for the product images.",
                 "The config change messed up the routing table.",
-                "The operator was not careless: the two clusters had the same name in the console."),
+                "The operator was not careless: the two clusters had the same name in the console.",
+                "We have to be more careful about the scale of those workflows."),
     ),
     Rule(
         id="blame/human-error",
         severity="error",
-        summary="'Human error', 'operator error' or 'user error' given as the cause.",
+        summary=("Human error given as the cause, in any words: 'operator error', 'pilot error', 'a fat-finger "
+                 "mistake', 'a slip by the release manager', a person who 'inadvertently' did what caused it."),
         advice=("'Human error' is where an investigation starts, not where it ends: ask which tools, defaults, "
                 "pressures and missing checks made the action possible and likely."),
         trigger=re.compile(f"{_HUMAN_ERROR.pattern}|{_ACCIDENTAL.pattern}", re.I),
@@ -355,9 +359,11 @@ RULES = (
                   "finger", "accidental", "inadvertent", "unintentional", "unknowing"),
         needs_person=False,
         fails=("The failure was due to human error.",
-               "Root cause: operator error while resizing the volume."),
+               "Root cause: operator error while resizing the volume.",
+               "An engineer inadvertently deleted the production table, causing the outage."),
         passes=("We stopped writing human error as a root cause years ago, not because it is rude.",
-                "The API returns a user error (HTTP 400) when the date is malformed."),
+                "The API returns a user error (HTTP 400) when the date is malformed.",
+                "The proxy accidentally forwarded the internal headers, causing the leak."),
     ),
     Rule(
         id="blame/fault-word",
@@ -370,9 +376,11 @@ RULES = (
         keywords=("error", "mistake", "blunder", "typo", "fault", "blam", "culprit", "responsible", " on"),
         fails=("This outage is on the storage team.",
                "It was a mistake by the new on-call engineer.",
-               "We blame the vendor's support engineer for the bad advice."),
+               "We blame the vendor's support engineer for the bad advice.",
+               "That one is on us."),
         passes=("Nobody was at fault; the retry policy amplified a small blip.",
                 "The page fault rate doubled after the kernel upgrade.",
-                "The payments team is responsible for the checkout service."),
+                "The payments team is responsible for the checkout service.",
+                "The crew was not at fault; the altimeter read 400 feet high."),
     ),
 )

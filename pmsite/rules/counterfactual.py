@@ -500,7 +500,8 @@ RULES = (
     Rule(
         id="counterfactual/person-failed-to",
         severity="warning",
-        summary="A person or team as the subject of fail to, neglect to, forget, omit, 'did not bother'.",
+        summary=("A person or team as the subject of fail to, neglect to, forget, omit, skip, 'did not bother'; "
+                 "also 'the pilot's failure to', 'failure of the technician to', 'by failing to'."),
         advice=("'Failed to' describes a path not taken and puts the person at the centre. Describe what was "
                 "not done, then ask what made it hard to do at that moment."),
         trigger=words(r"fail(?:s|ed|ing)?\s+(?:\w+\s+)?(?:to|at|in)\b|failures?\s+(?:to|of|by)\b|neglect|forg[eo]t|omit"
@@ -509,9 +510,12 @@ RULES = (
         keywords=("fail", "neglect", "forg", "omit", "bother", "skip"),
         fails=("The on-call engineer failed to acknowledge the page.",
                "The author forgot to update the client library.",
-               "Nobody bothered to test the restore procedure."),
+               "Nobody bothered to test the restore procedure.",
+               "Contributing to the accident was the failure of the technician to isolate the pump.",
+               "The crew skipped the before-takeoff checklist."),
         passes=("The job failed to connect to the database after the password rotation.",
-                "Engineers failed to log in to the VPN while the identity provider was down."),
+                "Engineers failed to log in to the VPN while the identity provider was down.",
+                "The disk driver failed to flush the write cache."),
     ),
     Rule(
         id="counterfactual/person-missed",
@@ -540,7 +544,8 @@ RULES = (
         fails=("The engineer did not follow the deployment checklist.",
                "Ana never read the alert text."),
         passes=("The deploy pipeline did not check whether the target region matched the change ticket.",
-                "The responder could not open the runbook because the wiki was down."),
+                "The responder could not open the runbook because the wiki was down.",
+                "Why did the on-call not escalate sooner?"),
     ),
     Rule(
         id="counterfactual/person-did-not",
@@ -592,7 +597,8 @@ RULES = (
         fails=("The responder should have escalated sooner.",
                "The operator should not have bypassed the approval step."),
         passes=("The alert should have paged the secondary.",
-                "Could we have detected the expiry sooner?"),
+                "Could we have detected the expiry sooner?",
+                "Any admin could have rotated the key from the console."),
     ),
     Rule(
         id="counterfactual/if-only",

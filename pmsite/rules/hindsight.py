@@ -245,7 +245,9 @@ RULES = (
         fails=("It was obvious from the logs that the token had expired.",
                "In retrospect it was obvious that the cron job overlapped."),
         passes=("The cause was not obvious: the dashboard merged pool wait with query time.",
-                "Clearly label informational alerts so they are not mistaken for pages."),
+                "Clearly label informational alerts so they are not mistaken for pages.",
+                "The leak was evident in Tuesday's heap profiles.",
+                "The dashboard clearly shows the spike at 14:02."),
     ),
     Rule(
         id="hindsight/idealized-actor",

@@ -57,8 +57,8 @@ def find_try_harder(sentence: Sentence) -> Iterator[Hit]:
         if lemma in _VIGILANCE and token.dep_ in ("acomp", "oprd") and token.head.lemma_ in ("be", "stay", "remain") \
                 and not is_negated(token.head) and _asks_people(token.head, sentence):
             start = token.head.idx
-        elif lemma in _TRAIN_VERBS and token.pos_ == "VERB" and (
-                _people_object(token, sentence) or lemma in ("retrain", "train", "educate", "remind")):
+        elif (lemma in _TRAIN_VERBS or token.lower_ in _TRAIN_VERBS) and (token.pos_ == "VERB" or token.i == 0) and (
+                _people_object(token, sentence) or token.lower_ in ("retrain", "train", "educate", "remind")):
             start = token.idx
         elif lemma.replace("-", "") in {c.replace("-", "") for c in _MANUAL_CHECKS} or token.lower_.startswith(
                 ("double-check", "recheck", "re-check", "triple-check")):
