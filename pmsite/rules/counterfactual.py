@@ -236,17 +236,25 @@ def find_person_did_not(sentence: Sentence) -> Iterator[Hit]:
             if lemma in _NOBODY_VERBS and not is_negated(verb) and verb.dep_ in ("ROOT", "conj", "ccomp"):
                 yield _omission_hit(sentence, verb, subject.idx, subject)
             continue
-        if _not_an_omission(lemma) or not is_negated(verb) or _explained(verb):
+        negated = verb
+        if lemma == "manage" and is_negated(verb):  # "we've not yet managed to set up a beta process"
+            verb = next((c for c in verb.children if c.dep_ == "xcomp" and c.pos_ == "VERB"), verb)
+            lemma = verb.lemma_.lower()
+            if verb.dep_ != "xcomp" or _not_an_omission(lemma):
+                continue
+        elif _not_an_omission(lemma) or not is_negated(verb) or _explained(verb):
             continue
         if any(c.dep_ == "ccomp" for c in verb.children) and lemma in ("think", "say", "tell"):
             continue  # "we did not think it would matter": a belief
         if any(c.dep_ == "mark" and c.lower_ in ("if", "unless", "when", "whether") for c in verb.children):
             continue  # "if people didn't book": a condition, not an omission
-        if any(c.lower_ in ("do", "does", "don't", "doesn't") for c in verb.children) or verb.tag_ in ("VBZ", "VBP"):
+        if any(c.lower_ in ("do", "does", "don't", "doesn't") for c in negated.children) or negated.tag_ in ("VBZ",
+                                                                                                            "VBP"):
             continue  # "we don't guard against ...": how things are, said in the present
-        if verb.tag_ == "VBG" and not auxes & {"was", "were"}:
+        if negated.tag_ == "VBG" and not auxes & {"was", "were"}:
             continue
-        start = min([negation_of(verb).idx] + [c.idx for c in verb.children if c.dep_ == "aux" and c.i < verb.i])
+        start = min([negation_of(negated).idx] + [c.idx for c in negated.children if c.dep_ == "aux"
+                                                  and c.i < negated.i])
         yield _omission_hit(sentence, verb, start, subject)
     yield from _without_step(sentence)
     yield from _bare_omission(sentence)
@@ -277,7 +285,8 @@ def _wish(verb: "Token") -> bool:
     """"we need monitoring instead of ...", "engineers may turn it off without asking": no omission told."""
     return verb.lemma_.lower() in ("need", "want", "require", "prefer", "recommend", "suggest", "propose") or bool(
         _MODALS & {c.lower_ for c in verb.children if c.dep_ == "aux"})
-_SKIPPED_STEPS = _NOBODY_VERBS | _DUTY_VERBS | frozenset({"inform", "notify", "coordinate", "consult", "wait", "ask"})
+_SKIPPED_STEPS = _NOBODY_VERBS | _DUTY_VERBS | frozenset({"inform", "notify", "coordinate", "consult", "wait", "ask",
+                                                          "run", "execute", "rerun"})
 
 
 def _bare_omission(sentence: Sentence) -> Iterator[Hit]:

@@ -43,6 +43,8 @@ _MISJUDGE_VERBS = frozenset("""
     misjudge underestimate overestimate mismanage mishandle misinterpret misread misunderstand misconfigure
     misapply mistake misstep miscalculate misdiagnose violate contravene disobey
 """.split())
+#: Verbs of believing and judging: their doer is a person even when the sentence does not say who.
+_BELIEF_VERBS = frozenset("assume believe think conclude decide judge assess estimate expect presume".split())
 #: Rules people are bound by: "the regulations were violated" grades the people who broke them.
 _RULE_NOUNS = frozenset("""
     regulation rule procedure policy protocol standard requirement instruction checklist order law
@@ -93,8 +95,13 @@ def _act_judged(adjective: "Token", sentence: Sentence) -> "Token | None":
     """The act an adjective grades: "poor judgement", "the decision was wrong", "the crew's improper handling"."""
     if adjective.dep_ == "amod" and adjective.head.lemma_.lower() in ACT_NOUNS:
         return adjective.head
-    if adjective.dep_ == "amod" and adjective.head.pos_ == "NOUN" and _owned_by_a_person(adjective.head, sentence):
-        return adjective.head
+    noun = adjective.head
+    if adjective.dep_ == "amod" and noun.pos_ == "NOUN" and (_owned_by_a_person(noun, sentence) or (
+            noun.dep_ in ("dobj", "obj") and noun.head.lemma_ == "make"
+            and sentence.people.refers_to_person(subject_of(noun.head)))):
+        return noun  # "the engineer's improper handling", "I made an incorrect assumption"
+    if adjective.dep_ == "amod" and noun.lemma_ == "thing" and any(c.lemma_ == "do" for c in noun.children):
+        return noun  # "demoting the keynote was the wrong thing to do"
     if adjective.dep_ in ("acomp", "attr"):
         subject = subject_of(adjective.head)
         if subject is not None and subject.lemma_.lower() in ACT_NOUNS | {"conduct", "action", "actions"}:
@@ -111,10 +118,12 @@ def find_judged_acts(sentence: Sentence) -> Iterator[Hit]:
         if lower in _ADVERBS and token.dep_ == "advmod" and token.head.pos_ in ("VERB", "AUX"):
             verb = token.head
             who = _doer(verb, sentence)
-            if who is None or is_negated(verb):
-                continue
+            belief = verb.lemma_.lower() in _BELIEF_VERBS and verb.tag_ == "VBG" and subject_of(verb) is None
+            if (who is None and not belief) or is_negated(verb):
+                continue  # "(wrongly assuming its end at 11AM)": only people assume
+            whose = f"what {noun_phrase(who, subject=True)} did" if who is not None else "a belief"
             yield Hit(token.idx, token.idx + len(token.text),
-                      f"'{token.text}' grades what {noun_phrase(who, subject=True)} did instead of explaining it",
+                      f"'{token.text}' grades {whose} instead of explaining it",
                       f"{_without(sentence, token)} What made that look right at the time?")
         elif lower in _ADJECTIVES or (lower in _GOOD_ADJECTIVES and is_negated(token.head if token.dep_ in
                                                                                 ("acomp", "attr") else token)):
@@ -134,7 +143,7 @@ def find_judged_acts(sentence: Sentence) -> Iterator[Hit]:
         elif token.lemma_.lower() in _MISJUDGE_VERBS and token.pos_ == "VERB":
             who = _doer(token, sentence)
             broken = next((c for c in token.children if c.dep_ == "nsubjpass"), None)
-            if who is None and broken is not None and broken.lemma_.lower() in _RULE_NOUNS:
+            if who is None and broken is not None and broken.lower_.rstrip("s") in _RULE_NOUNS:
                 who = broken  # "Civil Air Regulations were violated in conducting the flight"
             modals = {c.lower_ for c in token.children if c.dep_ == "aux"}
             if who is None or is_negated(token) or modals & {"could", "might", "may", "can", "would"}:

@@ -141,6 +141,7 @@ def scored(tmp_path, name: str) -> tuple[float, float]:
     ("real-dev.tsv", 0.95, 0.75),
     ("real-style.tsv", 0.95, 0.95),
     ("real-style-check.tsv", 0.95, 0.95),
+    ("real-style-check2.tsv", 0.95, 0.95),
 ])
 def test_accuracy_floor(tmp_path, name, precision, recall):
     measured = scored(tmp_path, name)

@@ -31,7 +31,8 @@ PLURAL = frozenset({"we", "they", "you"})
 
 def positive_sentences() -> list[str]:
     sentences = []
-    for name in ("dev.tsv", "real-dev.tsv", "real-style.tsv", "sentences.tsv"):
+    for name in ("dev.tsv", "real-dev.tsv", "real-style.tsv", "real-style-check.tsv", "real-style-check2.tsv",
+                 "sentences.tsv"):
         with (FIXTURES / name).open(encoding="utf-8", newline="") as handle:
             for row in list(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))[1:]:
                 if row and row[0] == "1":
@@ -47,7 +48,9 @@ def pronoun_problems(doc) -> list[str]:
         previous = doc[token.i - 1].lower_ if token.i else ""
         if lower in SUBJECT_PRONOUNS and (token.dep_ in OBJECT_POSITIONS or previous in PREPOSITIONS):
             problems.append(f"subject pronoun '{token.text}' in object position")
-        if lower in OBJECT_PRONOUNS and token.dep_ in ("nsubj", "nsubjpass") and previous not in CAUSATIVE:
+        after_verb = token.i > 0 and doc[token.i - 1].tag_.startswith("VB")  # "made watching them unlikely"
+        if lower in OBJECT_PRONOUNS and token.dep_ in ("nsubj", "nsubjpass") and previous not in CAUSATIVE \
+                and not after_verb:
             problems.append(f"object pronoun '{token.text}' as a subject")
         if token.dep_ in ("nsubj", "nsubjpass") and lower in SINGULAR | PLURAL:
             verb = next((c for c in token.head.children if c.dep_ in ("aux", "auxpass") and c.i > token.i),
