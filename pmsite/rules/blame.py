@@ -23,7 +23,8 @@ _JUDGMENTAL = (
     r"|rookie mistakes?|(?:silly|dumb|stupid|basic|simple|avoidable|careless) (?:mistake|error|slip)s?|cowboy"
     r"|(?:be|being|been|was|were) (?:more|extra|much more) (?:careful|attentive|diligent|vigilant|thorough)"
     r"|(?:poor|bad|lack of|questionable|no) (?:discipline|judge?ment|diligence|care|attention to detail)"
-    r"|lapses? (?:in|of) judge?ment|lack of (?:attention|care|rigou?r|professionalism)"
+    r"|lapses? (?:in|of) judge?ment|lack of (?:attention|care|rigou?r|professionalism|vigilance|caution|diligence"
+    r"|situational awareness|airmanship|judge?ment)"
     r"|dropp(?:ed|ing) the ball|drops the ball|asleep at the wheel|cut(?:ting|s)? corners"
     r"|(?:not|n't|never|stopped) (?:paying|pay) attention|without thinking"
     r"|inexcusabl[ey]|unforgivabl[ey]|indefensibl[ey]|unjustifiabl[ey]|(?:wholly |entirely )?without justification"
@@ -333,7 +334,7 @@ RULES = (
                 "Describe what they did, what they saw, and what made it look right at the time."),
         trigger=re.compile(rf"\b(?:{_JUDGMENTAL})\b|{_PERSON_VERBS.pattern}", re.I),
         find=find_judgmental_words,
-        keywords=("inexcusab", "unforgivab", "indefensib", "unjustifiab", "justification", "laxity", "laxness", "complacen",
+        keywords=("lack of", "inexcusab", "unforgivab", "indefensib", "unjustifiab", "justification", "laxity", "laxness", "complacen",
                   "eye off", "eyes off", "our bad", "my bad", "culpa", "known better", "let ", "failed ",
                   "careless", "negligen", "slopp", "lazy", "lazi", "reckless", "incompeten", "irresponsib", "inattenti", "stupid", "dumb", "foolish", "idiotic", "clueless", "thoughtless", "heedless", "unprofessional", "boneheaded", "slapdash", "blunder", "screw", "goof", "rookie", "mistake", "error", "slip", "cowboy", "discipline", "judg", "diligen", "care", "attenti", "rigo", "professionalism", "ball", "asleep", "corners", "thinking", "vigilant", "thorough", "mess", "botch", "fumbl", "blew"),
         needs_person=False,

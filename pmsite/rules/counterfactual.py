@@ -173,6 +173,8 @@ def find_did_not_follow(sentence: Sentence) -> Iterator[Hit]:
         auxes = {c.lower_ for c in verb.children if c.dep_ in ("aux", "auxpass")}
         if auxes & {"could", "can", "ca", "would", "will", "wo", "need", "may", "might"} or verb.dep_ == "xcomp":
             continue  # "could not open": inability, not omission; "will not": a plan
+        if _explained(verb):
+            continue  # "did not escalate because the alert said low priority": the conditions are given
         subject = subject_of(verb)
         if subject is None or subject.dep_ == "nsubjpass" or not sentence.people.refers_to_person(subject):
             continue
@@ -191,7 +193,7 @@ _NOT_OMISSIONS = frozenset("""
     be have know expect anticipate foresee believe seem appear need want wish like intend mean care matter
     exist happen work help change occur receive get find see hear feel detect observe experience encounter
     suffer lose affect impact hit break fail succeed manage seem look sound include involve require use
-    cause mind hesitate allow let make remember recall pay learn
+    cause mind hesitate allow let make remember recall pay learn stop cease
 """.split()) | _DUTY_VERBS
 _NOT_OMISSION_LIST = sorted(w for w in _NOT_OMISSIONS | _OUTCOME_VERBS if len(w) >= 5)
 #: What "nobody" and "no one" did not do that a review would call an omission.

@@ -95,6 +95,10 @@ def _about_the_time(token: "Token") -> bool:
         return False
     if verb.lemma_.lower() in _SHOWING_VERBS:
         return False
+    for word in token.doc[token.i + 1:]:
+        following = token.doc[word.i + 1] if word.i + 1 < len(token.doc) else None
+        if word.lower_ == "so" and following is not None and following.lower_ in ("we", "i", "they", "the"):
+            return False  # "it was clear the database was the bottleneck, so we scaled it": reasoning at the time
     auxes = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
     tense_bearer = auxes[0] if auxes else verb
     if tense_bearer.tag_ in ("VBZ", "VBP") or tense_bearer.lower_ in ("will", "can", "may"):

@@ -58,7 +58,7 @@ _ACTS = "|".join(sorted(ACT_NOUNS, key=len, reverse=True))
 _TRIGGER = re.compile(
     rf"\b(?:{'|'.join(sorted(_ADVERBS, key=len, reverse=True))}"
     rf"|(?:{'|'.join(v[:-1] for v in _MISJUDGE_VERBS)})\w*"
-    rf"|(?:{_ADJ})\s+(?:[\w-]+\s+)?(?:{_ACTS})s?"
+    rf"|(?:{_ADJ})\s+(?:[\w-]+\s+)?(?:{_ACTS})s?|(?:{_ADJ})\s+(?:crew|pilot|operator|controller|driver|team)\s+\w+"
     rf"|(?:{_ACTS})s?\b[^.;]{{0,60}}\b(?:was|were|is|are|been)\s+(?:\w+\s+){{0,2}}(?:{_ADJ}|{'|'.join(_GOOD_ADJECTIVES)})"
     rf"|\w+ing\b[^.;]{{0,60}}\b(?:was|were|is|are|been)\s+(?:\w+\s+){{0,2}}(?:{_ADJ})"
     rf")\b|(?:'s?|\bby (?:the |an? )?[\w-]+)\s+(?:\w+\s+)?(?:{_ADJ})\b", re.I)
@@ -82,10 +82,17 @@ def _without(sentence: Sentence, token: "Token") -> str:
     return capitalise(span_text(kept))
 
 
+#: Conditions people work under, not acts they perform: "inadequate crew training" grades the organisation.
+_CONDITION_NOUNS = frozenset("training staffing rest fatigue workload experience qualification equipment".split())
+
+
 def _owned_by_a_person(noun: "Token", sentence: Sentence) -> bool:
-    """"the engineer's handling", "handling by the crew": an act with a person as its doer."""
+    """"the engineer's handling", "handling by the crew", "crew coordination": an act with a person as its doer."""
     people = sentence.people
+    if noun.lemma_.lower() in _CONDITION_NOUNS:
+        return False
     return any((c.dep_ == "poss" and people.refers_to_person(c))
+               or (c.dep_ == "compound" and c.lemma_.lower() in people.nouns and c.i == noun.i - 1)
                or (c.dep_ in ("prep", "agent") and c.lower_ == "by"
                    and any(p.dep_ == "pobj" and people.refers_to_person(p) for p in c.children))
                for c in noun.children)
