@@ -71,6 +71,9 @@ _SENTENCE_STARTERS = frozenset("""
     we they he she i you however also later finally first next until around about over under
     between within root fault error alerts alert one two three four five six seven eight nine ten
 """.split())
+#: A cause listed without its subject ("Did not disable the pipeline", "Not considering the scope"):
+#: the missing subject is the people who acted.
+_SUBJECTLESS = re.compile(r"\W*(?:not|did not|didn't|never)\s+[a-z]+", re.I)
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)?\b")
 
 
@@ -93,7 +96,7 @@ class People:
 
     def mentioned(self, text: str) -> bool:
         """Cheap test before parsing: could this sentence be about a person at all?"""
-        if _word_pattern(self.nouns | PERSON_PRONOUNS | {"no one"}).search(text):
+        if _word_pattern(self.nouns | PERSON_PRONOUNS | {"no one"}).search(text) or _SUBJECTLESS.match(text):
             return True
         for match in _CAPITALISED.finditer(text):
             word = match.group(0).lower()

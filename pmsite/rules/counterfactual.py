@@ -193,7 +193,7 @@ _NOT_OMISSIONS = frozenset("""
     be have know expect anticipate foresee believe seem appear need want wish like intend mean care matter
     exist happen work help change occur receive get find see hear feel detect observe experience encounter
     suffer lose affect impact hit break fail succeed manage seem look sound include involve require use
-    cause mind hesitate allow let make remember recall pay learn stop cease
+    cause mind hesitate allow let make remember recall pay learn stop cease disrupt interrupt degrade
 """.split()) | _DUTY_VERBS
 _NOT_OMISSION_LIST = sorted(w for w in _NOT_OMISSIONS | _OUTCOME_VERBS if len(w) >= 5)
 #: What "nobody" and "no one" did not do that a review would call an omission.
@@ -564,7 +564,7 @@ RULES = (
         summary="What a person or team did not do: 'we did not update', 'nobody considered', 'rather than using'.",
         advice=("Listing what people did not do describes a path not taken and puts them at the centre. "
                 "Say what was not done, then ask what made doing it unlikely at that moment."),
-        trigger=re.compile(r"\b(?:did|do|had|has|have)(?:\s+not|n't)\b|\bnever\b|\bnobody|\bno[- ]one"
+        trigger=re.compile(r"(?:\b(?:did|do|had|has|have)|'ve|'d)(?:\s+not|n't)\b|\bnever\b|\bnobody|\bno[- ]one"
                            r"|\b(?:was|were)(?:\s+not|n't)\s+\w+ing\b|\b(?:rather than|instead of|without)\s+\w+ing"
                            r"|^\W*not\s+\w+ing\b", re.I),
         find=find_person_did_not,

@@ -91,8 +91,11 @@ def _about_the_time(token: "Token") -> bool:
         verb = verb.head
     if verb.lemma_.lower() in _HEDGES:
         return False
-    if any(c.dep_ == "mark" and c.lower_ in ("once", "when", "after", "until", "as", "because") for c in verb.children):
-        return False
+    dated = ("once", "when", "after", "until", "as", "because")
+    if any(c.dep_ == "mark" and c.lower_ in dated for c in verb.children) or any(
+            c.dep_ == "advcl" and any(m.dep_ in ("mark", "advmod") and m.lower_ in dated for m in c.children)
+            for c in verb.children):
+        return False  # "once it was clear", "the fix was obvious once we saw the stack trace"
     if verb.lemma_.lower() in _SHOWING_VERBS:
         return False
     for word in token.doc[token.i + 1:]:

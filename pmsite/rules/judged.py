@@ -61,7 +61,7 @@ _TRIGGER = re.compile(
     rf"|(?:{_ADJ})\s+(?:[\w-]+\s+)?(?:{_ACTS})s?|(?:{_ADJ})\s+(?:crew|pilot|operator|controller|driver|team)\s+\w+"
     rf"|(?:{_ACTS})s?\b[^.;]{{0,60}}\b(?:was|were|is|are|been)\s+(?:\w+\s+){{0,2}}(?:{_ADJ}|{'|'.join(_GOOD_ADJECTIVES)})"
     rf"|\w+ing\b[^.;]{{0,60}}\b(?:was|were|is|are|been)\s+(?:\w+\s+){{0,2}}(?:{_ADJ})"
-    rf")\b|(?:'s?|\bby (?:the |an? )?[\w-]+)\s+(?:\w+\s+)?(?:{_ADJ})\b", re.I)
+    rf")\b|(?:'s?|\bby (?:the |an? )?[\w-]+|\bmade (?:an? |the )?)\s*(?:\w+\s+)?(?:{_ADJ})\b", re.I)
 _KEYWORDS = tuple(sorted({w[:7] for w in _ADVERBS | _ADJECTIVES | _MISJUDGE_VERBS} | {"not ", "mistake", "blunder"}))
 
 
@@ -125,7 +125,8 @@ def find_judged_acts(sentence: Sentence) -> Iterator[Hit]:
         if lower in _ADVERBS and token.dep_ == "advmod" and token.head.pos_ in ("VERB", "AUX"):
             verb = token.head
             who = _doer(verb, sentence)
-            belief = verb.lemma_.lower() in _BELIEF_VERBS and verb.tag_ == "VBG" and subject_of(verb) is None
+            belief = verb.lemma_.lower() in _BELIEF_VERBS and verb.tag_ == "VBG" and not any(
+                c.dep_ in ("nsubj", "nsubjpass") for c in verb.children)
             if (who is None and not belief) or is_negated(verb):
                 continue  # "(wrongly assuming its end at 11AM)": only people assume
             whose = f"what {noun_phrase(who, subject=True)} did" if who is not None else "a belief"
