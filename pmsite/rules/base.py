@@ -157,12 +157,14 @@ _PARTITIVES = frozenset("one two three some many several each all none most few 
 HUMAN_VERBS = frozenset("""
     read ask decide think forget neglect bother notice realize realise escalate acknowledge approve
     review say tell write feel believe assume hesitate choose agree answer reply page call
+    know realize realise anticipate foresee understand
 """.split())
 
 
 def _acts_like_a_person(token: "Token") -> bool:
     """A name the model did not tag: a person when it does what only people do, or is "she" later."""
-    if token.dep_ in ("nsubj", "nsubjpass") and token.head.lemma_.lower() in HUMAN_VERBS:
+    verbs = [token.head, *(c for c in token.head.children if c.dep_ == "xcomp")]  # "Kofi ought to have known"
+    if token.dep_ in ("nsubj", "nsubjpass") and any(v.lemma_.lower() in HUMAN_VERBS for v in verbs):
         return True
     return token.text[:1].isupper() and not token.text.isupper() and any(
         t.lower_ in ("he", "she", "his", "her", "him") for t in token.doc[token.i + 1:])
@@ -342,7 +344,7 @@ def is_negated(token: "Token") -> bool:
 def modal_have(verb: "Token") -> str | None:
     """For "should have escalated" return "should" (also could/ought/must/might/would)."""
     auxes = [child for child in verb.children if child.dep_ in ("aux", "auxpass") and child.i < verb.i]
-    if not any(aux.lemma_ == "have" for aux in auxes):
+    if not any(aux.lemma_ == "have" or aux.lower_ == "'ve" for aux in auxes):
         return None
     for aux in auxes:
         if aux.lower_ in ("should", "could", "must", "might", "would", "ought", "shouldn't", "couldn't",

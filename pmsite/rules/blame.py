@@ -30,7 +30,7 @@ _JUDGMENTAL = (
     r"|inexcusabl[ey]|unforgivabl[ey]|indefensibl[ey]|unjustifiabl[ey]|(?:wholly |entirely )?without justification"
     r"|lax(?:ity|ness)|complacen(?:t|cy|ce)|took (?:our|my|his|her|their|the) eyes? off the ball"
     r"|(?:take|taking|takes) (?:our|my|his|her|their|the) eyes? off the ball|fell asleep at the switch"
-    r"|(?:our|my) bad|mea culpa|should have known better|(?:error|lapse)s? (?:of|in) judge?ment"
+    r"|(?:our|my) bad|mea culpa|should(?: have|'ve| 've) known better|(?:error|lapse)s? (?:of|in) judge?ment"
 )
 _JUDGMENTAL_RE = re.compile(rf"\b(?:{_JUDGMENTAL})\b", re.I)
 #: Judgments carried by a verb: only about people when a person is the subject.

@@ -99,8 +99,8 @@ def find_person_failed_to(sentence: Sentence) -> Iterator[Hit]:
         if action is None and lemma == "fail":  # "failed miserably at following the protocol"
             action = next((p for c in verb.children if c.dep_ == "prep" and c.lower_ in ("at", "in")
                            for p in c.children if p.dep_ == "pcomp" and p.tag_ == "VBG"), None)
-        if action is None and (lemma in ("fail", "neglect", "bother") or object_of(verb) is None):
-            continue  # "omitted the torque check" and "skipped the canary stage" name the step as an object
+        if action is None and (lemma in ("fail", "bother") or object_of(verb) is None):
+            continue  # "omitted the torque check", "neglected the disk alert": the step named as an object
         if lemma == "fail" and action.lemma_.lower() in _OUTCOME_VERBS:
             continue
         subject = subject_of(verb)
@@ -602,7 +602,7 @@ RULES = (
         summary="'Should/could/ought (not) have' with a person or team as the subject.",
         advice=("'Should have' judges people against a path that only hindsight shows. Ask what made the "
                 "other path hard or unlikely at that moment, and what would make it easier."),
-        trigger=words(r"(?:should|could|ought)(?:n't| not)?(?: to)? (?:\w+ )?(?:have|'ve)\b"),
+        trigger=words(r"(?:should|could|ought)(?:n't| not)?(?: to)?(?: \w+)?(?: have|'ve| 've)\b"),
         find=find_should_have,
         keywords=("should", "could", "ought"),
         fails=("The responder should have escalated sooner.",

@@ -104,8 +104,10 @@ def _about_the_time(token: "Token") -> bool:
             return False  # "it was clear the database was the bottleneck, so we scaled it": reasoning at the time
     auxes = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
     tense_bearer = auxes[0] if auxes else verb
-    if tense_bearer.tag_ in ("VBZ", "VBP") or tense_bearer.lower_ in ("will", "can", "may"):
-        return False
+    framed = any(t.lower_ in ("hindsight", "retrospect") for t in token.doc) and any(
+        c.dep_ in ("nsubj", "expl") and c.lower_ == "it" for c in verb.children)
+    if (tense_bearer.tag_ in ("VBZ", "VBP") or tense_bearer.lower_ in ("will", "can", "may")) and not framed:
+        return False  # the author's view now, unless "in hindsight, it's obvious that ..." says otherwise
     if token.dep_ in ("acomp", "attr") and token.lower_ != "clearly":
         subject = subject_of(verb)
         shown_in = any(c.dep_ == "prep" and c.lower_ in ("in", "on", "from") and not any(
@@ -231,7 +233,7 @@ RULES = (
         summary="'Should have known', 'must have seen', 'ought to have noticed' about a person.",
         advice=("Nobody in the incident knew the outcome you know now. Ask what they knew at the time "
                 "and what would have shown them more."),
-        trigger=words(r"(?:should|must|ought|could)(?:n't| not)?(?: to)? (?:\w+ )?(?:have|'ve)\b"),
+        trigger=words(r"(?:should|must|ought|could)(?:n't| not)?(?: to)?(?: \w+)?(?: have|'ve| 've)\b"),
         find=find_should_have_known,
         keywords=("should", "could", "must", "ought"),
         fails=("The engineer should have known the flag was shared across tenants.",

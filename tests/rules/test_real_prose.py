@@ -143,6 +143,7 @@ def scored(tmp_path, name: str) -> tuple[float, float]:
     ("real-style-check.tsv", 0.95, 0.95),
     ("real-style-check2.tsv", 0.95, 0.95),
     ("real-style-check3.tsv", 0.95, 0.9),
+    ("project-style-check.tsv", 0.95, 0.9),
 ])
 def test_accuracy_floor(tmp_path, name, precision, recall):
     measured = scored(tmp_path, name)

@@ -31,8 +31,8 @@ PLURAL = frozenset({"we", "they", "you"})
 
 def positive_sentences() -> list[str]:
     sentences = []
-    for name in ("dev.tsv", "real-dev.tsv", "real-style.tsv", "real-style-check.tsv", "real-style-check2.tsv", "real-style-check3.tsv",
-                 "sentences.tsv"):
+    for name in ("dev.tsv", "real-dev.tsv", "real-style.tsv", "real-style-check.tsv", "real-style-check2.tsv",
+                 "real-style-check3.tsv", "project-style-check.tsv", "sentences.tsv"):
         with (FIXTURES / name).open(encoding="utf-8", newline="") as handle:
             for row in list(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))[1:]:
                 if row and row[0] == "1":
