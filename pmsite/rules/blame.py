@@ -24,7 +24,7 @@ _JUDGMENTAL = (
     r"|(?:be|being|been|was|were) (?:more|extra|much more) (?:careful|attentive|diligent|vigilant|thorough)"
     r"|(?:poor|bad|lack of|questionable|no) (?:discipline|judge?ment|diligence|care|attention to detail)"
     r"|lapses? (?:in|of) judge?ment|lack of (?:attention|care|rigou?r|professionalism|vigilance|caution|diligence"
-    r"|situational awareness|airmanship|judge?ment)"
+    r"|(?:situational )?awareness|airmanship|judge?ment)"
     r"|dropp(?:ed|ing) the ball|drops the ball|asleep at the wheel|cut(?:ting|s)? corners"
     r"|(?:not|n't|never|stopped) (?:paying|pay) attention|without thinking"
     r"|inexcusabl[ey]|unforgivabl[ey]|indefensibl[ey]|unjustifiabl[ey]|(?:wholly |entirely )?without justification"

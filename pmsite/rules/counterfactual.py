@@ -203,8 +203,18 @@ _NOBODY_VERBS = frozenset("""
 """.split())
 
 
-def _not_an_omission(lemma: str) -> bool:
+#: What people are expected to use: "did not use the checklist" is an omission, "did not use the endpoint" not.
+_SAFEGUARDS = frozenset("""
+    checklist procedure runbook playbook tool guard harness lock lockout protection equipment ppe seatbelt
+    belt helmet gloves goggles interlock safeguard callout
+""".split())
+
+
+def _not_an_omission(lemma: str, verb: "Token | None" = None) -> bool:
     """A state, belief or outcome verb, also when misspelt: "we did not receve alerts"."""
+    if lemma == "use" and verb is not None and any(
+            c.dep_ in ("dobj", "obj") and c.lemma_.lower() in _SAFEGUARDS for c in verb.children):
+        return False
     if lemma in _NOT_OMISSIONS or lemma in _OUTCOME_VERBS:
         return True
     return len(lemma) >= 5 and bool(difflib.get_close_matches(lemma, _NOT_OMISSION_LIST, n=1, cutoff=0.86))
@@ -244,7 +254,7 @@ def find_person_did_not(sentence: Sentence) -> Iterator[Hit]:
             lemma = verb.lemma_.lower()
             if verb.dep_ != "xcomp" or _not_an_omission(lemma):
                 continue
-        elif _not_an_omission(lemma) or not is_negated(verb) or _explained(verb):
+        elif _not_an_omission(lemma, verb) or not is_negated(verb) or _explained(verb):
             continue
         if any(c.dep_ == "ccomp" for c in verb.children) and lemma in ("think", "say", "tell"):
             continue  # "we did not think it would matter": a belief
