@@ -19,6 +19,11 @@ How a file is linted:
    candidate sentences; only those are parsed, in one ``nlp.pipe`` batch for
    all files.
 3. Rules return character spans; ``_position`` maps them to line and column.
+   A rule that meets "they" can ask for the sentences before it in the same
+   paragraph (``Doc.user_data["previous"]``, parsed only then); a rewrite that
+   keeps words another rule flagged in the sentence is replaced.
+   Action-item rules (``scope``) read front-matter ``action_items`` titles and
+   sentences under an "Action items"-like heading only.
 4. Quoted speech (blockquotes, text in double quotes) is reported at ``info``;
    ``<!-- pmsite-lint ... -->`` comments suppress findings.
 
@@ -212,8 +217,8 @@ class _FileLint:
             wanted = [rule for rule in maybe if rule.wants(sentence, mentions)
                       and (rule.scope == "prose" or (rule.scope == "actions" and action is not None))]
             if wanted:
-                previous = tuple(_WHITESPACE.sub(" ", masked[s:e]) for b, (s, e) in reversed(spans[max(0, index - 2):index])
-                                 if b is block)
+                previous = tuple(_WHITESPACE.sub(" ", masked[s:e])
+                                 for b, (s, e) in reversed(spans[max(0, index - 2):index]) if b is block)
                 self.candidates.append(_Candidate(start, end, sentence, wanted, block.quoted, previous, action))
         self.candidates.extend(self._action_titles(item_rules))
 

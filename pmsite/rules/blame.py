@@ -34,9 +34,9 @@ _JUDGMENTAL = (
 )
 _JUDGMENTAL_RE = re.compile(rf"\b(?:{_JUDGMENTAL})\b", re.I)
 #: Judgments carried by a verb: only about people when a person is the subject.
-_PERSON_VERBS = re.compile(r"\b(?:mess(?:ed|es|ing)?(?: \w+){0,2} up|screw(?:ed|s|ing)?(?: \w+){0,2} up|botch(?:ed|es|ing)?"
-                           r"|fumbled|blew it|let (?:you|our users|our customers|everyone) down|failed (?:you|our users))\b",
-                           re.I)
+_PERSON_VERBS = re.compile(
+    r"\b(?:mess(?:ed|es|ing)?(?: \w+){0,2} up|screw(?:ed|s|ing)?(?: \w+){0,2} up|botch(?:ed|es|ing)?"
+    r"|fumbled|blew it|let (?:you|our users|our customers|everyone) down|failed (?:you|our users))\b", re.I)
 #: Technical terms that reuse a judgmental word ("lazy loading", "sloppy quorum").
 _TECHNICAL = re.compile(
     r"\blaz(?:y|ily)[- ](?:load|loaded|loading|eval|evaluat|init|instantiat|import|iterat|bind|binding|delet|"
@@ -76,7 +76,8 @@ def _judgment_rewrite(sentence: Sentence, token: "Token", word: str) -> str:
             return f"What made {clean_phrase(with_object[0], sentence.people)} easy to get wrong at that moment?"
         subject = subject_of(token.head)
         if subject is not None:
-            return f"Describe what {noun_phrase(subject, subject=True)} did and what made it look reasonable at the time."
+            return (f"Describe what {noun_phrase(subject, subject=True)} did and what made it look reasonable "
+                    "at the time.")
     if token.dep_ in ("nsubj", "nsubjpass") and token.head.pos_ in ("VERB", "AUX"):
         thing = object_of(token.head)
         if thing is not None and token.head.lemma_ in ("cause", "lead", "create", "introduce", "trigger", "cost",
@@ -98,7 +99,8 @@ def find_judgmental_words(sentence: Sentence) -> Iterator[Hit]:
         if token is None or (not match.group(0).lower().startswith(("not", "n't", "never")) and _negated_judgment(token)):
             continue
         word = match.group(0)
-        if word.lower().startswith("be ") and (_PLEDGE.search(text[:match.start()]) or not text[:match.start()].strip()):
+        before = text[:match.start()]
+        if word.lower().startswith("be ") and (_PLEDGE.search(before) or not before.strip()):
             continue  # "we have to be more careful": a resolution (quality/ask-people-to-try-harder judges those)
         yield Hit(match.start(), match.end(), f"'{word}' judges people instead of describing what they faced",
                   _judgment_rewrite(sentence, token, word))
