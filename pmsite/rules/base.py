@@ -130,6 +130,8 @@ class People:
         if lemma in self.nouns or lower in self.nouns:
             if token.dep_ == "compound" or token.pos_ not in ("NOUN", "PROPN"):
                 return False  # "the pilot project", "crew scheduling": a modifier, not a person
+            if lower == "lead" and token.i + 1 < len(token.doc) and token.doc[token.i + 1].lower_ == "to":
+                return False  # "the change lead to an outage": a typo for "led", not a team lead
             if lemma in AMBIGUOUS_ROLES or lower in AMBIGUOUS_ROLES:
                 modifiers = [c.lower_ for c in token.children if c.dep_ in ("compound", "nmod")]
                 if not all(m in HUMAN_MODIFIERS for m in modifiers):
