@@ -96,6 +96,9 @@ def _about_the_time(token: "Token") -> bool:
             c.dep_ == "advcl" and any(m.dep_ in ("mark", "advmod") and m.lower_ in dated for m in c.children)
             for c in verb.children):
         return False  # "once it was clear", "the fix was obvious once we saw the stack trace"
+    if any(c.dep_ == "prep" and (c.lower_ == "after" or (c.lower_ in ("by", "at", "until") and any(
+            p.like_num or p.ent_type_ in ("TIME", "DATE") for p in c.subtree))) for c in verb.children):
+        return False  # "after the last All Hands it was clear", "by 14:30 it was clear": the moment it was known
     if verb.lemma_.lower() in _SHOWING_VERBS:
         return False
     for word in token.doc[token.i + 1:]:

@@ -33,6 +33,7 @@ _NOT_OMISSIONS = frozenset("""
     exist happen work help change occur receive get find see hear feel detect observe experience encounter
     suffer lose affect impact hit break fail succeed manage seem look sound include involve require use
     cause mind hesitate allow let make remember recall pay learn stop cease disrupt interrupt degrade
+    attend undergo pass hold
 """.split()) | DUTY_VERBS
 _NOT_OMISSION_LIST = sorted(w for w in _NOT_OMISSIONS | OUTCOME_VERBS if len(w) >= 5)
 #: What "nobody" and "no one" did not do that a review would call an omission.
