@@ -225,8 +225,9 @@ class _FileLint:
     def _action_titles(self, rules: list[Rule]) -> list[_Candidate]:
         """The ``title`` of each front-matter action item, for the action-item rules only."""
         found = []
-        for number, item in enumerate(self.postmortem.action_items):
-            title = item.get("title")
+        items = self.postmortem.meta.get("action_items")
+        for number, item in enumerate(items if isinstance(items, list) else []):
+            title = item.get("title") if isinstance(item, dict) else None
             position = self.postmortem.key_positions.get(("action_items", number, "title"))
             if not isinstance(title, str) or not title.strip() or position is None:
                 continue

@@ -148,3 +148,9 @@ def scored(tmp_path, name: str) -> tuple[float, float]:
 def test_accuracy_floor(tmp_path, name, precision, recall):
     measured = scored(tmp_path, name)
     assert measured[0] >= precision and measured[1] >= recall, measured
+
+
+def test_action_item_titles_keep_their_positions_past_malformed_items(tmp_path):
+    text = ("---\nid: PM-1\naction_items:\n  - just a string\n  - id: AI-2\n"
+            "    title: Retrain the on-call team on the failover procedure\n    kind: systemic\n---\n\nBody.\n")
+    assert rules_by_line(tmp_path, text) == {6: ["quality/try-harder"]}
