@@ -19,6 +19,11 @@ How a file is linted:
    candidate sentences; only those are parsed, in one ``nlp.pipe`` batch for
    all files.
 3. Rules return character spans; ``_position`` maps them to line and column.
+   A rule that meets "they" can ask for the sentences before it in the same
+   paragraph (``Doc.user_data["previous"]``, parsed only then); a rewrite that
+   keeps words another rule flagged in the sentence is replaced.
+   Action-item rules (``scope``) read front-matter ``action_items`` titles and
+   sentences under an "Action items"-like heading only.
 4. Quoted speech (blockquotes, text in double quotes) is reported at ``info``;
    ``<!-- pmsite-lint ... -->`` comments suppress findings.
 
@@ -37,7 +42,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -172,6 +177,10 @@ class _Candidate:
     text: str
     rules: list[Rule]
     quoted: bool
+    #: The sentences before it in the same paragraph, nearest first (for "they" in ``resolve_they``).
+    previous: tuple[str, ...] = ()
+    #: None for narrative prose; an action item's ``kind`` ("" when unknown) for action items.
+    action: str | None = None
     hits: list[tuple[Rule, Hit]] = field(default_factory=list)
     crashes: list[tuple[Rule, Exception]] = field(default_factory=list)
 
@@ -188,8 +197,10 @@ class _FileLint:
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
         self.quotations = textmask.quotations(masked)
         rules = [rule for rule in RULES if settings.level(rule) != "off"]
+        item_rules = [rule for rule in rules if rule.scope in ("actions", "items")]
         spans = [(block, span) for block in textmask.prose_blocks(text, masked, postmortem.front_matter_lines)
                  for span in textmask.sentences(masked, block)]
+        in_actions = _action_sections(text)
         self.sentence_count = len(spans)
         starts = [start for _, (start, _) in spans]
         lowered = _WHITESPACE.sub(" ", masked).lower()
@@ -200,14 +211,41 @@ class _FileLint:
         self.candidates: list[_Candidate] = []
         for index, maybe in sorted(rules_by_sentence.items()):
             block, (start, end) = spans[index]
+            start = _after_bold_label(text, start, end)
             sentence = _WHITESPACE.sub(" ", masked[start:end])
             mentions = _once(lambda text=sentence: self.people.mentioned(text))
-            wanted = [rule for rule in maybe if rule.wants(sentence, mentions)]
+            action = "" if in_actions(start) else None
+            wanted = [rule for rule in maybe if rule.wants(sentence, mentions)
+                      and (rule.scope == "prose" or (rule.scope == "actions" and action is not None))]
             if wanted:
-                self.candidates.append(_Candidate(start, end, sentence, wanted, block.quoted))
+                previous = tuple(_WHITESPACE.sub(" ", masked[s:e])
+                                 for b, (s, e) in reversed(spans[max(0, index - 2):index]) if b is block)
+                self.candidates.append(_Candidate(start, end, sentence, wanted, block.quoted, previous, action))
+        self.candidates.extend(self._action_titles(item_rules))
 
-    def check(self, candidate: _Candidate, doc: Any) -> None:
-        sentence = Sentence(doc, self.people)
+    def _action_titles(self, rules: list[Rule]) -> list[_Candidate]:
+        """The ``title`` of each front-matter action item, for the action-item rules only."""
+        found = []
+        items = self.postmortem.meta.get("action_items")
+        for number, item in enumerate(items if isinstance(items, list) else []):
+            title = item.get("title") if isinstance(item, dict) else None
+            position = self.postmortem.key_positions.get(("action_items", number, "title"))
+            if not isinstance(title, str) or not title.strip() or position is None:
+                continue
+            line_start = self.line_starts[position[0] - 1] if position[0] - 1 < len(self.line_starts) else 0
+            start = self.postmortem.text.find(title.strip()[:40], line_start)
+            if start == -1:
+                continue
+            text = " ".join(title.split())
+            wanted = [rule for rule in rules if rule.wants(text, lambda: True)]
+            if wanted:
+                found.append(_Candidate(start, start + len(title.strip()), text, wanted, False,
+                                        action=str(item.get("kind") or "")))
+        return found
+
+    def check(self, candidate: _Candidate, doc: Any, nlp: Any) -> None:
+        doc.user_data["previous"] = _once(lambda: [nlp(text) for text in candidate.previous])
+        sentence = Sentence(doc, self.people, candidate.action)
         for rule in candidate.rules:
             try:
                 candidate.hits.extend((rule, hit) for hit in rule.find(sentence))
@@ -221,7 +259,7 @@ class _FileLint:
         for candidate in self.candidates:
             context = " ".join(self.postmortem.text[candidate.start:candidate.end].split())
             seen = set()
-            for rule, hit in candidate.hits:
+            for rule, hit in _rewrites_without_flagged_words(candidate.text, candidate.hits):
                 start, end = candidate.start + hit.start, candidate.start + hit.end
                 if (rule.id, start) in seen or suppressions.hides(rule.id, start):
                     continue
@@ -271,6 +309,25 @@ class _FileLint:
 _WHITESPACE = re.compile(r"\s")
 
 
+def _rewrites_without_flagged_words(text: str, hits: list[tuple[Rule, Hit]]) -> list[tuple[Rule, Hit]]:
+    """A rewrite that keeps words another rule flags in the same sentence is no rewrite.
+
+    "The admin was clearly incompetent": dropping "clearly" leaves "incompetent".
+    Such a suggestion is replaced by one from the sentence's other findings that
+    keeps no flagged words, or by a plain request to describe what happened.
+    """
+    if len(hits) < 2:
+        return hits
+    flagged = [re.compile(rf"(?<!\w){re.escape(text[hit.start:hit.end])}(?!\w)", re.I) for _, hit in hits]
+
+    def clean(suggestion: str) -> bool:
+        return not any(pattern.search(suggestion) for pattern in flagged)
+
+    fallback = next((hit.suggestion for _, hit in hits if clean(hit.suggestion)),
+                    "Describe what happened and what made it make sense at the time.")
+    return [(rule, hit if clean(hit.suggestion) else replace(hit, suggestion=fallback)) for rule, hit in hits]
+
+
 def _sentences_with_keywords(lowered: str, keywords: tuple[str, ...], starts: list[int]) -> set[int]:
     """Indexes of the sentences (by start offset) that contain any keyword: C-speed ``str.find``."""
     if not keywords:
@@ -285,16 +342,45 @@ def _sentences_with_keywords(lowered: str, keywords: tuple[str, ...], starts: li
     return found
 
 
-def _once(compute: Callable[[], bool]) -> Callable[[], bool]:
-    """Memoise a cheap-but-not-free test that several rules may ask for."""
-    result: list[bool] = []
+def _once(compute: Callable[[], Any]) -> Callable[[], Any]:
+    """Memoise a cheap-but-not-free computation that several rules may ask for."""
+    result: list[Any] = []
 
-    def value() -> bool:
+    def value() -> Any:
         if not result:
             result.append(compute())
         return result[0]
 
     return value
+
+
+_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*)$", re.M)
+#: Headings of the sections that hold action items.
+_ACTION_HEADING = re.compile(r"\baction(?:s| items?)\b|\bfollow[- ]?ups?\b|\bremediation|\bnext steps\b"
+                             r"|\bcorrective\b|\bpreventive\b|\bpreventative\b|\bto-?dos?\b", re.I)
+
+
+def _action_sections(text: str) -> Callable[[int], bool]:
+    """Is an offset inside a section whose heading names action items?"""
+    headings = [(match.start(), bool(_ACTION_HEADING.search(match.group(1)))) for match in _HEADING.finditer(text)]
+    starts = [start for start, _ in headings]
+
+    def inside(offset: int) -> bool:
+        index = bisect.bisect_right(starts, offset) - 1
+        return index >= 0 and headings[index][1]
+
+    return inside
+
+
+_BOLD_LABEL = re.compile(r"[^*_\n]{1,60}?(?::(?:\*\*|__)|(?:\*\*|__):)[ \t]*")
+
+
+def _after_bold_label(text: str, start: int, end: int) -> int:
+    """"**Cap retries:** we should stop after three": the label is a title; the sentence starts after it."""
+    if text[max(0, start - 2):start] not in ("**", "__"):
+        return start
+    match = _BOLD_LABEL.match(text, start)
+    return match.end() if match and match.end() < end else start
 
 
 _LOWERCASE_WORD = re.compile(r"\b[a-z][a-z-]+\b")
@@ -323,7 +409,7 @@ def _parse_candidates(files: list[_FileLint], settings: LintSettings) -> None:
     processes = settings.processes if len(work) >= _MULTIPROCESS_MIN_SENTENCES else 1
     docs = nlp.pipe((candidate.text for _, candidate in work), batch_size=256, n_process=processes)
     for (file, candidate), doc in zip(work, docs):
-        file.check(candidate, doc)
+        file.check(candidate, doc, nlp)
 
 
 # -- suppression comments ----------------------------------------------------------------------

@@ -26,6 +26,7 @@ NEEDED_COMPONENTS = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatiz
 SPECIAL_CASES = tuple(f"{first}{rest}" for first, rest in (
     ("o", "n-call"), ("O", "n-call"), ("o", "n-caller"), ("O", "n-caller"), ("o", "n-callers"), ("O", "n-callers"),
     ("d", "ouble-check"), ("D", "ouble-check"), ("d", "ouble-checked"), ("d", "ouble-checking"),
+    ("i", "ll-advised"), ("I", "ll-advised"), ("f", "at-finger"), ("F", "at-finger"), ("f", "at-fingered"),
 ))
 
 

@@ -212,8 +212,9 @@ def sentences(masked: str, block: Block) -> list[tuple[int, int]]:
     text = masked[block.start:block.end]
     for match in _SENTENCE_END.finditer(text):
         word = re.search(r"([\w.]+)\.$", text[:match.start() + 1])
-        if match.group(0).startswith(".") and word and word.group(1).lower() in _ABBREVIATIONS:
-            continue
+        if match.group(0).startswith(".") and word and (word.group(1).lower() in _ABBREVIATIONS
+                                                        or (len(word.group(1)) == 1 and word.group(1).isupper())):
+            continue  # "e.g." and initials: "Lieutenant William N. Wilson"
         spans.append((start, block.start + match.end()))
         start = block.start + match.end()
     spans.append((start, block.end))

@@ -24,7 +24,8 @@ def lint_command(state: State, paths: tuple[str, ...], output_format: str, min_s
     """Find blame, hindsight and counterfactual language, with a suggested rewrite for each.
 
     PATHS are Markdown files or folders (default: the content folder); front-matter
-    is optional. Quoted speech (blockquotes, text in double quotes) is reported at
+    is optional. Action items that ask people to try harder are reported too
+    (quality rules). Quoted speech (blockquotes, text in double quotes) is reported at
     info. Rule levels, extra role nouns and the spaCy model are set under `lint:` in
     pmsite.yaml; `<!-- pmsite-lint disable RULE -->` comments silence findings.
     See docs/lint-rules.md for every rule. `--format rdjson` is reviewdog's diagnostic

@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from pmsite.rules import blame, counterfactual, hindsight
+from pmsite.rules import blame, counterfactual, hindsight, judged, omissions, quality
 from pmsite.rules.base import Rule
 
-RULES: tuple[Rule, ...] = blame.RULES + hindsight.RULES + counterfactual.RULES
+RULES: tuple[Rule, ...] = (blame.RULES + judged.RULES + hindsight.RULES + counterfactual.RULES + omissions.RULES
+                           + quality.RULES)
 RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
 CATEGORIES: tuple[str, ...] = tuple(dict.fromkeys(rule.category for rule in RULES))
 

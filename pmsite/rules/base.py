@@ -24,18 +24,35 @@ ROLE_NOUNS = frozenset("""
     contributor assignee owner team squad crew staff staffer employee colleague coworker teammate
     person people human individual intern contractor consultant analyst tester architect lead
     manager member newcomer newbie hire technician ops devops specialist expert qa
+    pilot copilot co-pilot captain crew crewmember aviator officer controller dispatcher nurse doctor
+    physician surgeon clinician pharmacist paramedic driver motorist trucker conductor engineman signalman
+    mechanic machinist electrician fitter welder inspector supervisor foreman worker workman personnel
+    clerk trainee apprentice company management leadership user
 """.split())
 #: Role nouns that also name software ("the Kubernetes operator", "the package manager"):
 #: people only without a modifier or with one of ``HUMAN_MODIFIERS``.
-AMBIGUOUS_ROLES = frozenset({"operator", "manager", "owner", "lead", "admin", "member", "hire"})
+AMBIGUOUS_ROLES = frozenset({"operator", "manager", "owner", "lead", "admin", "member", "hire", "controller",
+                             "driver", "conductor", "supervisor", "worker", "inspector"})
+#: Of ``AMBIGUOUS_ROLES``, those that name software more often than people: a person only with a
+#: human modifier ("the air traffic controller") or among ``HUMAN_DOMAIN_CUES``.
+MOSTLY_SOFTWARE_ROLES = frozenset({"controller", "driver", "conductor", "supervisor", "worker", "inspector"})
 HUMAN_MODIFIERS = frozenset("""
     release incident engineering product project program delivery change escalation duty shift
     on-call oncall human database network security team tech technical senior junior new
-    experienced service system cluster site
+    experienced service system cluster site air traffic approach tower ground area center centre
+    flight first second safety maintenance night day relief chief head line field plant station
+    train bus truck truck ambulance delivery charge ward floor unit rail yard control room
+""".split())
+#: Words that place a sentence among people at work outside software (cockpits, wards, railways,
+#: plants): there "the controller" or "the driver" is a person, not a program.
+HUMAN_DOMAIN_CUES = frozenset("""
+    aircraft airplane airliner flight approach runway altitude cockpit clearance tower atc radar
+    advisory pilot crew patient ward dose medication train locomotive signal vehicle road
+    passenger pump valve shift handover radio dispatcher
 """.split())
 PERSON_PRONOUNS = frozenset("""
     i me we us you he him she her they them someone somebody anyone anybody everyone everybody
-    nobody whoever
+    nobody whoever my our his your
 """.split())
 NEGATIVE_PEOPLE = frozenset({"nobody", "none", "neither"})
 #: Software that small English models often take for a person's name.
@@ -54,6 +71,9 @@ _SENTENCE_STARTERS = frozenset("""
     we they he she i you however also later finally first next until around about over under
     between within root fault error alerts alert one two three four five six seven eight nine ten
 """.split())
+#: A cause listed without its subject ("Did not disable the pipeline", "Not considering the scope"):
+#: the missing subject is the people who acted.
+_SUBJECTLESS = re.compile(r"\W*(?:not|did not|didn't|never)\s+[a-z]+", re.I)
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)?\b")
 
 
@@ -76,7 +96,7 @@ class People:
 
     def mentioned(self, text: str) -> bool:
         """Cheap test before parsing: could this sentence be about a person at all?"""
-        if _word_pattern(self.nouns | PERSON_PRONOUNS | {"no one"}).search(text):
+        if _word_pattern(self.nouns | PERSON_PRONOUNS | {"no one"}).search(text) or _SUBJECTLESS.match(text):
             return True
         for match in _CAPITALISED.finditer(text):
             word = match.group(0).lower()
@@ -93,16 +113,34 @@ class People:
         if lower in self.systems or lemma in self.systems:
             return False
         if lower in PERSON_PRONOUNS or lemma in PERSON_PRONOUNS:
-            return lower not in ("they", "them") or not _plural_thing_before(token, self)
+            if lower in ("they", "them"):
+                return resolve_they(token, self)
+            if lower in ("we", "us"):
+                return not describes_code(token)
+            return True
         if lower == "one" and any(child.lower_ == "no" for child in token.children):
             return True
+        if token.pos_ in ("NUM", "PRON", "DET", "ADJ", "NOUN") and lower in _PARTITIVES:
+            part_of = next((p for c in token.children if c.dep_ == "prep" and c.lower_ == "of"
+                            for p in c.children if p.dep_ == "pobj"), None)
+            if part_of is not None:
+                return self.is_person(part_of)  # "one of our engineers", "two of the crew"
         if lower == "who" and token.dep_ in ("nsubj", "nsubjpass") and token.head.dep_ == "relcl":
             return self.is_person(token.head.head)
         if lemma in self.nouns or lower in self.nouns:
+            if token.dep_ == "compound" or token.pos_ not in ("NOUN", "PROPN"):
+                return False  # "the pilot project", "crew scheduling": a modifier, not a person
+            if lower == "lead" and token.i + 1 < len(token.doc) and token.doc[token.i + 1].lower_ == "to":
+                return False  # "the change lead to an outage": a typo for "led", not a team lead
             if lemma in AMBIGUOUS_ROLES or lower in AMBIGUOUS_ROLES:
                 modifiers = [c.lower_ for c in token.children if c.dep_ in ("compound", "nmod")]
-                return all(m in HUMAN_MODIFIERS for m in modifiers)
-            return token.pos_ in ("NOUN", "PROPN")
+                if not all(m in HUMAN_MODIFIERS for m in modifiers):
+                    return False
+                if lemma in MOSTLY_SOFTWARE_ROLES and not modifiers:
+                    return any(t.lower_ in HUMAN_DOMAIN_CUES or t.lemma_.lower() in HUMAN_DOMAIN_CUES
+                               for t in token.doc)
+                return True
+            return True
         if lower in self.names:
             return True
         if token.pos_ != "PROPN" or token.ent_type_ not in ("PERSON", ""):
@@ -116,27 +154,71 @@ class People:
         return self.is_person(token) or any(self.is_person(c) for c in token.conjuncts)
 
 
+_PARTITIVES = frozenset("one two three some many several each all none most few both either neither any".split())
 #: Verbs whose subject is a person whenever it is a name: "If Ana had read the alert".
 HUMAN_VERBS = frozenset("""
     read ask decide think forget neglect bother notice realize realise escalate acknowledge approve
     review say tell write feel believe assume hesitate choose agree answer reply page call
+    know realize realise anticipate foresee understand
 """.split())
 
 
 def _acts_like_a_person(token: "Token") -> bool:
     """A name the model did not tag: a person when it does what only people do, or is "she" later."""
-    if token.dep_ in ("nsubj", "nsubjpass") and token.head.lemma_.lower() in HUMAN_VERBS:
+    verbs = [token.head, *(c for c in token.head.children if c.dep_ == "xcomp")]  # "Kofi ought to have known"
+    if token.dep_ in ("nsubj", "nsubjpass") and any(v.lemma_.lower() in HUMAN_VERBS for v in verbs):
         return True
     return token.text[:1].isupper() and not token.text.isupper() and any(
         t.lower_ in ("he", "she", "his", "her", "him") for t in token.doc[token.i + 1:])
 
 
-def _plural_thing_before(token: "Token", people: People) -> bool:
-    """"The pods restarted but they failed": "they" likely means the pods."""
-    for previous in reversed(token.doc[: token.i]):
-        if previous.pos_ in ("NOUN", "PROPN") and previous.tag_ in ("NNS", "NNPS"):
-            return not people.is_person(previous)
-    return False
+def resolve_they(token: "Token", people: People) -> bool:
+    """Is "they" a group of people? Resolved against the paragraph, nearest plural first.
+
+    The heuristic (no coreference model installs here): walk back through the
+    sentence, then the earlier sentences of its paragraph (``Doc.user_data
+    ["previous"]``, parsed only when a rule asks), and take the nearest plural
+    noun ("the pods", "the warnings", "the engineers") or pair of conjoined
+    nouns; preferring subjects, whose referent a following "they" usually
+    continues. Number agreement picks the candidates and animacy (the people
+    nouns) decides. With no plural noun in reach "they" stays a person.
+    """
+    candidates = [t for t in token.doc[: token.i] if _plural_noun(t)]
+    if candidates:
+        return people.is_person(candidates[-1])
+    earlier = token.doc.user_data.get("previous")
+    for doc in (earlier() if callable(earlier) else ()):
+        plurals = [t for t in doc if _plural_noun(t)]
+        if plurals:
+            subjects = [t for t in plurals if t.dep_ in ("nsubj", "nsubjpass")]
+            return people.is_person((subjects or plurals)[-1])
+    return True
+
+
+def _plural_noun(token: "Token") -> bool:
+    if token.pos_ not in ("NOUN", "PROPN") or token.dep_ == "compound":
+        return False
+    return token.tag_ in ("NNS", "NNPS") or (token.dep_ in ("nsubj", "nsubjpass") and bool(token.conjuncts))
+
+
+#: What code does, written with "we" as its subject: "we were not escaping the delimiter".
+CODE_VERBS = frozenset("""
+    escape unescape serialize deserialize encode decode parse return emit retry cache buffer truncate
+    sanitize sanitise hash compress allocate spawn throttle handle quote validate normalize normalise
+    close leak swallow drop batch flush index query fetch request send
+""".split())
+
+
+def describes_code(token: "Token") -> bool:
+    """"We" as the program: a code verb, or the past progressive that narrates what code kept doing."""
+    verb = token.head
+    if token.dep_ not in ("nsubj", "nsubjpass") or verb.pos_ not in ("VERB", "AUX"):
+        return False
+    if verb.lemma_.lower() in CODE_VERBS:
+        return True
+    progressive = verb.tag_ == "VBG" and any(c.lower_ in ("was", "were") for c in verb.children if c.dep_ == "aux")
+    thing = next((c for c in verb.children if c.dep_ in ("dobj", "obj")), None)
+    return progressive and thing is not None and thing.pos_ in ("NOUN", "PROPN")
 
 
 @dataclass(frozen=True)
@@ -157,6 +239,8 @@ class Sentence:
 
     doc: "Doc"
     people: People
+    #: None for narrative prose; for an action item its ``kind`` ("systemic", "mitigation", or "").
+    action: str | None = None
 
     @property
     def text(self) -> str:
@@ -188,6 +272,9 @@ class Rule:
     passes: tuple[str, ...] = ()
     #: Only parse when the sentence mentions a possible person (role noun, pronoun, name).
     needs_person: bool = True
+    #: "prose": every sentence; "actions": only action items (front-matter titles, action-item sections);
+    #: "items": only the titles of front-matter action items (where their ``kind`` is known).
+    scope: str = "prose"
 
     @property
     def category(self) -> str:
@@ -212,7 +299,10 @@ def subject_of(verb: "Token") -> "Token | None":
         for child in verb.children:
             if child.dep_ in ("nsubj", "nsubjpass"):
                 return child
-        if verb.dep_ in ("xcomp", "conj", "ccomp", "advcl") and verb.head.i != verb.i:
+        if verb.dep_ == "pcomp" and verb.head.dep_ == "prep" and verb.head.head.pos_ in ("VERB", "AUX"):
+            verb = verb.head.head  # "deviated from the procedure by failing to level off"
+            seen += 1
+        elif verb.dep_ in ("xcomp", "conj", "ccomp", "advcl") and verb.head.i != verb.i:
             if verb.dep_ in ("ccomp", "advcl") and any(c.dep_ == "mark" for c in verb.children):
                 return None
             verb = verb.head
@@ -231,15 +321,32 @@ def is_instruction(doc: "Doc") -> bool:
             and not any(c.dep_ in ("nsubj", "nsubjpass") for c in first.children))
 
 
+def negation_of(token: "Token") -> "Token | None":
+    """The word that negates a verb: "did *not* follow", "*never* bothered".
+
+    Also "*never* load-tested", where the parser hangs "never" on "load", the
+    first half of a hyphenated verb.
+    """
+    doc = token.doc
+    for child in token.children:
+        if child.dep_ == "neg" or child.lower_ in ("never", "not", "n't"):
+            return child
+        if child.i + 2 == token.i and doc[child.i + 1].text == "-":
+            found = negation_of(child)
+            if found is not None:
+                return found
+    return None
+
+
 def is_negated(token: "Token") -> bool:
     """"did not follow", "never bothered": a negation attached to the word or its auxiliaries."""
-    return any(child.dep_ == "neg" or child.lower_ in ("never", "not", "n't") for child in token.children)
+    return negation_of(token) is not None
 
 
 def modal_have(verb: "Token") -> str | None:
     """For "should have escalated" return "should" (also could/ought/must/might/would)."""
     auxes = [child for child in verb.children if child.dep_ in ("aux", "auxpass") and child.i < verb.i]
-    if not any(aux.lemma_ == "have" for aux in auxes):
+    if not any(aux.lemma_ == "have" or aux.lower_ == "'ve" for aux in auxes):
         return None
     for aux in auxes:
         if aux.lower_ in ("should", "could", "must", "might", "would", "ought", "shouldn't", "couldn't",
@@ -261,12 +368,30 @@ def phrase(token: "Token") -> str:
     return _mid_sentence(token, span_text(token.subtree))
 
 
-def noun_phrase(token: "Token") -> str:
-    """A short name for a person: "the QA engineer" from "the QA engineer who signed off"."""
+_SUBJECT_CASE = {"me": "I", "us": "we", "him": "he", "her": "she", "them": "they", "my": "I", "our": "we",
+                 "his": "he", "your": "you", "whom": "who"}
+_OBJECT_CASE = {"i": "me", "we": "us", "he": "him", "she": "her", "they": "them", "my": "me", "our": "us",
+                "his": "him", "your": "you", "who": "whom"}
+
+
+def noun_phrase(token: "Token", subject: bool = False) -> str:
+    """A short name for a person: "the QA engineer" from "the QA engineer who signed off".
+
+    A pronoun takes the case of the place the rewrite puts it in: ``subject=True``
+    for "what *we* knew", the object case otherwise ("makes *us* the cause").
+    """
     tokens = [t for t in token.subtree if t.i <= token.i and not (t.dep_ == "advmod" and t.head.i == token.i)]
+    while len(tokens) > 1 and tokens[0].lower_ in ("only", "just", "even", "also"):
+        tokens = tokens[1:]  # "if only someone had checked": the person is "someone"
+    if token.lower_ in ("anyone", "anybody", "everyone", "everybody"):
+        return "the people involved"  # the imagined ideal is not who a rewrite asks about
+    if token.lower_ in _PARTITIVES and any(c.dep_ == "prep" and c.lower_ == "of" for c in token.children):
+        return _mid_sentence(token, span_text(token.subtree))  # "one of our engineers"
     if tokens and tokens[-1].i != token.i:
         tokens.append(token)
-    return _mid_sentence(token, span_text(tokens))
+    text = _mid_sentence(token, span_text(tokens))
+    cases = _SUBJECT_CASE if subject else _OBJECT_CASE
+    return cases.get(text.lower(), "I" if text == "I" and subject else text)
 
 
 def _mid_sentence(token: "Token", text: str) -> str:
@@ -348,6 +473,16 @@ def verb_phrase(verb: "Token", drop: Iterable["Token"] = ()) -> str:
     tokens = [t for child in verb.children if child.i > verb.i and child.dep_ not in ("punct", "cc", "conj")
               for t in child.subtree if t.i not in skipped]
     return span_text(tokens)
+
+
+def infinitive(verb: "Token") -> str:
+    """The bare verb with what follows it, for "to ..." in a rewrite: "escalate sooner", "scale down the pool".
+
+    Rewrites put it after "What made it hard to": the root stays "made", so the
+    question parses as a sentence however long the copied phrase is.
+    """
+    lemma = verb.lemma_.lower() if verb.lemma_.lower() not in ("forgot", "forgotten") else "forget"
+    return f"{lemma} {verb_phrase(verb)}".strip().rstrip(".,;:")
 
 
 def capitalise(text: str) -> str:

@@ -6,9 +6,8 @@ import re
 from typing import TYPE_CHECKING, Iterator
 
 from pmsite.rules.base import (
-    NEGATIVE_PEOPLE, Hit, Rule, Sentence, capitalise, clean_phrase, gerund, is_instruction, is_negated, modal_have,
-    object_of,
-    noun_phrase, participle, subject_of, verb_phrase, words,
+    NEGATIVE_PEOPLE, Hit, Rule, Sentence, capitalise, clean_phrase, gerund, infinitive, is_instruction, is_negated,
+    modal_have, negation_of, noun_phrase, object_of, participle, subject_of, words,
 )
 from pmsite.rules.hindsight import KNOW_VERBS
 
@@ -16,7 +15,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Token
 
 #: "failed to log in" is an outcome people suffered, not something they did not do.
-_OUTCOME_VERBS = frozenset("""
+OUTCOME_VERBS = frozenset("""
     log sign connect access reach authenticate receive load download upload complete join get find locate
     reproduce obtain
 """.split())
@@ -29,41 +28,64 @@ def _verb_words(verb: "Token") -> tuple[str, str]:
     return f"{lemma} {particle}".strip(), f"{participle(lemma)} {particle}".strip()
 
 
-def _pronoun(thing: "Token") -> str:
-    return "them" if thing.tag_ in ("NNS", "NNPS") else "it"
+def pronoun_for(thing: "Token") -> str:
+    return "them" if thing.tag_ in ("NNS", "NNPS") or thing.lower_ in ("someone", "somebody") else "it"
 
 
-def _not_done(sentence: Sentence, action: "Token", question: str) -> str:
+def _passive_subject(thing: "Token | None", sentence: Sentence) -> bool:
+    """Can this object become the subject of "... was not done"? A short phrase naming a thing."""
+    return (thing is not None and thing.dep_ in ("dobj", "obj") and thing.pos_ in ("NOUN", "PROPN")
+            and not sentence.people.is_person(thing) and len(list(thing.subtree)) <= 8
+            and not any(t.pos_ == "VERB" or t.dep_ == "cc" for t in thing.subtree))
+
+
+def not_done_rewrite(sentence: Sentence, action: "Token", question: str) -> str:
     """"The page was not acknowledged: what made it hard to acknowledge at that moment?"."""
     thing = object_of(action)
     base, done = _verb_words(action)
-    if thing is not None and thing.dep_ in ("dobj", "obj"):
+    if _passive_subject(thing, sentence):
         be = "were" if thing.tag_ in ("NNS", "NNPS") else "was"
         verb, _, particle = base.partition(" ")
         return (f"{capitalise(clean_phrase(thing, sentence.people))} {be} not {done}: "
-                + question.format(verb=f"{verb} {_pronoun(thing)} {particle}".strip(),
-                                  gerund=f"{gerund(verb)} {_pronoun(thing)} {particle}".strip()))
-    rest = verb_phrase(action)
-    return f"What made {gerund(action.lemma_)} {rest}".rstrip(". ") + " hard at that moment?"
+                + question.format(verb=f"{verb} {pronoun_for(thing)} {particle}".strip(),
+                                  gerund=f"{gerund(verb)} {pronoun_for(thing)} {particle}".strip()))
+    return f"What made it hard to {infinitive(action)} at that moment?"
 
 
 # -- counterfactual/person-failed-to -----------------------------------------------------------
 
-_FAIL_VERBS = frozenset({"fail", "neglect", "forget", "omit", "bother"})
+def _failure_owner(failure: "Token") -> "Token | None":
+    """Whose failure: "the pilot's failure", "failure of the technician to", "failure by the crew to"."""
+    for child in failure.children:
+        if child.dep_ == "poss":
+            return child
+        if child.dep_ == "prep" and child.lower_ in ("of", "by", "on"):
+            found = next((p for p in child.children if p.dep_ == "pobj"), None)
+            if found is not None:
+                return found
+    return None
+
+
+_FAIL_VERBS = frozenset({"fail", "neglect", "forget", "omit", "bother", "skip"})
 
 
 def find_person_failed_to(sentence: Sentence) -> Iterator[Hit]:
+    if sentence.is_question:
+        return
     people = sentence.people
     for verb in sentence.doc:
         lemma = verb.lemma_.lower()
+        if lemma in ("forgot", "forgotten"):
+            lemma = "forget"  # tagged VBP, the small model keeps the past form as its lemma
         if lemma == "failure" and verb.pos_ == "NOUN":
-            owner = next((c for c in verb.children if c.dep_ == "poss"), None)
-            action = next((c for c in verb.children if c.dep_ in ("acl", "relcl") and c.pos_ == "VERB"), None)
+            owner = _failure_owner(verb)
+            action = next((c for c in verb.subtree if c.dep_ in ("acl", "relcl", "xcomp") and c.pos_ == "VERB"
+                           and c.head.i in (verb.i, owner.i if owner is not None else -1)), None)
             if people.refers_to_person(owner) and action is not None:
                 yield Hit(verb.idx, action.idx + len(action.text),
                           f"'{sentence.text[verb.idx:action.idx + len(action.text)]}' makes "
                           f"{noun_phrase(owner)} the cause",
-                          _not_done(sentence, action, "what made {gerund} hard at that moment?"))
+                          not_done_rewrite(sentence, action, "what made {gerund} hard at that moment?"))
             continue
         if lemma not in _FAIL_VERBS or verb.pos_ != "VERB":
             continue
@@ -71,9 +93,12 @@ def find_person_failed_to(sentence: Sentence) -> Iterator[Hit]:
         if action is None:  # "neglected to double-check": the small model sometimes reads a noun after "to"
             action = next((p for c in verb.children if c.dep_ == "prep" and c.lower_ == "to" and c.i == verb.i + 1
                            for p in c.children if p.dep_ == "pobj" and p.i == c.i + 1), None)
-        if lemma in ("fail", "neglect", "omit", "bother") and action is None:
-            continue
-        if lemma == "fail" and action.lemma_.lower() in _OUTCOME_VERBS:
+        if action is None and lemma == "fail":  # "failed miserably at following the protocol"
+            action = next((p for c in verb.children if c.dep_ == "prep" and c.lower_ in ("at", "in")
+                           for p in c.children if p.dep_ == "pcomp" and p.tag_ == "VBG"), None)
+        if action is None and (lemma in ("fail", "bother") or object_of(verb) is None):
+            continue  # "omitted the torque check", "neglected the disk alert": the step named as an object
+        if lemma == "fail" and action.lemma_.lower() in OUTCOME_VERBS:
             continue
         subject = subject_of(verb)
         if not people.refers_to_person(subject):
@@ -87,11 +112,12 @@ def find_person_failed_to(sentence: Sentence) -> Iterator[Hit]:
         if action is not None:
             question = ("what would have reminded someone to {verb} at that moment?" if lemma == "forget"
                         else "what made {gerund} hard at that moment?")
-            suggestion = _not_done(sentence, action, question)
+            suggestion = not_done_rewrite(sentence, action, question)
         else:
             thing = object_of(verb)
-            suggestion = (f"{capitalise(clean_phrase(thing, sentence.people))} was left out: what would have "
-                          "reminded someone at that moment?" if thing is not None else
+            be = "were" if thing is not None and thing.tag_ in ("NNS", "NNPS") else "was"
+            suggestion = (f"{capitalise(clean_phrase(thing, sentence.people))} {be} left out: what made it easy "
+                          "to leave out at that moment?" if thing is not None else
                           "Describe what was left out and what would have reminded someone at that moment.")
         yield Hit(verb.idx, end, f"'{sentence.text[verb.idx:end]}' makes {noun_phrase(subject)} the cause "
                   "instead of the conditions", suggestion)
@@ -121,7 +147,7 @@ def find_person_missed(sentence: Sentence) -> Iterator[Hit]:
         if thing is not None and thing.dep_ in ("dobj", "obj") and thing.pos_ != "PRON":
             be = "were" if thing.tag_ in ("NNS", "NNPS") else "was"
             suggestion = (f"{capitalise(clean_phrase(thing, sentence.people))} {be} {participle(word)}: "
-                          f"what made {_pronoun(thing)} easy to {word} at that moment?")
+                          f"what made {pronoun_for(thing)} easy to {word} at that moment?")
         else:
             suggestion = f"Describe what was visible at the time and what made it easy to {word}."
         yield Hit(verb.idx, verb.idx + len(verb.text),
@@ -130,30 +156,60 @@ def find_person_missed(sentence: Sentence) -> Iterator[Hit]:
 
 # -- counterfactual/did-not-follow -------------------------------------------------------------
 
-_DUTY_VERBS = frozenset("""
+DUTY_VERBS = frozenset("""
     follow adhere comply check verify test read review double-check validate confirm consult escalate
 """.split())
 
 
+def already_explained(verb: "Token") -> bool:
+    """The sentence already gives the conditions, so the negation reports an outcome of them.
+
+    "was not caught because both environments matched"; "no application uses the
+    path, so we didn't catch the issue in testing".
+    """
+    doc = verb.doc
+    first = min([verb.i] + [c.i for c in verb.children if c.dep_ in ("nsubj", "aux", "neg")])
+    consequence = any(t.lower_ in ("so", "therefore", "thus", "hence") for t in doc[max(0, first - 2):first])
+    return consequence or any(c.dep_ == "advcl" and any(m.lower_ in ("because", "since", "as") for m in c.children)
+                              for c in verb.children)
+
+
 def find_did_not_follow(sentence: Sentence) -> Iterator[Hit]:
+    if sentence.is_question:
+        return  # "Why did the on-call not escalate?": a question asked on the reader's behalf
     for verb in sentence.doc:
-        if verb.lemma_.lower() not in _DUTY_VERBS or verb.pos_ != "VERB" or not is_negated(verb):
+        if verb.lemma_.lower() not in DUTY_VERBS or verb.pos_ != "VERB" or not is_negated(verb):
             continue
         auxes = {c.lower_ for c in verb.children if c.dep_ in ("aux", "auxpass")}
         if auxes & {"could", "can", "ca", "would", "will", "wo", "need", "may", "might"} or verb.dep_ == "xcomp":
             continue  # "could not open": inability, not omission; "will not": a plan
+        if already_explained(verb):
+            continue  # "did not escalate because the alert said low priority": the conditions are given
         subject = subject_of(verb)
         if subject is None or subject.dep_ == "nsubjpass" or not sentence.people.refers_to_person(subject):
             continue
-        negation = next(c for c in verb.children if c.dep_ == "neg" or c.lower_ in ("never", "not", "n't"))
-        start = min([negation.idx] + [c.idx for c in verb.children if c.dep_ == "aux" and c.i < verb.i])
+        start = min([negation_of(verb).idx] + [c.idx for c in verb.children if c.dep_ == "aux" and c.i < verb.i])
         yield Hit(start, verb.idx + len(verb.text),
                   f"'{sentence.text[start:verb.idx + len(verb.text)]}' makes {noun_phrase(subject)} the cause "
                   "instead of the conditions",
-                  _not_done(sentence, verb, "what made {gerund} hard or unhelpful at that moment?"))
+                  not_done_rewrite(sentence, verb, "what made {gerund} hard or unhelpful at that moment?"))
 
 
 # -- counterfactual/should-have ----------------------------------------------------------------
+
+def _capability(sentence: Sentence, verb: "Token", subject: "Token") -> bool:
+    """"Could have" as what was possible, not what should have been done.
+
+    "Any admin could have rotated the key" (anyone was able to), "we could have
+    scaled out if the autoscaler had been enabled" (a conditional about the
+    system), "the crew could have misread the altimeter" (how an error was possible).
+    """
+    if any(c.lower_ in ("any", "every") for c in subject.children) or subject.lower_ in ("anyone", "anybody"):
+        return True
+    if verb.lemma_.lower().startswith("mis"):
+        return True
+    return any(t.lower_ in ("if", "unless") and t.dep_ == "mark" for t in sentence.doc)
+
 
 def find_should_have(sentence: Sentence) -> Iterator[Hit]:
     if sentence.is_question:
@@ -162,24 +218,24 @@ def find_should_have(sentence: Sentence) -> Iterator[Hit]:
         if verb.pos_ not in ("VERB", "AUX") or verb.dep_ in ("aux", "auxpass") or verb.lemma_.lower() in KNOW_VERBS:
             continue
         modal = modal_have(verb)
-        if modal not in ("should", "could", "ought"):
-            continue
+        if modal not in ("should", "could", "ought") or verb.lemma_.lower() in ("have", "get", "experience"):
+            continue  # "users should not have had lingering issues": an outcome, not an act
         subject = subject_of(verb)
         if subject is None or subject.dep_ == "nsubjpass" or not sentence.people.refers_to_person(subject):
             continue
         if subject.lower_ in NEGATIVE_PEOPLE or (modal == "could" and is_negated(verb)):
             continue  # "nobody could have prevented it": the blameless reading
+        if modal == "could" and _capability(sentence, verb, subject):
+            continue
         if any(c.lower_ in ("if", "so", "unless", "whether") for c in verb.children if c.dep_ == "mark"):
             continue  # conditionals have their own rules; "so they could have tested" is a purpose
         if is_instruction(sentence.doc):
             continue  # an action item: "Raise an incident quicker, and not assume we could have ..."
         auxes = [c for c in verb.children if c.dep_ in ("aux", "neg") and c.i < verb.i]
         start = min([c.idx for c in auxes] + ([verb.head.idx] if modal == "ought" and verb.dep_ == "xcomp" else []))
-        rest = verb_phrase(verb).rstrip(".")
-        action = f"{gerund(verb.lemma_)} {rest}".strip()
-        negated = is_negated(verb)
-        suggestion = (f"What made {action} look right to {noun_phrase(subject)} at that moment?" if negated else
-                      f"What made {action} hard for {noun_phrase(subject)} at that moment, and what would make it easier?")
+        action, who = infinitive(verb), noun_phrase(subject)
+        suggestion = (f"What made it look right to {who} to {action} at that moment?" if is_negated(verb) else
+                      f"What made it hard for {who} to {action} at that moment, and what would make it easier?")
         yield Hit(start, verb.idx + len(verb.text),
                   f"'{sentence.text[start:verb.idx + len(verb.text)]}' judges {noun_phrase(subject)} against a "
                   "path not taken", suggestion)
@@ -194,8 +250,7 @@ _WOULD_HAVE = re.compile(r"\b(?:would|could|might)(?:\s+not|n't)?\s+(?:have|'ve)
 def _conditional_question(sentence: Sentence, verb: "Token") -> str:
     subject = subject_of(verb)
     who = f" for {noun_phrase(subject)}" if sentence.people.refers_to_person(subject) else ""
-    rest = verb_phrase(verb).rstrip(".,")
-    return f"What made {gerund(verb.lemma_)} {rest}".rstrip() + f" unlikely{who} at the time?"
+    return f"What made it unlikely{who} to {infinitive(verb)} at the time?"
 
 
 def find_if_only(sentence: Sentence) -> Iterator[Hit]:
@@ -232,7 +287,7 @@ def find_if_had(sentence: Sentence) -> Iterator[Hit]:
             continue  # "if only" is its own rule
         start = (mark or had).idx
         yield Hit(start, verb.idx + len(verb.text),
-                  f"'{doc.text[start:verb.idx + len(verb.text)]}' imagines what {noun_phrase(subject)} could have "
+                  f"'{doc.text[start:verb.idx + len(verb.text)]}' imagines what {noun_phrase(subject, subject=True)} could have "
                   "done instead of explaining what they did",
                   _conditional_question(sentence, verb))
 
@@ -241,17 +296,22 @@ RULES = (
     Rule(
         id="counterfactual/person-failed-to",
         severity="warning",
-        summary="A person or team as the subject of fail to, neglect to, forget, omit, 'did not bother'.",
+        summary=("A person or team as the subject of fail to, neglect to, forget, omit, skip, 'did not bother'; "
+                 "also 'the pilot's failure to', 'failure of the technician to', 'by failing to'."),
         advice=("'Failed to' describes a path not taken and puts the person at the centre. Describe what was "
                 "not done, then ask what made it hard to do at that moment."),
-        trigger=words(r"fail(?:s|ed|ing)?\s+to\b|failure\s+to\b|neglect|forg[eo]t|omit|bother"),
+        trigger=words(r"fail(?:s|ed|ing)?\s+(?:\w+\s+)?(?:to|at|in)\b|failures?\s+(?:to|of|by)\b|neglect|forg[eo]t|omit"
+                      r"|bother|skip"),
         find=find_person_failed_to,
-        keywords=("fail", "neglect", "forg", "omit", "bother"),
+        keywords=("fail", "neglect", "forg", "omit", "bother", "skip"),
         fails=("The on-call engineer failed to acknowledge the page.",
                "The author forgot to update the client library.",
-               "Nobody bothered to test the restore procedure."),
+               "Nobody bothered to test the restore procedure.",
+               "Contributing to the accident was the failure of the technician to isolate the pump.",
+               "The crew skipped the before-takeoff checklist."),
         passes=("The job failed to connect to the database after the password rotation.",
-                "Engineers failed to log in to the VPN while the identity provider was down."),
+                "Engineers failed to log in to the VPN while the identity provider was down.",
+                "The disk driver failed to flush the write cache."),
     ),
     Rule(
         id="counterfactual/person-missed",
@@ -259,7 +319,7 @@ RULES = (
         summary="A person or team as the subject of miss, overlook, ignore, disregard.",
         advice=("'Missed' and 'overlooked' state that something should have been seen. Describe what was "
                 "visible at the time and what made it easy to miss."),
-        trigger=words(r"miss|overlook|ignor|disregard"),
+        trigger=words(r"miss(?:ed|es)?\b|overlook|ignor|disregard"),
         find=find_person_missed,
         keywords=("miss", "overlook", "ignor", "disregard"),
         fails=("The SRE missed the warning about the deprecated endpoint.",
@@ -273,14 +333,15 @@ RULES = (
         summary="A person or team as the subject of 'did not follow / check / verify / test / read'.",
         advice=("Procedures that are not followed are data about the procedure. Ask what made following it "
                 "hard, slow or unhelpful at that moment."),
-        trigger=re.compile(r"(?:\bnot|n't|\bnever)\s+(?:\w+\s+)?(?:follow|adhere|comply|check|verif|test|read|review|"
+        trigger=re.compile(r"(?:\bnot|n't|\bnever)\s+(?:\w+[\s-]+)?(?:follow|adhere|comply|check|verif|test|read|review|"
                            r"double-check|validat|confirm|consult|escalat)", re.I),
         find=find_did_not_follow,
         keywords=("not", "n't", "never"),
         fails=("The engineer did not follow the deployment checklist.",
                "Ana never read the alert text."),
         passes=("The deploy pipeline did not check whether the target region matched the change ticket.",
-                "The responder could not open the runbook because the wiki was down."),
+                "The responder could not open the runbook because the wiki was down.",
+                "Why did the on-call not escalate sooner?"),
     ),
     Rule(
         id="counterfactual/should-have",
@@ -288,13 +349,14 @@ RULES = (
         summary="'Should/could/ought (not) have' with a person or team as the subject.",
         advice=("'Should have' judges people against a path that only hindsight shows. Ask what made the "
                 "other path hard or unlikely at that moment, and what would make it easier."),
-        trigger=words(r"(?:should|could|ought)(?:n't| not)?(?: to)? (?:\w+ )?(?:have|'ve)\b"),
+        trigger=words(r"(?:should|could|ought)(?:n't| not)?(?: to)?(?: \w+)?(?: have|'ve| 've)\b"),
         find=find_should_have,
         keywords=("should", "could", "ought"),
         fails=("The responder should have escalated sooner.",
                "The operator should not have bypassed the approval step."),
         passes=("The alert should have paged the secondary.",
-                "Could we have detected the expiry sooner?"),
+                "Could we have detected the expiry sooner?",
+                "Any admin could have rotated the key from the console."),
     ),
     Rule(
         id="counterfactual/if-only",

@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING, Iterator
 
 from pmsite.rules.base import (
-    NEGATIVE_PEOPLE, Hit, Rule, Sentence, capitalise, clean_phrase, gerund, is_instruction, is_negated, modal_have,
+    NEGATIVE_PEOPLE, Hit, Rule, Sentence, capitalise, clean_phrase, infinitive, is_instruction, is_negated, modal_have,
     noun_phrase,
     object_of, span_text, subject_of, verb_phrase, words,
 )
@@ -38,7 +38,7 @@ def find_should_have_known(sentence: Sentence) -> Iterator[Hit]:
         if subject.lower_ in NEGATIVE_PEOPLE or (modal == "could" and is_negated(verb)):
             continue  # "nobody could have known", "they could not have seen": the blameless reading
         start = min(t.idx for t in verb.children if t.dep_ in ("aux",) and t.i < verb.i)
-        who = noun_phrase(subject)
+        who = noun_phrase(subject, subject=True)
         thing = object_of(verb)
         if any(c.dep_ == "ccomp" for c in verb.children):
             known = verb_phrase(verb).rstrip(".")
@@ -51,7 +51,7 @@ def find_should_have_known(sentence: Sentence) -> Iterator[Hit]:
         else:
             suggestion = f"What did {who} know at the time, and what would have shown them more?"
         yield Hit(start, verb.idx + len(verb.text),
-                  f"'{sentence.text[start:verb.idx + len(verb.text)]}' judges {who} with knowledge of the outcome",
+                  f"'{sentence.text[start:verb.idx + len(verb.text)]}' judges {noun_phrase(subject)} with knowledge of the outcome",
                   suggestion)
 
 
@@ -67,6 +67,57 @@ def _obviousness_negated(token: "Token") -> bool:
     previous = [t.lower_ for t in token.doc[max(0, token.i - 3): token.i]]
     return (is_negated(token) or is_negated(token.head) or any(w in _RULED_OUT for w in previous)
             or token.lower_.startswith(("non", "un")))
+
+
+#: Verbs through which a signal *shows* something: "the logs clearly showed" means shown by.
+_SHOWING_VERBS = frozenset("""
+    show indicate reveal display demonstrate point confirm state record capture mark highlight suggest
+""".split())
+_HEDGES = frozenset({"seem", "look", "appear", "sound", "become"})
+
+
+def _about_the_time(token: "Token") -> bool:
+    """Hindsight only when the outcome is framed as knowable to people *at the time*.
+
+    The governing verb decides: a present tense ("it is clear that the captain
+    was at the controls", "obviously we need more tests") is the author's view
+    now; a hedge ("the fix seemed obvious", "looks obvious in retrospect") says
+    the author knows it is hindsight; "once/when it was clear" dates the moment
+    it became known; a signal that "clearly showed" something, or a thing
+    "evident in the heap profiles", means shown by.
+    """
+    verb = token.head if token.dep_ in ("acomp", "attr", "advmod", "oprd") else token
+    while verb.dep_ in ("xcomp", "ccomp") and verb.head.lemma_.lower() in _HEDGES | {"be"} and verb.head.i != verb.i:
+        verb = verb.head
+    if verb.lemma_.lower() in _HEDGES:
+        return False
+    dated = ("once", "when", "after", "until", "as", "because")
+    if any(c.dep_ == "mark" and c.lower_ in dated for c in verb.children) or any(
+            c.dep_ == "advcl" and any(m.dep_ in ("mark", "advmod") and m.lower_ in dated for m in c.children)
+            for c in verb.children):
+        return False  # "once it was clear", "the fix was obvious once we saw the stack trace"
+    if any(c.dep_ == "prep" and (c.lower_ == "after" or (c.lower_ in ("by", "at", "until") and any(
+            p.like_num or p.ent_type_ in ("TIME", "DATE") for p in c.subtree))) for c in verb.children):
+        return False  # "after the last All Hands it was clear", "by 14:30 it was clear": the moment it was known
+    if verb.lemma_.lower() in _SHOWING_VERBS:
+        return False
+    for word in token.doc[token.i + 1:]:
+        following = token.doc[word.i + 1] if word.i + 1 < len(token.doc) else None
+        if word.lower_ == "so" and following is not None and following.lower_ in ("we", "i", "they", "the"):
+            return False  # "it was clear the database was the bottleneck, so we scaled it": reasoning at the time
+    auxes = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
+    tense_bearer = auxes[0] if auxes else verb
+    framed = any(t.lower_ in ("hindsight", "retrospect") for t in token.doc) and any(
+        c.dep_ in ("nsubj", "expl") and c.lower_ == "it" for c in verb.children)
+    if (tense_bearer.tag_ in ("VBZ", "VBP") or tense_bearer.lower_ in ("will", "can", "may")) and not framed:
+        return False  # the author's view now, unless "in hindsight, it's obvious that ..." says otherwise
+    if token.dep_ in ("acomp", "attr") and token.lower_ != "clearly":
+        subject = subject_of(verb)
+        shown_in = any(c.dep_ == "prep" and c.lower_ in ("in", "on", "from") and not any(
+            p.lower_ in ("hindsight", "retrospect") for p in c.children) for c in [*token.children, *verb.children])
+        if shown_in and subject is not None and subject.lower_ not in ("it", "this", "that"):
+            return False  # "the leak was evident in Tuesday's heap profiles"
+    return True
 
 
 def _clearly_counts(token: "Token") -> bool:
@@ -108,7 +159,7 @@ def find_obviousness(sentence: Sentence) -> Iterator[Hit]:
             continue
         token = next((t for t in span if t.lower_ not in ("was", "were", "is", "been", "should", "have", "that",
                                                            "from")), span.root)
-        if _obviousness_negated(token) or not _clearly_counts(token):
+        if _obviousness_negated(token) or not _clearly_counts(token) or not _about_the_time(token):
             continue
         yield Hit(match.start(), match.end(),
                   f"'{match.group(0)}' is hindsight: it was not obvious to the people in the incident",
@@ -145,12 +196,10 @@ def find_idealized_actor(sentence: Sentence) -> Iterator[Hit]:
         if subject is None or not _idealized(subject, sentence):
             continue
         start = subject.left_edge.idx
-        rest = verb_phrase(verb)
-        action = f"{gerund(verb.lemma_)} {rest}".strip().rstrip(".")
         yield Hit(start, verb.idx + len(verb.text),
                   f"'{sentence.text[start:verb.idx + len(verb.text)]}' measures people against an imagined "
                   "ideal who knew the outcome",
-                  f"What did the people involved see at the time, and what made {action} hard?")
+                  f"What did the people involved see at the time, and what made it hard to {infinitive(verb)}?")
 
 
 # -- hindsight/simply-had-to -------------------------------------------------------------------
@@ -174,10 +223,10 @@ def find_simply_had_to(sentence: Sentence) -> Iterator[Hit]:
         if match.group(0).lower().startswith("all") and not sentence.people.mentioned(match.group(0)):
             continue
         step = next((t for t in sentence.doc[span.end:] if t.pos_ == "VERB"), None)
-        action = f"{gerund(step.lemma_)} {verb_phrase(step)}".strip().rstrip(".") if step is not None else "the step"
+        need_to = f"the need to {infinitive(step)}" if step is not None else "the step"
         yield Hit(match.start(), match.end(),
                   f"'{match.group(0)}' makes the response look simple; it only looks that way afterwards",
-                  f"What made {action} look less clear at the time than it does now?")
+                  f"What made {need_to} less clear at the time than it is now?")
 
 
 RULES = (
@@ -187,7 +236,7 @@ RULES = (
         summary="'Should have known', 'must have seen', 'ought to have noticed' about a person.",
         advice=("Nobody in the incident knew the outcome you know now. Ask what they knew at the time "
                 "and what would have shown them more."),
-        trigger=words(r"(?:should|must|ought|could)(?:n't| not)?(?: to)? (?:\w+ )?(?:have|'ve)\b"),
+        trigger=words(r"(?:should|must|ought|could)(?:n't| not)?(?: to)?(?: \w+)?(?: have|'ve| 've)\b"),
         find=find_should_have_known,
         keywords=("should", "could", "must", "ought"),
         fails=("The engineer should have known the flag was shared across tenants.",
@@ -208,7 +257,9 @@ RULES = (
         fails=("It was obvious from the logs that the token had expired.",
                "In retrospect it was obvious that the cron job overlapped."),
         passes=("The cause was not obvious: the dashboard merged pool wait with query time.",
-                "Clearly label informational alerts so they are not mistaken for pages."),
+                "Clearly label informational alerts so they are not mistaken for pages.",
+                "The leak was evident in Tuesday's heap profiles.",
+                "The dashboard clearly shows the spike at 14:02."),
     ),
     Rule(
         id="hindsight/idealized-actor",

@@ -30,21 +30,33 @@ def bullets_after(section: str, heading: str) -> list[str]:
     return [line[2:] for line in lines.splitlines() if line.startswith("- ")]
 
 
-def findings_for(tmp_path: Path, sentences: tuple[str, ...]) -> list[list[str]]:
-    """Rule ids reported on each sentence, one paragraph each, linted for real."""
-    path = write(tmp_path / "examples.md", "".join(f"{s}\n\n" for s in sentences), dedent=False)
+def findings_for(tmp_path: Path, sentences: tuple[str, ...], scope: str = "prose") -> list[list[str]]:
+    """Rule ids reported on each sentence, linted for real.
+
+    Prose examples are one paragraph each; action-item examples are the titles of
+    ``systemic`` action items in the front-matter, one per item (four lines each).
+    """
+    if scope in ("actions", "items"):
+        items = "".join(f"  - id: AI-{n}\n    title: {s}\n    kind: systemic\n    status: open\n"
+                        for n, s in enumerate(sentences, 1))
+        text, first_line, lines_per_example = f"---\nid: PM-1\naction_items:\n{items}---\n\nBody.\n", 4, 4
+    else:
+        text, first_line, lines_per_example = "".join(f"{s}\n\n" for s in sentences), 1, 2
+    path = write(tmp_path / "examples.md", text, dedent=False)
     config = load_config(tmp_path)
     report = lint(load([path], config).postmortems, config, use_cache=False)
     found: list[list[str]] = [[] for _ in sentences]
     for finding in report.findings:
-        found[(finding.line - 1) // 2].append(finding.rule)
+        index = (finding.line - first_line) // lines_per_example
+        if 0 <= index < len(sentences):
+            found[index].append(finding.rule)
     return found
 
 
 def test_rule_ids_are_unique_and_well_formed():
     assert len(RULES_BY_ID) == len(RULES)
     for rule in RULES:
-        assert re.fullmatch(r"(blame|hindsight|counterfactual)/[a-z]+(-[a-z]+)*", rule.id), rule.id
+        assert re.fullmatch(r"(blame|hindsight|counterfactual|quality)/[a-z]+(-[a-z]+)*", rule.id), rule.id
         assert rule.severity in ("error", "warning", "info")
         assert rule.fails and rule.passes and rule.keywords, rule.id
 
@@ -62,20 +74,20 @@ def test_rule_is_documented_with_its_examples(rule):
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
 def test_failing_examples_are_reported_by_the_rule(rule, tmp_path):
-    for sentence, rules in zip(rule.fails, findings_for(tmp_path, rule.fails)):
+    for sentence, rules in zip(rule.fails, findings_for(tmp_path, rule.fails, rule.scope)):
         assert rule.id in rules, sentence
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
 def test_passing_examples_are_not_reported_by_any_rule(rule, tmp_path):
-    for sentence, rules in zip(rule.passes, findings_for(tmp_path, rule.passes)):
+    for sentence, rules in zip(rule.passes, findings_for(tmp_path, rule.passes, rule.scope)):
         assert rules == [], sentence
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
 def test_use_instead_rewrite_is_itself_clean(rule, tmp_path):
     rewrite = bullets_after(rule_section(rule.id), "**Use instead**")
-    assert rewrite and findings_for(tmp_path, tuple(rewrite)) == [[]]
+    assert rewrite and findings_for(tmp_path, tuple(rewrite), rule.scope) == [[]]
 
 
 def test_labelled_sentences_fixture(tmp_path):
