@@ -34,6 +34,9 @@ from pmsite.validate import cross_file_findings, validate_file
 MAX_LIVE_CHARS = 1_000_000
 #: Cached blocks kept across all documents (a long postmortem has a few hundred).
 _MAX_CACHED_BLOCKS = 20_000
+#: The cache entry for findings outside the prose blocks, such as action-item titles in the
+#: front-matter: they depend on the front-matter alone, which the context key covers.
+_OUTSIDE_BLOCKS = "\0outside the prose blocks"
 
 
 @dataclass
@@ -120,19 +123,19 @@ class DocumentLinter:
         blocks = textmask.prose_blocks(text, masked, postmortem.front_matter_lines)
         context = self._context_key(postmortem)
         keys = [(context, text[block.start:block.end], block.quoted) for block in blocks]
+        outside = (context, _OUTSIDE_BLOCKS, False)
         stale = [i for i, key in enumerate(keys) if key not in self._blocks]
         lines = _Lines(text)
-        if stale:
-            self._lint_blocks(postmortem, blocks, stale, keys, lines)
+        if stale or outside not in self._blocks:
+            self._lint_blocks(postmortem, blocks, stale, keys, outside, lines)
         suppressions = Suppressions(text, lines.starts)
         findings: list[Finding] = []
-        for block, key in zip(blocks, keys):
+        for block_start, key in [*((block.start, key) for block, key in zip(blocks, keys)), (0, outside)]:
             self._blocks.move_to_end(key)
             for placed in self._blocks[key]:
-                start = block.start + placed.start
-                if suppressions.hides(placed.finding.rule, start):
+                if suppressions.hides(placed.finding.rule, block_start + placed.start):
                     continue
-                findings.append(self._moved(placed, block.start, lines))
+                findings.append(self._moved(placed, block_start, lines))
         if not blocks:
             findings.append(Finding(path=postmortem.display_path, line=1, column=1, rule="lint/no-prose",
                                     category="lint", severity="info", message="no prose to check in this file",
@@ -141,31 +144,36 @@ class DocumentLinter:
             self._blocks.popitem(last=False)
         return DocumentReport(findings, blocks=len(blocks), relinted=len(stale))
 
-    def _lint_blocks(self, postmortem: Postmortem, blocks: list, stale: list[int], keys: list, lines: _Lines) -> None:
+    def _lint_blocks(self, postmortem: Postmortem, blocks: list, stale: list[int], keys: list,
+                     outside: tuple, lines: _Lines) -> None:
         """Lint the stale blocks through the lint stage, in a copy where every other block is blank.
 
-        The copy keeps the original's parsed front-matter (``meta``), so the people it names
-        count as people whichever blocks are blank.
+        Everything else stays as it is: the front-matter (its parsed ``meta`` names the people,
+        its action-item titles are linted too) and the headings (a heading decides whether the
+        blocks below it are action items). Their findings outside any block are cached as one
+        entry, under the front-matter's context key.
         """
         text = postmortem.text
-        keep = [False] * len(text)
-        for i in stale:
-            keep[blocks[i].start:blocks[i].end] = [True] * (blocks[i].end - blocks[i].start)
-        chars = [c if c == "\n" or k else " " for c, k in zip(text, keep)]
+        stale_set = set(stale)
+        blank = [False] * len(text)
+        for i, block in enumerate(blocks):
+            if i not in stale_set and not text[block.start:block.end].lstrip().startswith("#"):
+                blank[block.start:block.end] = [True] * (block.end - block.start)  # headings stay: they scope rules
+        chars = [" " if b and c != "\n" else c for c, b in zip(text, blank)]
         partial = DIRECTIVE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), "".join(chars))
         copy = dataclasses.replace(postmortem, text=partial, body=partial[postmortem.body_offset:])
         found = lint([copy], self.config, use_cache=False).findings
-        placed: dict[int, list[_Placed]] = {i: [] for i in stale}
-        starts = [blocks[i].start for i in stale]
+        placed: dict[int | None, list[_Placed]] = {i: [] for i in (*stale, None)}
+        starts = [block.start for block in blocks]
         for finding in found:
             if finding.rule.startswith("lint/"):
                 continue  # about the copy, not the document (e.g. "no prose" in a blanked copy)
             start = lines.offset(finding.line, finding.column)
             position = bisect.bisect_right(starts, start) - 1
-            if position < 0 or start >= blocks[stale[position]].end:
-                continue  # outside every linted block: cannot happen while lint reads only prose
-            index = stale[position]
-            block_start = blocks[index].start
+            index = position if position >= 0 and start < blocks[position].end else None
+            if index is not None and index not in stale_set:
+                continue  # an unchanged heading linted again: its findings are cached already
+            block_start = blocks[index].start if index is not None else 0  # None: outside the prose
             end = lines.offset(finding.end_line or finding.line, finding.end_column or finding.column)
             fix = None
             if finding.fix is not None:
@@ -174,6 +182,7 @@ class DocumentLinter:
             placed[index].append(_Placed(start - block_start, end - block_start, finding, fix))
         for i in stale:
             self._blocks[keys[i]] = placed[i]
+        self._blocks[outside] = placed[None]
 
     @staticmethod
     def _moved(placed: _Placed, block_start: int, lines: _Lines) -> Finding:
