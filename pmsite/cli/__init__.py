@@ -34,6 +34,7 @@ COMMANDS = {
     "lsp": ("lsp", "Language server for editors: findings and quick fixes as you type."),
     "metrics": ("actions", "Learning metrics: durations, follow-through, recurrence."),
     "new": ("new", "Write a new draft postmortem from the blameless template."),
+    "pulse": ("pulse", "Anonymous safety-culture pulse: collect answers, k-anonymous figures."),
     "serve": ("build", "Build, serve on localhost and rebuild when a file changes."),
     "timeline": ("timeline", "Merge chat, paging and log exports into one UTC timeline."),
     "validate": ("validate", "Check front-matter against the schema and cross-file rules."),
