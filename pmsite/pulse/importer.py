@@ -80,7 +80,8 @@ class Mapping:
 
 
 def _norm(text: Any) -> str:
-    return " ".join(str(text).split()).casefold().rstrip(".?!:")
+    """Header and label matching ignores case, spacing and punctuation (form tools differ in all three)."""
+    return " ".join(re.sub(r"[^\w\s]", " ", str(text)).split()).casefold()
 
 
 def load_mapping(name_or_file: str, settings: PulseSettings, cwd: Path) -> Mapping:
@@ -139,8 +140,9 @@ def _decode(path: Path, data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise PulseError(f"{path.name}: not UTF-8 (byte {exc.start}); export or save the file as UTF-8 CSV; "
-                         "nothing was imported") from None
+        row = data[:exc.start].count(b"\n") + 1
+        raise PulseError(f"{path.name}: row {row}: not UTF-8 (byte {exc.start}); export or save the file as "
+                         "UTF-8 CSV; nothing was imported") from None
 
 
 def _records(path: Path, data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
