@@ -122,22 +122,27 @@ def report_command(state: State, output_format: str, as_of: dt.date | None) -> N
     """
     from pmsite import history as history_stage
     from pmsite import load as load_stage
+    from pmsite.errors import ContentError
     from pmsite.pulse.report import to_text
     from pmsite.pulse.settings import pulse_settings
-    from pmsite.pulse.site import culture_report
+    from pmsite.pulse.site import culture_report, has_pulse
+    from pmsite.pulse.store import PulseError
 
     config = state.config
     as_of = as_of or dt.date.today()
-    with history_stage.start_mining(config) as mining:
-        loaded = load_stage.load([], config)
-        found = mining.result()
-    broken = {f.path for f in loaded.findings if f.severity == "error"}
-    postmortems = [pm for pm in loaded.postmortems if pm.display_path not in broken]
-    report = culture_report(config, postmortems, found, as_of)
-    if report is None:
+    if not has_pulse(config):
         folder = config.display_path(pulse_settings(config).folder)
-        raise click.ClickException(f"no pulse answers: {folder}/ does not exist; "
+        raise PulseError(f"no pulse answers: {folder}/ does not exist; "
                                    "import some with 'pmsite pulse import'")
+    with history_stage.start_mining(config) as mining:
+        try:
+            loaded = load_stage.load([], config)
+        except ContentError:  # no postmortems yet: the pulse figures stand alone
+            loaded = None
+        found = mining.result()
+    broken = {f.path for f in loaded.findings if f.severity == "error"} if loaded else set()
+    postmortems = [pm for pm in loaded.postmortems if pm.display_path not in broken] if loaded else []
+    report = culture_report(config, postmortems, found, as_of)
     click.echo(json.dumps(report.to_dict(), indent=2) if output_format == "json" else to_text(report), nl=False)
 
 
