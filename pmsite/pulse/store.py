@@ -14,8 +14,9 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from pmsite.errors import PmsiteError
 from pmsite.pulse.settings import LIKERT, PulseSettings
@@ -28,9 +29,8 @@ class PulseError(PmsiteError):
     """Pulse answers or settings a user must fix; nothing was written."""
 
 
-@dataclass(frozen=True, order=True)
-class Answer:
-    """One stored answer: everything pmsite keeps about it."""
+class Answer(NamedTuple):
+    """One stored answer: everything pmsite keeps about it (a tuple: fast to make, sort and count)."""
 
     team: str
     week: str
@@ -43,6 +43,7 @@ def iso_week(day: dt.date) -> str:
     return f"{year}-W{week:02d}"
 
 
+@lru_cache(maxsize=4096)
 def week_monday(week: str) -> dt.date:
     match = WEEK_PATTERN.match(week)
     if not match:
@@ -50,6 +51,7 @@ def week_monday(week: str) -> dt.date:
     return dt.date.fromisocalendar(int(match[1]), int(match[2]), 1)
 
 
+@lru_cache(maxsize=4096)
 def quarter_of(week: str) -> str:
     """The quarter a week belongs to, by its Thursday (as ISO weeks belong to years)."""
     thursday = week_monday(week) + dt.timedelta(days=3)
@@ -86,6 +88,7 @@ def read_week(path: Path, settings: PulseSettings) -> list[Answer]:
     if header is None or tuple(h.strip() for h in header) != COLUMNS:
         raise PulseError(f"{name}:1: the header must be exactly {','.join(COLUMNS)}")
     answers = []
+    checked: dict[tuple[str, str, str], str | None] = {}  # a week file repeats a few triples many times
     for line, row in enumerate(rows, 2):
         if not row:
             continue
@@ -94,9 +97,11 @@ def read_week(path: Path, settings: PulseSettings) -> list[Answer]:
         team, week, question, answer = (cell.strip() for cell in row)
         if week != path.stem:
             raise PulseError(f"{name}:{line}: week {week!r} does not match the file name {path.stem}")
-        problem = answer_problem(settings, team, question, answer)
-        if problem:
-            raise PulseError(f"{name}:{line}: {problem}")
+        key = (team, question, answer)
+        if key not in checked:
+            checked[key] = answer_problem(settings, team, question, answer)
+        if checked[key]:
+            raise PulseError(f"{name}:{line}: {checked[key]}")
         answers.append(Answer(team, week, question, int(answer)))
     return answers
 

@@ -11,10 +11,9 @@ from pmsite.pulse.settings import PulseSettings, pulse_settings
 
 
 @pytest.fixture
-def pulse_root(tmp_path: Path) -> Path:
-    (tmp_path / "content" / "postmortems").mkdir(parents=True)
-    (tmp_path / "pmsite.yaml").write_text("taxonomy:\n  teams: [payments, search, platform]\n", encoding="utf-8")
-    return tmp_path
+def pulse_root(site_root: Path) -> Path:
+    (site_root / "pmsite.yaml").write_text("taxonomy:\n  teams: [payments, search, platform]\n", encoding="utf-8")
+    return site_root
 
 
 @pytest.fixture
