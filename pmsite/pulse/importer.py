@@ -31,8 +31,15 @@ from pmsite.pulse.store import WEEK_PATTERN, Answer, PulseError, add_answers, an
 CANONICAL = ("team", "submitted_at", "question", "answer")
 #: Imported files by sha256, so the same export is not counted twice.
 LEDGER = "imported.txt"
-RESPONDENT = re.compile(r"e-?mail|(^|\W)(full |user ?|display |first |last )?name($|\W)|user|respondent|submitted by|"
-                        r"^id$|(^|\W)ip( address)?($|\W)|person|employee|phone|slack id", re.IGNORECASE)
+#: Headers (after ``_norm``) of columns that identify a person, best identifier first. Such a
+#: column is used in memory to keep one submission per person and week, then dropped.
+IDENTITY_COLUMNS = ("email", "email address", "e mail", "user id", "userid", "username", "user name", "user",
+                    "slack id", "slack user id", "respondent", "respondent id", "responder", "submitted by",
+                    "employee id", "name", "full name")
+#: Also respondent data, but not a person's identifier (a response id is unique per submission).
+PERSONAL_COLUMNS = IDENTITY_COLUMNS + ("id", "ip", "ip address", "first name", "last name", "phone", "display name")
+#: Identity cells that do not tell people apart (anonymous forms fill the email column with these).
+NO_IDENTITY = {"", "anonymous", "anon", "n a", "na", "none"}
 #: Most errors listed at once; the rest are counted.
 MAX_ERRORS = 20
 
@@ -186,8 +193,16 @@ def import_file(path: Path, settings: PulseSettings, mapping: Mapping | None = N
     return outcome
 
 
-def _respondent_column(header: list[str], used: set[int]) -> list[int]:
-    return [i for i, h in enumerate(header) if i not in used and RESPONDENT.search(h)]
+def _identity_column(header: list[str], used: set[int]) -> int | None:
+    """The column that best tells respondents apart, if the export has one."""
+    normed = {_norm(h): i for i, h in reversed(list(enumerate(header))) if i not in used}
+    return next((normed[name] for name in IDENTITY_COLUMNS if name in normed), None)
+
+
+def _who(cells: list[str], identity: int | None) -> tuple[str, ...]:
+    if identity is None or _norm(cells[identity]) in NO_IDENTITY:
+        return ()
+    return (cells[identity].casefold(),)
 
 
 class _Collector:
@@ -233,7 +248,7 @@ class _Collector:
 def _long(path: Path, header: list[str], rows, settings: PulseSettings) -> tuple[list[Answer], Outcome]:
     index = {name: [h.casefold() for h in header].index(name) for name in CANONICAL}
     used = set(index.values())
-    identity = _respondent_column(header, used)
+    identity = _identity_column(header, used)
     dropped = [h for i, h in enumerate(header) if i not in used]
     collect = _Collector(path, settings)
     for number, row in rows:
@@ -242,7 +257,7 @@ def _long(path: Path, header: list[str], rows, settings: PulseSettings) -> tuple
             collect.error(number, f"has {len(row)} cells but the header has {len(header)} columns")
             continue
         team, stamp, question, answer = (cells[index[name]] for name in CANONICAL)
-        who = tuple(cells[i] for i in identity if cells[i])
+        who = _who(cells, identity)
         if collect.duplicate(number, (who, team, stamp, question)):
             continue
         week = _week(stamp, ())
@@ -260,7 +275,7 @@ def _wide(path: Path, header: list[str], rows, settings: PulseSettings, mapping:
         if _norm(name) not in normed:
             raise PulseError(f"{path.name}: row 1: no column {name!r} for {what} (columns: {', '.join(header)}); "
                              "fix the mapping; nothing was imported")
-        if RESPONDENT.search(name):
+        if _norm(name) in PERSONAL_COLUMNS:
             raise PulseError(f"{path.name}: the mapping reads {what} from {name!r}, a respondent column; "
                              "pmsite never stores respondent data")
         return normed.index(_norm(name))
@@ -278,7 +293,7 @@ def _wide(path: Path, header: list[str], rows, settings: PulseSettings, mapping:
         raise PulseError(f"{path.name}: the mapping names unknown question ids {unknown_ids}; "
                          f"expected: {', '.join(settings.by_id)}")
     used = {stamp_at, *questions} | ({team_at} if team_at is not None else set())
-    identity = _respondent_column(header, used)
+    identity = _identity_column(header, used)
     dropped = [h for i, h in enumerate(header) if i not in used]
     collect = _Collector(path, settings)
     formats = mapping.timestamp_formats
@@ -297,7 +312,7 @@ def _wide(path: Path, header: list[str], rows, settings: PulseSettings, mapping:
                                   "(set timestamp_formats in the mapping)")
             continue
         team = cells[team_at] if team_at is not None else mapping.team_value
-        who = tuple(cells[i] for i in identity if cells[i])
+        who = _who(cells, identity)
         for at, question in questions.items():
             if not cells[at]:
                 blank += 1

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pmsite.config import Config
-from pmsite.pulse.report import CultureReport, build_report, incident_figures, pulse_quarters
-from pmsite.pulse.settings import pulse_settings
-from pmsite.pulse.store import read_all
+from pmsite.pulse.settings import DEFAULT_FOLDER
+
+if TYPE_CHECKING:
+    from pmsite.pulse.report import CultureReport
 
 
 def has_pulse(config: Config) -> bool:
     """Cheap check for the build's hot path: only a folder lookup."""
-    folder = config.section("pulse").get("folder", "content/pulse")
+    folder = config.section("pulse").get("folder", DEFAULT_FOLDER)
     return isinstance(folder, str) and (config.root / folder).is_dir()
 
 
@@ -21,6 +22,10 @@ def culture_report(config: Config, postmortems: list, history: Any, as_of: dt.da
     """The Culture page's figures, or None when the repository has no pulse folder."""
     if not has_pulse(config):
         return None
+    from pmsite.pulse.report import build_report, incident_figures, pulse_quarters
+    from pmsite.pulse.settings import pulse_settings
+    from pmsite.pulse.store import read_all
+
     settings = pulse_settings(config)
     answers = read_all(settings)
     figures = incident_figures(postmortems, history, config, as_of, pulse_quarters(answers, as_of))

@@ -166,3 +166,16 @@ def test_stored_files_have_exactly_the_four_columns(tmp_path, settings):
     rows = stored_rows(settings)
     assert {tuple(r) for r in rows if r[0] == "team"} == {COLUMNS}
     assert all(len(r) == 4 for r in rows)
+
+
+def test_anonymous_identity_cells_and_free_text_never_merge_people(tmp_path, settings):
+    export = write(tmp_path / "ms.csv", (
+        "ID,Completion time,Email,Team name,It is safe to take a risk on this team,Comments\n"
+        "1,3/2/2026 9:01:00,anonymous,search,7,n/a\n"
+        "2,3/2/2026 9:02:00,anonymous,search,2,n/a\n"
+        "3,3/2/2026 9:03:00,anonymous,search,4,n/a\n"))
+    mapping = Mapping.parse({**PRESETS["microsoft-forms"], "team": "Team name"}, "t")
+    outcome = import_file(export, settings, mapping)
+    assert outcome.replaced == 0
+    assert outcome.dropped_columns == ["ID", "Email", "Comments"]
+    assert [r[3] for r in stored_rows(settings)[1:]] == ["2", "4", "7"]
