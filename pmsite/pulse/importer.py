@@ -40,6 +40,11 @@ IDENTITY_COLUMNS = ("email", "email address", "e mail", "user id", "userid", "us
 PERSONAL_COLUMNS = IDENTITY_COLUMNS + ("id", "ip", "ip address", "first name", "last name", "phone", "display name")
 #: Identity cells that do not tell people apart (anonymous forms fill the email column with these).
 NO_IDENTITY = {"", "anonymous", "anon", "n a", "na", "none"}
+#: Tried after ISO 8601 and a mapping's own formats: year first, so never day/month ambiguous.
+UNAMBIGUOUS_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %I:%M:%S %p", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M",
+                       "%Y-%m-%d %I:%M:%S %p", "%Y/%m/%d")
+#: A trailing time zone as form tools write it ("GMT+1", "UTC", "GMT-04:00").
+ZONE_SUFFIX = re.compile(r"\s*(GMT|UTC)([+-]\d{1,2}(:?\d{2})?)?$", re.IGNORECASE)
 #: Most errors listed at once; the rest are counted.
 MAX_ERRORS = 20
 
@@ -47,7 +52,7 @@ MAX_ERRORS = 20
 PRESETS: dict[str, dict[str, Any]] = {
     # Google Forms "Download responses (.csv)": Timestamp, then one column per question.
     "google-forms": {"submitted_at": "Timestamp", "team": "Team",
-                     "timestamp_formats": ["%m/%d/%Y %H:%M:%S", "%Y/%m/%d %I:%M:%S %p"]},
+                     "timestamp_formats": ["%m/%d/%Y %H:%M:%S"]},
     # Microsoft Forms "Open in Excel" saved as CSV: ID, Start time, Completion time, Email, Name, questions.
     "microsoft-forms": {"submitted_at": "Completion time", "team": "Team",
                         "timestamp_formats": ["%m/%d/%Y %H:%M:%S", "%m/%d/%y %H:%M:%S", "%m/%d/%Y %H:%M"]},
@@ -116,9 +121,10 @@ def _week(value: str, formats: tuple[str, ...]) -> str | None:
         return iso_week(dt.datetime.fromisoformat(value.replace("Z", "+00:00")).date())
     except ValueError:
         pass
-    for form in formats:
+    bare = ZONE_SUFFIX.sub("", value)  # the week needs the date only: "... 9:15:00 AM GMT+1" as written
+    for form in formats + UNAMBIGUOUS_FORMATS:
         try:
-            return iso_week(dt.datetime.strptime(value, form).date())
+            return iso_week(dt.datetime.strptime(bare, form).date())
         except ValueError:
             continue
     return None

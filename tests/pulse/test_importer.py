@@ -179,3 +179,15 @@ def test_anonymous_identity_cells_and_free_text_never_merge_people(tmp_path, set
     assert outcome.replaced == 0
     assert outcome.dropped_columns == ["ID", "Email", "Comments"]
     assert [r[3] for r in stored_rows(settings)[1:]] == ["2", "4", "7"]
+
+
+@pytest.mark.parametrize(("stamp", "week"), [
+    ("2026/03/02 9:15:00 AM GMT+1", "2026-W10"),    # Google Forms' own CSV download
+    ("3/8/2026 23:59:59", "2026-W10"),               # Google Sheets, US order (the preset's format)
+    ("2026-03-09T00:00:01+02:00", "2026-W11"),
+    ("2026-W12", "2026-W12"),
+])
+def test_time_stamps_of_form_tools_become_iso_weeks(tmp_path, settings, stamp, week):
+    export = write(tmp_path / "g.csv", f'Timestamp,Team,ps2\n"{stamp}",search,5\n')
+    outcome = import_file(export, settings, Mapping.parse(PRESETS["google-forms"], "t"))
+    assert outcome.added == {week: 1}
