@@ -25,7 +25,7 @@ def pulse_group() -> None:
 
 
 @pulse_group.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--mapping", metavar="NAME|FILE.yaml",
               help="Column mapping of a form export: google-forms, microsoft-forms, slack, a pulse.mappings "
                    "name or a YAML file. Without it FILE must have the columns team,submitted_at,question,answer.")

@@ -39,7 +39,7 @@ def _page(title: str, body: str) -> bytes:
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{escape(title)}</title><style>{STYLE}</style></head>"
-            f"<body><main><h1>{escape(title)}</h1>{body}</main></body></html>").encode("utf-8")
+            f"<body><main><h1>{escape(title)}</h1>{body}</main></body></html>").encode()
 
 
 class PulseForm:
@@ -105,7 +105,7 @@ def make_server(form: PulseForm, host: str = "127.0.0.1", port: int = 0) -> Thre
         server_version = "pmsite-pulse"
         sys_version = ""
 
-        def log_message(self, format: str, *args) -> None:  # noqa: A002 - never log clients' addresses
+        def log_message(self, format: str, *args) -> None:
             return
 
         def send(self, status: int, body: bytes, extra: dict[str, str] | None = None) -> None:
@@ -116,7 +116,7 @@ def make_server(form: PulseForm, host: str = "127.0.0.1", port: int = 0) -> Thre
             self.end_headers()
             self.wfile.write(body)
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             url = urlsplit(self.path)
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
             only = query.get("only", "")
@@ -137,7 +137,7 @@ def make_server(form: PulseForm, host: str = "127.0.0.1", port: int = 0) -> Thre
             else:
                 self.send(HTTPStatus.NOT_FOUND, _page("Not found", '<p><a href="/">Start the pulse</a></p>'))
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             length = self.headers.get("Content-Length", "")
             if urlsplit(self.path).path != "/answer" or not length.isdigit() or int(length) > MAX_BODY:
                 self.send(HTTPStatus.BAD_REQUEST, _page("Bad request", '<p><a href="/">Start again</a></p>'))

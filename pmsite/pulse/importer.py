@@ -26,7 +26,14 @@ from typing import Any
 import yaml
 
 from pmsite.pulse.settings import PulseSettings
-from pmsite.pulse.store import WEEK_PATTERN, Answer, PulseError, add_answers, answer_problem, iso_week
+from pmsite.pulse.store import (
+    WEEK_PATTERN,
+    Answer,
+    PulseError,
+    add_answers,
+    answer_problem,
+    iso_week,
+)
 
 CANONICAL = ("team", "submitted_at", "question", "answer")
 #: Imported files by sha256, so the same export is not counted twice.

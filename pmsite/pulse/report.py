@@ -16,7 +16,13 @@ from typing import Any
 
 from pmsite.pulse.privacy import OTHER_TEAMS, plan_quarter
 from pmsite.pulse.settings import PulseSettings
-from pmsite.pulse.stats import Correlation, median_interval, median_of_counts, seed_for, spearman_with_interval
+from pmsite.pulse.stats import (
+    Correlation,
+    median_interval,
+    median_of_counts,
+    seed_for,
+    spearman_with_interval,
+)
 from pmsite.pulse.store import Answer, quarter_of, week_monday
 
 ORGANISATION = "organisation"
@@ -209,8 +215,8 @@ def _figure_line(f: Figures) -> str:
 
 def to_text(report: CultureReport) -> str:
     """The report as the terminal shows it (the same figures as the page)."""
-    lines = [f"Safety-culture pulse as of {report.as_of.isoformat()} (1-7, higher = safer; "
-             f"groups under {report.min_responses} people are never shown)"]
+    lines = [(f"Safety-culture pulse as of {report.as_of.isoformat()} (1-7, higher = safer; "
+              f"groups under {report.min_responses} people are never shown)")]
     if not report.quarters:
         lines.append("no answers yet: import a form export or run 'pmsite pulse serve'")
     for quarter in report.quarters:

@@ -74,8 +74,8 @@ def test_every_bad_row_is_named_and_nothing_is_imported(tmp_path, settings):
     assert message.splitlines() == [
         "nothing was imported; fix these rows and import again:",
         "  bad.csv: row 3: answer '0' is outside 1-7 (1 strongly disagree ... 7 strongly agree)",
-        "  bad.csv: row 4: unknown question id 'ps9'; expected one of: "
-        "ps1, ps2, ps3, ps4, ps5, ps6, ps7, inc1, inc2, inc3",
+        ("  bad.csv: row 4: unknown question id 'ps9'; expected one of: "
+         "ps1, ps2, ps3, ps4, ps5, ps6, ps7, inc1, inc2, inc3"),
         "  bad.csv: row 5: unknown team 'marketing'; expected one of: payments, search, platform",
         "  bad.csv: row 6: submitted_at 'yesterday' is not an ISO 8601 date/time (e.g. 2026-03-04T10:15:00)",
         "  bad.csv: row 7: repeats row 2; remove the duplicate row",
@@ -135,7 +135,7 @@ def test_google_forms_export_with_preset_mapping(tmp_path, settings):
 
 
 def test_mapping_file_with_labels_question_ids_and_fixed_team(tmp_path, settings):
-    mapping = write(tmp_path / "ms.yaml", (
+    write(tmp_path / "ms.yaml", (
         "submitted_at: Completion time\n"
         "team_value: search\n"
         "timestamp_formats: ['%m/%d/%Y %H:%M']\n"

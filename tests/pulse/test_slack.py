@@ -46,7 +46,7 @@ class Webhook:
                 self.end_headers()
                 self.wfile.write(text.encode())
 
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 if self.path != SECRET_PATH:
                     return self.reply(404, "no_service")
                 if self.headers.get("Content-Type") != "application/json":
