@@ -131,3 +131,37 @@ def test_one_person_answering_every_question_is_one_person():
     answers = [Answer("solo", "2026-W10", q.id, 5) for q in default_questions()]
     plan = plan_quarter("2026-Q1", {"solo": answers}, 3)
     assert plan.shown == () and not plan.org_shown
+
+
+def culture_content(report) -> str:
+    """The Culture page's content block, drawn with the real theme template."""
+    import jinja2
+
+    from pmsite.resources import themes_dir
+
+    bare_base = jinja2.DictLoader({"base.html": "{% block content %}{% endblock %}"})  # no site chrome needed
+    loader = jinja2.ChoiceLoader([bare_base, jinja2.FileSystemLoader(themes_dir() / "default")])
+    environment = jinja2.Environment(loader=loader, autoescape=True)
+    return environment.get_template("culture.html").render(report=report, url=lambda path="": "/" + path)
+
+
+@pytest.mark.parametrize("seed", range(0, 200, 4))
+def test_culture_page_shows_no_team_under_the_threshold(tmp_path, seed):
+    answers, k = random_dataset(random.Random(seed))
+    settings = PulseSettings(folder=tmp_path, questions=default_questions(), teams=TEAMS, min_responses=k)
+    report = build_report(answers, settings, AS_OF, incident_figures={})
+    page = culture_content(report)
+    published = published_groups(json.loads(json.dumps(report.to_dict())))
+    for quarter in {quarter_of(a.week) for a in answers}:
+        start = page.find(f"<caption>{quarter}:")
+        table = page[start:page.find("</table>", start)] if start >= 0 else ""
+        assert (start >= 0) == (quarter in published)
+        for team in TEAMS:
+            members = [a for a in answers if a.team == team and quarter_of(a.week) == quarter]
+            row = f'<th scope="row">{team}</th>'
+            assert (row in table) == (team in published.get(quarter, {}))
+            if row in table:
+                assert people_lower_bound(members) >= k
+    for team in TEAMS:
+        if not any(team in groups for groups in published.values()):
+            assert f"<caption>{team}</caption>" not in page
