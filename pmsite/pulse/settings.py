@@ -53,6 +53,14 @@ class PulseSettings:
     webhook_env: str = DEFAULT_WEBHOOK_ENV
     #: Named column mappings for ``pulse import --mapping NAME`` (``pulse.mappings``).
     mappings: tuple[tuple[str, dict], ...] = ()
+    #: The repository root, so messages name files as ``content/pulse/2026-W10.csv``.
+    root: Path | None = None
+
+    def display(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix() if self.root else path.name
+        except ValueError:
+            return str(path)
 
     @property
     def by_id(self) -> dict[str, Question]:
@@ -115,4 +123,5 @@ def pulse_settings(config: Config) -> PulseSettings:
         form_url=section.get("form_url", ""),
         webhook_env=section.get("webhook_env", DEFAULT_WEBHOOK_ENV),
         mappings=tuple(sorted(mappings.items())),
+        root=config.root,
     )

@@ -78,7 +78,7 @@ def answer_problem(settings: PulseSettings, team: str, question: str, answer: st
 
 def read_week(path: Path, settings: PulseSettings) -> list[Answer]:
     """Read and check one week file (repository content is untrusted: every row is validated)."""
-    name = path.name
+    name = settings.display(path)
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:

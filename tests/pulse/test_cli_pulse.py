@@ -87,3 +87,14 @@ def test_culture_page_shows_what_the_report_shows(runner, pulse_root, tmp_path):
     assert '<th scope="row">platform</th>' not in page and '<th scope="row">payments</th>' not in page
     assert "Do not rank teams" in page
     assert "not enough data" in page
+
+
+def test_a_broken_week_file_stops_the_report_naming_file_and_line(runner, pulse_root):
+    folder = pulse_root / "content" / "pulse"
+    folder.mkdir()
+    (folder / "2026-W10.csv").write_text("team,week,question,answer\nsearch,2026-W10,ps1,5\nsearch,2026-W11,ps1,5\n",
+                                         encoding="utf-8")
+    result = runner.invoke(cli, ["-C", str(pulse_root), "pulse", "report"])
+    assert result.exit_code == 2
+    assert result.output == ("Error: content/pulse/2026-W10.csv:3: week '2026-W11' does not match the file name "
+                             "2026-W10\n")
