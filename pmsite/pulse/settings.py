@@ -101,8 +101,18 @@ def _whole(section: dict, key: str, default: int, least: int) -> int:
     return value
 
 
+KNOWN_KEYS = ("folder", "form_url", "mappings", "min_pairs", "min_responses", "questions", "seed", "webhook_env")
+
+
 def pulse_settings(config: Config) -> PulseSettings:
     section = config.section("pulse")
+    for key in section:
+        if key not in KNOWN_KEYS:
+            import difflib
+
+            close = difflib.get_close_matches(str(key), KNOWN_KEYS, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(KNOWN_KEYS)}"
+            raise ConfigError(f"pmsite.yaml: unknown key pulse.{key}; {hint}")
     teams = config.section("taxonomy").get("teams") or []
     if not isinstance(teams, list) or not all(isinstance(t, str) for t in teams):
         raise ConfigError("pmsite.yaml: taxonomy.teams must be a list of team names")

@@ -46,3 +46,9 @@ def test_duplicate_question_ids_are_refused(pulse_root):
         "pulse:\n  questions:\n    - {id: a, text: One}\n    - {id: a, text: Two}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="question id 'a' is used twice"):
         pulse_settings(load_config(pulse_root))
+
+
+def test_unknown_pulse_key_is_named_with_a_suggestion(pulse_root):
+    (pulse_root / "pmsite.yaml").write_text("pulse:\n  min_response: 3\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="unknown key pulse.min_response; did you mean 'min_responses'"):
+        pulse_settings(load_config(pulse_root))
