@@ -37,6 +37,7 @@ KNOWN_KEYS: dict[str, type | tuple[type, ...]] = {
     "taxonomy": dict,
     "timeline": dict,
     "blackbox": dict,
+    "pulse": dict,
     "site": dict,
     "review": dict,
     "trackers": dict,

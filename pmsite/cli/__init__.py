@@ -38,6 +38,7 @@ COMMANDS = {
     "lsp": ("lsp", "Language server for editors: findings and quick fixes as you type."),
     "metrics": ("actions", "Learning metrics: durations, follow-through, recurrence."),
     "new": ("new", "Write a new draft postmortem from the blameless template."),
+    "pulse": ("pulse", "Anonymous safety-culture pulse: collect answers, k-anonymous figures."),
     "review": ("review", "Check that each postmortem meets what its review status asks for."),
     "serve": ("build", "Build, serve on localhost and rebuild when a file changes."),
     "similar": ("adopt", "Find past postmortems similar to a file or a text."),

@@ -18,6 +18,7 @@ _KINDS = (
     ("Index pages", ("list.html", "taxonomy.html")),
     ("Action items", ("actions.html",)),
     ("Metrics", ("metrics.html",)),
+    ("Culture", ("culture.html",)),
     ("Digests", ("digest.html", "digests.html")),
 )
 

@@ -27,6 +27,7 @@ from pmsite.render.output import SiteWriter
 from pmsite.render.site import (
     FEED_TAXONOMIES,
     NAV,
+    NavItem,
     Page,
     PostmortemView,
     SiteInfo,
@@ -108,7 +109,26 @@ def report_pages(inputs: SiteInputs, views: list[PostmortemView]) -> list[Page]:
     ]
     pages += [Page(f"digests/{d.month}/index.html", "digest.html", reports.digest_title(d), {"digest": d})
               for d in digests]
-    return pages
+    return pages + culture_pages(inputs)
+
+
+def culture_pages(inputs: SiteInputs) -> list[Page]:
+    """The Culture page, only for a repository with a pulse folder (docs/pulse.md)."""
+    from pmsite.pulse.site import culture_report, has_pulse
+
+    if not has_pulse(inputs.config):
+        return []
+    report = culture_report(inputs.config, inputs.postmortems, inputs.history, inputs.as_of)
+    return [Page(CULTURE.url + "index.html", "culture.html", "Culture", {"report": report}, cacheable=False)]
+
+
+CULTURE = NavItem("Culture", "culture/")
+
+
+def with_culture(nav: tuple[NavItem, ...]) -> tuple[NavItem, ...]:
+    """The navigation with Culture right after Metrics, where its figures are read together."""
+    at = next((i + 1 for i, item in enumerate(nav) if item.url == "metrics/"), len(nav))
+    return nav[:at] + (CULTURE,) + nav[at:]
 
 
 def _feed_entries(views: list[PostmortemView], digest_pages: list[Page], as_of: dt.date) -> list[FeedEntry]:
@@ -137,7 +157,7 @@ def render_site(inputs: SiteInputs, writer: SiteWriter, cache: RenderCache,
     pages = report_pages(inputs, views) + core_pages(views, taxonomy_list)
     globals_: dict[str, Any] = {
         "site": inputs.site,
-        "nav": NAV,
+        "nav": with_culture(NAV) if any(p.template == "culture.html" for p in pages) else NAV,
         "as_of": inputs.as_of,
         "taxonomies": taxonomy_list,
         "term_urls": term_urls(taxonomy_list),

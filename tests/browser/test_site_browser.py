@@ -57,6 +57,7 @@ def test_search_filter_and_follow_a_result(page, site_url):
     ("", "home"),
     ("postmortems/2024-11-29-black-friday-checkout-pgbouncer-client-limit/", "postmortem"),
     ("metrics/", "dashboard"),
+    ("culture/", "culture"),
 ])
 def test_no_serious_accessibility_violations(page, site_url, axe_script, path, name):
     page.goto(site_url + path)
@@ -67,6 +68,22 @@ def test_no_serious_accessibility_violations(page, site_url, axe_script, path, n
                if v["impact"] in ("serious", "critical")]
     screenshot(page, name)
     assert serious == []
+    assert page.console_errors == []
+
+
+def test_culture_page_beside_metrics_shows_trends_and_no_small_team(page, site_url):
+    page.goto(site_url + "metrics/")
+    nav = page.locator("nav.site-nav a")
+    titles = nav.all_inner_texts()
+    assert titles[titles.index("Metrics") + 1] == "Culture"
+    nav.filter(has_text="Culture").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("h1").inner_text() == "Culture"
+    assert page.get_by_role("heading", name="What not to do with it").is_visible()
+    # the synthetic identity team (4 people) never has a row of its own; only the merged group does
+    row_heads = page.locator("table tbody th[scope=row]").all_inner_texts()
+    assert "identity" not in row_heads and "Other teams (together)" in row_heads
+    assert page.locator("caption", has_text="payments").count() == 1
     assert page.console_errors == []
 
 
