@@ -10,7 +10,7 @@ import pytest
 from pmsite.config import load_config
 from pmsite.pulse.form import PulseForm, make_server
 from pmsite.pulse.settings import pulse_settings
-from tests.browser.test_site_browser import AXE, CHROMIUM, CHROMIUM_ARGS, require
+from tests.browser.conftest import AXE, CHROMIUM, CHROMIUM_ARGS, require
 
 pytestmark = pytest.mark.browser
 

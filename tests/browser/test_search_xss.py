@@ -17,7 +17,7 @@ from pmsite import validate as validate_stage
 from pmsite.config import load_config
 from pmsite.pipeline import build
 from pmsite.serve import make_http_server
-from tests.browser.test_site_browser import CHROMIUM, CHROMIUM_ARGS, require, screenshot
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, require, screenshot
 from tests.render.site_fixture import make_site
 
 pytestmark = pytest.mark.browser
