@@ -83,10 +83,23 @@ class Draft:
     timeline: str = ""
 
 
+#: Characters the schema refuses in service, team and people names (``$defs/name``), and U+FFFD,
+#: which stands where an export had a control character.
+_NOT_IN_NAMES = re.compile("[<>&\"'`\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff\ufffd]+")
+_NAME_LISTS = ("services", "teams", "participants")
+
+
+def _names(values: list[str]) -> list[str]:
+    """Names from an export as the schema accepts them: refused characters become spaces."""
+    cleaned = (" ".join(_NOT_IN_NAMES.sub(" ", str(value)).split()) for value in values)
+    return list(dict.fromkeys(name for name in cleaned if name))
+
+
 def render_draft(draft: Draft, postmortem_id: str) -> str:
     prefill = {key: None for key in TIMESTAMP_ORDER} | {"detection": None, "services": [], "incident_url": None,
                                                         "teams": [], "participants": []}
     prefill.update({k: v for k, v in draft.prefill.items() if v})
+    prefill.update({key: _names(prefill[key]) for key in _NAME_LISTS})  # exports are untrusted text
     return _environment().get_template("postmortem.md.j2").render(
         id=postmortem_id,
         title=draft.title,

@@ -123,7 +123,7 @@ def test_imported_times_and_stated_durations_feed_the_metrics(runner, site_root)
     assert summary["time_to_detect_minutes"]["median"] == 7.0  # stated, not 14:02 - 13:55 from the timeline
     assert summary["time_to_mitigate_minutes"]["median"] == 25.0  # from the timeline: nothing stated
     text = runner.invoke(cli, ["-C", str(site_root), "metrics"]).output
-    assert "time to resolve       median 65 min, p90 65 min (n=1; 1 not recorded, skipped)" in text
+    assert "time to resolve       median 1.1 h, p90 1.1 h (n = 1; 1 not recorded, skipped)" in text
 
 
 def test_into_writes_to_another_folder_and_a_missing_source_is_a_usage_error(runner, site_root):

@@ -89,7 +89,7 @@ def test_interview_catches_blame_asks_again_and_writes_only_the_block(runner, si
     result = run(runner, site_root)
     assert result.exit_code == 0, result.output
     # the blaming answer was shown with its finding and a question back to the moment, then asked again
-    assert "counterfactual: 'should have just rolled' judges they against a path not taken" in result.output
+    assert "counterfactual: 'should have just rolled' judges them against a path not taken" in result.output
     assert "at 2024-03-07T10:22:00Z, what made this path look right" in result.output
     assert result.output.count("Why did 'Raise the autocomplete debounce' make sense") == 2
     assert "'Mateo' is a name from this postmortem" in result.output
