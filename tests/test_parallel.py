@@ -14,7 +14,14 @@ from pmsite import parallel
 from pmsite.parallel import OrderedMap, WorkerDied
 from tests.processes import no_child_processes
 
-needs_fork = pytest.mark.skipif(not parallel.can_fork(), reason="needs fork and two cores")
+needs_fork = pytest.mark.skipif(not hasattr(os, "fork") or parallel.worker_count() < 2, reason="needs fork and two cores")
+
+
+@pytest.fixture(autouse=True)
+def no_other_threads():
+    """Workers are forked only from a single-threaded process: a thread an earlier test left running
+    would make these tests run serially (and the dying worker would be this process)."""
+    assert threading.active_count() == 1, f"threads left running: {[t.name for t in threading.enumerate()]}"
 
 
 def _square_and_pid(number: int) -> tuple[int, int]:
@@ -117,6 +124,7 @@ def _dies_at_5(number: int) -> int:
     return number
 
 
+@needs_fork
 @needs_fork
 def test_a_worker_that_dies_is_an_error_not_a_hang():
     with pytest.raises(WorkerDied, match="ended before sending its results"):

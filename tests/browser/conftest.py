@@ -39,11 +39,17 @@ def require(path: Path, what: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def site_url(tmp_path_factory):
+def built_site(tmp_path_factory) -> Path:
+    """The sample site, built once for every browser test."""
     require(CHROMIUM, "Debian's chromium")
     out = tmp_path_factory.mktemp("browser") / "site"
     build(load_config(REPO_ROOT), out_dir=out, base_url=BASE, as_of=dt.date(2026, 6, 30))
-    server = make_http_server(out, "127.0.0.1", 0, BASE)
+    return out
+
+
+@pytest.fixture(scope="module")  # stopped after each module: later tests fork, which needs no thread left running
+def site_url(built_site):
+    server = make_http_server(built_site, "127.0.0.1", 0, BASE)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}{BASE}"
     server.shutdown()
