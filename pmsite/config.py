@@ -39,6 +39,7 @@ KNOWN_KEYS: dict[str, type | tuple[type, ...]] = {
     "taxonomy": dict,
     "timeline": dict,
     "site": dict,
+    "drills": dict,
 }
 
 
