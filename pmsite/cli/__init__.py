@@ -28,6 +28,7 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 COMMANDS = {
     "actions": ("actions", "List action items: due dates, overdue days, escalation."),
     "build": ("build", "Validate, lint, mine history, render the site, index search."),
+    "drill": ("drill", "Run a mock incident, then review it blamelessly (practice drills)."),
     "init": ("new", "Scaffold a postmortem repository in DIRECTORY (default: here)."),
     "lint": ("lint", "Find blame, hindsight and counterfactual language."),
     "metrics": ("actions", "Learning metrics: durations, follow-through, recurrence."),

@@ -90,7 +90,8 @@ class DrillApi:
     def __init__(self, run: Run) -> None:
         self.run = run
         self.fault = run.fault
-        self.log = JsonLog(run, run.scenario["service"], "api")
+        service = run.scenario["service"]
+        self.log = JsonLog(run, service if service.endswith("-api") else "orders-api", "api")
         self.window = Window(max(2.0, run.scaled(10)))
         self.statuses: collections.Counter[int] = collections.Counter()
         self.lock = threading.Lock()
@@ -251,7 +252,7 @@ class DrillApi:
             ("Disk used", f"{folder_bytes(self.run.folder) / _MB:.1f} MB"),
         ))
         alert_text = ", ".join(html.escape(name) for name in firing) or "none"
-        service = html.escape(self.run.scenario["service"])
+        service = html.escape(self.log.service)
         return (f"<!doctype html><html lang=en><head><meta charset=utf-8><meta http-equiv=refresh content=5>"
                 f"<title>{service} status</title></head><body><h1>{service}</h1>"
                 f"<p>Drill started {html.escape(utc_stamp(self.run.started))}; updated {html.escape(utc_stamp())}.</p>"
@@ -339,7 +340,7 @@ def main() -> None:
     server.daemon_threads = True
     port = server.server_address[1]
     write_json(run.folder / "run" / "api.json", {"port": port, "note": note})
-    api.log.write("info", f"{run.scenario['service']} listening on http://127.0.0.1:{port}/")
+    api.log.write("info", f"{api.log.service} listening on http://127.0.0.1:{port}/")
     if note:
         api.log.write("warning", note)
 

@@ -11,11 +11,12 @@ file, and exits: a forgotten drill cleans up after itself.
 
 from __future__ import annotations
 
+import collections
 import json
 import shutil
 import time
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,17 +49,21 @@ class AlertState:
     firing: bool = False
     fired_at: str = ""
     value: float = 0.0
-    previous: tuple[float, float] | None = None  # (time, counter value) for rate rules
+    #: (time, counter value) samples inside the rate window, for rate rules.
+    samples: collections.deque = field(default_factory=collections.deque)
 
-    def observe(self, metrics: dict[str, float], now: float) -> float | None:
-        """The rule's value now, or None while a rate has only one sample."""
+    def observe(self, metrics: dict[str, float], now: float, window: float) -> float | None:
+        """The rule's value now; a rate is per second over ``window`` (like PromQL's rate), None until two samples."""
         raw = metrics.get(self.rule["metric"], 0.0)
         if not self.rule.get("rate"):
             return raw
-        previous, self.previous = self.previous, (now, raw)
-        if previous is None or now <= previous[0]:
+        self.samples.append((now, raw))
+        while len(self.samples) > 2 and self.samples[1][0] <= now - window:
+            self.samples.popleft()
+        first_time, first_value = self.samples[0]
+        if now <= first_time:
             return None
-        return max(0.0, raw - previous[1]) / (now - previous[0])
+        return max(0.0, raw - first_value) / (now - first_time)
 
     def breached(self, value: float) -> bool:
         return value > self.rule["above"] if "above" in self.rule else value < self.rule["below"]
@@ -71,6 +76,7 @@ class Supervisor:
         self.alerts = [AlertState(rule) for rule in run.scenario["alerts"]]
         self.metrics_url = f"http://127.0.0.1:{run.api_port()}/metrics"
         self.interval = max(0.5, run.scaled(5))
+        self.rate_window = max(3.0, run.scaled(60))
 
     def evaluate(self) -> None:
         try:
@@ -80,7 +86,7 @@ class Supervisor:
             return  # a missed scrape: Prometheus would show a gap, not an alert
         now = time.time()
         for alert in self.alerts:
-            value = alert.observe(metrics, now)
+            value = alert.observe(metrics, now, self.rate_window)
             if value is None:
                 continue
             alert.value = value

@@ -14,6 +14,7 @@ from typing import Any
 
 from pmsite.aggregate import Aggregates
 from pmsite.config import Config
+from pmsite.drills import DRILL_TYPE
 from pmsite.history import History
 from pmsite.model import Postmortem
 from pmsite.render import feeds, reports
@@ -23,11 +24,13 @@ from pmsite.render.markdown import RenderCache
 from pmsite.render.output import SiteWriter
 from pmsite.render.site import (
     NAV,
+    NavItem,
     Page,
     PostmortemView,
     SiteInfo,
     TemplateRenderer,
     core_pages,
+    drill_pages,
     postmortem_views,
     taxonomies,
     term_urls,
@@ -114,11 +117,13 @@ def render_site(inputs: SiteInputs, writer: SiteWriter, cache: RenderCache,
     """
     theme = load_theme(inputs.config)
     views = postmortem_views(inputs.aggregates, inputs.config, cache, inputs.scores)
-    taxonomy_list = taxonomies(views)
-    pages = report_pages(inputs, views) + core_pages(views, taxonomy_list)
+    drills = [v for v in views if v.incident.type == DRILL_TYPE]
+    incidents = [v for v in views if v.incident.type != DRILL_TYPE] if drills else views
+    taxonomy_list = taxonomies(incidents)
+    pages = report_pages(inputs, incidents) + core_pages(incidents, taxonomy_list) + drill_pages(drills)
     globals_: dict[str, Any] = {
         "site": inputs.site,
-        "nav": NAV,
+        "nav": NAV + ((NavItem("Drills", "drills/"),) if drills else ()),
         "as_of": inputs.as_of,
         "taxonomies": taxonomy_list,
         "term_urls": term_urls(taxonomy_list),
@@ -136,7 +141,7 @@ def render_site(inputs: SiteInputs, writer: SiteWriter, cache: RenderCache,
     for rel_path, source in static_files(theme).items():
         writer.write(f"{ASSETS_FOLDER}/{rel_path}", source.read_bytes())
     digest_pages = [p for p in pages if p.template == "digest.html"]
-    writer.write("feed.xml", feeds.atom_feed(inputs.site, _feed_entries(views, digest_pages, inputs.as_of)))
+    writer.write("feed.xml", feeds.atom_feed(inputs.site, _feed_entries(incidents, digest_pages, inputs.as_of)))
     writer.write("sitemap.xml", feeds.sitemap(inputs.site, pages))
 
     by_template: dict[str, int] = {}
