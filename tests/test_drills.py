@@ -276,6 +276,13 @@ def test_the_practice_postmortem_validates_and_is_left_out_of_metrics(fleet: Fle
     assert after_doc["summary"] == before_doc["summary"]
     assert after_doc["postmortems"] == before_doc["postmortems"]
     assert before_doc["postmortems"]  # the example incident is still counted
+    built = pmsite(drill.home, repo, "build", "--drafts")
+    assert built.returncode == 0, built.stdout + built.stderr
+    title = "Drill: Orders API stops answering after a coupon deploy"
+    assert title in (repo / "site" / "drills" / "index.html").read_text(encoding="utf-8")
+    assert title not in (repo / "site" / "postmortems" / "index.html").read_text(encoding="utf-8")
+    assert title not in (repo / "site" / "feed.xml").read_text(encoding="utf-8")
+    assert title in (repo / "site" / "postmortems" / path.stem / "index.html").read_text(encoding="utf-8")
 
 
 def test_debrief_script_has_the_review_steps(fleet: Fleet, tmp_path: Path) -> None:
@@ -325,6 +332,8 @@ VALID = (ROOT / "pmsite/drills/scenarios/connection-pool-leak.yaml").read_text(e
     (("severity: SEV2\n", "severity: SEV2\ncolour: red\n"), ":9: colour: Additional properties"),
     (("    above: 0.2\n", ""), ":33: alerts.0: give exactly one of 'above' or 'below'"),
     (("signals:\n", "signals:\n  traces: []\n"), ":24: signals.traces: Additional properties"),
+    (("  max_connections: 5\n", "  max_connections: 0\n"), ":11: fault.max_connections: 0 is less than the minimum"),
+    (("  leak_ratio: 0.2\n", "  leak_ratio: 0.2\n  quota_mb: 5\n"), ":13: fault.quota_mb: Additional properties"),
 ])
 def test_an_invalid_scenario_names_file_line_and_key(change: tuple[str, str], expected: str) -> None:
     assert change[0] in VALID

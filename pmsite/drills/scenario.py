@@ -27,6 +27,23 @@ class ScenarioError(PmsiteError):
     """A scenario file does not parse or validate, or no scenario has the asked name."""
 
 
+def _number(low: float, high: float, integer: bool = False) -> dict[str, Any]:
+    return {"type": "integer" if integer else "number", "minimum": low, "maximum": high}
+
+
+#: Each fault kind's parameters, as the drill's processes read them (defaults in docs/drills.md).
+FAULT_PARAMETERS: dict[str, dict[str, Any]] = {
+    "pool-leak": {"max_connections": _number(1, 100, True), "leak_ratio": _number(0, 1),
+                  "acquire_timeout_ms": _number(1, 60_000)},
+    "cache-stampede": {"keys": _number(1, 10_000, True), "query_ms": _number(1, 10_000),
+                       "query_timeout_ms": _number(1, 60_000)},
+    "retry-storm": {"timeout_ms": _number(1, 60_000), "max_retries": _number(0, 20, True),
+                    "slow_ms": _number(1, 60_000), "threads": _number(1, 64, True)},
+    "disk-fill": {"quota_mb": _number(1, 1024), "fill_mb_per_minute": _number(0.1, 1024)},
+    "config-on-restart": {"setting": {"const": "payment_timeout_ms"}, "old_value": _number(1, 600_000),
+                          "new_value": _number(1, 600_000), "changed_at": {"type": "number", "minimum": 0}},
+}
+_REQUIRED = {"setting", "old_value", "new_value"}
 _TEXT = {"type": "string", "minLength": 1}
 _TEXTS = {"type": "array", "items": _TEXT, "minItems": 1}
 _SECONDS = {"type": "number", "minimum": 0}
@@ -45,7 +62,10 @@ SCHEMA: dict[str, Any] = {
             "type": "object",
             "required": ["kind"],
             "properties": {"kind": {"enum": list(FAULT_KINDS)}},
-            "additionalProperties": {"type": ["number", "string", "boolean"]},
+            "allOf": [{"if": {"properties": {"kind": {"const": kind}}},
+                       "then": {"properties": {"kind": True, **parameters}, "additionalProperties": False,
+                                "required": [name for name in parameters if name in _REQUIRED]}}
+                      for kind, parameters in FAULT_PARAMETERS.items()],
         },
         "traffic": {"type": "object", "additionalProperties": False,
                     "properties": {"rate": {"type": "number", "exclusiveMinimum": 0, "maximum": 200}}},

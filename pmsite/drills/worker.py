@@ -84,7 +84,7 @@ class Worker:
             return
         self.log.write("warning", "log level changed to debug by configuration push")
         path = self.run.folder / "data" / "worker-debug.log"
-        quota = float(self.fault.get("quota_mb", 24)) * _MB
+        quota = float(self.fault.get("quota_mb", 256)) * _MB
         per_second = float(self.fault.get("fill_mb_per_minute", 3)) * _MB / 60 * self.run.speed
         line = ("DEBUG order pipeline state dump: " + "x" * 990 + "\n").encode()
         from pmsite.drills.api import folder_bytes  # the same measure /metrics reports

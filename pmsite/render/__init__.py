@@ -119,7 +119,7 @@ def render_site(inputs: SiteInputs, writer: SiteWriter, cache: RenderCache,
     views = postmortem_views(inputs.aggregates, inputs.config, cache, inputs.scores)
     drills = [v for v in views if v.incident.type == DRILL_TYPE]
     incidents = [v for v in views if v.incident.type != DRILL_TYPE] if drills else views
-    taxonomy_list = taxonomies(incidents)
+    taxonomy_list = taxonomies(views)  # a drill's page links its type, services and tags like any other
     pages = report_pages(inputs, incidents) + core_pages(incidents, taxonomy_list) + drill_pages(drills)
     globals_: dict[str, Any] = {
         "site": inputs.site,
