@@ -38,7 +38,7 @@ def environment(home: Path) -> dict[str, str]:
 
 
 def pmsite(home: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pmsite", *args], cwd=cwd, env=environment(home),
+    return subprocess.run([sys.executable, "-m", "pmsite", *args], check=False, cwd=cwd, env=environment(home),
                           capture_output=True, text=True, timeout=120)
 
 

@@ -15,13 +15,22 @@ import errno
 import html
 import json
 import random
+import sqlite3
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from pmsite.drills.runtime import JsonLog, Run, connect_store, read_json, role_main, utc_stamp, write_json
+from pmsite.drills.runtime import (
+    JsonLog,
+    Run,
+    connect_store,
+    read_json,
+    role_main,
+    utc_stamp,
+    write_json,
+)
 
 _MB = 1024 * 1024
 
@@ -235,7 +244,7 @@ class DrillApi:
                 values["queue_depth"] = connection.execute("SELECT count(*) FROM jobs WHERE state='queued'").fetchone()[0]
             finally:
                 connection.close() if fresh else self.pool.release(connection)
-        except Exception:  # sqlite3 errors or a vanished folder: report what the API itself knows
+        except (sqlite3.Error, OSError):  # a busy or vanished store: report what the API itself knows
             return {}
         return values
 
@@ -275,7 +284,7 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "pmsite-drill"
     api: DrillApi
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         """Requests are counted in /metrics, not logged one by one."""
 
     def _send(self, status: int, body: str, content_type: str = "text/plain; charset=utf-8") -> None:
@@ -296,7 +305,7 @@ class Handler(BaseHTTPRequestHandler):
         api.window.add(status < 500, time.monotonic() - started, cache_hit)
         self._send(status, json.dumps({"status": status, "message": body}), "application/json")
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         started = time.monotonic()
         path = self.path.split("?", 1)[0]
         if path == "/metrics":
@@ -313,7 +322,7 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self._send(404, "not found")
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         started = time.monotonic()
         if self.path == "/api/orders":
             self._counted(started, *self.api.order())
@@ -322,14 +331,15 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def bind(requested: int) -> tuple[ThreadingHTTPServer, str]:
-    """Bind 127.0.0.1:requested, or a free port when it is taken (the note says which and why)."""
+    """Bind 127.0.0.1:requested, or a free port when it is taken or reserved (the note says which and why)."""
     try:
         return ThreadingHTTPServer(("127.0.0.1", requested), Handler), ""
     except OSError as exc:
-        if exc.errno != errno.EADDRINUSE:
+        if exc.errno not in (errno.EADDRINUSE, errno.EACCES):
             raise
+        reason = "is taken" if exc.errno == errno.EADDRINUSE else "needs privileges"
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    return server, f"port {requested} is taken; using {server.server_address[1]} instead"
+    return server, f"port {requested} {reason}; using {server.server_address[1]} instead"
 
 
 def main() -> None:

@@ -21,7 +21,14 @@ from typing import Any
 
 import pmsite
 from pmsite.drills import processes
-from pmsite.drills.runtime import ROLES, Run, create_store, read_json, utc_stamp, write_json
+from pmsite.drills.runtime import (
+    ROLES,
+    Run,
+    create_store,
+    read_json,
+    utc_stamp,
+    write_json,
+)
 from pmsite.drills.scenario import Scenario
 from pmsite.drills.supervisor import remove_state
 from pmsite.errors import PmsiteError

@@ -54,7 +54,7 @@ class DrillRecord:
 
     def offset(self, seconds: float) -> str:
         """A scenario time (seconds after the start) as ``T+mm:ss`` in wall time."""
-        total = int(round(seconds / self.speed))
+        total = round(seconds / self.speed)
         return f"T+{total // 60:02d}:{total % 60:02d}"
 
     @property
@@ -90,14 +90,14 @@ def script(record: DrillRecord, timeline_markdown: str) -> str:
     scenario = record.scenario
     lines = [
         f"# Facilitator's script: {scenario['title']}", "",
-        f"Drill `{scenario['name']}` on {scenario['service']}, started {utc_stamp(record.started)}"
-        + (f", trigger at {record.trigger_time}" if record.trigger_time else ", trigger not reached")
-        + (f", first alert at {record.first_alert}." if record.first_alert else ", no alert fired."), "",
+        (f"Drill `{scenario['name']}` on {scenario['service']}, started {utc_stamp(record.started)}"
+         + (f", trigger at {record.trigger_time}" if record.trigger_time else ", trigger not reached")
+         + (f", first alert at {record.first_alert}." if record.first_alert else ", no alert fired.")), "",
         "## 1. Opening statement (3 minutes)", "",
         "Read aloud:", "", f"> {OPENING}", "",
         "## 2. Timeline review (15 minutes)", "",
-        "Walk the timeline in order. At each line ask what the people involved knew at that moment, "
-        "and what they were trying to do. Add what the team said and did; the logs only show the system.", "",
+        ("Walk the timeline in order. At each line ask what the people involved knew at that moment, "
+         "and what they were trying to do. Add what the team said and did; the logs only show the system."), "",
         timeline_markdown.strip() or "_No log lines were recorded._", "",
         "## 3. Questions, phase by phase (15 minutes)", "",
     ]

@@ -21,7 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from pmsite.drills import processes
-from pmsite.drills.runtime import JsonLog, Run, read_json, role_main, utc_stamp, write_json
+from pmsite.drills.runtime import (
+    JsonLog,
+    Run,
+    read_json,
+    role_main,
+    utc_stamp,
+    write_json,
+)
 
 
 def parse_metrics(text: str) -> dict[str, float]:

@@ -9,6 +9,7 @@ API's ``/metrics`` reads them.
 from __future__ import annotations
 
 import collections
+import sqlite3
 import threading
 import time
 import urllib.error
@@ -58,7 +59,7 @@ class Worker:
                 row = connection.execute(
                     "UPDATE jobs SET state='working', attempts=attempts+1 WHERE id = "
                     "(SELECT id FROM jobs WHERE state='queued' ORDER BY id LIMIT 1) RETURNING id").fetchone()
-            except Exception:  # a locked or vanished store: try again shortly
+            except sqlite3.Error:  # a locked or vanished store: try again shortly
                 row = None
             if row is None:
                 time.sleep(0.05)
@@ -73,7 +74,7 @@ class Worker:
             self.count("jobs_done_total" if ok else "jobs_failed_total")
             try:
                 connection.execute("UPDATE jobs SET state=? WHERE id=?", ("done" if ok else "failed", row[0]))
-            except Exception:
+            except sqlite3.Error:
                 pass
 
     def fill_disk(self) -> None:
@@ -113,7 +114,7 @@ class Worker:
             try:
                 connection.executemany("INSERT INTO counters(name, value) VALUES (?, ?) "
                                        "ON CONFLICT(name) DO UPDATE SET value=excluded.value", values)
-            except Exception:
+            except sqlite3.Error:
                 pass
             time.sleep(0.5)
 
