@@ -318,6 +318,10 @@ def test_stop_ends_every_process_and_removes_the_folder(fleet: Fleet, name: str,
     replay = pmsite(drill.home, fleet.repo, "drill", "debrief", "--from", str(saved))
     assert replay.returncode == 0, replay.stderr
     assert SCENARIOS[name]["latent_conditions"][0] in replay.stdout
+    if name == "connection-pool-leak":
+        nowhere = pmsite(drill.home, fleet.repo, "drill", "debrief", "--from", str(saved), "--out", "no/such/dir/x.md")
+        assert nowhere.returncode == 2
+        assert "no/such/dir/x.md: cannot write the script (No such file or directory)" in nowhere.stderr
     again = pmsite(drill.home, fleet.repo, "drill", "status")
     assert again.returncode == 2 and "no drill is running" in again.stderr
 
@@ -334,6 +338,9 @@ VALID = (ROOT / "pmsite/drills/scenarios/connection-pool-leak.yaml").read_text(e
     (("signals:\n", "signals:\n  traces: []\n"), ":24: signals.traces: Additional properties"),
     (("  max_connections: 5\n", "  max_connections: 0\n"), ":11: fault.max_connections: 0 is less than the minimum"),
     (("  leak_ratio: 0.2\n", "  leak_ratio: 0.2\n  quota_mb: 5\n"), ":13: fault.quota_mb: Additional properties"),
+    (("    at: 480\n", "    at: 100\n"), ":53: phases.2.at: phases must be in time order (100 comes after 240)"),
+    (("10 seconds\n", "10 seconds\n  - {name: OrdersErrorRateHigh, metric: x, above: 1, for: 1, expected_within: 9}\n"),
+     ":39: alerts.1.name: 'OrdersErrorRateHigh' is used twice"),
 ])
 def test_an_invalid_scenario_names_file_line_and_key(change: tuple[str, str], expected: str) -> None:
     assert change[0] in VALID
@@ -365,6 +372,9 @@ def test_status_stop_and_start_explain_what_is_wrong(tmp_path: Path) -> None:
         result = pmsite(tmp_path / "home", tmp_path, "drill", *command)
         assert result.returncode == 2
         assert "no drill is running; start one with 'pmsite drill start SCENARIO'" in result.stderr
+    result = pmsite(tmp_path / "home", tmp_path, "drill", "postmortem", "--from", str(tmp_path))
+    assert result.returncode == 2
+    assert f"{tmp_path}: not a drill record (no readable drill.json" in result.stderr
     result = pmsite(tmp_path / "home", tmp_path, "drill", "start", "volcano")
     assert result.returncode == 2
     assert "no scenario named 'volcano'" in result.stderr and "connection-pool-leak" in result.stderr

@@ -12,6 +12,7 @@ from pmsite.cli.common import State, format_option, pass_state
 from pmsite.drills import DRILL_TYPE, control, debrief
 from pmsite.drills.runtime import utc_stamp
 from pmsite.drills.scenario import Scenario, all_scenarios, find
+from pmsite.errors import PmsiteError
 
 
 def _user_scenarios(state: State) -> tuple[Path, object]:
@@ -153,7 +154,10 @@ def debrief_command(state: State, source: Path | None, out: Path | None) -> None
         click.echo(text, nl=False)
         return
     target = state.cwd / out
-    target.write_text(text, encoding="utf-8")
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise PmsiteError(f"{out}: cannot write the script ({exc.strerror}); pick another --out") from None
     click.echo(f"wrote {target}")
 
 

@@ -106,6 +106,7 @@ class DrillApi:
         self.lock = threading.Lock()
         self.load_config()
         self.pool = Pool(run, int(self.fault.get("max_connections", 10)))
+        self.metrics_store = connect_store(run)
         self.cache: dict[int, str] = {key: f"product {key}" for key in range(int(self.fault.get("keys", 40)))}
         self.queries_inflight = 0
         self.dependency_inflight = 0
@@ -234,17 +235,13 @@ class DrillApi:
         return "\n".join(lines) + "\n"
 
     def _worker_counters(self) -> dict[str, float]:
+        """The worker's counters and the queue, read outside the pool (monitoring must not wait for it)."""
         try:
-            connection = self.pool.acquire(0.2) if self.pool.in_use < self.pool.size else None
-            fresh = connection is None
-            if fresh:
-                connection = connect_store(self.run)
-            try:
-                values = dict(connection.execute("SELECT name, value FROM counters").fetchall())
-                values["queue_depth"] = connection.execute("SELECT count(*) FROM jobs WHERE state='queued'").fetchone()[0]
-            finally:
-                connection.close() if fresh else self.pool.release(connection)
-        except (sqlite3.Error, OSError):  # a busy or vanished store: report what the API itself knows
+            with self.lock:
+                values = dict(self.metrics_store.execute("SELECT name, value FROM counters").fetchall())
+                values["queue_depth"] = self.metrics_store.execute(
+                    "SELECT count(*) FROM jobs WHERE state='queued'").fetchone()[0]
+        except sqlite3.Error:  # a busy or vanished store: report what the API itself knows
             return {}
         return values
 

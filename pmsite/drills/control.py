@@ -42,6 +42,10 @@ class DrillError(PmsiteError):
     """No drill running, one already running, or a drill that could not start."""
 
 
+class StateFileError(DrillError):
+    """The state file exists but cannot be read: which processes run is unknown."""
+
+
 def state_dir() -> Path:
     if os.environ.get("PMSITE_DRILL_HOME"):
         return Path(os.environ["PMSITE_DRILL_HOME"])
@@ -103,7 +107,7 @@ def _read_state() -> DrillState | None:
     except FileNotFoundError:
         return None
     except (OSError, ValueError, TypeError) as exc:
-        raise DrillError(f"{path}: the drill state file is unreadable ({exc}); stop any drill processes "
+        raise StateFileError(f"{path}: the drill state file is unreadable ({exc}); stop any drill processes "
                          "by hand and delete the file") from None
 
 
@@ -145,7 +149,9 @@ def start(scenario: Scenario, *, minutes: float = DEFAULT_MINUTES, port: int = D
     """Start every role process in a fresh folder; on any failure end what started and remove the folder."""
     try:
         existing = running_drill()
-    except DrillError:
+    except StateFileError:
+        raise
+    except DrillError:  # none, or a stale one just cleaned up
         existing = None
     if existing is not None:
         raise DrillError(f"a drill is already running: {existing.scenario} (API on port {existing.port}, "
@@ -224,7 +230,11 @@ def status() -> DrillStatus:
         except (OSError, ValueError):
             return None
 
-    run = Run.load(folder)
+    try:
+        run = Run.load(folder)
+    except (OSError, ValueError, KeyError):
+        raise DrillError(f"the drill {state.scenario} is stopping: {folder}/drill.json is gone; "
+                         "run 'pmsite drill status' again in a moment") from None
     elapsed = run.elapsed()
     reached = [phase for phase in run.scenario["phases"] if run.scaled(phase["at"]) <= elapsed]
     return DrillStatus(state, running, optional(folder / "run" / "alerts.json") or {},

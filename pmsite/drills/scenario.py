@@ -145,7 +145,18 @@ def parse_scenario(text: str, path: Path, display: str) -> Scenario:
             message = "give exactly one of 'above' or 'below' (the threshold the alert fires past)"
         raise ScenarioError(f"{display}:{line}: {_key_path(key)}: {message}; see 'How to write a scenario' "
                             "in docs/drills.md")
-    return Scenario(parsed.data, path)
+    data = parsed.data
+    for index in range(1, len(data["phases"])):
+        if data["phases"][index]["at"] < data["phases"][index - 1]["at"]:
+            line = _nearest_line(parsed.positions, ("phases", index, "at"))
+            raise ScenarioError(f"{display}:{line}: phases.{index}.at: phases must be in time order "
+                                f"({data['phases'][index]['at']} comes after {data['phases'][index - 1]['at']})")
+    names = [rule["name"] for rule in data["alerts"]]
+    for index, name in enumerate(names):
+        if name in names[:index]:
+            line = _nearest_line(parsed.positions, ("alerts", index, "name"))
+            raise ScenarioError(f"{display}:{line}: alerts.{index}.name: {name!r} is used twice; give each alert its own name")
+    return Scenario(data, path)
 
 
 def _nearest_line(positions: dict[tuple, tuple[int, int]], key: tuple) -> int:

@@ -158,13 +158,16 @@ class Supervisor:
             time.sleep(0.1)
 
 
-def shut_down(run: Run, reason: str) -> None:
-    """End the other role processes, remove the folder and the state file that points at it."""
+def recorded_pids(run: Run) -> list[int]:
     try:
-        recorded = read_json(run.folder / "run" / "processes.json")
+        return [int(pid) for pid in read_json(run.folder / "run" / "processes.json").values()]
     except (OSError, ValueError):
-        recorded = {}
-    processes.end([int(pid) for pid in recorded.values()], run.folder)
+        return []
+
+
+def shut_down(run: Run, pids: list[int], reason: str) -> None:
+    """End the other role processes, remove the folder and the state file that points at it."""
+    processes.end(pids, run.folder)
     shutil.rmtree(run.folder, ignore_errors=True)
     if run.state_file:
         remove_state(Path(run.state_file), run.folder, reason)
@@ -184,8 +187,9 @@ def remove_state(state_file: Path, folder: Path, reason: str) -> None:
 
 def main() -> None:
     run = role_main("supervisor")
+    pids = recorded_pids(run)  # read now: the folder may be deleted under the drill later
     reason = Supervisor(run).loop()
-    shut_down(run, reason)
+    shut_down(run, pids or recorded_pids(run), reason)
 
 
 if __name__ == "__main__":
