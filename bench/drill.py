@@ -60,15 +60,16 @@ def main() -> None:
     parser.add_argument("--speed", type=float, default=20)
     parser.add_argument("--scenario", action="append", help="Only these scenarios (repeatable).")
     arguments = parser.parse_args()
-    os.environ["PMSITE_DRILL_HOME"] = tempfile.mkdtemp(prefix="pmsite-drill-bench-")
     print(f"speed {arguments.speed:g}")
     print(f"{'scenario':<22} {'start s':>8} {'trigger->alert s':>17} {'cpu cores':>10} {'stop s':>7}")
-    for scenario in builtin_scenarios():
-        if arguments.scenario and scenario.name not in arguments.scenario:
-            continue
-        figures = measure(scenario, arguments.speed)
-        print(f"{scenario.name:<22} {figures['start_s']:>8.2f} {figures['trigger_to_alert_s']:>17.1f} "
-              f"{figures['cpu_cores']:>10.2f} {figures['stop_s']:>7.2f}")
+    with tempfile.TemporaryDirectory(prefix="pmsite-drill-bench-") as home:
+        os.environ["PMSITE_DRILL_HOME"] = home
+        for scenario in builtin_scenarios():
+            if arguments.scenario and scenario.name not in arguments.scenario:
+                continue
+            figures = measure(scenario, arguments.speed)
+            print(f"{scenario.name:<22} {figures['start_s']:>8.2f} {figures['trigger_to_alert_s']:>17.1f} "
+                  f"{figures['cpu_cores']:>10.2f} {figures['stop_s']:>7.2f}")
 
 
 if __name__ == "__main__":
