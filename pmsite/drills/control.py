@@ -255,4 +255,5 @@ def save_record(folder: Path, target: Path) -> None:
     """Copy what a debrief needs (logs, run facts, scenario) without the store or the filler data."""
     if target.exists() and any(target.iterdir()):
         raise DrillError(f"{target}: the folder is not empty; pick a new folder for the drill's logs")
-    shutil.copytree(folder, target, ignore=shutil.ignore_patterns("data", "*.stderr", ".*.tmp", "processes.json", "triggered"), dirs_exist_ok=True)
+    left_out = shutil.ignore_patterns("data", "*.stderr", ".*.tmp", "processes.json", "triggered")
+    shutil.copytree(folder, target, ignore=left_out, dirs_exist_ok=True)
