@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from pmsite.drills import processes
-from pmsite.drills.scenario import ScenarioError, builtin_scenarios, parse_scenario
+from pmsite.drills.scenario import METRICS, ScenarioError, builtin_scenarios, parse_scenario
 from pmsite.scaffold import init_repository
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -189,6 +189,8 @@ def test_metrics_endpoint_and_status_page(fleet: Fleet) -> None:
         assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
         text = response.read().decode()
     assert "# TYPE drill_requests_total counter" in text
+    exported = {line.split()[2] for line in text.splitlines() if line.startswith("# TYPE ")}
+    assert exported == set(METRICS)  # what scenario alerts may watch is exactly what the drill exports
     samples = dict(line.rsplit(" ", 1) for line in text.splitlines() if line and not line.startswith("#"))
     assert float(samples["drill_db_pool_in_use"]) == 5 == float(samples["drill_db_pool_size"])
     assert float(samples['drill_requests_total{status="503"}']) > 0
@@ -338,8 +340,11 @@ VALID = (ROOT / "pmsite/drills/scenarios/connection-pool-leak.yaml").read_text(e
     (("signals:\n", "signals:\n  traces: []\n"), ":24: signals.traces: Additional properties"),
     (("  max_connections: 5\n", "  max_connections: 0\n"), ":11: fault.max_connections: 0 is less than the minimum"),
     (("  leak_ratio: 0.2\n", "  leak_ratio: 0.2\n  quota_mb: 5\n"), ":13: fault.quota_mb: Additional properties"),
+    (("metric: drill_error_ratio", "metric: drill_eror_ratio"),
+     ":34: alerts.0.metric: 'drill_eror_ratio' is not one of"),
     (("    at: 480\n", "    at: 100\n"), ":53: phases.2.at: phases must be in time order (100 comes after 240)"),
-    (("10 seconds\n", "10 seconds\n  - {name: OrdersErrorRateHigh, metric: x, above: 1, for: 1, expected_within: 9}\n"),
+    (("10 seconds\n", "10 seconds\n  - {name: OrdersErrorRateHigh, metric: drill_queue_depth, above: 1, for: 1, "
+                       "expected_within: 9}\n"),
      ":39: alerts.1.name: 'OrdersErrorRateHigh' is used twice"),
 ])
 def test_an_invalid_scenario_names_file_line_and_key(change: tuple[str, str], expected: str) -> None:

@@ -44,6 +44,14 @@ FAULT_PARAMETERS: dict[str, dict[str, Any]] = {
                           "new_value": _number(1, 600_000), "changed_at": {"type": "number", "minimum": 0}},
 }
 _REQUIRED = {"setting", "old_value", "new_value"}
+#: What the drill's ``/metrics`` exports (the API's own figures and the worker's counters): what alerts can watch.
+METRICS = (
+    "drill_requests_total", "drill_error_ratio", "drill_latency_p95_seconds", "drill_db_pool_size",
+    "drill_db_pool_in_use", "drill_db_pool_waiting", "drill_cache_hit_ratio", "drill_cache_keys",
+    "drill_db_queries_inflight", "drill_dependency_inflight", "drill_queue_depth", "drill_jobs_done_total",
+    "drill_jobs_failed_total", "drill_worker_retries_total", "drill_disk_used_bytes", "drill_disk_used_ratio",
+    "drill_config_loaded_timestamp_seconds",
+)
 _TEXT = {"type": "string", "minLength": 1}
 _TEXTS = {"type": "array", "items": _TEXT, "minItems": 1}
 _SECONDS = {"type": "number", "minimum": 0}
@@ -80,7 +88,7 @@ SCHEMA: dict[str, Any] = {
             "oneOf": [{"required": ["above"]}, {"required": ["below"]}],
             "properties": {
                 "name": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_]*$"},
-                "metric": {"type": "string", "pattern": "^[a-zA-Z_:][a-zA-Z0-9_:]*$"},
+                "metric": {"enum": list(METRICS)},
                 "rate": {"type": "boolean"},
                 "above": {"type": "number"},
                 "below": {"type": "number"},
