@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -15,7 +16,7 @@ from pmsite.drills.scenario import Scenario, all_scenarios, find
 from pmsite.errors import PmsiteError
 
 
-def _user_scenarios(state: State) -> tuple[Path, object]:
+def _user_scenarios(state: State) -> tuple[Path, Callable[[Path], str]]:
     """The repository's scenario folder: ``drills.scenarios`` in pmsite.yaml, else ``drills/`` at the root."""
     config = state.config
     configured = config.section("drills").get("scenarios")
@@ -148,7 +149,7 @@ def debrief_command(state: State, source: Path | None, out: Path | None) -> None
     from pmsite.timeline import to_markdown
 
     record = debrief.read_record(_record_folder(source))
-    timeline = read_timeline(state, tuple(str(path) for path in record.log_files), None)
+    timeline = read_timeline(state, record.sources, None)
     text = debrief.script(record, to_markdown(timeline) if timeline.events else "")
     if out is None:
         click.echo(text, nl=False)
@@ -171,7 +172,7 @@ def postmortem_command(state: State, source: Path | None, title: str | None) -> 
     from pmsite.scaffold import Draft, new_postmortem
 
     record = debrief.read_record(_record_folder(source))
-    timeline, _ = draft_from_exports(state, tuple(str(path) for path in record.log_files), None, None)
+    timeline, _ = draft_from_exports(state, record.sources, None, None)
     prefill = {"started_at": record.trigger_time, "detected_at": record.first_alert,
                "detection": "alert" if record.first_alert else None,
                "services": [record.scenario["service"]]}

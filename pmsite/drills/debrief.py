@@ -49,8 +49,9 @@ class DrillRecord:
     fired: dict[str, str]
 
     @property
-    def log_files(self) -> list[Path]:
-        return sorted((self.folder / "logs").glob("*.jsonl"))
+    def sources(self) -> tuple[str, ...]:
+        """The drill's logs as ``pmsite timeline`` SOURCE arguments (kind forced: a path may hold a colon)."""
+        return tuple(f"logs:{path}" for path in sorted((self.folder / "logs").glob("*.jsonl")))
 
     def offset(self, seconds: float) -> str:
         """A scenario time (seconds after the start) as ``T+mm:ss`` in wall time."""
