@@ -58,18 +58,7 @@ def end(pids: list[int], folder: Path, grace: float = 3.0) -> list[int]:
                         pass
         deadline = time.monotonic() + grace
         while time.monotonic() < deadline and any(running(pid) for pid in ours):
-            _reap(ours)
             time.sleep(0.05)
         if not any(running(pid) for pid in ours):
             break
-    _reap(ours)
     return ours
-
-
-def _reap(pids: list[int]) -> None:
-    """Collect those of ``pids`` that are the caller's own ended children (started in-process)."""
-    for pid in pids:
-        try:
-            os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
