@@ -181,6 +181,11 @@ def test_logs_import_with_pmsite_timeline_and_show_the_scenario_signals(fleet: F
         fired = instant(drill.status["alerts"][rule["name"]]["fired_at"])
         assert instant(firing[0]["time"]) == fired.replace(microsecond=0)  # the timeline keeps whole seconds
     assert [e["time"] for e in events] == sorted(e["time"] for e in events)
+    if name == "config-on-restart":  # a real restart: the process reads its config again, nothing before
+        loaded = [text for text in texts if "configuration loaded from config.json" in text]
+        assert len(loaded) == 2
+        assert loaded[0].endswith("payment_timeout_ms=3000") and loaded[1].endswith("payment_timeout_ms=30")
+        assert all(p["running"] for p in drill.status["processes"])  # the same api pid, still the drill's
 
 
 def test_metrics_endpoint_and_status_page(fleet: Fleet) -> None:

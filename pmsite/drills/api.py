@@ -14,8 +14,10 @@ import collections
 import errno
 import html
 import json
+import os
 import random
 import sqlite3
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -104,18 +106,21 @@ class DrillApi:
         self.window = Window(max(2.0, run.scaled(10)))
         self.statuses: collections.Counter[int] = collections.Counter()
         self.lock = threading.Lock()
+        self.restart_marker = run.folder / "run" / "api-restarted"
         self.load_config()
         self.pool = Pool(run, int(self.fault.get("max_connections", 10)))
         self.metrics_store = connect_store(run)
         self.cache: dict[int, str] = {key: f"product {key}" for key in range(int(self.fault.get("keys", 40)))}
         self.queries_inflight = 0
         self.dependency_inflight = 0
-        self.fired = False
+        self.fired = self.restart_marker.exists()  # this process is the restart the trigger asked for
 
     def load_config(self) -> None:
-        """Read config.json: only here, at start-up and at a restart (the config-on-restart scenario)."""
+        """Read config.json: only here, at start-up (the config-on-restart scenario's latent condition)."""
         self.config = read_json(self.run.folder / "config.json")
         self.config_loaded = time.time()
+        self.log.write("info", "configuration loaded from config.json: "
+                       + ", ".join(f"{key}={value}" for key, value in sorted(self.config.items())))
 
     # -- the trigger -------------------------------------------------------------------
     def fire_trigger(self) -> None:
@@ -130,9 +135,10 @@ class DrillApi:
             self.log.write("warning", f"product cache flushed ({flushed} keys) by maintenance script")
         elif kind == "config-on-restart":
             self.log.write("info", "restarting for a security patch")
-            self.load_config()
-            self.log.write("info", "configuration loaded from config.json: "
-                           + ", ".join(f"{key}={value}" for key, value in sorted(self.config.items())))
+            self.restart_marker.touch()
+            # A real restart: the same pid and command line (stop still finds it), a new interpreter
+            # that reads config.json again; in-flight requests are cut off, as in any restart.
+            os.execv(sys.executable, [sys.executable, "-m", "pmsite.drills.api", "--folder", str(self.run.folder)])
 
     # -- endpoints ---------------------------------------------------------------------
     def order(self) -> tuple[int, str]:
@@ -343,11 +349,13 @@ def main() -> None:
     run = role_main("api")
     api = DrillApi(run)
     Handler.api = api
-    server, note = bind(int(read_json(run.folder / "drill.json")["port"]))
+    if api.fired:  # after a restart: the port the drill announced
+        server, note = ThreadingHTTPServer(("127.0.0.1", run.api_port()), Handler), ""
+    else:
+        server, note = bind(int(read_json(run.folder / "drill.json")["port"]))
+        write_json(run.folder / "run" / "api.json", {"port": server.server_address[1], "note": note})
     server.daemon_threads = True
-    port = server.server_address[1]
-    write_json(run.folder / "run" / "api.json", {"port": port, "note": note})
-    api.log.write("info", f"{api.log.service} listening on http://127.0.0.1:{port}/")
+    api.log.write("info", f"{api.log.service} listening on http://127.0.0.1:{server.server_address[1]}/")
     if note:
         api.log.write("warning", note)
 
