@@ -29,12 +29,13 @@ def _scenario(state: State, name: str) -> Scenario:
     return find(name, folder, display)
 
 
-def _record_folder(source: Path | None) -> Path:
-    return source if source is not None else control.running_drill().path
+def _record_folder(state: State, source: Path | None) -> Path:
+    """``--from`` (relative to where pmsite runs, as with -C), else the running drill's folder."""
+    return (state.cwd / source).resolve() if source is not None else control.running_drill().path
 
 
 source_option = click.option(
-    "--from", "source", type=click.Path(file_okay=False, exists=True, path_type=Path),
+    "--from", "source", type=click.Path(file_okay=False, path_type=Path),
     help="A drill record saved with 'pmsite drill stop --save-logs DIR' (default: the running drill).")
 
 
@@ -92,7 +93,8 @@ def status_command(output_format: str) -> None:
         return
     click.echo(f"scenario: {report['scenario']} ({report['title']})")
     click.echo(f"folder:   {report['folder']}")
-    click.echo(f"ports:    api {report['ports']['api']} ({report['urls']['status_page']})")
+    click.echo(f"ports:    api {report['ports']['api']} ({report['urls']['status_page']})"
+               + (f"; {report['port_note']}" if report["port_note"] else ""))
     click.echo(f"time:     started {report['started_at']}, stops by itself at {report['stops_at']}")
     for process in report["processes"]:
         click.echo(f"process:  {process['role']:<10} pid {process['pid']:<8} "
@@ -148,7 +150,7 @@ def debrief_command(state: State, source: Path | None, out: Path | None) -> None
     from pmsite.cli.timeline import read_timeline
     from pmsite.timeline import to_markdown
 
-    record = debrief.read_record(_record_folder(source))
+    record = debrief.read_record(_record_folder(state, source))
     timeline = read_timeline(state, record.sources, None)
     text = debrief.script(record, to_markdown(timeline) if timeline.events else "")
     if out is None:
@@ -171,7 +173,7 @@ def postmortem_command(state: State, source: Path | None, title: str | None) -> 
     from pmsite.cli.timeline import draft_from_exports
     from pmsite.scaffold import Draft, new_postmortem
 
-    record = debrief.read_record(_record_folder(source))
+    record = debrief.read_record(_record_folder(state, source))
     timeline, _ = draft_from_exports(state, record.sources, None, None)
     prefill = {"started_at": record.trigger_time, "detected_at": record.first_alert,
                "detection": "alert" if record.first_alert else None,
