@@ -43,6 +43,7 @@ KNOWN_KEYS: dict[str, type | tuple[type, ...]] = {
     "trackers": dict,
     "teams": dict,
     "remind": dict,
+    "drills": dict,
 }
 
 

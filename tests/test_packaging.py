@@ -29,6 +29,8 @@ def test_wheel_ships_data_folders(wheel):
     assert any(n.startswith("pmsite/_data/themes/default/") for n in names)
     assert "pmsite/scaffold/postmortem.md.j2" in names
     assert "pmsite/scaffold/init/pmsite.yaml" in names
+    assert {f"pmsite/drills/scenarios/{name}.yaml" for name in (
+        "connection-pool-leak", "cache-stampede", "retry-storm", "disk-fill", "config-on-restart")} <= names
     assert not any(n.startswith(("tests/", "content/")) for n in names)
 
 

@@ -53,6 +53,7 @@ from pmsite.aggregate.metrics import (
 from pmsite.aggregate.patterns import Pattern, PatternTable
 from pmsite.aggregate.people import configured_bots
 from pmsite.config import Config
+from pmsite.drills import DRILL_TYPE
 from pmsite.history import History
 from pmsite.model import Finding, Postmortem
 
@@ -76,6 +77,8 @@ class Aggregates:
     groups: dict[str, Summary] = field(default_factory=dict)
     #: Problems with the data itself, e.g. postmortems whose publication date is an import commit.
     warnings: list[Finding] = field(default_factory=list)
+    #: Practice postmortems (``type: drill``), kept out of every figure above; the site lists them apart.
+    drills: list[Incident] = field(default_factory=list)
     #: Makes the monthly digests on first use: the site shows them, the reports do not.
     make_digests: Callable[[], list[Digest]] = field(default=list, repr=False, compare=False)
 
@@ -106,8 +109,13 @@ class Aggregates:
 
 def aggregate(postmortems: list[Postmortem], history: History, config: Config, as_of: dt.date, *,
               since: dt.date | None = None, until: dt.date | None = None, by: str | None = None) -> Aggregates:
-    """Everything the reports and the site need, for incidents dated ``since``..``until`` (inclusive)."""
-    incidents = incidents_of(postmortems, history, configured_bots(config))
+    """Everything the reports and the site need, for incidents dated ``since``..``until`` (inclusive).
+
+    Practice postmortems (``type: drill``) are set aside in ``drills``: no metric, action item,
+    pattern or digest counts a mock incident as a real one.
+    """
+    everything = incidents_of(postmortems, history, configured_bots(config))
+    incidents = [i for i in everything if i.type != DRILL_TYPE]
     items = action_items(incidents, config, as_of)
     groups = recurrence_groups(incidents)
     recurring = {member for group in groups for member in group.ids[1:]}  # the first one is not a repeat
@@ -140,6 +148,7 @@ def aggregate(postmortems: list[Postmortem], history: History, config: Config, a
         by=by,
         groups=breakdown,
         warnings=bulk_import_warnings(incidents),
+        drills=[i for i in everything if i.type == DRILL_TYPE],
         make_digests=partial(digests, incidents, items, table, as_of, options.digest_learnings,
                              options.digest_pattern_months),
     )

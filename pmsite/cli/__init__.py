@@ -32,6 +32,7 @@ COMMANDS = {
     "blackbox": ("blackbox", "Collect an incident pack: PagerDuty, Slack, GitHub and dashboards."),
     "build": ("build", "Validate, lint, mine history, render the site, index search."),
     "decisions": ("decisions", "Interview for decision points; write the decision map."),
+    "drill": ("drill", "Run a mock incident, then review it blamelessly (practice drills)."),
     "import": ("adopt", "Import existing postmortems: Markdown, HTML exports, .docx."),
     "init": ("new", "Scaffold a postmortem repository in DIRECTORY (default: here)."),
     "lint": ("lint", "Find blame, hindsight and counterfactual language."),

@@ -15,6 +15,7 @@ from typing import Any
 from pmsite.aggregate import Aggregates
 from pmsite.config import Config
 from pmsite.decisions.cues import misled_context
+from pmsite.drills import DRILL_TYPE
 from pmsite.history import History
 from pmsite.model import Postmortem
 from pmsite.pipeline import left_out_note
@@ -33,6 +34,7 @@ from pmsite.render.site import (
     SiteInfo,
     TemplateRenderer,
     core_pages,
+    drill_pages,
     postmortem_views,
     taxonomies,
     term_urls,
@@ -153,11 +155,14 @@ def render_site(inputs: SiteInputs, writer: SiteWriter, cache: RenderCache,
     """
     theme = load_theme(inputs.config)
     views = postmortem_views(inputs.aggregates, inputs.config, cache, inputs.scores, inputs.similar)
-    taxonomy_list = taxonomies(views)
-    pages = report_pages(inputs, views) + core_pages(views, taxonomy_list)
+    drills = [v for v in views if v.incident.type == DRILL_TYPE]
+    incidents = [v for v in views if v.incident.type != DRILL_TYPE] if drills else views
+    taxonomy_list = taxonomies(views)  # a drill's page links its type, services and tags like any other
+    pages = report_pages(inputs, incidents) + core_pages(incidents, taxonomy_list) + drill_pages(drills)
+    nav = with_culture(NAV) if any(p.template == "culture.html" for p in pages) else NAV
     globals_: dict[str, Any] = {
         "site": inputs.site,
-        "nav": with_culture(NAV) if any(p.template == "culture.html" for p in pages) else NAV,
+        "nav": nav + ((NavItem("Drills", "drills/"),) if drills else ()),
         "as_of": inputs.as_of,
         "taxonomies": taxonomy_list,
         "term_urls": term_urls(taxonomy_list),
@@ -176,16 +181,16 @@ def render_site(inputs: SiteInputs, writer: SiteWriter, cache: RenderCache,
     for rel_path, source in static_files(theme).items():
         writer.write(f"{ASSETS_FOLDER}/{rel_path}", source.read_bytes())
     digest_pages = [p for p in pages if p.template == "digest.html"]
-    entries = _feed_entries(views, digest_pages, inputs.as_of)
+    entries = _feed_entries(incidents, digest_pages, inputs.as_of)
     writer.write("feed.xml", feeds.atom_feed(inputs.site, entries))
-    entry_of = {id(view): entry for view, entry in zip(views, entries)}  # the first entries are the views'
+    entry_of = {id(view): entry for view, entry in zip(incidents, entries)}  # the first entries are the views'
     for taxonomy in taxonomy_list:
         if taxonomy.key not in FEED_TAXONOMIES:
             continue
         for term in taxonomy.terms:
+            members = [entry_of[id(view)] for view in term.entries if id(view) in entry_of]  # drills have no entry
             writer.write(f"{term.url}feed.xml", feeds.atom_feed(
-                inputs.site, [entry_of[id(view)] for view in term.entries], f"{term.url}feed.xml",
-                f"{inputs.site.title}: {taxonomy.key} {term.name}", term.url))
+                inputs.site, members, f"{term.url}feed.xml", f"{inputs.site.title}: {taxonomy.key} {term.name}", term.url))
     writer.write("sitemap.xml", feeds.sitemap(inputs.site, pages))
     for path, data in api.documents(views, inputs.site, inputs.as_of).items():
         writer.write(path, data)

@@ -231,12 +231,12 @@ def unique_slugs(names: Iterable[str]) -> dict[str, str]:
 def postmortem_views(aggregates: Aggregates, config: Config, cache: RenderCache,
                      scores: Mapping[str, int], similar: Mapping[str, list] | None = None) -> list[PostmortemView]:
     """Render every body and give each postmortem a safe, unique URL; newest first."""
-    slugs = unique_slugs(incident.postmortem.slug for incident in aggregates.incidents)
+    slugs = unique_slugs(incident.postmortem.slug for incident in [*aggregates.incidents, *aggregates.drills])
     items_by_postmortem: dict[str, list[ActionItem]] = defaultdict(list)
     for item in aggregates.action_items:
         items_by_postmortem[item.postmortem_path].append(item)
     views = []
-    for incident in aggregates.incidents:
+    for incident in [*aggregates.incidents, *aggregates.drills]:
         pm = incident.postmortem
         slug = slugs[pm.slug]
         edit_url = config.edit_url.replace("{path}", pm.display_path) if config.edit_url else ""
@@ -447,6 +447,16 @@ def core_pages(views: list[PostmortemView], taxonomy_list: list[Taxonomy]) -> li
     pages.append(Page("search/index.html", "search.html", "Search"))
     pages.append(Page("404.html", "404.html", "Page not found", in_sitemap=False))
     return pages
+
+
+def drill_pages(drills: list[PostmortemView]) -> list[Page]:
+    """Practice postmortems: their own pages and their own list, apart from the incidents."""
+    if not drills:
+        return []
+    intro = ("Practice postmortems from mock incidents ('pmsite drill'), written to practise blameless reviews. "
+             "They are left out of the metrics, action items and digests.")
+    return [*(Page(f"{v.url}index.html", "postmortem.html", v.title, {"pm": v}) for v in drills),
+            Page("drills/index.html", "list.html", "Practice drills", {"entries": drills, "intro": intro, "parent": None})]
 
 
 def term_urls(taxonomy_list: list[Taxonomy]) -> dict[str, dict[str, str]]:
