@@ -456,7 +456,8 @@ def drill_pages(drills: list[PostmortemView]) -> list[Page]:
     intro = ("Practice postmortems from mock incidents ('pmsite drill'), written to practise blameless reviews. "
              "They are left out of the metrics, action items and digests.")
     return [*(Page(f"{v.url}index.html", "postmortem.html", v.title, {"pm": v}) for v in drills),
-            Page("drills/index.html", "list.html", "Practice drills", {"entries": drills, "intro": intro, "parent": None})]
+            Page("drills/index.html", "list.html", "Practice drills",
+                 {"entries": drills, "intro": intro, "parent": None, "feed": ""})]
 
 
 def term_urls(taxonomy_list: list[Taxonomy]) -> dict[str, dict[str, str]]:

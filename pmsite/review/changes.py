@@ -118,7 +118,7 @@ def authors(repo: pygit2.Repository, paths: list[Path]) -> dict[Path, set[Identi
     Merge commits are skipped: their changes were written in the commits they merge.
     Uncommitted edits have no author yet, so they are not counted.
     """
-    from pmsite.history import _people  # the author and Co-authored-by trailers, read as history reads them
+    from pmsite.history.walk import _people  # the author and Co-authored-by trailers, read as history reads them
 
     workdir = Path(repo.workdir).resolve()
     relative = {path: path.resolve().relative_to(workdir).as_posix() for path in paths}
