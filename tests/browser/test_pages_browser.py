@@ -123,3 +123,22 @@ def test_header_search_goes_to_results_and_the_search_page_has_one_box(browser, 
         assert page.locator(".pagefind-ui__search-input").input_value() == "pgbouncer"
     finally:
         context.close()
+
+
+def test_severity_tags_of_search_results_take_the_severity_colours(browser, site_url):
+    context, page, _ = open_page(browser, site_url + "search/?q=checkout", 1400, "light")
+    try:
+        tags = page.locator('.pagefind-ui__result-tag[data-pagefind-ui-meta="severity"]')
+        tags.first.wait_for()
+        page.wait_for_function("() => !document.querySelector('.pagefind-ui__result-tag[data-pagefind-ui-meta=severity]:not([data-sev])')")
+        colours = {}
+        for index in range(tags.count()):
+            tag = tags.nth(index)
+            level = tag.inner_text().strip()[-1]
+            assert f"sev-sev{level}" in (tag.get_attribute("class") or "")
+            colours.setdefault(level, tag.evaluate("t => getComputedStyle(t).color"))
+        reference = page.evaluate("() => getComputedStyle(document.body).color")
+        assert len(colours) >= 2 and len(set(colours.values())) == len(colours)  # one colour per severity
+        assert reference not in colours.values()
+    finally:
+        context.close()
