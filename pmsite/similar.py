@@ -86,8 +86,14 @@ def _stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=1 << 17)
+def _term(word: str) -> str:
+    """A word as it is indexed ("" for a stop word). Cached: a corpus repeats a few thousand words."""
+    return "" if word in _STOPWORDS else _stem(word)
+
+
 def words(text: str) -> list[str]:
-    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOPWORDS and len(w) > 1]
+    return [term for term in map(_term, _WORD.findall(text.lower())) if term]
 
 
 def tokens(pm: Postmortem) -> list[str]:
