@@ -145,6 +145,16 @@ class Redactor:
                 text = substitute(text)
         return text
 
+    def redact_data(self, value: Any) -> Any:
+        """Every text in a JSON- or YAML-shaped value, keys included, with secrets replaced."""
+        if isinstance(value, str):
+            return self.redact(value)
+        if isinstance(value, list):
+            return [self.redact_data(item) for item in value]
+        if isinstance(value, dict):
+            return {self.redact(k) if isinstance(k, str) else k: self.redact_data(v) for k, v in value.items()}
+        return value
+
     def redact_all(self, texts: tuple[str, ...]) -> tuple[str, ...]:
         """Redact several fields; the same tuple comes back when none holds a secret hint.
 

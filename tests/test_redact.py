@@ -176,3 +176,14 @@ def test_configured_patterns_with_and_without_a_name():
 def test_bad_configured_patterns_are_config_errors(settings, message):
     with pytest.raises(ConfigError, match=message):
         redactor_from_config(settings)
+
+
+def test_redact_data_cleans_every_text_of_a_nested_value_keys_included():
+    from pmsite.redact import Redactor
+
+    token = "ghp_" + "a1B2c3D4e5F6g7H8i9J0" * 2
+    value = {"title": f"token {token}", token: [f"x {token}", 3, None], 7: {"k": ["plain"]}}
+    clean = Redactor().redact_data(value)
+    assert token not in repr(clean)
+    assert clean[7] == {"k": ["plain"]} and clean["title"].startswith("token ")
+    assert list(clean)[1] != token and clean[list(clean)[1]][1:] == [3, None]

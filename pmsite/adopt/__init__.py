@@ -22,7 +22,7 @@ from pmsite.adopt.infer import Inferred, NotAPostmortem, infer
 from pmsite.adopt.read import NotConvertible, read_document
 from pmsite.config import Config
 from pmsite.model import Finding, Postmortem
-from pmsite.redact import Redactor, redactor_from_config
+from pmsite.redact import redactor_from_config
 from pmsite.scaffold import slugify
 
 #: Front-matter keys in the order an imported file lists them.
@@ -106,7 +106,7 @@ class Importer:
         report.notes = document.notes + inferred.notes
         meta = self._front_matter(inferred, name, document, report)
         redactor = redactor_from_config(self.config.section("timeline"))
-        meta = _redact(meta, redactor)
+        meta = redactor.redact_data(meta)
         body = redactor.redact(document.markdown)
         report.redactions = dict(sorted(redactor.counts.items()))
         text = "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100) + "---\n\n" + body
@@ -166,15 +166,6 @@ class Importer:
         self.corpus.append(postmortem)
         return findings
 
-
-def _redact(value: Any, redactor: Redactor) -> Any:
-    if isinstance(value, str):
-        return redactor.redact(value)
-    if isinstance(value, list):
-        return [_redact(v, redactor) for v in value]
-    if isinstance(value, dict):
-        return {k: _redact(v, redactor) for k, v in value.items()}
-    return value
 
 
 def import_sources(config: Config, paths: list[Path], into: Path, dry_run: bool = False) -> list[FileReport]:

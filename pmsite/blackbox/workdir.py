@@ -78,7 +78,7 @@ class SourceFolder:
 
     def write_json(self, name: str, data: Any) -> Path:
         before = Counter(self.redactor.counts)
-        clean = redact_json(data, self.redactor)
+        clean = self.redactor.redact_data(data)
         self.redacted.update(Counter(self.redactor.counts) - before)
         target = _inside(self.path, name)
         write_private(target, json.dumps(clean, ensure_ascii=False, indent=1).encode("utf-8"))
@@ -98,16 +98,6 @@ def _inside(folder: Path, name: str) -> Path:
         raise ValueError(f"refusing to write {name!r}: it would leave {folder.name}/")
     return folder / name
 
-
-def redact_json(value: Any, redactor: Redactor) -> Any:
-    """Every string in a JSON value (keys included) with secrets replaced."""
-    if isinstance(value, str):
-        return redactor.redact(value)
-    if isinstance(value, list):
-        return [redact_json(item, redactor) for item in value]
-    if isinstance(value, dict):
-        return {redactor.redact(str(k)): redact_json(v, redactor) for k, v in value.items()}
-    return value
 
 
 @dataclass
