@@ -9,9 +9,9 @@ finding lands at its own line and column. Findings of unchanged blocks come from
 moved to where their block now starts. Suppression comments are applied afterwards to the whole
 document, so adding one above an unchanged paragraph takes effect at once.
 
-The block cache is keyed by the block's text and by everything else a finding depends on: the
-configuration and the document's front-matter (its ``authors`` and ``participants`` decide who
-is a person). A change to either re-lints every block.
+The block cache is keyed by the block's text and by the document's front-matter (its ``authors``
+and ``participants`` decide who is a person); a changed front-matter re-lints every block. A
+linter serves one configuration: a changed pmsite.yaml gets a new linter with an empty cache.
 """
 
 from __future__ import annotations
@@ -196,8 +196,11 @@ class DocumentLinter:
                                    end_column=end_column, fix=fix)
 
     def _context_key(self, postmortem: Postmortem) -> str:
-        """Everything besides a block's own text that its findings depend on."""
+        """Everything besides a block's own text that its findings depend on.
+
+        The configuration is not part of it: a linter serves one configuration, and the
+        server makes a new linter (with an empty cache) when pmsite.yaml changes.
+        """
         front_matter = postmortem.text[:postmortem.body_offset] if postmortem.front_matter_lines else ""
-        config = self.config.path.read_text(encoding="utf-8", errors="replace") if self.config.path else ""
-        return digest(front_matter, config, postmortem.display_path)
+        return digest(front_matter, postmortem.display_path)
 
