@@ -35,6 +35,10 @@ sentences scores 70, and one with no findings scores 100.
 Results are cached in ``<cache>/lint/results.pickle`` (``pmsite.cache``), keyed
 by the file's text, the rule code (``RULESET_VERSION``), the model and the lint
 settings: an unchanged file is not parsed again and spaCy is not even imported.
+A changed file keeps the hits of its sentences that did not change
+(``sentences.pickle``, one entry per file: each candidate sentence's text, the
+sentences before it, the rules it wants and who counts as a person), so an
+edit loads spaCy only when a sentence it touched needs parsing.
 """
 
 from __future__ import annotations
@@ -43,12 +47,13 @@ import bisect
 import json
 import re
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from pmsite import textmask
 from pmsite.fixes import drop_in_rewrite, trimmed_end
-from pmsite.cache import PickleCache
+from pmsite.cache import PickleCache, digest
 from pmsite.config import Config
 from pmsite.errors import ConfigError
 from pmsite.model import FINDING_LEVELS, Finding, Fix, Postmortem
@@ -154,7 +159,10 @@ def lint(postmortems: Iterable[Postmortem], config: Config, cache_dir: Path | No
         else:
             pending.append(_FileLint(postmortem, settings))
     if pending:
-        _parse_candidates(pending, settings)
+        sentences = PickleCache(folder / "sentences.pickle", _cache_salt(settings)) if use_cache else None
+        _parse_candidates(pending, settings, sentences)
+        if sentences:
+            sentences.save()
         for file in pending:
             findings, score = file.results()
             report.findings.extend(findings)
@@ -242,6 +250,16 @@ class _FileLint:
                 found.append(_Candidate(start, start + len(title.strip()), text, wanted, False,
                                         action=str(item.get("kind") or "")))
         return found
+
+    def sentence_key(self, candidate: _Candidate) -> str:
+        """Everything a rule's verdict on a candidate depends on (the parse follows from the text)."""
+        return digest(candidate.text, *candidate.previous, "\1", str(candidate.action),
+                      *(rule.id for rule in candidate.rules), "\1", self.people_key)
+
+    @cached_property
+    def people_key(self) -> str:
+        people = self.people
+        return digest(*sorted(people.nouns), "\1", *sorted(people.names), "\1", *sorted(people.systems))
 
     def check(self, candidate: _Candidate, doc: Any, nlp: Any) -> None:
         doc.user_data["previous"] = _once(lambda: [nlp(text) for text in candidate.previous])
@@ -398,18 +416,31 @@ def _people_of(postmortem: Postmortem, settings: LintSettings, common_words: fro
     )
 
 
-def _parse_candidates(files: list[_FileLint], settings: LintSettings) -> None:
-    """Parse every candidate sentence of every file in one batched ``nlp.pipe`` run."""
-    work = [(file, candidate) for file in files for candidate in file.candidates]
-    if not work:
-        return
-    from pmsite.nlp import load_model
+def _parse_candidates(files: list[_FileLint], settings: LintSettings, sentences: PickleCache | None) -> None:
+    """Check every candidate sentence of every file: the hits its file's last lint found for the same
+    sentence (``sentences``, by display path), else its parse, in one batched ``nlp.pipe`` run for all files."""
+    work = []
+    for file in files:
+        known = (sentences.get(file.postmortem.display_path) if sentences else None) or {}
+        for candidate in file.candidates:
+            hits = known.get(file.sentence_key(candidate))
+            if hits is None or any(rule_id not in RULES_BY_ID for rule_id, *_ in hits):
+                work.append((file, candidate))
+            else:
+                candidate.hits = [(RULES_BY_ID[rule_id], Hit(*fields)) for rule_id, *fields in hits]
+    if work:
+        from pmsite.nlp import load_model
 
-    nlp = load_model(settings.model)
-    processes = settings.processes if len(work) >= _MULTIPROCESS_MIN_SENTENCES else 1
-    docs = nlp.pipe((candidate.text for _, candidate in work), batch_size=256, n_process=processes)
-    for (file, candidate), doc in zip(work, docs):
-        file.check(candidate, doc, nlp)
+        nlp = load_model(settings.model)
+        processes = settings.processes if len(work) >= _MULTIPROCESS_MIN_SENTENCES else 1
+        docs = nlp.pipe((candidate.text for _, candidate in work), batch_size=256, n_process=processes)
+        for (file, candidate), doc in zip(work, docs):
+            file.check(candidate, doc, nlp)
+    for file in files if sentences else ():
+        sentences.put(file.postmortem.display_path, {
+            file.sentence_key(candidate): [(rule.id, hit.start, hit.end, hit.message, hit.suggestion)
+                                           for rule, hit in candidate.hits]
+            for candidate in file.candidates if not candidate.crashes})
 
 
 # -- suppression comments ----------------------------------------------------------------------

@@ -138,6 +138,39 @@ def test_unchanged_file_is_answered_from_the_cache(site_root, tmp_path):
     assert third.findings[0].message != "from the cache"
 
 
+def test_an_edit_parses_only_the_sentences_it_touched(site_root, tmp_path, monkeypatch):
+    """A changed file keeps the verdicts on its unchanged sentences; spaCy loads only for new candidates."""
+    body = ("The SRE missed the warning.\n\nLatency rose at 14:02.\n\n"
+            "They should have checked the dashboard before the deploy.\n")
+    path = write(site_root / "content" / "postmortems" / "pm.md", FRONT_MATTER + body, dedent=False)
+    config = load_config(site_root)
+    cache = tmp_path / "cache"
+    first = lint(load([path], config).postmortems, config, cache_dir=cache)
+
+    def no_parse(*args, **kwargs):
+        raise AssertionError("spaCy was loaded for an edit that touched no candidate sentence")
+
+    import pmsite.nlp
+
+    monkeypatch.setattr(pmsite.nlp, "load_model", no_parse)
+    path.write_text(FRONT_MATTER + "A new opening line about the graphs.\n\n" + body.replace("14:02", "14:03"))
+    second = lint(load([path], config).postmortems, config, cache_dir=cache)
+    body_start = FRONT_MATTER.count("\n") + 1
+    assert [(f.rule, f.line - 2 * (f.line > body_start), f.column, f.message) for f in second.findings] == [
+        (f.rule, f.line, f.column, f.message) for f in first.findings]
+    assert {f.rule for f in first.findings} >= {"counterfactual/person-missed"}
+
+    for edited in (FRONT_MATTER + body + "\nThe operator failed to notice the alert.\n",  # a new candidate
+                   (FRONT_MATTER + body).replace("[priya, tom]", "[priya, tom, kim]")):  # who counts as a person
+        path.write_text(edited)
+        with pytest.raises(AssertionError, match="spaCy was loaded"):
+            lint(load([path], config).postmortems, config, cache_dir=cache)
+    monkeypatch.undo()
+    path.write_text(FRONT_MATTER + body + "\nThe operator failed to notice the alert.\n")
+    third = lint(load([path], config).postmortems, config, cache_dir=cache)
+    assert "counterfactual/person-failed-to" in {f.rule for f in third.findings if f.line > body_start}
+
+
 # -- the command ---------------------------------------------------------------------------------
 
 def run(runner, root: Path, *args: str):
