@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -93,7 +94,7 @@ def _term(word: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    return [term for term in map(_term, _WORD.findall(text.lower())) if term]
+    return list(filter(None, map(_term, _WORD.findall(text.lower()))))
 
 
 def tokens(pm: Postmortem) -> list[str]:
@@ -135,13 +136,14 @@ class Index:
         self.postmortems = postmortems
         self._np, self._sparse = np, sparse
         self.vocab: dict[str, int] = {}
-        ids = [np.fromiter((self.vocab.setdefault(t, len(self.vocab)) for t in doc), dtype=np.int64, count=len(doc))
-               for doc in documents]
+        frequencies = [Counter(doc) for doc in documents]  # each distinct term of a document looked up once
+        ids = [np.fromiter(map(self._term_id, found), dtype=np.int64, count=len(found)) for found in frequencies]
         lengths = np.array([len(doc) for doc in documents], dtype=np.float64)
-        rows = np.repeat(np.arange(len(documents)), lengths.astype(np.int64))
-        counts = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, np.concatenate(ids or [[]]))),
+        indptr = np.concatenate([[0], np.cumsum([len(found) for found in frequencies])])
+        tf = np.fromiter((n for found in frequencies for n in found.values()), dtype=np.float32, count=indptr[-1])
+        counts = sparse.csr_matrix((tf, np.concatenate(ids or [np.zeros(0, dtype=np.int64)]), indptr),
                                    shape=(len(documents), max(len(self.vocab), 1)))
-        counts.sum_duplicates()  # term frequencies
+        counts.sort_indices()
         n = len(documents)
         self.frequency = np.bincount(counts.indices, minlength=counts.shape[1])
         self.idf = np.log(1 + (n - self.frequency + 0.5) / (self.frequency + 0.5))
@@ -161,6 +163,9 @@ class Index:
         self.state = Weights(self.weights.data, self.weights.indices.astype(np.int64),
                              self.weights.indptr.astype(np.int64), self.terms, self.frequency.astype(np.int64),
                              lengths, self.average_length)
+
+    def _term_id(self, term: str) -> int:
+        return self.vocab.setdefault(term, len(self.vocab))
 
     def _queries(self, queries: list[list[str]]):
         """Queries as rows of term presence."""
@@ -228,7 +233,7 @@ class Index:
     def shown(self, row: int, candidates: list[list[float]], limit: int, floor: float = SCORE_FLOOR) -> list[Similar]:
         """The candidates a page shows, with why (after ``candidates_all``)."""
         query_ids = self._own.indices[self._own.indptr[row]:self._own.indptr[row + 1]]
-        return [self._similar(query_ids, int(i), score) for i, score in candidates if score >= floor][:limit]
+        return [self._similar(query_ids, int(i), score) for i, score in [c for c in candidates if c[1] >= floor][:limit]]
 
     def _best(self, matrix, scores, exclude: list[int | None], limit: int, floor: float) -> list[list[Similar]]:
         np = self._np
