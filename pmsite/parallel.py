@@ -23,7 +23,9 @@ import struct
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Generic, TypeVar
+
+T = TypeVar("T")
 
 #: Fewer items than this are computed serially.
 MIN_ITEMS = 64
@@ -102,6 +104,37 @@ class OrderedMap:
         self._workers = []
 
     def __enter__(self) -> OrderedMap:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class Ahead(Generic[T]):
+    """One value computed ahead in a forked worker, or known already: ``result`` waits for it,
+    ``close`` stops work whose result is not wanted (a command that failed before it needed it)."""
+
+    def __init__(self, value: T | None = None, work: OrderedMap | None = None) -> None:
+        self._value = value
+        self._work = work
+
+    @classmethod
+    def start(cls, function: Callable[[Any], T], argument: Any) -> Ahead[T]:
+        """``function(argument)`` in a worker from now on (computed when asked for where forking is unsafe)."""
+        return cls(work=OrderedMap(function, [argument], min_items=1))
+
+    def result(self) -> T:
+        if self._work is not None:
+            with self._work:  # the worker is done once its result is in: stop it now, not at interpreter exit
+                self._value = next(iter(self._work))
+            self._work = None
+        return self._value  # type: ignore[return-value]
+
+    def close(self) -> None:
+        if self._work is not None:
+            self._work.close()
+
+    def __enter__(self) -> Ahead[T]:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

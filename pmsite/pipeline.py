@@ -7,10 +7,11 @@ site stays as it was. ``BuildCache`` lets ``pmsite serve`` keep rendered
 Markdown in memory between rebuilds.
 
 Work overlaps where it can, on a machine's cores: a cold walk of the git
-history starts in another process before loading, and Markdown bodies the
-cache lacks start rendering right after loading, while validation, lint and
-aggregation run. So the history and render stages' times are only what was
-left of that work when they began.
+history starts in another process before loading; Markdown bodies the cache
+lacks start rendering right after loading, and the similar-incidents ranking
+the cache lacks starts with them, while validation, lint and aggregation run.
+So the history, similar and render stages' times are only what was left of
+that work when they began.
 """
 
 from __future__ import annotations
@@ -128,6 +129,7 @@ def build(config: Config, out_dir: Path | None = None, base_url: str | None = No
         from pmsite.render.site import site_info
         from pmsite.review.deadlines import deadlines
         from pmsite.review.policy import ReviewPolicy
+        from pmsite.similar import start_site_similar
         from pmsite.trackers.state import read_state
         from pmsite.validate import findings_cache, validate
 
@@ -148,9 +150,11 @@ def build(config: Config, out_dir: Path | None = None, base_url: str | None = No
         with stage("load"):
             loaded = load_stage.load([config.content_dir], config)
         included = [pm for pm in loaded.postmortems if is_included(pm, drafts)]
-        # Markdown renders on the other cores from here on, while validate, lint, history and aggregate run.
+        # Markdown renders on the other cores from here on, while validate, lint, history and aggregate run,
+        # and so does the ranking of similar incidents.
         running.enter_context(
             cache.render.rendering_ahead([pm.body for pm in included], [pm.body_digest for pm in included]))
+        ranking = running.enter_context(start_site_similar(included, config))
         with stage("validate"):
             validated = findings_cache(config)
             findings = loaded.findings + validate(loaded.postmortems, loaded.postmortems, validated)
@@ -170,9 +174,7 @@ def build(config: Config, out_dir: Path | None = None, base_url: str | None = No
             aggregates = aggregate(included, history, config, as_of)
         findings += aggregates.warnings
         with stage("similar"):
-            from pmsite.similar import site_similar
-
-            similar = site_similar(included, config)
+            similar = ranking.result()
 
         writer = SiteWriter(out, spare_dir=config.cache_dir("site") / "replaced")
         indexer = running.enter_context(SiteIndexer(writer, config.language))

@@ -43,6 +43,7 @@ from pmsite.model import Finding, Postmortem
 
 if TYPE_CHECKING:
     from pmsite.config import Config
+    from pmsite.parallel import Ahead
 
 SCORE_FLOOR = 0.15
 SAME_PROBLEM = 0.35
@@ -259,6 +260,20 @@ class Index:
         return why(self.state, self.is_label, query_ids, index)
 
 
+def _result_key(postmortems: list[Postmortem], limit: int) -> str:
+    return digest(_version(), str(limit), *(f"{pm.display_path}\0{pm.text_digest}" for pm in postmortems))
+
+
+def _cached(stored: dict, key: str) -> dict[str, list[Similar]] | None:
+    """The stored ranking when it was made for these very files (``key``), else None."""
+    if stored.get("key") == key and isinstance(stored.get("similar"), dict):
+        try:
+            return {path: [Similar(**entry) for entry in entries] for path, entries in stored["similar"].items()}
+        except TypeError:  # not what this version wrote: compute again
+            pass
+    return None
+
+
 def _documents(postmortems: list[Postmortem], config: Config | None) -> list[list[str]]:
     """Tokens of each postmortem, from the cache when its content digest is known.
 
@@ -279,6 +294,16 @@ def _documents(postmortems: list[Postmortem], config: Config | None) -> list[lis
     return documents
 
 
+def start_site_similar(postmortems: list[Postmortem], config: Config) -> Ahead[dict[str, list[Similar]]]:
+    """``site_similar`` begun now: from the cache at once, or ranked in a forked worker while a build
+    validates, lints and aggregates (1,000 postmortems take about a second of one core)."""
+    from pmsite.parallel import Ahead
+
+    cached = _cached(_read_json(config.cache_dir("similar") / "site.json"), _result_key(postmortems, SHOWN))
+    return Ahead(cached) if cached is not None else Ahead.start(lambda ranked: site_similar(ranked, config),
+                                                               postmortems)
+
+
 def site_similar(postmortems: list[Postmortem], config: Config | None, limit: int = SHOWN,
                  name: str = "site") -> dict[str, list[Similar]]:
     """display_path -> its most similar other postmortems, for every postmortem of the site.
@@ -291,14 +316,12 @@ def site_similar(postmortems: list[Postmortem], config: Config | None, limit: in
     """
     paths = [pm.display_path for pm in postmortems]
     digests = [pm.text_digest for pm in postmortems]
-    key = digest(_version(), str(limit), *(f"{path}\0{text}" for path, text in zip(paths, digests)))
+    key = _result_key(postmortems, limit)
     folder = config.cache_dir("similar") if config else None
     stored = _read_json(folder / f"{name}.json") if folder is not None else {}
-    if stored.get("key") == key and isinstance(stored.get("similar"), dict):
-        try:
-            return {path: [Similar(**entry) for entry in entries] for path, entries in stored["similar"].items()}
-        except TypeError:  # not what this version wrote: compute again
-            pass
+    cached = _cached(stored, key)
+    if cached is not None:
+        return cached
     if len(postmortems) < 2:
         return {path: [] for path in paths}
     updated = None

@@ -36,14 +36,13 @@ from pmsite.history.records import (
 from pmsite.history.records import warning as _warning
 from pmsite.history.revisions import _FRONT_MATTER, _parse, _scan
 from pmsite.history.walk import _Walker
-from pmsite.parallel import OrderedMap
+from pmsite.parallel import Ahead
 
 __all__ = [
     "ITEM_STATUSES",
     "UNPUBLISHED",
     "_FRONT_MATTER",
     "History",
-    "Mining",
     "PostmortemHistory",
     "StatusChange",
     "_parse",
@@ -104,33 +103,7 @@ def mine(config: Config, *, use_cache: bool = True) -> History:
     return history
 
 
-class Mining:
-    """A history being mined (see ``start_mining``): ``result`` waits for it, ``close`` stops the walk."""
-
-    def __init__(self, history: History | None = None, walk: OrderedMap | None = None) -> None:
-        self._history = history
-        self._walk = walk
-
-    def result(self) -> History:
-        if self._history is None:
-            assert self._walk is not None
-            with self._walk:  # the worker is done once its result is in: stop it now, not at interpreter exit
-                self._history = next(iter(self._walk))
-        return self._history
-
-    def close(self) -> None:
-        """Stop a walk whose result is not wanted (the command failed before it needed the history)."""
-        if self._walk is not None:
-            self._walk.close()
-
-    def __enter__(self) -> Mining:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-
-def start_mining(config: Config) -> Mining:
+def start_mining(config: Config) -> Ahead[History]:
     """Start ``mine`` in a forked process when the walk will be long; ``result()`` gives the history.
 
     A cold walk of a long history takes seconds of CPU, and so does loading a
@@ -139,8 +112,8 @@ def start_mining(config: Config) -> Mining:
     ``pmsite.parallel.can_fork``) it mines when the result is asked for.
     """
     if _cache_holds_head(config):
-        return Mining(history=mine(config))
-    return Mining(walk=OrderedMap(mine, [config], min_items=1))
+        return Ahead(mine(config))
+    return Ahead.start(mine, config)
 
 
 def _cache_holds_head(config: Config) -> bool:
