@@ -2,9 +2,11 @@
 
 Generates a repository of postmortems (as ``bench/build.py`` does: the sample
 bodies, varied), then builds it in fresh processes and reads the build's own
-"similar" stage time:
+"similar" stage time. A ranking the cache lacks starts in a forked worker right
+after loading, so the stage time is what was left of it when the build needed
+it (the in-process figure below is the work itself):
 
-- cold: no cache at all (tokenise every file, import bm25s/scipy, rank all pairs);
+- cold: no cache at all (tokenise every file, import scipy, rank all pairs);
 - warm: nothing changed (the ranking is read from one JSON file, nothing imported);
 - one changed: one postmortem edited (its tokens again, then every pair ranked again,
   since one file changes every term's weight);
