@@ -6,6 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from pmsite import similar
 from pmsite.cli import cli
 from pmsite.config import load_config
@@ -58,6 +60,18 @@ def test_similar_text_query_and_nothing_found(runner, tmp_path):
         "(content/postmortems/2026-10-14-promo-codes-rejected-after-flag-rollout.md)")
     none = runner.invoke(cli, ["-C", str(root), "similar", "zebra giraffe"])
     assert none.output == "no similar postmortems (none scores above the floor)\n"
+
+
+@pytest.mark.parametrize("query, says", [
+    ("content/postmortems/no-such.md", "content/postmortems/no-such.md: no such file"),
+    ("notes.markdown", "notes.markdown: no such file"),
+    ("content/postmortems", "content/postmortems: a folder"),
+    ("   ", "give a text to search for, or a Markdown file"),
+])
+def test_similar_refuses_a_missing_file_instead_of_searching_for_its_name(runner, tmp_path, query, says):
+    root = sample_repo(tmp_path)
+    result = runner.invoke(cli, ["-C", str(root), "similar", query])
+    assert result.exit_code == 2 and says in result.output and "Traceback" not in result.output
 
 
 def test_new_prints_similar_postmortems_and_suggests_a_fingerprint(runner, tmp_path):

@@ -78,13 +78,25 @@ def similar_query(state: State, argument: str) -> tuple[list[str], bool, str | N
     from pmsite import similar
     from pmsite.load import read_file
 
+    if not argument.strip():
+        raise click.UsageError("give a text to search for, or a Markdown file to compare")
     path = state.resolve((argument,))[0]
     if not path.is_file():
+        if path.is_dir():
+            raise click.UsageError(f"{argument}: a folder; give one Markdown file, or quote a text to search for")
+        if _names_a_file(argument):
+            raise click.UsageError(f"{argument}: no such file; give a Markdown file, or quote a text to search for")
         return similar.words(argument), True, None
     postmortem, findings = read_file(path, state.config)
     if postmortem is None:
         raise click.ClickException(f"{argument}: {findings[0].message}" if findings else f"{argument}: cannot read it")
     return similar.tokens(postmortem), False, postmortem.display_path
+
+
+def _names_a_file(argument: str) -> bool:
+    """A single word with a folder or a document's suffix ("notes/x.md", "old.docx") is a path, not a text."""
+    return not any(c.isspace() for c in argument) and ("/" in argument or "\\" in argument
+                                                        or argument.lower().endswith((".md", ".markdown", ".txt")))
 
 
 def similar_lines(found) -> list[str]:
