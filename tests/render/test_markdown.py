@@ -14,8 +14,8 @@ def test_tables_task_lists_footnotes_and_strikethrough():
     ).html
     assert '<th style="text-align:left">a</th>' in html
     assert '<input class="task-list-item-checkbox" type="checkbox" disabled="" aria-label="done" checked="">done' in html
-    assert '<sup class="footnote-ref" id="fnref-1"><a href="#fn-1"' in html
-    assert '<li id="fn-1"><p>The note.' in html
+    assert '<sup class="footnote-ref" id="user-content-fnref-1"><a href="#user-content-fn-1"' in html
+    assert '<li id="user-content-fn-1"><p>The note.' in html
     assert "<del>old</del>" in html
 
 
