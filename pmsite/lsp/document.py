@@ -23,7 +23,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-from pmsite import load, textmask
+from pmsite import load, sections, textmask
 from pmsite.cache import digest
 from pmsite.config import Config
 from pmsite.lint import DIRECTIVE, Suppressions, lint
@@ -155,9 +155,10 @@ class DocumentLinter:
         """
         text = postmortem.text
         stale_set = set(stale)
+        headings = {postmortem.body_offset + start for start, _ in sections.heading_offsets(postmortem.body)}
         blank = [False] * len(text)
         for i, block in enumerate(blocks):
-            if i not in stale_set and not text[block.start:block.end].lstrip().startswith("#"):
+            if i not in stale_set and block.start not in headings:
                 blank[block.start:block.end] = [True] * (block.end - block.start)  # headings stay: they scope rules
         chars = [" " if b and c != "\n" else c for c, b in zip(text, blank)]
         partial = DIRECTIVE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), "".join(chars))

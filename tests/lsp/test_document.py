@@ -84,3 +84,18 @@ def test_a_changed_front_matter_relints_everything(sample):
     assert linter.check(path, text).relinted == 2
     again = linter.check(path, text.replace("[omar]", "[omar, dana]"))
     assert again.relinted == again.blocks == 2
+
+
+def test_an_edit_under_a_setext_action_items_heading_keeps_its_section(tmp_path):
+    """Unchanged blocks are blanked in the copy that is linted again; a setext heading must stay."""
+    (tmp_path / "pmsite.yaml").write_text("title: t\n", encoding="utf-8")
+    config = load_config(tmp_path)
+    path = tmp_path / "notes.md"
+    text = ("---\nid: PM-1\n---\n\nThe narrative.\n\nAction items\n------------\n\n"
+            "- Add a confirmation prompt that shows the target cluster.\n")
+    linter = DocumentLinter(config)
+    assert [f.rule for f in linter.check(path, text).findings if f.category == "quality"] == []
+    edited = text + "- Be more careful when editing the production load balancer.\n"
+    after = linter.check(path, edited)
+    assert after.relinted < after.blocks  # the heading's block was not linted again ...
+    assert [(f.line, f.rule) for f in after.findings if f.category == "quality"] == [(11, "quality/try-harder")]
