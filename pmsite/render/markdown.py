@@ -57,16 +57,21 @@ ALLOWED_ATTRIBUTES = {
     "a": {"href"},
     "img": {"src", "alt", "width", "height"},
     "code": {"class"},
-    "li": {"class"},
-    "sup": {"class"},
-    "section": {"class"},
     "ol": {"start"},
     "td": {"colspan", "rowspan", "style"},
     "th": {"colspan", "rowspan", "scope", "style"},
     "time": {"datetime"},
     "abbr": {"title"},
     "details": {"open"},
-    "input": {"class", "disabled", "checked", "aria-label"},
+    "input": {"disabled", "checked", "aria-label"},
+}
+#: The classes mistune writes (task lists, footnotes), and no others: a body cannot pose as an element
+#: the theme's scripts find by class (``.filters-toggle``). ``code`` keeps only ``language-*`` classes.
+ALLOWED_CLASSES = {
+    "li": {"task-list-item"},
+    "input": {"task-list-item-checkbox"},
+    "sup": {"footnote-ref"},
+    "section": {"footnotes"},
 }
 #: Task-list checkboxes are the only form control that survives, and only as a disabled checkbox.
 ALLOWED_ATTRIBUTE_VALUES = {"input": {"type": {"checkbox"}}}
@@ -165,6 +170,7 @@ _cleaner = nh3.Cleaner(
     tags=set(ALLOWED_TAGS),
     clean_content_tags=set(REMOVED_WITH_CONTENT),
     attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
+    allowed_classes={tag: set(classes) for tag, classes in ALLOWED_CLASSES.items()},
     tag_attribute_values={tag: {a: set(v) for a, v in values.items()} for tag, values in ALLOWED_ATTRIBUTE_VALUES.items()},
     url_schemes=set(ALLOWED_URL_SCHEMES),
     filter_style_properties={"text-align"},
@@ -172,9 +178,16 @@ _cleaner = nh3.Cleaner(
 )
 
 
+_CODE_CLASS = re.compile(r'<code class="([^"]*)"')
+_LANGUAGE_CLASS = re.compile(r"(?<!\S)language-\S+")
+
+
 def sanitise(html: str) -> str:
-    """Keep only allow-listed tags, attributes and URL schemes."""
-    return _cleaner.clean(html)
+    """Keep only allow-listed tags, attributes, classes and URL schemes (``code`` only ``language-*``)."""
+    html = _cleaner.clean(html)
+    if '<code class="' not in html:
+        return html
+    return _CODE_CLASS.sub(lambda code: f'<code class="{" ".join(_LANGUAGE_CLASS.findall(code[1]))}"', html)
 
 
 #: An attribute as the sanitiser writes it: a lowercase name, always a value, always in double

@@ -1,7 +1,8 @@
 """DOM clobbering: a postmortem body cannot take the ids the theme's pages and scripts rely on.
 
 Ids the author chose (raw HTML, footnotes) take a ``user-content-`` prefix as on GitHub,
-``name`` attributes are dropped, and a heading never takes an id the theme uses. The ids
+``name`` attributes are dropped, a heading never takes an id the theme uses, and only the
+classes mistune writes survive (so no body poses as an element a script finds by class). The ids
 under test are read from the default theme itself (its scripts' lookups and the ids of the
 templates a postmortem page is drawn from), so a new lookup is covered without editing this file.
 """
@@ -35,6 +36,15 @@ def _script_ids() -> set[str]:
     return ids
 
 
+def _script_classes() -> set[str]:
+    """Every class the theme's JavaScript looks elements up by, in its selectors (".filters-toggle")."""
+    classes = set()
+    for script in (THEME / "static").glob("*.js"):
+        for selector in re.findall(r"querySelector(?:All)?\(\s*[\"']([^\"']+)[\"']", script.read_text(encoding="utf-8")):
+            classes |= set(re.findall(r"\.([A-Za-z_][\w-]*)", selector))
+    return classes
+
+
 def _page_ids() -> set[str]:
     """Every literal id the templates of a postmortem page put on it."""
     ids = set()
@@ -44,6 +54,7 @@ def _page_ids() -> set[str]:
 
 
 SCRIPT_IDS = _script_ids()
+SCRIPT_CLASSES = _script_classes()
 PAGE_IDS = _page_ids()
 
 
@@ -97,6 +108,18 @@ def test_the_body_cannot_change_what_the_search_script_finds():
     for name in SCRIPT_IDS:
         for tag, attrs in _Elements(render_markdown(_clobbering_body(name)).html).elements:
             assert attrs.get("id") != name, (name, tag)
+
+
+@pytest.mark.parametrize("name", sorted(SCRIPT_CLASSES))
+def test_a_body_cannot_pose_as_an_element_the_scripts_find_by_class(name):
+    assert {"filters-toggle", "pagefind-ui__search-input"} <= SCRIPT_CLASSES
+    body = "".join(f'<{tag} class="{name}">x</{tag}>\n' for tag in ("section", "li", "sup", "code", "span", "div"))
+    body += f'<input class="{name}" type="checkbox">\n\n```{name}\ncode\n```\n\n- [ ] a task[^n]\n\n[^n]: a note\n'
+    elements = _Elements(render_markdown(body).html).elements
+    assert [tag for tag, attrs in elements if name in attrs.get("class", "").split()] == []
+    # mistune's own classes stay: task lists, footnotes, a fenced block's language.
+    classes = {c for _, attrs in elements for c in attrs.get("class", "").split()}
+    assert classes == {"task-list-item", "task-list-item-checkbox", "footnote-ref", "footnotes", f"language-{name}"}
 
 
 def test_heading_anchors_and_the_toc_are_unchanged():
