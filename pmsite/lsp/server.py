@@ -297,7 +297,8 @@ def disable_comment(text: str, line: int, rule: str) -> tuple[tuple[int, int, in
     lines = text.split("\n")
     comment = f"<!-- pmsite-lint disable-next-line {rule} -->"
     previous = lines[line - 2] if line >= 2 else ""
-    starts_block = not previous.strip() or previous.strip() in ("---", "...") or previous.lstrip().startswith(("#", "```", "~~~", "|"))
+    starts_block = (not previous.strip() or previous.strip() in ("---", "...") or set(previous.strip()) == {"="}
+                    or previous.lstrip().startswith(("#", "```", "~~~", "|")))  # '===': a setext underline
     if line >= 2 and not starts_block:
         end = len(previous) + 1
         return (line - 1, end, line - 1, end), f" {comment}"

@@ -99,3 +99,12 @@ def test_an_edit_under_a_setext_action_items_heading_keeps_its_section(tmp_path)
     after = linter.check(path, edited)
     assert after.relinted < after.blocks  # the heading's block was not linted again ...
     assert [(f.line, f.rule) for f in after.findings if f.category == "quality"] == [(11, "quality/try-harder")]
+
+
+def test_a_disable_comment_under_a_setext_heading_keeps_the_heading():
+    text = "Timeline\n========\nThe engineer carelessly restarted the cluster.\n"
+    (line, column, _, _), comment = disable_comment(text, 3, "blame/judgmental-word")
+    lines = text.split("\n")
+    lines[line - 1] = lines[line - 1][:column - 1] + comment + lines[line - 1][column - 1:]
+    assert lines[:2] == ["Timeline", "========"]  # appended to the underline, it would end the heading
+    assert lines[2].startswith("<!-- pmsite-lint disable-next-line blame/judgmental-word -->")
