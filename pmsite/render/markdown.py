@@ -41,8 +41,8 @@ THEME_IDS = frozenset({
     "decision-map", "main", "related-incidents", "search", "similar-incidents", "site-search",
     "tracked-action-items",
 })
-#: Every id the author chose gets this prefix, as GitHub does (``<a id="search">`` becomes
-#: ``id="user-content-search"``); same-page links to such ids follow it.
+#: Every id (and ``<a name>``) the author chose gets this prefix, as GitHub does (``<a id="search">``
+#: becomes ``id="user-content-search"``); same-page links to such ids follow it.
 USER_ID_PREFIX = "user-content-"
 
 ALLOWED_TAGS = frozenset({
@@ -54,7 +54,7 @@ ALLOWED_TAGS = frozenset({
 })
 ALLOWED_ATTRIBUTES = {
     "*": {"id", "title", "lang", "dir"},
-    "a": {"href"},
+    "a": {"href", "name"},  # an old-style anchor, <a name="x">: prefixed like an id
     "img": {"src", "alt", "width", "height"},
     "code": {"class"},
     "ol": {"start"},
@@ -194,10 +194,12 @@ def sanitise(html: str) -> str:
 #: quotes, with ``"`` escaped inside. Text has ``<`` escaped and comments are gone, so on its
 #: output these patterns find exactly the tags (no attribute value can hide ``id="``).
 _ATTRIBUTE = r'\s[a-z-]+="[^"]*"'
-_TAG_WITH_ID_OR_FRAGMENT = re.compile(rf'<([a-z][a-z0-9]*)(?=(?:{_ATTRIBUTE})*?\s(?:id="|href="#))((?:{_ATTRIBUTE})+)>')
+_TAG_WITH_ID_OR_FRAGMENT = re.compile(
+    rf'<([a-z][a-z0-9]*)(?=(?:{_ATTRIBUTE})*?\s(?:id="|name="|href="#))((?:{_ATTRIBUTE})+)>')
 _ID = re.compile(r'\sid="([^"]*)"')
+_NAME = re.compile(r'\sname="([^"]*)"')
 _ANY_ID = re.compile(r' id="([^"]*)"')
-_ID_OR_FRAGMENT = re.compile(r'(\s)(id="|href="#)([^"]*)"')
+_ID_OR_FRAGMENT = re.compile(r'(\s)(id="|name="|href="#)([^"]*)"')
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 
@@ -206,10 +208,10 @@ def prefix_author_ids(html: str, heading_ids: set[str]) -> str:
 
     ``heading_ids`` are the ids pmsite gave the Markdown headings: the first heading
     carrying each keeps it, so readers' anchors and the table of contents still work.
-    Any other id (raw HTML, footnotes) gets ``USER_ID_PREFIX`` unless it has it already,
-    and an ``href="#x"`` pointing at such an id points at the prefixed one.
+    Any other id (raw HTML, footnotes) and every ``<a name>`` gets ``USER_ID_PREFIX`` unless
+    it has it already, and an ``href="#x"`` pointing at such an id or name points at the prefixed one.
     """
-    if 'href="#' not in html:
+    if 'href="#' not in html and ' name="' not in html:
         # Most bodies: every id is a different heading's (text may hold ' id="' too: then look closer).
         ids = _ANY_ID.findall(html)
         if len(ids) == len(heading_ids) and heading_ids.issuperset(ids):
@@ -218,6 +220,7 @@ def prefix_author_ids(html: str, heading_ids: set[str]) -> str:
     kept = set()  # where the headings that keep their id start
     author_ids = set()
     for tag in _TAG_WITH_ID_OR_FRAGMENT.finditer(html):
+        author_ids.update(_NAME.findall(tag[2]))
         if (found := _ID.search(tag[2])) is None:
             continue
         if tag[1] in _HEADINGS and found[1] in unclaimed:
@@ -235,6 +238,8 @@ def prefix_author_ids(html: str, heading_ids: set[str]) -> str:
             space, kind, value = attribute.groups()
             if kind == 'id="':
                 return attribute[0] if tag.start() in kept else f'{space}id="{prefixed(value)}"'
+            if kind == 'name="':
+                return f'{space}name="{prefixed(value)}"'
             return f'{space}href="#{prefixed(value)}"' if value in author_ids else attribute[0]
 
         return f"<{tag[1]}{_ID_OR_FRAGMENT.sub(rewrite, tag[2])}>"

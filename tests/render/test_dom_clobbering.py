@@ -1,9 +1,9 @@
 """DOM clobbering: a postmortem body cannot take the ids the theme's pages and scripts rely on.
 
 Ids the author chose (raw HTML, footnotes) take a ``user-content-`` prefix as on GitHub,
-``name`` attributes are dropped, a heading never takes an id the theme uses, and only the
-classes mistune writes survive (so no body poses as an element a script finds by class). The ids
-under test are read from the default theme itself (its scripts' lookups and the ids of the
+``<a name>`` is prefixed too (other ``name`` attributes are dropped), a heading never takes an
+id the theme uses, and only the classes mistune writes survive (so no body poses as an element
+a script finds by class). The ids under test are read from the default theme itself (its scripts' lookups and the ids of the
 templates a postmortem page is drawn from), so a new lookup is covered without editing this file.
 """
 
@@ -96,7 +96,8 @@ def test_a_body_declaring_a_theme_id_does_not_carry_it(name):
     html = render_markdown(_clobbering_body(name)).html
     elements = _Elements(html).elements
     assert [tag for tag, attrs in elements if attrs.get("id") == name] == []
-    assert [tag for tag, attrs in elements if "name" in attrs] == []  # no named element for document.<name>
+    named = [(tag, attrs["name"]) for tag, attrs in elements if "name" in attrs]
+    assert named == [("a", f"{USER_ID_PREFIX}{name}")]  # no img, form or input name (document.<name>)
     assert f'id="{USER_ID_PREFIX}{name}"' in html  # the author's ids are kept, prefixed
     # The heading keeps a readable anchor of its own, listed in the table of contents.
     heading = render_markdown(_clobbering_body(name)).toc[0]
@@ -141,6 +142,11 @@ def test_same_page_links_follow_the_prefixed_ids():
     assert ids == ["summary", "user-content-fnref-1", "user-content-mine", "user-content-kept", "user-content-fn-1"]
     # Every link to something in the body still reaches it (footnotes both ways).
     assert {href[1:] for href in hrefs} - set(ids) == {"nowhere"}
+
+
+def test_an_old_style_named_anchor_is_prefixed_and_still_reached():
+    html = render_markdown('<a name="rollback"></a>Rolled back. See [above](#rollback).\n').html
+    assert '<a name="user-content-rollback"' in html and 'href="#user-content-rollback"' in html
 
 
 def test_an_id_in_an_attribute_value_is_not_rewritten():
