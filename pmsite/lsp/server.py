@@ -17,7 +17,7 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
-from pmsite import __version__, load
+from pmsite import __version__, load, sections
 from pmsite.config import Config, find_root, load_config
 from pmsite.errors import PmsiteError
 from pmsite.lsp.document import DocumentLinter, DocumentReport
@@ -278,6 +278,30 @@ def _code_actions(ls: PmsiteLanguageServer, params: types.CodeActionParams) -> l
             command=types.Command(title="Open rule documentation", command=OPEN_DOCUMENTATION,
                                   arguments=[documentation_url(finding.rule)])))
     return actions
+
+
+@server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+def _outline(ls: PmsiteLanguageServer, params: types.DocumentSymbolParams) -> list[types.DocumentSymbol]:
+    """The editor's outline: the document's headings, ATX and setext, each holding its sub-sections."""
+    text = ls.workspace.get_text_document(params.text_document.uri).source.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    found = sections.heading_spans(text)  # a leading front-matter is skipped
+    top: list[types.DocumentSymbol] = []
+    open_sections: list[tuple[int, types.DocumentSymbol]] = []  # (level, symbol), outermost first
+    for index, heading in enumerate(found):
+        end = next((other.line for other in found[index + 1:] if other.level <= heading.level), len(lines)) - 1
+        while end > heading.last_line and not lines[end].strip():
+            end -= 1  # the section ends at its last written line
+        symbol = types.DocumentSymbol(
+            name=heading.text or "(untitled)", kind=types.SymbolKind.String,
+            range=ls.range(text, heading.line + 1, 1, end + 1, len(lines[end]) + 1),
+            selection_range=ls.range(text, heading.line + 1, 1, heading.last_line + 1, len(lines[heading.last_line]) + 1),
+            detail=f"h{heading.level}", children=[])
+        while open_sections and open_sections[-1][0] >= heading.level:
+            open_sections.pop()
+        (open_sections[-1][1].children if open_sections else top).append(symbol)
+        open_sections.append((heading.level, symbol))
+    return top
 
 
 @server.command(OPEN_DOCUMENTATION)
