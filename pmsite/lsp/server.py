@@ -9,6 +9,7 @@ documentation. The spaCy model loads once per server, on the first sentence that
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -283,9 +284,14 @@ def _code_actions(ls: PmsiteLanguageServer, params: types.CodeActionParams) -> l
 @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
 def _outline(ls: PmsiteLanguageServer, params: types.DocumentSymbolParams) -> list[types.DocumentSymbol]:
     """The editor's outline: the document's headings, ATX and setext, each holding its sub-sections."""
-    text = ls.workspace.get_text_document(params.text_document.uri).source.replace("\r\n", "\n").replace("\r", "\n")
+    uri = params.text_document.uri
+    text = ls.workspace.get_text_document(uri).source.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
-    found = sections.heading_spans(text)  # a leading front-matter is skipped
+    path = Path(to_fs_path(uri) or uri)
+    postmortem, _ = load.parse_postmortem(text, path, path.name)  # where the body starts, as the CLI reads it
+    first = postmortem.body_line - 1
+    found = [dataclasses.replace(h, line=h.line + first, last_line=h.last_line + first)
+             for h in sections.heading_spans(postmortem.body)]
     top: list[types.DocumentSymbol] = []
     open_sections: list[tuple[int, types.DocumentSymbol]] = []  # (level, symbol), outermost first
     for index, heading in enumerate(found):

@@ -266,3 +266,14 @@ async def test_the_outline_lists_atx_and_setext_headings_as_nested_sections(clie
         ("Summary", "h2", first + 3, first + 4, first + 16, [("Details", "h3", first + 10, first + 10, first + 16, [])]),
         ("Impact", "h2", first + 18, first + 18, first + 23, []),
     ])]
+
+
+@pytest.mark.asyncio
+async def test_the_outline_skips_any_front_matter_the_cli_skips(client: LanguageClient):
+    """A front-matter that opens with a comment is still front-matter, never a heading."""
+    text = "---\n# written by hand\nid: PM-2026-002\n---\nSummary\n-------\n\nText.\n"
+    path = _write(client, "2026-11-03-comment.md", text)
+    await _open(client, path)
+    outline = await client.text_document_document_symbol_async(types.DocumentSymbolParams(
+        text_document=types.TextDocumentIdentifier(uri=path.as_uri())))
+    assert [(s.name, s.selection_range.start.line, s.selection_range.end.line) for s in outline] == [("Summary", 4, 5)]
