@@ -200,7 +200,7 @@ class _FileLint:
         item_rules = [rule for rule in rules if rule.scope in ("actions", "items")]
         spans = [(block, span) for block in textmask.prose_blocks(text, masked, postmortem.front_matter_lines)
                  for span in textmask.sentences(masked, block)]
-        in_actions = _action_sections(postmortem)
+        in_actions = action_sections(postmortem)
         self.sentence_count = len(spans)
         starts = [start for _, (start, _) in spans]
         lowered = _WHITESPACE.sub(" ", masked).lower()
@@ -359,7 +359,7 @@ _ACTION_HEADING = re.compile(r"\baction(?:s| items?)\b|\bfollow[- ]?ups?\b|\brem
                              r"|\bcorrective\b|\bpreventive\b|\bpreventative\b|\bto-?dos?\b", re.I)
 
 
-def _action_sections(postmortem: Postmortem) -> Callable[[int], bool]:
+def action_sections(postmortem: Postmortem) -> Callable[[int], bool]:
     """Is an offset of the text inside a section whose heading (ATX or setext) names action items?"""
     headings = [(postmortem.body_offset + start, bool(_ACTION_HEADING.search(heading.text)))
                 for start, heading in sections.heading_offsets(postmortem.body)]

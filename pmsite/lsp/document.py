@@ -26,7 +26,7 @@ from pathlib import Path
 from pmsite import load, sections, textmask
 from pmsite.cache import digest
 from pmsite.config import Config
-from pmsite.lint import DIRECTIVE, Suppressions, lint
+from pmsite.lint import DIRECTIVE, Suppressions, action_sections, lint
 from pmsite.model import Finding, Fix, Postmortem
 from pmsite.validate import cross_file_findings, validate_file
 
@@ -122,8 +122,10 @@ class DocumentLinter:
         masked = textmask.mask(text, postmortem.front_matter_lines)
         blocks = textmask.prose_blocks(text, masked, postmortem.front_matter_lines)
         context = self._context_key(postmortem)
-        keys = [(context, text[block.start:block.end], block.quoted) for block in blocks]
-        outside = (context, _OUTSIDE_BLOCKS, False)
+        # Under an "Action items" heading a block gets the action-item rules: a renamed heading relints it.
+        in_actions = action_sections(postmortem)
+        keys = [(context, text[block.start:block.end], block.quoted, in_actions(block.start)) for block in blocks]
+        outside = (context, _OUTSIDE_BLOCKS, False, False)
         stale = [i for i, key in enumerate(keys) if key not in self._blocks]
         lines = _Lines(text)
         if stale or outside not in self._blocks:
