@@ -51,7 +51,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from pmsite import textmask
+from pmsite import sections, textmask
 from pmsite.fixes import drop_in_rewrite, trimmed_end
 from pmsite.cache import PickleCache, digest
 from pmsite.config import Config
@@ -208,7 +208,7 @@ class _FileLint:
         item_rules = [rule for rule in rules if rule.scope in ("actions", "items")]
         spans = [(block, span) for block in textmask.prose_blocks(text, masked, postmortem.front_matter_lines)
                  for span in textmask.sentences(masked, block)]
-        in_actions = _action_sections(text)
+        in_actions = action_sections(postmortem)
         self.sentence_count = len(spans)
         starts = [start for _, (start, _) in spans]
         lowered = _WHITESPACE.sub(" ", masked).lower()
@@ -372,15 +372,15 @@ def _once(compute: Callable[[], Any]) -> Callable[[], Any]:
     return value
 
 
-_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*)$", re.M)
 #: Headings of the sections that hold action items.
 _ACTION_HEADING = re.compile(r"\baction(?:s| items?)\b|\bfollow[- ]?ups?\b|\bremediation|\bnext steps\b"
                              r"|\bcorrective\b|\bpreventive\b|\bpreventative\b|\bto-?dos?\b", re.I)
 
 
-def _action_sections(text: str) -> Callable[[int], bool]:
-    """Is an offset inside a section whose heading names action items?"""
-    headings = [(match.start(), bool(_ACTION_HEADING.search(match.group(1)))) for match in _HEADING.finditer(text)]
+def action_sections(postmortem: Postmortem) -> Callable[[int], bool]:
+    """Is an offset of the text inside a section whose heading (ATX or setext) names action items?"""
+    headings = [(postmortem.body_offset + start, bool(_ACTION_HEADING.search(heading.text)))
+                for start, heading in sections.heading_offsets(postmortem.body)]
     starts = [start for start, _ in headings]
 
     def inside(offset: int) -> bool:

@@ -41,8 +41,9 @@ class UniqueNames:
     not O(n²) (40,000 headings took 97 s when every one counted up from 2).
     """
 
-    def __init__(self) -> None:
-        self._used: set[str] = set()
+    def __init__(self, taken: Iterable[str] = ()) -> None:
+        """``taken``: names never handed out (``base`` then starts at ``base-2``)."""
+        self._used: set[str] = set(taken)
         self._next: dict[str, int] = {}
 
     def __call__(self, base: str) -> str:

@@ -139,3 +139,24 @@ def test_metrics_text_durations_in_the_unit_that_fits(runner, three: Path):
 def test_since_after_until(runner, three: Path):
     result = invoke(runner, three, "metrics", "--since", "2024-03-01", "--until", "2024-01-01", code=2)
     assert result.stderr.endswith("Error: --since 2024-03-01 is after --until 2024-01-01; swap them\n")
+
+
+def test_the_reports_load_helper_leaves_out_broken_files_and_may_do_without_content(three: Path):
+    """``actions``, ``metrics`` and ``pulse report`` share one loader (git history mined alongside)."""
+    from pmsite.cli.common import load_with_history, without_broken
+    from pmsite.config import load_config
+    from pmsite.errors import ContentError
+
+    write(three / "content" / "postmortems" / "broken.md", "---\nid: [oops\n---\n", dedent=False)
+    loaded, history = load_with_history(load_config(three))
+    assert len(loaded.postmortems) == 4 and history is not None
+    kept = without_broken(loaded.postmortems, loaded.findings)
+    assert sorted(pm.display_path.rsplit("/", 1)[1] for pm in kept) == ["a.md", "b.md", "c.md"]
+    warnings_only = [f for f in loaded.findings if f.severity != "error"]
+    assert len(without_broken(loaded.postmortems, warnings_only)) == 4
+    empty = three / "empty"
+    empty.mkdir()
+    (empty / "pmsite.yaml").write_text("title: t\n", encoding="utf-8")
+    assert load_with_history(load_config(empty), missing_ok=True)[0] is None  # no content folder yet
+    with pytest.raises(ContentError):
+        load_with_history(load_config(empty))

@@ -130,3 +130,24 @@ def test_a_build_prints_every_warning_it_counts(runner, tmp_path):
     assert built.exit_code == 0, built.output
     assert "Findings: 0 errors, 1 warnings, 0 info (listed above)" in built.stdout
     assert "warning history/no-repository this folder is not in a git repository" in built.stdout
+
+
+def test_new_drill_writes_a_practice_postmortem_left_out_of_the_metrics(runner, site_root):
+    """The schema allows ``type: drill``; ``new --type drill`` writes what ``pmsite drill postmortem`` writes."""
+    import json
+
+    new(runner, site_root, "Checkout outage", "--severity", "SEV3", "--type", "availability", "--date", "2025-03-01")
+    before = runner.invoke(cli, ["-C", str(site_root), "metrics", "--format", "json", "--drafts"])
+    assert before.exit_code == 0, before.output
+    result = new(runner, site_root, "Game day: region failover", "--severity", "SEV2", "--type", "drill",
+                 "--date", "2025-03-05")
+    assert result.exit_code == 0, result.output
+    path = site_root / "content" / "postmortems" / "2025-03-05-game-day-region-failover.md"
+    assert (front_matter(path)["type"], front_matter(path)["status"]) == ("drill", "draft")
+    assert "type: drill, left out of the incident metrics" in result.output
+    assert "'pmsite drill postmortem'" in result.output  # where a drill run with pmsite gets its timeline
+    assert "similar past postmortems" not in result.output and "fingerprint" not in result.output
+    assert runner.invoke(cli, ["-C", str(site_root), "validate"]).exit_code == 0
+    after = runner.invoke(cli, ["-C", str(site_root), "metrics", "--format", "json", "--drafts"])
+    counted = json.loads(after.stdout)["postmortems"]
+    assert counted == json.loads(before.stdout)["postmortems"] and len(counted) == 1

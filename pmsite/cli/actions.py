@@ -14,13 +14,12 @@ from typing import Any, Callable
 import click
 
 from pmsite import history as history_stage
-from pmsite import load as load_stage
 from pmsite.aggregate import BY_CHOICES, ActionItem, Aggregates, Distribution, Summary, aggregate, select
 from pmsite.aggregate.actions import CLOSED_STATUSES, OPEN_STATUSES
 from pmsite.aggregate.settings import PRIORITIES
 from pmsite.characters import character_findings
 from pmsite.cli.actions_sync import actions_subcommands
-from pmsite.cli.common import State, format_option, pass_state
+from pmsite.cli.common import State, format_option, load_with_history, pass_state, without_broken
 from pmsite.cli.types import AnyCaseChoice, DateType
 from pmsite.config import Config
 from pmsite.csvout import csv_text
@@ -47,12 +46,9 @@ def drafts_option(function):
 def _run(config: Config, as_of: dt.date, drafts: bool, **window: Any) -> tuple[Aggregates, int, list[str]]:
     """Load, mine and aggregate what the site counts; also say how many drafts were left out and what
     was skipped (for stderr)."""
-    with history_stage.start_mining(config) as mining:  # in parallel with loading when the walk is long
-        loaded = load_stage.load([], config)
-        found = mining.result()
+    loaded, found = load_with_history(config)
     unusable = [*loaded.findings, *(f for pm in loaded.postmortems for f in character_findings(pm))]
-    broken = {f.path for f in unusable if f.severity == "error"}
-    readable = [pm for pm in loaded.postmortems if pm.display_path not in broken]
+    readable = without_broken(loaded.postmortems, unusable)
     postmortems = [pm for pm in readable if is_included(pm, drafts)]
     result = aggregate(postmortems, found, config, as_of, **window)
     warnings = [f"{finding.severity}: {finding.path}:{finding.line}: {finding.message}"

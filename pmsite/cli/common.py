@@ -16,6 +16,9 @@ from pmsite.model import FINDING_LEVELS, ExitStatus, Finding, level_rank
 
 if TYPE_CHECKING:
     from pmsite.formats import FormatOptions
+    from pmsite.history import History
+    from pmsite.load import LoadResult
+    from pmsite.model import Postmortem
 
 
 @dataclass
@@ -50,6 +53,31 @@ class State:
 
 
 pass_state = click.make_pass_decorator(State)
+
+
+def load_with_history(config: Config, missing_ok: bool = False) -> tuple[LoadResult | None, History]:
+    """Every postmortem, loaded while git history is mined on another core (a long walk overlaps the load).
+
+    ``missing_ok``: no content folder yet gives None for the postmortems instead of an error.
+    """
+    from pmsite import history as history_stage
+    from pmsite import load as load_stage
+    from pmsite.errors import ContentError
+
+    with history_stage.start_mining(config) as mining:
+        try:
+            loaded = load_stage.load([], config)
+        except ContentError:
+            if not missing_ok:
+                raise
+            loaded = None
+        return loaded, mining.result()
+
+
+def without_broken(postmortems: list[Postmortem], findings: list[Finding]) -> list[Postmortem]:
+    """The postmortems none of ``findings`` makes unusable (an error in a file leaves it out)."""
+    broken = {finding.path for finding in findings if finding.severity == "error"}
+    return [pm for pm in postmortems if pm.display_path not in broken]
 
 
 def format_option(*names: str, default: str = "text") -> Callable:

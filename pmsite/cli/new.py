@@ -11,6 +11,7 @@ import click
 from pmsite.cli.common import State, pass_state
 from pmsite.cli.types import AnyCaseChoice, DateType
 from pmsite.cli.timeline import draft_from_exports, tz_option
+from pmsite.drills import DRILL_TYPE
 from pmsite.scaffold import SEVERITY_CHOICES, TYPE_CHOICES, Draft, init_repository, new_postmortem
 
 
@@ -18,8 +19,10 @@ from pmsite.scaffold import SEVERITY_CHOICES, TYPE_CHOICES, Draft, init_reposito
 @click.argument("title")
 @click.option("--severity", "-s", required=True, type=AnyCaseChoice(SEVERITY_CHOICES),
               help="SEV1 (worst) to SEV4. SEV1/SEV2 add decision points and a detection-gap analysis.")
-@click.option("--type", "-t", "incident_type", required=True, type=click.Choice(TYPE_CHOICES),
-              help="Kind of harm; security and data-loss add their own sections.")
+@click.option("--type", "-t", "incident_type", required=True, type=click.Choice((*TYPE_CHOICES, DRILL_TYPE)),
+              help="Kind of harm; security and data-loss add their own sections. 'drill': a practice "
+                   "postmortem, left out of the incident metrics ('pmsite drill postmortem' also imports a "
+                   "drill's timeline).")
 @click.option("--date", "incident_date", type=DateType(),
               help="Day the incident started (default: the PagerDuty incident's day, else today, UTC).")
 @click.option("--timeline", "timeline_sources", multiple=True, metavar="SOURCE",
@@ -46,6 +49,13 @@ def new_command(state: State, title: str, severity: str, incident_type: str, inc
     draft = Draft(title=title, severity=severity.upper(), incident_type=incident_type, date=day,
                   prefill=prefill, timeline=timeline)
     path = new_postmortem(config, draft)
+    if incident_type == DRILL_TYPE:
+        click.echo(f"created {config.display_path(path)} (type: drill, left out of the incident metrics)")
+        if not timeline_sources:
+            click.echo("note: after a drill run with 'pmsite drill start', 'pmsite drill postmortem' writes this "
+                       "with the drill's timeline, alert and service filled in")
+        click.echo("next: write it together, then run 'pmsite validate' and 'pmsite lint' on it")
+        return
     click.echo(f"created {config.display_path(path)}")
     _print_similar(config, path, title, prefill.get("services") or [])
     click.echo("next: fill in the sections, then run 'pmsite validate' and 'pmsite lint' on it")

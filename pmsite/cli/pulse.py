@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from pmsite.cli.common import State, format_option, pass_state
+from pmsite.cli.common import State, format_option, load_with_history, pass_state, without_broken
 from pmsite.cli.types import DateType
 
 
@@ -120,9 +120,6 @@ def report_command(state: State, output_format: str, as_of: dt.date | None) -> N
     past, and Spearman's correlation with the incident figures of the same teams
     and quarters. Groups under pulse.min_responses people never appear.
     """
-    from pmsite import history as history_stage
-    from pmsite import load as load_stage
-    from pmsite.errors import ContentError
     from pmsite.pulse.report import to_text
     from pmsite.pulse.settings import pulse_settings
     from pmsite.pulse.site import culture_report, has_pulse
@@ -134,14 +131,8 @@ def report_command(state: State, output_format: str, as_of: dt.date | None) -> N
         folder = config.display_path(pulse_settings(config).folder)
         raise PulseError(f"no pulse answers: {folder}/ does not exist; "
                                    "import some with 'pmsite pulse import'")
-    with history_stage.start_mining(config) as mining:
-        try:
-            loaded = load_stage.load([], config)
-        except ContentError:  # no postmortems yet: the pulse figures stand alone
-            loaded = None
-        found = mining.result()
-    broken = {f.path for f in loaded.findings if f.severity == "error"} if loaded else set()
-    postmortems = [pm for pm in loaded.postmortems if pm.display_path not in broken] if loaded else []
+    loaded, found = load_with_history(config, missing_ok=True)  # no postmortems yet: the pulse figures stand alone
+    postmortems = without_broken(loaded.postmortems, loaded.findings) if loaded else []
     report = culture_report(config, postmortems, found, as_of)
     click.echo(json.dumps(report.to_dict(), indent=2) if output_format == "json" else to_text(report), nl=False)
 

@@ -23,10 +23,10 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-from pmsite import load, textmask
+from pmsite import load, sections, textmask
 from pmsite.cache import digest
 from pmsite.config import Config
-from pmsite.lint import DIRECTIVE, Suppressions, lint
+from pmsite.lint import DIRECTIVE, Suppressions, action_sections, lint
 from pmsite.model import Finding, Fix, Postmortem
 from pmsite.validate import cross_file_findings, validate_file
 
@@ -122,8 +122,10 @@ class DocumentLinter:
         masked = textmask.mask(text, postmortem.front_matter_lines)
         blocks = textmask.prose_blocks(text, masked, postmortem.front_matter_lines)
         context = self._context_key(postmortem)
-        keys = [(context, text[block.start:block.end], block.quoted) for block in blocks]
-        outside = (context, _OUTSIDE_BLOCKS, False)
+        # Under an "Action items" heading a block gets the action-item rules: a renamed heading relints it.
+        in_actions = action_sections(postmortem)
+        keys = [(context, text[block.start:block.end], block.quoted, in_actions(block.start)) for block in blocks]
+        outside = (context, _OUTSIDE_BLOCKS, False, False)
         stale = [i for i, key in enumerate(keys) if key not in self._blocks]
         lines = _Lines(text)
         if stale or outside not in self._blocks:
@@ -155,9 +157,10 @@ class DocumentLinter:
         """
         text = postmortem.text
         stale_set = set(stale)
+        headings = {postmortem.body_offset + start for start, _ in sections.heading_offsets(postmortem.body)}
         blank = [False] * len(text)
         for i, block in enumerate(blocks):
-            if i not in stale_set and not text[block.start:block.end].lstrip().startswith("#"):
+            if i not in stale_set and block.start not in headings:
                 blank[block.start:block.end] = [True] * (block.end - block.start)  # headings stay: they scope rules
         chars = [" " if b and c != "\n" else c for c, b in zip(text, blank)]
         partial = DIRECTIVE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), "".join(chars))

@@ -9,6 +9,7 @@ documentation. The spaCy model loads once per server, on the first sentence that
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
-from pmsite import __version__, load
+from pmsite import __version__, load, sections
 from pmsite.config import Config, find_root, load_config
 from pmsite.errors import PmsiteError
 from pmsite.lsp.document import DocumentLinter, DocumentReport
@@ -280,6 +281,35 @@ def _code_actions(ls: PmsiteLanguageServer, params: types.CodeActionParams) -> l
     return actions
 
 
+@server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+def _outline(ls: PmsiteLanguageServer, params: types.DocumentSymbolParams) -> list[types.DocumentSymbol]:
+    """The editor's outline: the document's headings, ATX and setext, each holding its sub-sections."""
+    uri = params.text_document.uri
+    text = ls.workspace.get_text_document(uri).source.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    path = Path(to_fs_path(uri) or uri)
+    postmortem, _ = load.parse_postmortem(text, path, path.name)  # where the body starts, as the CLI reads it
+    first = postmortem.body_line - 1
+    found = [dataclasses.replace(h, line=h.line + first, last_line=h.last_line + first)
+             for h in sections.heading_spans(postmortem.body)]
+    top: list[types.DocumentSymbol] = []
+    open_sections: list[tuple[int, types.DocumentSymbol]] = []  # (level, symbol), outermost first
+    for index, heading in enumerate(found):
+        end = next((other.line for other in found[index + 1:] if other.level <= heading.level), len(lines)) - 1
+        while end > heading.last_line and not lines[end].strip():
+            end -= 1  # the section ends at its last written line
+        symbol = types.DocumentSymbol(
+            name=heading.text or "(untitled)", kind=types.SymbolKind.String,
+            range=ls.range(text, heading.line + 1, 1, end + 1, len(lines[end]) + 1),
+            selection_range=ls.range(text, heading.line + 1, 1, heading.last_line + 1, len(lines[heading.last_line]) + 1),
+            detail=f"h{heading.level}", children=[])
+        while open_sections and open_sections[-1][0] >= heading.level:
+            open_sections.pop()
+        (open_sections[-1][1].children if open_sections else top).append(symbol)
+        open_sections.append((heading.level, symbol))
+    return top
+
+
 @server.command(OPEN_DOCUMENTATION)
 async def _open_documentation(ls: PmsiteLanguageServer, url: str) -> None:
     if not url.startswith(DOCS_URL):  # only pmsite's own pages, whatever a client sends
@@ -297,7 +327,8 @@ def disable_comment(text: str, line: int, rule: str) -> tuple[tuple[int, int, in
     lines = text.split("\n")
     comment = f"<!-- pmsite-lint disable-next-line {rule} -->"
     previous = lines[line - 2] if line >= 2 else ""
-    starts_block = not previous.strip() or previous.strip() in ("---", "...") or previous.lstrip().startswith(("#", "```", "~~~", "|"))
+    starts_block = (not previous.strip() or previous.strip() in ("---", "...") or set(previous.strip()) == {"="}
+                    or previous.lstrip().startswith(("#", "```", "~~~", "|")))  # '===': a setext underline
     if line >= 2 and not starts_block:
         end = len(previous) + 1
         return (line - 1, end, line - 1, end), f" {comment}"

@@ -4,7 +4,9 @@ mistune renders GitHub-flavoured Markdown (tables, task lists, footnotes,
 strikethrough, bare URLs) with raw HTML passed through, then nh3 (ammonia)
 keeps only an allow-list of tags, attributes and URL schemes. Sanitising the
 rendered HTML, not the Markdown, means no Markdown trick can smuggle a script,
-an event handler or a ``javascript:``/``data:`` URL past it.
+an event handler or a ``javascript:``/``data:`` URL past it. Ids the author
+chose (raw HTML, footnotes) then take a ``user-content-`` prefix, as on GitHub,
+so a body cannot clobber the ids the theme's pages and scripts rely on.
 
 Rendering is the costliest step of a build, so results are cached by the hash
 of the Markdown text (``RenderCache``) and a warm rebuild re-renders only the
@@ -31,6 +33,18 @@ from pmsite.slugs import UniqueNames, slugify
 #: Headings at these levels appear in the table of contents.
 TOC_LEVELS = (2, 3)
 
+#: Ids the default theme gives its own elements on a postmortem page (``base.html``,
+#: ``postmortem.html``, ``partials/decision_map.html``) or looks up in its scripts (``search.js``):
+#: a heading never takes one (``## Search`` gets ``search-2``), so a body cannot shadow them.
+#: ``action-items`` is left out on purpose: the page replaces the body's own "Action items" heading.
+THEME_IDS = frozenset({
+    "decision-map", "main", "related-incidents", "search", "similar-incidents", "site-search",
+    "tracked-action-items",
+})
+#: Every id (and ``<a name>``) the author chose gets this prefix, as GitHub does (``<a id="search">``
+#: becomes ``id="user-content-search"``); same-page links to such ids follow it.
+USER_ID_PREFIX = "user-content-"
+
 ALLOWED_TAGS = frozenset({
     "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del", "details",
     "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
@@ -40,19 +54,24 @@ ALLOWED_TAGS = frozenset({
 })
 ALLOWED_ATTRIBUTES = {
     "*": {"id", "title", "lang", "dir"},
-    "a": {"href"},
+    "a": {"href", "name"},  # an old-style anchor, <a name="x">: prefixed like an id
     "img": {"src", "alt", "width", "height"},
     "code": {"class"},
-    "li": {"class"},
-    "sup": {"class"},
-    "section": {"class"},
     "ol": {"start"},
     "td": {"colspan", "rowspan", "style"},
     "th": {"colspan", "rowspan", "scope", "style"},
     "time": {"datetime"},
     "abbr": {"title"},
     "details": {"open"},
-    "input": {"class", "disabled", "checked", "aria-label"},
+    "input": {"disabled", "checked", "aria-label"},
+}
+#: The classes mistune writes (task lists, footnotes), and no others: a body cannot pose as an element
+#: the theme's scripts find by class (``.filters-toggle``). ``code`` keeps only ``language-*`` classes.
+ALLOWED_CLASSES = {
+    "li": {"task-list-item"},
+    "input": {"task-list-item-checkbox"},
+    "sup": {"footnote-ref"},
+    "section": {"footnotes"},
 }
 #: Task-list checkboxes are the only form control that survives, and only as a disabled checkbox.
 ALLOWED_ATTRIBUTE_VALUES = {"input": {"type": {"checkbox"}}}
@@ -76,17 +95,20 @@ class RenderedMarkdown:
 
 def _heading_ids(md: mistune.Markdown, state: mistune.BlockState) -> None:
     """Give every heading a readable, unique id and record the table of contents."""
-    anchors = UniqueNames()
+    anchors = UniqueNames(taken=THEME_IDS)
     toc = []
+    heading_ids = set()
     for token in state.tokens:
         if token["type"] != "heading":
             continue
         text = _plain_text(token.get("text", ""))
         anchor = anchors(slugify(text))
         token["attrs"]["id"] = anchor
+        heading_ids.add(anchor)
         if token["attrs"]["level"] in TOC_LEVELS:
             toc.append(TocEntry(token["attrs"]["level"], anchor, text))
     state.env["toc"] = tuple(toc)
+    state.env["heading_ids"] = heading_ids
 
 
 def _plain_text(markdown_inline: str) -> str:
@@ -148,6 +170,7 @@ _cleaner = nh3.Cleaner(
     tags=set(ALLOWED_TAGS),
     clean_content_tags=set(REMOVED_WITH_CONTENT),
     attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
+    allowed_classes={tag: set(classes) for tag, classes in ALLOWED_CLASSES.items()},
     tag_attribute_values={tag: {a: set(v) for a, v in values.items()} for tag, values in ALLOWED_ATTRIBUTE_VALUES.items()},
     url_schemes=set(ALLOWED_URL_SCHEMES),
     filter_style_properties={"text-align"},
@@ -155,9 +178,73 @@ _cleaner = nh3.Cleaner(
 )
 
 
+_CODE_CLASS = re.compile(r'<code class="([^"]*)"')
+_LANGUAGE_CLASS = re.compile(r"(?<!\S)language-\S+")
+
+
 def sanitise(html: str) -> str:
-    """Keep only allow-listed tags, attributes and URL schemes."""
-    return _cleaner.clean(html)
+    """Keep only allow-listed tags, attributes, classes and URL schemes (``code`` only ``language-*``)."""
+    html = _cleaner.clean(html)
+    if '<code class="' not in html:
+        return html
+    return _CODE_CLASS.sub(lambda code: f'<code class="{" ".join(_LANGUAGE_CLASS.findall(code[1]))}"', html)
+
+
+#: An attribute as the sanitiser writes it: a lowercase name, always a value, always in double
+#: quotes, with ``"`` escaped inside. Text has ``<`` escaped and comments are gone, so on its
+#: output these patterns find exactly the tags (no attribute value can hide ``id="``).
+_ATTRIBUTE = r'\s[a-z-]+="[^"]*"'
+_TAG_WITH_ID_OR_FRAGMENT = re.compile(
+    rf'<([a-z][a-z0-9]*)(?=(?:{_ATTRIBUTE})*?\s(?:id="|name="|href="#))((?:{_ATTRIBUTE})+)>')
+_ID = re.compile(r'\sid="([^"]*)"')
+_NAME = re.compile(r'\sname="([^"]*)"')
+_ANY_ID = re.compile(r' id="([^"]*)"')
+_ID_OR_FRAGMENT = re.compile(r'(\s)(id="|name="|href="#)([^"]*)"')
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def prefix_author_ids(html: str, heading_ids: set[str]) -> str:
+    """Prefix every id of sanitised ``html`` but the headings' own; same-page links follow.
+
+    ``heading_ids`` are the ids pmsite gave the Markdown headings: the first heading
+    carrying each keeps it, so readers' anchors and the table of contents still work.
+    Any other id (raw HTML, footnotes) and every ``<a name>`` gets ``USER_ID_PREFIX`` unless
+    it has it already, and an ``href="#x"`` pointing at such an id or name points at the prefixed one.
+    """
+    if 'href="#' not in html and ' name="' not in html:
+        # Most bodies: every id is a different heading's (text may hold ' id="' too: then look closer).
+        ids = _ANY_ID.findall(html)
+        if len(ids) == len(heading_ids) and heading_ids.issuperset(ids):
+            return html
+    unclaimed = set(heading_ids)
+    kept = set()  # where the headings that keep their id start
+    author_ids = set()
+    for tag in _TAG_WITH_ID_OR_FRAGMENT.finditer(html):
+        author_ids.update(_NAME.findall(tag[2]))
+        if (found := _ID.search(tag[2])) is None:
+            continue
+        if tag[1] in _HEADINGS and found[1] in unclaimed:
+            unclaimed.discard(found[1])
+            kept.add(tag.start())
+        else:
+            author_ids.add(found[1])
+    author_ids -= heading_ids  # a link to a heading's id keeps going to the heading
+
+    def prefixed(name: str) -> str:
+        return name if name.startswith(USER_ID_PREFIX) else USER_ID_PREFIX + name
+
+    def rewrite_tag(tag: re.Match) -> str:
+        def rewrite(attribute: re.Match) -> str:
+            space, kind, value = attribute.groups()
+            if kind == 'id="':
+                return attribute[0] if tag.start() in kept else f'{space}id="{prefixed(value)}"'
+            if kind == 'name="':
+                return f'{space}name="{prefixed(value)}"'
+            return f'{space}href="#{prefixed(value)}"' if value in author_ids else attribute[0]
+
+        return f"<{tag[1]}{_ID_OR_FRAGMENT.sub(rewrite, tag[2])}>"
+
+    return _TAG_WITH_ID_OR_FRAGMENT.sub(rewrite_tag, html)
 
 
 def render_markdown(text: str) -> RenderedMarkdown:
@@ -166,7 +253,8 @@ def render_markdown(text: str) -> RenderedMarkdown:
     # A body with fewer tags than the limit cannot nest past it: most pay for one count, not the scan.
     if text.count("<") > MAX_HTML_DEPTH and _nests_too_deep(html):
         html, state = _escaping_parser.parse(text)
-    return RenderedMarkdown(html=sanitise(html), toc=state.env.get("toc", ()))
+    html = prefix_author_ids(sanitise(html), state.env.get("heading_ids", set()))
+    return RenderedMarkdown(html=html, toc=state.env.get("toc", ()))
 
 
 class RenderCache:

@@ -30,7 +30,7 @@ def documentation_url(rule_id: str) -> str:
 def _source_hash() -> str:
     package = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for path in sorted(package.glob("*.py")) + [package.parent / name for name in ("textmask.py", "lint.py", "fixes.py")]:
+    for path in sorted(package.glob("*.py")) + [package.parent / name for name in ("textmask.py", "lint.py", "fixes.py", "sections.py")]:
         if path.is_file():
             digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

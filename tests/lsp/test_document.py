@@ -84,3 +84,42 @@ def test_a_changed_front_matter_relints_everything(sample):
     assert linter.check(path, text).relinted == 2
     again = linter.check(path, text.replace("[omar]", "[omar, dana]"))
     assert again.relinted == again.blocks == 2
+
+
+def test_an_edit_under_a_setext_action_items_heading_keeps_its_section(tmp_path):
+    """Unchanged blocks are blanked in the copy that is linted again; a setext heading must stay."""
+    (tmp_path / "pmsite.yaml").write_text("title: t\n", encoding="utf-8")
+    config = load_config(tmp_path)
+    path = tmp_path / "notes.md"
+    text = ("---\nid: PM-1\n---\n\nThe narrative.\n\nAction items\n------------\n\n"
+            "- Add a confirmation prompt that shows the target cluster.\n")
+    linter = DocumentLinter(config)
+    assert [f.rule for f in linter.check(path, text).findings if f.category == "quality"] == []
+    edited = text + "- Be more careful when editing the production load balancer.\n"
+    after = linter.check(path, edited)
+    assert after.relinted < after.blocks  # the heading's block was not linted again ...
+    assert [(f.line, f.rule) for f in after.findings if f.category == "quality"] == [(11, "quality/try-harder")]
+
+
+def test_a_disable_comment_under_a_setext_heading_keeps_the_heading():
+    text = "Timeline\n========\nThe engineer carelessly restarted the cluster.\n"
+    (line, column, _, _), comment = disable_comment(text, 3, "blame/judgmental-word")
+    lines = text.split("\n")
+    lines[line - 1] = lines[line - 1][:column - 1] + comment + lines[line - 1][column - 1:]
+    assert lines[:2] == ["Timeline", "========"]  # appended to the underline, it would end the heading
+    assert lines[2].startswith("<!-- pmsite-lint disable-next-line blame/judgmental-word -->")
+
+
+def test_renaming_a_heading_to_action_items_relints_the_blocks_under_it(tmp_path):
+    """The blocks under it did not change, but the action-item rules now apply to them."""
+    (tmp_path / "pmsite.yaml").write_text("title: t\n", encoding="utf-8")
+    config = load_config(tmp_path)
+    path = tmp_path / "notes.md"
+    text = "---\nid: PM-1\n---\n\nThe narrative.\n\n## Notes\n\n- Be more careful when editing the load balancer.\n"
+    linter = DocumentLinter(config)
+    assert [f.rule for f in linter.check(path, text).findings if f.category == "quality"] == []
+    for heading in ("## Action items", "Action items\n------------"):
+        renamed = linter.check(path, text.replace("## Notes", heading))
+        assert [f.rule for f in renamed.findings if f.category == "quality"] == ["quality/try-harder"], heading
+    back = linter.check(path, text)
+    assert [f.rule for f in back.findings if f.category == "quality"] == []

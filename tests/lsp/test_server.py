@@ -244,3 +244,36 @@ async def test_a_huge_file_gets_one_diagnostic(client: LanguageClient):
     diagnostics = await _open(client, path)
     assert [d.code for d in diagnostics] == ["lint/too-large"]
     assert "pmsite lint" in diagnostics[0].message or "characters" in diagnostics[0].message
+
+
+@pytest.mark.asyncio
+async def test_the_outline_lists_atx_and_setext_headings_as_nested_sections(client: LanguageClient):
+    body = ("Checkout errors\n===============\n\nSummary\n-------\n\nThe push went out at 14:02.\n\n---\n\n"
+            "### Details\n\nTwelve minutes.\n\n```\n# not a heading\n```\n\n## Impact\n\n- a list item\n---\n\n"
+            "About 340 orders.\n")
+    path = _write(client, "2026-11-02-outline.md", FRONT_MATTER + body)
+    await _open(client, path)
+    outline = await client.text_document_document_symbol_async(types.DocumentSymbolParams(
+        text_document=types.TextDocumentIdentifier(uri=path.as_uri())))
+
+    def tree(symbols):
+        return [(s.name, s.detail, s.selection_range.start.line, s.selection_range.end.line, s.range.end.line,
+                 tree(s.children or [])) for s in symbols]
+
+    first = FRONT_MATTER.count("\n")  # the body's first line (0-based): front-matter is no heading
+    # Sections end at their last written line: Summary at the closing fence, the h1 at the last line.
+    assert tree(outline) == [("Checkout errors", "h1", first, first + 1, first + 23, [
+        ("Summary", "h2", first + 3, first + 4, first + 16, [("Details", "h3", first + 10, first + 10, first + 16, [])]),
+        ("Impact", "h2", first + 18, first + 18, first + 23, []),
+    ])]
+
+
+@pytest.mark.asyncio
+async def test_the_outline_skips_any_front_matter_the_cli_skips(client: LanguageClient):
+    """A front-matter that opens with a comment is still front-matter, never a heading."""
+    text = "---\n# written by hand\nid: PM-2026-002\n---\nSummary\n-------\n\nText.\n"
+    path = _write(client, "2026-11-03-comment.md", text)
+    await _open(client, path)
+    outline = await client.text_document_document_symbol_async(types.DocumentSymbolParams(
+        text_document=types.TextDocumentIdentifier(uri=path.as_uri())))
+    assert [(s.name, s.selection_range.start.line, s.selection_range.end.line) for s in outline] == [("Summary", 4, 5)]

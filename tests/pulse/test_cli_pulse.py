@@ -98,3 +98,11 @@ def test_a_broken_week_file_stops_the_report_naming_file_and_line(runner, pulse_
     assert result.exit_code == 2
     assert result.output == ("Error: content/pulse/2026-W10.csv:3: week '2026-W11' does not match the file name "
                              "2026-W10\n")
+
+
+def test_report_without_any_postmortems_folder(runner, pulse_root):
+    runner.invoke(cli, ["-C", str(pulse_root), "pulse", "import", str(answers_csv(pulse_root / "in.csv"))])
+    shutil.rmtree(pulse_root / "content" / "postmortems")
+    result = runner.invoke(cli, ["-C", str(pulse_root), "pulse", "report", "--as-of", "2026-06-30"])
+    assert result.exit_code == 0, result.output
+    assert "  search: median 4 " in result.output

@@ -66,7 +66,7 @@ def test_postmortem_page_carries_search_filters_and_metadata(built):
 
 def test_footnotes_and_task_lists_render_on_the_page(built):
     page = read(built, "postmortems/2024-05-02-search-slow-after-synonym-deploy/index.html")
-    assert 'class="task-list-item-checkbox"' in page and 'id="fn-1"' in page
+    assert 'class="task-list-item-checkbox"' in page and 'id="user-content-fn-1"' in page
 
 
 def test_taxonomy_pages_list_their_postmortems(built):
