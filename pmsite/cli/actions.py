@@ -19,7 +19,8 @@ from pmsite.aggregate.actions import CLOSED_STATUSES, OPEN_STATUSES
 from pmsite.aggregate.settings import PRIORITIES
 from pmsite.characters import character_findings
 from pmsite.cli.actions_sync import actions_subcommands
-from pmsite.cli.common import State, format_option, load_with_history, pass_state, without_broken
+from pmsite.cli.common import (State, as_of_option, drafts_option, format_option, load_with_history, pass_state,
+                               without_broken)
 from pmsite.cli.types import AnyCaseChoice, DateType
 from pmsite.config import Config
 from pmsite.csvout import csv_text
@@ -31,16 +32,6 @@ ACTION_FIELDS = ("postmortem_id", "id", "title", "owner", "priority", "category"
                  "completed", "overdue", "days_overdue", "escalation", "stale", "due_source",
                  "completed_source", "on_time", "days_to_close", "last_change", "severity", "teams",
                  "services", "postmortem_path", "link")
-
-
-def as_of_option(function):
-    return click.option("--as-of", type=DateType(), default=None,
-                        help="Compute as if today were DATE (YYYY-MM-DD), for reproducible reports.")(function)
-
-
-def drafts_option(function):
-    return click.option("--drafts", is_flag=True,
-                        help="Count draft and in-review postmortems too (the site does with build --drafts).")(function)
 
 
 def _run(config: Config, as_of: dt.date, drafts: bool, **window: Any) -> tuple[Aggregates, int, list[str]]:

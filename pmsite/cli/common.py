@@ -80,6 +80,18 @@ def without_broken(postmortems: list[Postmortem], findings: list[Finding]) -> li
     return [pm for pm in postmortems if pm.display_path not in broken]
 
 
+def as_of_option(function):
+    from pmsite.cli.types import DateType  # here: the command list (pmsite --help) must not import it
+
+    return click.option("--as-of", type=DateType(), default=None,
+                        help="Compute as if today were DATE (YYYY-MM-DD), for reproducible reports.")(function)
+
+
+def drafts_option(function):
+    return click.option("--drafts", is_flag=True,
+                        help="Count draft and in-review postmortems too (the site does with build --drafts).")(function)
+
+
 def format_option(*names: str, default: str = "text") -> Callable:
     return click.option("--format", "-f", "output_format", type=click.Choice(list(names)), default=default,
                         show_default=True, help="Output format.")

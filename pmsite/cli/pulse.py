@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from pmsite.cli.common import State, format_option, load_with_history, pass_state, without_broken
-from pmsite.cli.types import DateType
+from pmsite.cli.common import (State, as_of_option, drafts_option, format_option, load_with_history, pass_state,
+                               without_broken)
 
 
 @click.group("pulse")
@@ -110,9 +110,10 @@ def ask_command(state: State, via: str, question_id: str | None, form_url: str |
 
 @pulse_group.command("report")
 @format_option("text", "json")
-@click.option("--as-of", type=DateType(), default=None, help="Compute as if today were DATE (YYYY-MM-DD).")
+@as_of_option
+@drafts_option
 @pass_state
-def report_command(state: State, output_format: str, as_of: dt.date | None) -> None:
+def report_command(state: State, output_format: str, as_of: dt.date | None, drafts: bool) -> None:
     """Print the pulse figures the site's Culture page shows.
 
     Per quarter: the organisation's and each team's median with a 95% bootstrap
@@ -120,19 +121,21 @@ def report_command(state: State, output_format: str, as_of: dt.date | None) -> N
     past, and Spearman's correlation with the incident figures of the same teams
     and quarters. Groups under pulse.min_responses people never appear.
     """
+    from pmsite.pipeline import default_as_of, is_included
     from pmsite.pulse.report import to_text
     from pmsite.pulse.settings import pulse_settings
     from pmsite.pulse.site import culture_report, has_pulse
     from pmsite.pulse.store import PulseError
 
     config = state.config
-    as_of = as_of or dt.date.today()
+    as_of = as_of or default_as_of()
     if not has_pulse(config):
         folder = config.display_path(pulse_settings(config).folder)
         raise PulseError(f"no pulse answers: {folder}/ does not exist; "
                                    "import some with 'pmsite pulse import'")
     loaded, found = load_with_history(config, missing_ok=True)  # no postmortems yet: the pulse figures stand alone
-    postmortems = without_broken(loaded.postmortems, loaded.findings) if loaded else []
+    postmortems = [pm for pm in without_broken(loaded.postmortems, loaded.findings)
+                   if is_included(pm, drafts)] if loaded else []  # what the site counts
     report = culture_report(config, postmortems, found, as_of)
     click.echo(json.dumps(report.to_dict(), indent=2) if output_format == "json" else to_text(report), nl=False)
 

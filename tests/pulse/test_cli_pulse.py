@@ -106,3 +106,26 @@ def test_report_without_any_postmortems_folder(runner, pulse_root):
     result = runner.invoke(cli, ["-C", str(pulse_root), "pulse", "report", "--as-of", "2026-06-30"])
     assert result.exit_code == 0, result.output
     assert "  search: median 4 " in result.output
+
+
+def test_report_counts_the_incidents_the_site_counts(runner, pulse_root, monkeypatch):
+    """Drafts stay out of the incident figures, as on the Culture page, unless --drafts (as build --drafts)."""
+    import pmsite.pulse.report
+
+    with_postmortem(pulse_root)
+    draft = (REPO_ROOT / "content" / "postmortems" / SAMPLE).read_text(encoding="utf-8")
+    draft = draft.replace("status: published", "status: draft", 1).replace("id: PM-", "id: PM-9", 1)
+    (pulse_root / "content" / "postmortems" / "draft.md").write_text(draft, encoding="utf-8")
+    runner.invoke(cli, ["-C", str(pulse_root), "pulse", "import", str(answers_csv(pulse_root / "in.csv"))])
+    counted = []
+    real = pmsite.pulse.report.incident_figures
+
+    def spy(postmortems, *args):
+        counted.append(sorted(pm.status for pm in postmortems))
+        return real(postmortems, *args)
+
+    monkeypatch.setattr(pmsite.pulse.report, "incident_figures", spy)
+    for extra in ([], ["--drafts"]):
+        result = runner.invoke(cli, ["-C", str(pulse_root), "pulse", "report", "--as-of", "2026-06-30", *extra])
+        assert result.exit_code == 0, result.output
+    assert counted == [["published"], ["draft", "published"]]
