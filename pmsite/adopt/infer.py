@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from pmsite.adopt import times
+from pmsite.adopt.actions import action_items
 from pmsite.adopt.read import Document
-from pmsite.adopt.structure import (DATE, Section, date_of, find_sections, first_date, labeled, links, list_items,
-                                    paragraphs, plain, split_sections, tables)
+from pmsite.adopt.structure import (DATE, Section, date_of, find_sections, first_date, labeled, list_items,
+                                    numeric_date, paragraphs, plain, split_sections)
 from pmsite import sections
 from pmsite.scaffold import TYPE_CHOICES, slugify
 
@@ -44,13 +45,15 @@ _SEVERITY_LABEL = re.compile(r"^(severity|sev|incident severity|incident level|s
                              r"incident priority)$")
 _SEVERITY_VALUE = (
     (re.compile(r"^\W*sev(?:erity)?[\s-]?([0-4])\b", re.IGNORECASE), lambda m: f"SEV{max(1, int(m[1]))}"),
-    (re.compile(r"^\W*p([0-4])\b", re.IGNORECASE), lambda m: f"SEV{max(1, int(m[1]))}"),
+    (re.compile(r"^\W*[ps]([0-4])\b", re.IGNORECASE), lambda m: f"SEV{max(1, int(m[1]))}"),
     (re.compile(r"^\W*([1-4])\b"), lambda m: f"SEV{m[1]}"),
     (re.compile(r"^\W*(critical|blocker)\b", re.IGNORECASE), lambda m: "SEV1"),
     (re.compile(r"^\W*(high|major)\b", re.IGNORECASE), lambda m: "SEV2"),
     (re.compile(r"^\W*(medium|moderate)\b", re.IGNORECASE), lambda m: "SEV3"),
     (re.compile(r"^\W*(low|minor)\b", re.IGNORECASE), lambda m: "SEV4"),
 )
+#: A line that is nothing but a severity: 'Sev 2', 'SEV-1', '**SEV1**', GitLab's '~severity::2' label.
+_SEVERITY_LINE = re.compile(r"^\W*(?:sev(?:erity)?[\s-]?|~?\"?severity::)(?P<level>[1-4])\"?\W*$", re.IGNORECASE)
 _ID_IN_NAME = re.compile(r"\b(?P<prefix>[A-Z]{2,8})-?(?P<year>(?:19|20)\d{2})-(?P<number>\d{3,})\b")
 _PLACEHOLDER = re.compile(r"\b(20xx|yyyy|HH:mm|XXX|YYY|ZZZ|Incident Title|Short event description|TBD|"
                           r"lorem ipsum)\b", re.IGNORECASE)
@@ -99,7 +102,7 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     fields = labeled(lines)
     summary_sections = known["summary"]
     _incident_date(result, document.path, fields, summary_sections, known["timeline"], where)
-    _severity_and_type(result, fields)
+    _severity_and_type(result, fields, lines)
     _summary(result, summary_sections, all_sections, where)
     _timeline(result, known["timeline"], fields, lines, where)
     _detection(result, fields)
@@ -111,7 +114,10 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     _services_and_teams(result, known["services"], fields, affected, taxonomy, where)
     _tags(result, fields)
     _lessons(result, known["lessons"], where)
-    _action_items(result, known["actions"], where)
+    items, item_notes = action_items(known["actions"], where)
+    result.notes += item_notes
+    if known["actions"]:
+        result.set("action_items", items, "; ".join(where(s) for s in known["actions"]))
     result.missing = [key for key in REPORTED_FIELDS if key not in result.meta]
     return result
 
@@ -161,13 +167,24 @@ def _from_front_matter(result: Inferred, values: dict) -> None:
 
 
 def _incident_date(result: Inferred, path: Path, fields, summary_sections, timeline_sections, where) -> None:
-    if "date" in result.meta:
-        return
+    """The incident's day, from the first place that states it; an all-numeric date is never read."""
+    if "date" not in result.meta:
+        _stated_date(result, path, fields, summary_sections, timeline_sections, where)
+    if "date" not in result.meta:
+        result.notes += [f"line {number}: the date '{numeric_date(value)}' could be day/month or month/day: "
+                         "date left out" for number, label, value in fields
+                         if re.search(r"\bdate\b", label) and numeric_date(value)][:1]
+
+
+def _stated_date(result: Inferred, path: Path, fields, summary_sections, timeline_sections, where) -> None:
     for number, label, value in fields:
         if re.fullmatch(r"(incident )?date( of (the )?incident)?|occurred( on)?|incident start(ed)?", label):
             day = first_date(value)
             if day:
                 return result.set("date", day.isoformat(), f"line {number} ('{label}')")
+    for number, label, value in fields:
+        if times.is_start_label(label) and first_date(value) and times.TIME.search(DATE.sub(" ", value)):
+            return result.set("date", first_date(value).isoformat(), f"line {number} ('{label}')")
     for section in summary_sections:
         for number, paragraph in paragraphs(section.lines):
             day = first_date(paragraph)
@@ -183,7 +200,7 @@ def _incident_date(result: Inferred, path: Path, fields, summary_sections, timel
             return result.set("date", min(days).isoformat(), f"first day of the timeline, {where(section)}")
 
 
-def _severity_and_type(result: Inferred, fields) -> None:
+def _severity_and_type(result: Inferred, fields, lines) -> None:
     for number, label, value in fields:
         if "severity" not in result.meta and _SEVERITY_LABEL.match(label):
             for pattern, make in _SEVERITY_VALUE:
@@ -195,9 +212,25 @@ def _severity_and_type(result: Inferred, fields) -> None:
             wanted = value.strip().lower().replace(" ", "-")
             if wanted in TYPE_CHOICES:
                 result.set("type", wanted, f"line {number} ('{label}: {value[:30]}')")
+    for number, line in lines if "severity" not in result.meta else []:
+        match = _SEVERITY_LINE.match(plain(line))
+        if match and not line.lstrip().startswith("#"):
+            result.set("severity", f"SEV{match['level']}", f"line {number} ('{plain(line)[:30]}')")
+            break
+
+
+_SUMMARY_LABEL = re.compile(r"^(?:summary|executive summary|incident summary|overview|tl;? ?dr|what happened)\s*:\s*",
+                            re.IGNORECASE)
 
 
 def _summary(result: Inferred, summary_sections, all_sections, where) -> None:
+    if not summary_sections:  # the SRE book's template: '**Summary:** …' as a paragraph of its own
+        for section in all_sections:
+            labelled = [(n, _SUMMARY_LABEL.sub("", p)) for n, p in paragraphs(section.lines) if _SUMMARY_LABEL.match(p)]
+            if labelled:
+                summary_sections, all_sections = [Section(section.title, section.level, section.line,
+                                                          [(labelled[0][0], labelled[0][1])])], []
+                break
     for section in summary_sections or all_sections[:1]:
         found = paragraphs(section.lines)
         if found:
@@ -255,7 +288,9 @@ def _names(items) -> list[str]:
     """Attendee lines as names: 'AF, AN, EC' or 'RF SC AN' (initials) or one name per item."""
     names: list[str] = []
     for item in items:
-        text = plain(item.text)
+        text = re.sub(r"\s*\([^)]{0,60}\)", "", plain(item.text))  # 'Priya Raman (incident commander)'
+        text = re.sub(r"\s+[-–—]\s+.*$", "", text)  # 'Jonas Berg - database'
+
         parts = [p.strip() for p in re.split(r",|;| and ", text) if p.strip()]
         for part in parts:
             words = part.split()
@@ -284,7 +319,7 @@ def _configured(name: str, text: str) -> bool:
 
 def _services_and_teams(result: Inferred, service_sections, fields, text: str, taxonomy, where) -> None:
     for key, label_pattern in (("services", r"(affected |impacted )?(services?|systems?)( affected| impacted)?"),
-                               ("teams", r"(teams?|owning teams?|teams? involved|responding teams?)")):
+                               ("teams", r"(teams?|owning teams?|teams? involved|responding teams?|team attribution)")):
         for number, label, value in fields:
             if re.fullmatch(label_pattern, label):
                 names = [slugify(n, 40) for n in re.split(r",|;| and |/", value) if slugify(n, 40)]
@@ -327,101 +362,3 @@ def _lessons(result: Inferred, lesson_sections, where) -> None:
         lessons += [text for text in found if len(text) >= 3]
     if lesson_sections:
         result.set("lessons", lessons, "; ".join(where(s) for s in lesson_sections))
-
-
-_OWNER = re.compile(r"\b(?:owner|assignee|assigned to|responsible)\s*[:=]?\s*(?P<owner>@?[\w.-]+(?: [A-Z][\w.-]+)?)",
-                    re.IGNORECASE)
-_DUE = re.compile(r"\b(?:due|deadline|by|target)\s*(?:date)?\s*[:=]?\s*(?P<date>\d{4}-\d{2}-\d{2}|"
-                  r"\d{1,2}\.?\s+[A-Za-z]{3,9},?\s+\d{4}|[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})", re.IGNORECASE)
-#: Where an item's text turns to its owner or due date: "(owner: payments)", ", due 2024-04-01".
-_TRAILER = re.compile(r"\s*[(\[,;]?\s*\b(?:(?:owner|assignee|assigned to)\s*[:=]|due\s*(?:date\s*)?[:=]?\s*\d)"
-                      r".*$", re.IGNORECASE)
-_STATUS_WORDS = (("done", r"done|complete[d]?|closed|fixed|resolved|yes|✅|✔|x"),
-                 ("in_progress", r"in[ _-]?progress|ongoing|started|wip|doing"),
-                 ("blocked", r"blocked|on hold"),
-                 ("wont_do", r"won'?t (?:do|fix)|wont[ _]do|cancell?ed|dropped|rejected"),
-                 ("open", r"open|todo|to do|not started|planned|new|backlog|pending|no"))
-
-
-def _status(value: str) -> str | None:
-    value = plain(value).strip().lower()
-    for status, pattern in _STATUS_WORDS:
-        if re.fullmatch(rf"(?:{pattern})\.?", value):
-            return status
-    return None
-
-
-def _item(title: str, raw: str, where: str) -> dict[str, Any]:
-    item: dict[str, Any] = {"title": title}
-    owner = _OWNER.search(plain(raw))
-    if owner:
-        item["owner"] = owner["owner"].lstrip("@")
-    due = _DUE.search(plain(raw))
-    if due and first_date(due["date"]):
-        item["due"] = first_date(due["date"]).isoformat()
-    found_links = links(raw)
-    if found_links:
-        item["link"] = found_links[0]
-    return item
-
-
-def _action_items(result: Inferred, action_sections, where) -> None:
-    items: list[dict[str, Any]] = []
-    for section in action_sections:
-        section_tables = tables(section.lines)
-        for table in section_tables:
-            items += _table_items(table)
-        if not section_tables:
-            for entry in list_items(section.lines):
-                text = entry.text
-                bold = re.match(r"^\s*(\*\*|__)(?P<lead>.+?)\1\s*[:.\-–]?\s*", text)
-                title = plain(bold["lead"]) if bold and len(plain(bold["lead"])) >= 3 else plain(text)
-                title = _TRAILER.sub("", title) or plain(text)
-                if len(title) < 3:
-                    continue
-                item = _item(title.rstrip(" :;,-–—"), text, where(section))
-                if entry.checked is not None:
-                    item["status"] = "done" if entry.checked else "open"
-                items.append(item)
-    if len(action_sections) > 1:
-        result.notes.append(f"{len(action_sections)} action item sections ("
-                            + ", ".join(where(s) for s in action_sections) + "): items read from all of them")
-    for number, item in enumerate(items, 1):
-        item_with_id = {"id": f"AI-{number}", **item}
-        items[number - 1] = item_with_id
-    if action_sections:
-        result.set("action_items", items, "; ".join(where(s) for s in action_sections))
-
-
-def _table_items(table) -> list[dict[str, Any]]:
-    columns: dict[str, int] = {}
-    for index, name in enumerate(table.header):
-        lowered = name.lower()
-        for key, pattern in (("owner", r"owner|assignee|who|responsible|team"), ("due", r"due|deadline|target|when|by"),
-                             ("status", r"status|state|done|complete"), ("link", r"link|ticket|issue|jira|tracker|url"),
-                             ("priority", r"priority|prio"), ("title", r"action|item|task|description|what|title|follow")):
-            if key not in columns and re.search(rf"\b({pattern})\b", lowered):
-                columns[key] = index
-                break
-    title_column = columns.get("title", 0)
-    items = []
-    for _, cells in table.rows:
-        cell = lambda key: cells[columns[key]] if key in columns and columns[key] < len(cells) else ""
-        title = plain(cells[title_column]) if title_column < len(cells) else ""
-        if len(title) < 3:
-            continue
-        item: dict[str, Any] = {"title": title}
-        if plain(cell("owner")):
-            item["owner"] = plain(cell("owner")).lstrip("@")
-        if first_date(cell("due")):
-            item["due"] = first_date(cell("due")).isoformat()
-        if _status(cell("status")):
-            item["status"] = _status(cell("status"))
-        priority = re.fullmatch(r"\W*P?([1-3])\W*", plain(cell("priority")), re.IGNORECASE)
-        if priority:
-            item["priority"] = f"P{priority[1]}"
-        found_links = links(cell("link")) or links(" ".join(cells))
-        if found_links:
-            item["link"] = found_links[0]
-        items.append(item)
-    return items

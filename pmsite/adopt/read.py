@@ -112,13 +112,17 @@ def _looks_like_html(data: bytes) -> bool:
     return head.startswith((b"<!doctype html", b"<html")) or b"<body" in head
 
 
+#: Word's Title and Subtitle paragraph styles, which mammoth's default map does not know.
+_WORD_STYLES = "p[style-name='Title'] => h1:fresh\np[style-name='Subtitle'] => p:fresh"
+
+
 def _docx_to_html(data: bytes) -> tuple[str, list[str]]:
     import mammoth
 
     if not data.startswith(b"PK"):
         raise NotConvertible("this .docx is not a Word document (not a zip archive)")
     try:
-        result = mammoth.convert_to_html(io.BytesIO(data))
+        result = mammoth.convert_to_html(io.BytesIO(data), style_map=_WORD_STYLES)
     except Exception as exc:  # mammoth raises plain exceptions of many kinds on damaged files
         raise NotConvertible(f"the .docx cannot be read ({type(exc).__name__}); open and save it in Word, "
                              "or export it as HTML") from None
@@ -134,10 +138,10 @@ def html_document(path: Path, html: str, kind: str) -> Document:
     soup = BeautifulSoup(html, "html.parser")
     page_title = _export_title(soup)  # before <head> and the page header go
     notes: list[str] = []
-    dropped = 0
+    dropped = len(soup.find_all(("script", "style")))  # counted first: inside <head> they go with it
     for element in soup.find_all(_DROPPED_TAGS):
-        dropped += element.name in ("script", "style")
-        element.decompose()
+        if not element.decomposed:
+            element.decompose()
     for comment in soup.find_all(string=lambda text: isinstance(text, Comment)):
         comment.extract()
     if dropped:
@@ -150,6 +154,7 @@ def html_document(path: Path, html: str, kind: str) -> Document:
         if any(_CHROME.match(name) for name in names if name) and element.name not in ("table", "ul", "ol"):
             element.decompose()
     root = soup.find(id="main-content") or soup.find("body") or soup
+    _unwrap_redirects(root)
     for task in root.select("ul.inline-task-list > li"):  # Confluence task lists keep their state
         task.insert(0, "[x] " if "checked" in (task.get("class") or []) else "[ ] ")
     first_h1 = root.find("h1")
@@ -170,6 +175,16 @@ def html_document(path: Path, html: str, kind: str) -> Document:
     if changed:
         document.changed, document.changed_from = changed
     return document
+
+
+def _unwrap_redirects(root) -> None:
+    """Google Docs exports wrap every link as google.com/url?q=TARGET&sa=…; keep the target."""
+    from urllib.parse import parse_qs, urlsplit
+
+    for anchor in root.find_all("a", href=re.compile(r"^https?://www\.google\.com/url\?")):
+        target = parse_qs(urlsplit(anchor["href"]).query).get("q", [""])[0]
+        if target.startswith(("http://", "https://")):
+            anchor["href"] = target
 
 
 def _is_section_name(text: str) -> bool:

@@ -172,7 +172,7 @@ def tables(lines: list[tuple[int, str]]) -> list[Table]:
 
 
 # -- "Label: value" lines ------------------------------------------------------------------
-_LABELED = re.compile(r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?(?P<label>[A-Za-z][A-Za-z /()&'-]{1,40}?)(?:\*\*|__)?\s*"
+_LABELED = re.compile(r"^\s*(?:(?:[-*+]|\d{1,3}[.)])\s+)?(?:\*\*|__)?(?P<label>[A-Za-z][A-Za-z /()&'-]{1,40}?)(?:\*\*|__)?\s*"
                       r"(?::(?:\*\*|__)?|\s[-–—]\s)\s*(?P<value>\S.*)$")
 
 
@@ -183,12 +183,18 @@ def labeled(lines: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
         if line.lstrip().startswith("|"):
             cells = split_row(line)
             if len(cells) == 2 and not _SEPARATOR.match(line):
-                found.append((number, plain(cells[0]).lower().rstrip(":"), plain(cells[1])))
+                found.append((number, label_key(cells[0]).rstrip(":"), plain(cells[1])))
             continue
         match = _LABELED.match(line)
         if match:
-            found.append((number, plain(match["label"]).lower().strip(), plain(match["value"])))
+            found.append((number, label_key(match["label"]), plain(match["value"])))
     return found
+
+
+def label_key(label: str) -> str:
+    """A label as inference matches it: lower case, 'Service(s)' as 'services', 'Post-Mortem' as 'postmortem'."""
+    key = re.sub(r"\(s\)", "s", plain(label).lower()).strip()
+    return re.sub(r"\b(post|pre)-(mortem)\b", r"\1\2", key)
 
 
 # -- dates, times, zones, durations ---------------------------------------------------------
@@ -198,7 +204,7 @@ MONTHS = {name: number for number, names in enumerate(
      ("dec", "december")), 1) for name in names}
 _MONTH = "(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 DATE = re.compile(
-    r"\b(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})\b"
+    r"\b(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})(?!\d)"  # also the day of '2024-03-04T14:05'
     rf"|\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\.?\s+(?:of\s+)?(?P<m>{_MONTH}),?\s+(?P<y>\d{{4}})\b"
     rf"|\b(?P<m2>{_MONTH})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{{4}})\b",
     re.IGNORECASE)
@@ -219,6 +225,16 @@ def first_date(text: str) -> dt.date | None:
     return next((day for day in map(date_of, DATE.finditer(text)) if day), None)
 
 
+#: '03/04/2024' or '3-4-24': day first or month first depends on who wrote it, so it is never read as a date.
+NUMERIC_DATE = re.compile(r"(?<![\d/.-])\d{1,2}([/-])\d{1,2}\1(?:\d{4}|\d{2})(?![\d/.-])")
+
+
+def numeric_date(text: str) -> str:
+    """The first all-numeric date in the text ('' if none), for a note saying why no date was read."""
+    match = NUMERIC_DATE.search(text)
+    return match[0] if match else ""
+
+
 #: Abbreviations that name one offset (or one zone with its summer time); CST and IST name several.
 ZONES: dict[str, dt.tzinfo] = {
     "UTC": dt.timezone.utc, "GMT": dt.timezone.utc, "Z": dt.timezone.utc, "ZULU": dt.timezone.utc,
@@ -233,14 +249,20 @@ ZONES: dict[str, dt.tzinfo] = {
 AMBIGUOUS_ZONES = ("CST", "IST", "AST")
 ZONE = re.compile(r"\b(?:UTC|GMT)\s*(?P<sign>[+-])\s*(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?\b"
                   r"|\b(?P<iana>(?:Europe|America|Asia|Africa|Australia|Pacific|Atlantic)/[A-Z][A-Za-z_]+)\b"
-                  r"|\b(?P<abbr>" + "|".join(sorted([*ZONES, *AMBIGUOUS_ZONES], key=len, reverse=True)) + r")\b")
+                  r"|\b(?P<abbr>" + "|".join(sorted([*ZONES, *AMBIGUOUS_ZONES], key=len, reverse=True)) + r")\b"
+                  # an ISO 8601 offset right after a time's minutes or seconds: '14:05:00+01:00', '14:05Z'
+                  r"|(?<=:\d\d)(?:(?P<isign>[+-])(?P<ih>[01]\d):?(?P<imin>[0-5]\d)(?!\d)|(?P<isoz>Z)\b)")
 
 
 def zone_of(match: re.Match) -> dt.tzinfo | None:
     """The zone a match names, or None when the abbreviation is ambiguous."""
-    if match["sign"]:
-        minutes = int(match["h"]) * 60 + int(match["m"] or 0)
-        return dt.timezone(dt.timedelta(minutes=minutes if match["sign"] == "+" else -minutes))
+    if match["sign"] or match["isign"]:
+        sign, hours, mins = (match["sign"], match["h"], match["m"]) if match["sign"] else \
+            (match["isign"], match["ih"], match["imin"])
+        minutes = int(hours) * 60 + int(mins or 0)
+        return dt.timezone(dt.timedelta(minutes=minutes if sign == "+" else -minutes))
+    if match["isoz"]:
+        return dt.timezone.utc
     if match["iana"]:
         try:
             return ZoneInfo(match["iana"])

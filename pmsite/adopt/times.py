@@ -16,6 +16,9 @@ from pmsite.adopt.structure import (AMBIGUOUS_ZONES, DATE, TIME, ZONE, Section, 
                                     labeled, list_items, plain, tables, time_of, zone_of)
 
 TIMESTAMP_KEYS = ("started_at", "detected_at", "mitigated_at", "resolved_at")
+#: An entry that says the impact began ('OUTAGE BEGINS' in the SRE book's template) is the start, not the earliest.
+_STARTS = re.compile(r"\b((?:outage|impact|incident|degradation|disruption) (?:begins|began|starts|started)|"
+                     r"start of (?:the )?(?:outage|impact|incident))\b", re.IGNORECASE)
 #: Words of a timeline entry that mark a moment, by the timestamp they set.
 _MARKERS = {
     "detected_at": re.compile(r"\b(alert(?:ed|s)?|alarm|paged|detected|noticed|discovered|became aware|"
@@ -27,7 +30,7 @@ _MARKERS = {
     "resolved_at": re.compile(r"\b(resolved|(?:issue|incident|problem) (?:fixed|closed)|incident closed|"
                               r"fully (?:recovered|restored|operational)|verified operational|back to normal|"
                               r"permanently fixed|all systems (?:verified )?operational|(?:service|services|access) (?:was |were )?restored|"
-                             r"confirmed working|working again)\b",
+                             r"confirmed working|working again|outage (?:ends|ended|over))\b",
                              re.IGNORECASE),
 }
 #: Stated durations ("Time to detection: 7 hours") by the key of ``durations`` they fill.
@@ -37,6 +40,11 @@ _DURATION_LABELS = (
     ("time_to_resolve", re.compile(r"^(?:time to (?:recover(?:y)?|resol(?:ve|ution)|repair|fix)|ttr|mttr|"
                                    r"total (?:duration|downtime)|duration)$")),
 )
+
+
+#: The 'when' at the start of a timeline entry ('14:05 UTC -', '2:05 PM:', '2024-03-04 14:05'), then the event.
+_ENTRY_HEAD = re.compile(r"^(.{0,40}?\d{1,2}[:.h][0-5]\d[^A-Za-z]{0,3}(?:\s*[ap]\.?m\.?)?(?:\s*[A-Z]{1,4}\b)?)"
+                         r"\s*[-–—:|]?\s*(.*)$")
 
 
 @dataclass
@@ -91,11 +99,17 @@ def timeline_entries(section: Section, incident_day: dt.date | None) -> tuple[li
             rows.append((number, plain(when), plain(event)))
     if not rows:
         for item in list_items(section.lines):
-            text = plain(item.text)
-            head = re.match(r"^(.{0,40}?\d{1,2}[:.h][0-5]\d[^A-Za-z]{0,3}(?:\s*[ap]\.?m\.?)?(?:\s*[A-Z]{1,4}\b)?)"
-                            r"\s*[-–—:|]?\s*(.*)$", text)
+            head = _ENTRY_HEAD.match(plain(item.text))
             if head:
                 rows.append((item.line, head[1], head[2]))
+    if not rows:  # the SRE book's shape: one '14:51 What happened' line after another, no list
+        for number, line in section.lines:
+            text = plain(line)
+            day = DATE.match(text)
+            if TIME.match(text[day.end():].lstrip(" ,T") if day else text):
+                head = _ENTRY_HEAD.match(text)
+                if head:
+                    rows.append((number, head[1], head[2]))
     day_lines = {n: date_of(m) for n, line in section.lines if not line.lstrip().startswith(("|", "-", "*", "+"))
                  for m in [DATE.search(line)] if m}
     entries = []
@@ -109,7 +123,8 @@ def timeline_entries(section: Section, incident_day: dt.date | None) -> tuple[li
         row_zone = next((zone_of(m) for m in ZONE.finditer(when) if zone_of(m)), None) or zone
         entries.append(Entry(number, event, day, time_of(time_match) if time_match else None, row_zone))
     timed = [e for e in entries if e.time is not None]
-    if timed and all(e.day is None for e in timed) and incident_day is not None:
+    undated = timed and not ambiguous and all(e.day is None for e in timed)  # an ambiguous zone already says why
+    if undated and incident_day is not None:
         clocks = [e.time for e in timed]
         if clocks == sorted(clocks):
             for entry in entries:
@@ -118,6 +133,9 @@ def timeline_entries(section: Section, incident_day: dt.date | None) -> tuple[li
                          "the incident date (the times never go backwards)")
         else:
             notes.append("the timeline gives times without a day and crosses midnight: timestamps left out")
+    elif undated:
+        notes.append("the timeline gives times without a day and the incident date is not stated: timestamps "
+                     "left out")
     if timed and zone is None and not any(e.zone for e in timed) and not ambiguous:
         notes.append("the timeline does not say its time zone (no 'All times in UTC' line): "
                      "started_at, detected_at and resolved_at left out")
@@ -125,18 +143,20 @@ def timeline_entries(section: Section, incident_day: dt.date | None) -> tuple[li
 
 
 def timestamps(entries: list[Entry], where: str) -> tuple[list[TimeFinding], list[str]]:
-    """started_at from the earliest timed entry; the others from the words of their entries, kept in order."""
+    """started_at from the entry saying the impact began, else the earliest timed entry; the others from the words of their entries, kept in order."""
     timed = [e for e in entries if e.instant is not None]
     if not timed:
         return [], []
     found = []
     notes = []
-    first = min(timed, key=lambda e: e.instant)
+    begins = [e for e in timed if _STARTS.search(e.text)]
+    first = min(begins or timed, key=lambda e: e.instant)
     untimed_before = [e for e in entries if e.time is None and e.day and e.day < first.instant.date()]
     if untimed_before:
         notes.append(f"the timeline's first entries (line {untimed_before[0].line}) have no time: started_at left out")
     else:
-        found.append(TimeFinding("started_at", first.instant, f"earliest timeline entry, {where} line {first.line}"))
+        how = f"timeline entry '{_short(first.text)}'" if begins else "earliest timeline entry"
+        found.append(TimeFinding("started_at", first.instant, f"{how}, {where} line {first.line}"))
     for key, pattern in _MARKERS.items():
         marked = [e for e in timed if pattern.search(e.text)]
         if marked:
@@ -165,6 +185,11 @@ _TIMESTAMP_LABELS = (
     ("resolved_at", re.compile(r"^(?:(?:incident |impact |outage )?end(?:ed)?(?: time| at| date)?|"
                                r"resolv(?:ed|ution)(?: time| at)?|recover(?:ed|y)(?: time| at)?)$")),
 )
+
+
+def is_start_label(label: str) -> bool:
+    """'Started', 'Start time', 'Impact began': a line stating when the incident started."""
+    return bool(_TIMESTAMP_LABELS[0][1].match(label))
 
 
 def stated_timestamps(fields: list[tuple[int, str, str]], zone: dt.tzinfo | None) -> tuple[list[TimeFinding], list[str]]:

@@ -1,0 +1,250 @@
+"""Import postmortems in shapes the DFDS corpus lacks (tests/fixtures/adopt-unseen, see its README).
+
+Every expected value below was read off the documents by hand: what each one
+states, and, for what it leaves ambiguous ('03/04/2024', 'IST', times without a
+day), that the field is absent and the report says why.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pmsite.cli import cli
+from pmsite.config import load_config
+from pmsite.load import load_corpus
+from tests.conftest import REPO_ROOT
+
+CORPUS = REPO_ROOT / "tests" / "fixtures" / "adopt-unseen"
+ABSENT = object()
+
+#: source file -> field -> the value the document states (ABSENT: it states none, or only an ambiguous one).
+EXPECTED: dict[str, dict] = {
+    "sre-book-search-indexer.md": {
+        "title": "Search Indexer Overload Postmortem (incident #2231)", "date": "2024-02-12", "severity": ABSENT,
+        "started_at": "2024-02-12T10:03:00+00:00",  # "OUTAGE BEGINS", not the earlier import start
+        "detected_at": "2024-02-12T10:05:00+00:00", "mitigated_at": "2024-02-12T10:40:00+00:00",
+        "resolved_at": "2024-02-12T11:09:00+00:00", "authors": ["maria", "tomasz"], "detection": "alert",
+        "services": ["search"],
+        "summary_starts": "The product search returned errors for 66 minutes",
+        "items": [("Coalesce re-index tasks per product", "maria", None, None),
+                  ("Add an admission limit to the indexer queue", "tomasz", "done", None),
+                  ("Write a runbook for draining the indexer queue", "lena", None, None)],
+        "links": ["https://tracker.example.org/browse/SRCH-410", "https://tracker.example.org/browse/SRCH-411", None],
+    },
+    "pagerduty-ledger-delay.md": {
+        "title": "Ledger Export Delay Post-Mortem", "date": "2024-03-03", "severity": "SEV2",
+        "started_at": ABSENT, "resolved_at": ABSENT,  # 10:05 PM … 3:40 AM with no day: crosses midnight
+        "authors": ["Priya Raman"], "participants": ["Priya Raman", "Jonas Berg"],
+        "items": [("Use concurrent index builds in the migration tool", "Jonas Berg", "open", "2024-03-29"),
+                  ("Shorten the export job's retry back-off", "Priya Raman", "done", None),
+                  ("Announce schema migrations in #data-platform", None, "open", None)],
+        "links": [f"https://jira.example.com/browse/DATA-{n}" for n in (231, 232, 233)],
+        "note": "crosses midnight",
+    },
+    "gitlab-incident-review.md": {
+        "title": "Incident Review: CI runners stuck in pending", "date": "2024-04-17", "severity": "SEV2",
+        "started_at": "2024-04-17T08:12:00+00:00", "detected_at": "2024-04-17T08:26:00+00:00",
+        "mitigated_at": "2024-04-17T09:10:00+00:00", "resolved_at": "2024-04-17T09:47:00+00:00",
+        "services": ["ci-runners", "artifact-storage"], "teams": ["verify"],
+        "durations": {"time_to_detect": 14},
+        "items": [("Reload runner credentials on rotation", "dmitri", None, "2024-05-15"),
+                  ("Alert when the oldest pending job is older than 10 minutes", "sofia", None, None)],
+    },
+    "plain-iso-offsets.md": {
+        "title": "Incident report: image thumbnails missing", "date": "2024-03-04", "severity": "SEV2",
+        "started_at": "2024-03-04T14:05:00+01:00", "resolved_at": "2024-03-04T16:40:00+01:00",
+        "detected_at": ABSENT, "services": ["thumbnailer", "cdn"],
+        "items": [("Add a canary upload to the deploy checks", "camille", None, None),
+                  ("Review bucket policies in pull requests", "ravi", None, None)],
+    },
+    "markdown-checkbox-followups.md": {
+        "title": "Postmortem: Checkout tax service returning stale rates", "date": "2024-03-03", "severity": "SEV1",
+        "started_at": "2024-03-03T13:10:00+00:00", "detected_at": "2024-03-03T14:22:00+00:00",
+        "mitigated_at": "2024-03-03T14:58:00+00:00", "resolved_at": "2024-03-03T15:30:00+00:00",
+        "detection": "customer",
+        "items": [("Deploy rates files through the pipeline", "joao", "done", None),
+                  ("Alert when a rates file is older than its validity date", "amelie", "open", None),
+                  ("Shorten the rates cache to 15 minutes", None, "open", None)],
+        "links": ["https://jira.example.com/browse/TAX-88", "https://jira.example.com/browse/TAX-89", None],
+    },
+    "ambiguous-us-date.md": {
+        "title": "Notification emails sent twice", "date": ABSENT, "severity": "SEV2",
+        "started_at": ABSENT, "resolved_at": ABSENT,
+        "items": [("Use fencing tokens for the leader lock", "nadia", "in_progress", None),
+                  ("Deduplicate outgoing emails by order id", "felix", "open", None)],
+        "note": "'03/04/2024' could be day/month or month/day",
+    },
+    "ambiguous-ist-zone.md": {
+        "title": "Mobile login failures after certificate rotation", "date": "2024-06-11", "severity": "SEV1",
+        "started_at": ABSENT, "detected_at": ABSENT, "resolved_at": ABSENT,
+        "items": [("Validate certificate chains against old Android trust stores", "kiran", "done", "2024-06-30"),
+                  ("Add a login synthetic check from an Android 7 client", "meera", "open", "2024-07-15")],
+        "note": "'IST' names more than one time zone",
+    },
+    "cet-table-midnight.md": {
+        "title": "Warehouse scanners offline overnight", "date": "2024-03-04", "severity": "SEV2",
+        "started_at": "2024-03-04T22:40:00+01:00", "detected_at": "2024-03-04T22:55:00+01:00",
+        "mitigated_at": "2024-03-05T01:30:00+01:00", "resolved_at": "2024-03-05T02:10:00+01:00",
+        "items": [("Include the sync port in the firewall change checklist", "network-team", "done", "2024-03-22"),
+                  ("Alert when scanners have not synced for 15 minutes", "warehouse-it", "in_progress", "2024-04-05"),
+                  ("Review the maintenance window approval flow", "ops-lead", "open", "2024-04-30")],
+    },
+    "incident-io-rate-limiter.md": {
+        "title": "Rate limiter rejected partner traffic", "date": "2024-07-08", "severity": "SEV4",  # "Minor"
+        "started_at": "2024-07-08T18:30:00+00:00", "detected_at": "2024-07-08T18:41:00+00:00",
+        "mitigated_at": "2024-07-08T18:58:00+00:00", "resolved_at": "2024-07-08T19:05:00+00:00",
+        "services": ["api-gateway", "rate-limiter"],
+        "items": [("Scope rate-limit rules by client class", "Ada Mwangi", "in_progress", None),
+                  ("Add a partner-traffic canary", "Bruno Silva", "open", None)],
+    },
+    "confluence-payment-timeouts.html": {
+        "title": "INC-1432 Payment gateway timeouts", "date": "2024-03-12", "severity": "SEV1",
+        "started_at": "2024-03-12T14:05:00+01:00", "detected_at": "2024-03-12T14:12:00+01:00",
+        "mitigated_at": "2024-03-12T14:48:00+01:00", "resolved_at": "2024-03-12T15:20:00+01:00",
+        "authors": ["Hannah Okafor"], "published": "2024-03-14",
+        "items": [("Remove every DNS pin older than 30 days", "Luis Ortega", "done", None),
+                  ("Route provider notices to the payments channel", "Hannah Okafor", "in_progress", None)],
+        "links": ["https://example.atlassian.net/browse/PAY-512", "https://example.atlassian.net/browse/PAY-513"],
+        "body_lacks": ["trackPageView", "Document generated by Confluence", "Incident postmortems", "breadcrumb",
+                       "last modified by"],
+    },
+    "gdocs-login-outage.html": {
+        "title": "Login outage after session store failover", "date": ABSENT, "severity": "SEV2",
+        "started_at": ABSENT, "detected_at": ABSENT, "resolved_at": ABSENT, "services": ["login"],
+        "items": [("Block promotion until the snapshot is loaded", "Wen Li", None, None),
+                  ("Serve logins from the primary database when the store is empty", "Omar Haddad", None, None)],
+        "links": ["https://jira.example.com/browse/AUTH-77", "https://jira.example.com/browse/AUTH-78"],
+        "note": "the incident date is not stated",
+        "body_lacks": ["google.com/url", "font-weight", ".c1", "lst-kix"],
+    },
+    "dns-resolver-docx.docx": {
+        "title": "Internal DNS resolver saturation", "date": "2024-05-02", "severity": "SEV1",
+        "started_at": "2024-05-02T07:14:00+00:00", "detected_at": "2024-05-02T07:19:00+00:00",
+        "mitigated_at": "2024-05-02T07:44:00+00:00", "resolved_at": "2024-05-02T07:55:00+00:00",
+        "items": [("Add a per-client query rate limit to the resolvers", "Ines Duarte", None, "2024-06-01"),
+                  ("Route batch jobs through a caching stub resolver", "Kofi Mensah", None, "2024-06-15"),
+                  ("Document DNS capacity in the platform handbook", "Ines Duarte", None, None)],
+    },
+}
+SCALAR_FIELDS = ("title", "date", "severity", "started_at", "detected_at", "mitigated_at", "resolved_at", "authors",
+                 "participants", "detection", "services", "teams", "durations", "published")
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory):
+    """A new repository with the whole folder imported in one command, and the JSON report."""
+    root = tmp_path_factory.mktemp("unseen-site")
+    (root / "pmsite.yaml").write_text("title: Unseen\ntaxonomy:\n  services: [thumbnailer, cdn, search, login]\n",
+                                      encoding="utf-8")
+    result = CliRunner().invoke(cli, ["-C", str(root), "import", str(CORPUS), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    reports = {Path(r["source"]).name: r for r in json.loads(result.stdout)["imported"]}
+    metas = {Path(pm.meta["imported_from"]).name: pm for pm in load_corpus(load_config(root))}
+    return root, reports, metas
+
+
+def test_every_postmortem_imports_and_validates_and_the_others_are_skipped(imported):
+    root, reports, metas = imported
+    assert sorted(metas) == sorted(EXPECTED)
+    assert {name for name, r in reports.items() if r["outcome"] == "skipped"} == {"confluence-runbook.html",
+                                                                                 "README.md"}
+    assert all(reports[name]["passes_validate"] for name in EXPECTED)
+    validate = CliRunner().invoke(cli, ["-C", str(root), "validate", "--min-severity", "warning"])
+    assert validate.exit_code == 0, validate.output
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_fields_are_what_the_document_states(imported, name):
+    _, reports, metas = imported
+    expected, meta = EXPECTED[name], metas[name].meta
+    for key in SCALAR_FIELDS:
+        if key not in expected:
+            continue
+        if expected[key] is ABSENT:
+            assert key not in meta, f"{name}: {key} should be left out, got {meta.get(key)!r}"
+            assert key in reports[name]["missing"] or key not in ("date", "severity", "started_at")
+        else:
+            assert meta.get(key) == expected[key], f"{name}: {key}"
+    if "summary_starts" in expected:
+        assert meta["summary"].startswith(expected["summary_starts"])
+    items = meta.get("action_items", [])
+    got = [(i["title"], i.get("owner"), i.get("status"), i.get("due")) for i in items]
+    assert got == expected["items"], name
+    if "links" in expected:
+        assert [i.get("link") for i in items] == expected["links"]
+    if "note" in expected:
+        assert any(expected["note"] in note for note in reports[name]["notes"]), reports[name]["notes"]
+    body = metas[name].body
+    for fragment in expected.get("body_lacks", []):
+        assert fragment not in body, f"{name}: {fragment!r} leaked into the body"
+
+
+def test_ambiguous_values_are_reported_not_guessed(imported):
+    _, reports, metas = imported
+    us_date = reports["ambiguous-us-date.md"]
+    assert "date" in us_date["missing"] and "started_at" in us_date["missing"]
+    assert any("03/04/2024" in note and "left out" in note for note in us_date["notes"])
+    ist = reports["ambiguous-ist-zone.md"]
+    assert [n for n in ist["notes"] if "IST" in n] and not [n for n in ist["notes"] if "read as" in n]
+    assert "scripts" not in json.dumps(metas["confluence-payment-timeouts.html"].meta)
+    assert any("script/style" in note for note in reports["confluence-payment-timeouts.html"]["notes"])
+
+
+def test_the_build_measures_with_the_inferred_times(imported):
+    root, _, metas = imported
+    minutes = []
+    for name, expected in EXPECTED.items():
+        stated = expected.get("durations", {}).get("time_to_detect")
+        if stated is None and isinstance(expected.get("started_at"), str) and isinstance(expected.get("detected_at"), str):
+            from datetime import datetime
+
+            gap = datetime.fromisoformat(expected["detected_at"]) - datetime.fromisoformat(expected["started_at"])
+            stated = gap.total_seconds() / 60
+        if stated is not None:
+            minutes.append(stated)
+    metrics = json.loads(CliRunner().invoke(cli, ["-C", str(root), "metrics", "--format", "json"]).stdout)["summary"]
+    assert metrics["time_to_detect_minutes"]["count"] == len(minutes) == 7
+    assert metrics["time_to_detect_minutes"]["median"] == statistics.median(minutes) == 11
+    build = CliRunner().invoke(cli, ["-C", str(root), "build"])
+    assert build.exit_code == 0, build.output
+    page = next((root / "site" / "postmortems").glob("2024-03-12-*/index.html")).read_text(encoding="utf-8")
+    assert "<dt>Time to detect</dt><dd>7 min</dd>" in page
+    assert "trackPageView" not in page
+
+
+def score(meta: dict, expected: dict) -> tuple[int, int, int]:
+    """(correct, wrong, left out) over the fields a document states and its action items' parts."""
+    pairs = [(expected[key], meta.get(key, ABSENT)) for key in SCALAR_FIELDS if key in expected]
+    items = meta.get("action_items", [])
+    for index, (title, owner, status, due) in enumerate(expected["items"]):
+        item = items[index] if index < len(items) else {}
+        for want, key in ((title, "title"), (owner, "owner"), (status, "status"), (due, "due")):
+            pairs.append((ABSENT if want is None else want, item.get(key, ABSENT)))
+    pairs += [(ABSENT if want is None else want, (items[i] if i < len(items) else {}).get("link", ABSENT))
+              for i, want in enumerate(expected.get("links", []))]
+    pairs.append((len(expected["items"]), len(items)))
+    correct = sum(got == want for want, got in pairs)
+    left_out = sum(got is ABSENT and want is not ABSENT for want, got in pairs)
+    return correct, len(pairs) - correct - left_out, left_out
+
+
+def main(folder: str) -> None:
+    """Print the score of each file imported into FOLDER (by any version of pmsite import)."""
+    import yaml
+
+    for path in sorted(Path(folder).glob("*.md")):
+        meta = yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])
+        name = Path(meta["imported_from"]).name
+        if name in EXPECTED:
+            print("| {} | {} | {} | {} |".format(name, *score(meta, EXPECTED[name])))
+
+
+if __name__ == "__main__":  # python3 -m tests.adopt.test_unseen content/postmortems
+    import sys
+
+    main(sys.argv[1])
