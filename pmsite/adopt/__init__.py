@@ -149,6 +149,8 @@ class Importer:
 
     def _target(self, meta: dict[str, Any]) -> Path:
         slug = slugify(str(meta["title"])) or slugify(meta["id"])
+        if meta.get("date") and slug.startswith(f"{meta['date']}-"):  # a title such as '2023-11-21: Queue lag'
+            slug = slug[len(meta["date"]) + 1:]
         stem = f"{meta['date']}-{slug}" if meta.get("date") else slug
         candidate, counter = f"{stem}.md", 1
         while candidate.lower() in self.names:

@@ -18,22 +18,25 @@ _OWNER = re.compile(r"\b(?:owner|assignee|assigned to|responsible)\s*[:=]?\s*(?P
 _MENTION = re.compile(r"(?<![\w@.])@(?P<handle>[A-Za-z][\w.-]*[A-Za-z0-9])")
 _DUE = re.compile(r"\b(?:due|deadline|by|target)\s*(?:date)?\s*[:=]?\s*(?P<date>\d{4}-\d{2}-\d{2}|"
                   r"\d{1,2}\.?\s+[A-Za-z]{3,9},?\s+\d{4}|[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})", re.IGNORECASE)
-#: Where an item's text turns to its owner or due date: "(owner: payments)", ", due 2024-04-01".
-_TRAILER = re.compile(r"\s*[(\[,;]?\s*\b(?:(?:owner|assignee|assigned to)\s*[:=]|due\s*(?:date\s*)?[:=]?\s*\d)"
+#: Where an item's text turns to its owner, due date or status: "(owner: payments)", ", due 2024-04-01".
+_TRAILER = re.compile(r"\s*[(\[,;]?\s*\b(?:(?:owner|assignee|assigned to|status)\s*[:=]|due\s*(?:date\s*)?[:=]?\s*\d)"
                       r".*$", re.IGNORECASE)
 #: A tracker key such as PAY-512, which the item's link already carries.
 _KEY = r"[A-Z][A-Z0-9]{1,9}-\d+"
 _STATUS_WORDS = (("done", r"done|complete[d]?|closed|fixed|resolved|yes|✅|✔|x"),
-                 ("in_progress", r"in[ _-]?progress|ongoing|started|wip|doing"),
+                 ("in_progress", r"in[ _-]?progress|ongoing|started|wip|doing|(?:in |under )?review|in development"),
                  ("blocked", r"blocked|on hold"),
                  ("wont_do", r"won'?t (?:do|fix)|wont[ _]do|cancell?ed|dropped|rejected"),
-                 ("open", r"open|todo|to do|not started|planned|new|backlog|pending|no"))
+                 ("open", r"open|to[ -]?do|not (?:yet )?started|planned|new|backlog|pending|no"))
+#: 'Status: In review' inside an item's text, up to the next separator.
+_INLINE_STATUS = re.compile(r"\bstatus\s*[:=]\s*(?P<value>[A-Za-z][A-Za-z' _-]{1,20}?)\s*(?=[—–;,|)(]|\s-\s|$)",
+                            re.IGNORECASE)
 #: A status written in capitals inside another cell ("SRCH-411 **DONE**", as the SRE book's template does).
 _CAPITAL_STATUS = re.compile(r"\b(DONE|FIXED|CLOSED|COMPLETED?|IN PROGRESS|TODO|OPEN|BLOCKED)\b")
 
 
 def status_of(value: str) -> str | None:
-    value = plain(value).strip().lower()
+    value = re.sub(r"^[^\w']+(?=\w)|(?<=\w)[^\w']+$", "", plain(value).strip().lower())  # '✅ Done'
     for status, pattern in _STATUS_WORDS:
         if re.fullmatch(rf"(?:{pattern})\.?", value):
             return status
@@ -82,6 +85,9 @@ def _list_item(entry) -> dict[str, Any] | None:
         item["link"] = found_links[0]
     if entry.checked is not None:
         item["status"] = "done" if entry.checked else "open"
+    inline = _INLINE_STATUS.search(plain(raw))
+    if inline and status_of(inline["value"]):
+        item["status"] = status_of(inline["value"])
     _nested_fields(item, entry.children)
     return item
 
@@ -120,11 +126,11 @@ def _table_items(table) -> list[dict[str, Any]]:
         for key, pattern in (("owner", r"owner|assignee|who|responsible|team"), ("due", r"due|deadline|target|when|by"),
                              ("status", r"status|state|done|complete"),
                              ("link", r"link|ticket|issue|jira|tracker|url|bug"),
-                             ("priority", r"priority|prio"), ("title", r"action|item|task|description|what|title|follow")):
+                             ("priority", r"priority|prio"), ("title", r"action|item|task|description|what|title|follow|summary")):
             if key not in columns and re.search(rf"\b({pattern})\b", lowered):
                 columns[key] = index
                 break
-    title_column = columns.get("title", 0)
+    title_column = columns.get("title", _longest_column(table, set(columns.values())))
     items = []
     for _, cells in table.rows:
         cell = lambda key: cells[columns[key]] if key in columns and columns[key] < len(cells) else ""
@@ -147,6 +153,12 @@ def _table_items(table) -> list[dict[str, Any]]:
             item["link"] = found_links[0]
         items.append(item)
     return items
+
+
+def _longest_column(table, taken: set[int]) -> int:
+    """Without an Action/Task/Summary column, the item is the column with the most text."""
+    free = [i for i in range(len(table.header)) if i not in taken] or [0]
+    return max(free, key=lambda i: sum(len(plain(cells[i])) for _, cells in table.rows if i < len(cells)))
 
 
 def _capital_status(cells: list[str], title_column: int) -> str | None:

@@ -25,10 +25,13 @@ REPORTED_FIELDS = ("severity", "type", "date", "summary", "started_at", "detecte
                    "action_items")
 
 _KNOWN = {
-    "summary": re.compile(r"^(summary|executive summary|overview|tl ?dr|description|what happened|incident summary)$"),
+    "summary": re.compile(r"^((executive |incident |issue |event )?summary|(incident )?overview|tl ?dr|"
+                          r"(incident )?description|what happened|summary of (the )?incident|synopsis)$"),
     "timeline": re.compile(r"\b(timeline|chronology|sequence of events|time line)\b"),
-    "actions": re.compile(r"^(action items?|actions?|follow ?ups?|follow up (actions|items)|remediations?|"
-                          r"remediation (items|actions|plan)|corrective actions?|next steps|action plan|todo)$"),
+    "actions": re.compile(r"^(action items?|actions?|follow ?ups?|follow up (actions|items|tasks)|remediations?|"
+                          r"remediation (items|actions|plan|and prevention)|(corrective|preventi?v?e|preventative)"
+                          r"( and (preventi?v?e|preventative|corrective))? (actions?|measures)|repair items|"
+                          r"next steps|action plan|todo|to do|(action items|follow ups) and (follow ups|action items))$"),
     "lessons": re.compile(r"\b(lessons?( learned| learnt)?|learnings|what we learned|takeaways|key takeaways)\b"),
     "attendees": re.compile(r"^(attendees|participants|people involved|responders|present|involved)$"),
     "services": re.compile(r"^(affected|impacted) (services|systems|components)$|^(services|systems|components) "
@@ -85,10 +88,11 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     text = document.markdown
     if not text.strip():
         raise NotAPostmortem("the file is empty")
-    all_sections = split_sections(text)
+    all_sections = split_sections(_with_pseudo_headings(text))
     known = {kind: find_sections(all_sections, pattern) for kind, pattern in _KNOWN.items()}
+    top = min((s.level for s in all_sections[1:]), default=1)
     named = bool(_INCIDENT_NAME.search(document.path.name) or any(
-        _INCIDENT_NAME.search(s.title) for s in all_sections[1:] if s.level == 1))
+        _INCIDENT_NAME.search(s.title) for s in all_sections[1:] if s.level == top))
     if sum(bool(found) for found in known.values()) + named < 2:
         raise NotAPostmortem("no postmortem headings (Summary, Timeline, Impact, Root cause, Action items, "
                              "Lessons): not read as a postmortem")
@@ -96,10 +100,10 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
         raise NotAPostmortem("a template: placeholders such as 'YYYY' or 'Short event description' and no real date")
     result = Inferred({})
     where = (lambda s: s.where()) if document.kind == "markdown" else (lambda s: f"heading '{s.title}'")
-    _title(result, document.path, all_sections, where)
-    _from_front_matter(result, document.front_matter)
     lines = _own_lines(all_sections)
     fields = labeled(lines)
+    _title(result, document.path, all_sections, fields)
+    _from_front_matter(result, document.front_matter)
     summary_sections = known["summary"]
     _incident_date(result, document.path, fields, summary_sections, known["timeline"], where)
     _severity_and_type(result, fields, lines)
@@ -122,6 +126,28 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     return result
 
 
+_BOLD_LINE = re.compile(r"^\s*(\*\*|__)(?P<text>[^*_\n]{2,60}?)\s*:?\s*\1\s*:?\s*$")
+
+
+def _with_pseudo_headings(text: str) -> str:
+    """The text as inference reads it: a line that is only bold text naming a postmortem section
+    ('**Timeline**', as Word documents without heading styles have) counts as a heading, and a bold first
+    line as the title when nothing else is a level-1 heading. Line numbers stay; the body is not changed."""
+    lines = text.split("\n")
+    has_title = any(level == 1 for _, level, _ in sections.headings(text))
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    for index, line in enumerate(lines):
+        match = _BOLD_LINE.match(line)
+        if not match:
+            continue
+        name = sections.normalise_title(match["text"])
+        if any(pattern.search(name) for pattern in _KNOWN.values()):
+            lines[index] = "## " + match["text"].strip()
+        elif index == first and not has_title:
+            lines[index] = "# " + match["text"].strip()
+    return "\n".join(lines)
+
+
 def _own_lines(all_sections: list[Section]) -> list[tuple[int, str]]:
     """Every line once (sections hold their sub-sections' lines too)."""
     seen: dict[int, str] = {}
@@ -131,15 +157,22 @@ def _own_lines(all_sections: list[Section]) -> list[tuple[int, str]]:
     return sorted(seen.items())
 
 
-def _title(result: Inferred, path: Path, all_sections: list[Section], where) -> None:
+def _title(result: Inferred, path: Path, all_sections: list[Section], fields) -> None:
+    """The level-1 heading; else a lone top heading above all others ('## Incident: …' over '###' sections);
+    else a 'Title:' line; else the file name."""
     headings = [s for s in all_sections[1:] if s.title]
     first = min(headings, key=lambda s: (s.level, s.line)) if headings else None
     if first is not None and any(pattern.search(sections.normalise_title(first.title))
                                  for kind, pattern in _KNOWN.items() if kind != "other"):
         first = None  # "# Summary" names a section, not the document
+    lone_top = first is not None and first is headings[0] and sum(s.level == first.level for s in headings) == 1
     stem = re.sub(r"^\s*[A-Z]{2,8}-?\d{4}-\d{3,}\s*[-–:_]?\s*", "", path.stem if path.suffix else path.name).strip()
-    if first is not None and first.level == 1 and len(first.title) >= 3:
+    stated = next(((n, v) for n, label, v in fields if label in ("title", "incident title", "incident name")
+                   and len(v) >= 3), None)
+    if first is not None and (first.level == 1 or lone_top) and len(first.title) >= 3:
         result.set("title", first.title.strip(), f"first heading, line {first.line}")
+    elif stated:
+        result.set("title", stated[1], f"line {stated[0]} ('title')")
     else:
         result.set("title", stem or path.name, "the file name")
     for candidate in (path.name, result.meta.get("title", "")):
@@ -219,6 +252,8 @@ def _severity_and_type(result: Inferred, fields, lines) -> None:
             break
 
 
+#: A paragraph that starts 'Incident Date: …' holds fields, not a summary.
+_FIELD_START = re.compile(r"^[A-Z][\w ()/-]{1,30}:\s")
 _SUMMARY_LABEL = re.compile(r"^(?:summary|executive summary|incident summary|overview|tl;? ?dr|what happened)\s*:\s*",
                             re.IGNORECASE)
 
@@ -232,7 +267,7 @@ def _summary(result: Inferred, summary_sections, all_sections, where) -> None:
                                                           [(labelled[0][0], labelled[0][1])])], []
                 break
     for section in summary_sections or all_sections[:1]:
-        found = paragraphs(section.lines)
+        found = [(n, p) for n, p in paragraphs(section.lines) if summary_sections or not _FIELD_START.match(p)]
         if found:
             number, paragraph = found[0]
             sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", paragraph)
@@ -318,7 +353,7 @@ def _configured(name: str, text: str) -> bool:
 
 
 def _services_and_teams(result: Inferred, service_sections, fields, text: str, taxonomy, where) -> None:
-    for key, label_pattern in (("services", r"(affected |impacted )?(services?|systems?)( affected| impacted)?"),
+    for key, label_pattern in (("services", r"(affected |impacted )?(services?|systems?|components?)( affected| impacted)?"),
                                ("teams", r"(teams?|owning teams?|teams? involved|responding teams?|team attribution)")):
         for number, label, value in fields:
             if re.fullmatch(label_pattern, label):

@@ -155,6 +155,9 @@ def html_document(path: Path, html: str, kind: str) -> Document:
             element.decompose()
     root = soup.find(id="main-content") or soup.find("body") or soup
     _unwrap_redirects(root)
+    comments = _drop_doc_comments(root)
+    if comments:
+        notes.append(f"left out {comments} comment{'s' if comments != 1 else ''} of the Google Docs export")
     for task in root.select("ul.inline-task-list > li"):  # Confluence task lists keep their state
         task.insert(0, "[x] " if "checked" in (task.get("class") or []) else "[ ] ")
     first_h1 = root.find("h1")
@@ -175,6 +178,21 @@ def html_document(path: Path, html: str, kind: str) -> Document:
     if changed:
         document.changed, document.changed_from = changed
     return document
+
+
+def _drop_doc_comments(root) -> int:
+    """Google Docs exports end with the document's comments ('[a] Should we say…') and mark where each
+    was made; reviewers' comments are not the postmortem's text."""
+    count = 0
+    for anchor in root.find_all("a", id=re.compile(r"^cmnt\d+$")):
+        holder = anchor.find_parent("div")
+        if holder is None or holder.find(["h1", "h2", "h3", "table"]):  # never a wrapper of the whole text
+            holder = anchor.find_parent("p") or anchor
+        holder.decompose()
+        count += 1
+    for anchor in root.find_all("a", id=re.compile(r"^cmnt_ref\d+$")):
+        (anchor.find_parent("sup") or anchor).decompose()
+    return count
 
 
 def _unwrap_redirects(root) -> None:

@@ -194,6 +194,7 @@ def labeled(lines: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
 def label_key(label: str) -> str:
     """A label as inference matches it: lower case, 'Service(s)' as 'services', 'Post-Mortem' as 'postmortem'."""
     key = re.sub(r"\(s\)", "s", plain(label).lower()).strip()
+    key = re.sub(r"\s*\([^)]*\)$", "", key) or key  # 'Time to detect (TTD)' 
     return re.sub(r"\b(post|pre)-(mortem)\b", r"\1\2", key)
 
 
@@ -205,7 +206,8 @@ MONTHS = {name: number for number, names in enumerate(
 _MONTH = "(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 DATE = re.compile(
     r"\b(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})(?!\d)"  # also the day of '2024-03-04T14:05'
-    rf"|\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\.?\s+(?:of\s+)?(?P<m>{_MONTH}),?\s+(?P<y>\d{{4}})\b"
+    r"|\b(?P<sy>\d{4})/(?P<sm>\d{1,2})/(?P<sd>\d{1,2})(?![\d/])"  # year first: '2024/01/09' is never ambiguous
+    rf"|\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\.?(?:\s+|-)(?:of\s+)?(?P<m>{_MONTH})(?:,?\s+|-)(?P<y>\d{{4}})\b"
     rf"|\b(?P<m2>{_MONTH})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{{4}})\b",
     re.IGNORECASE)
 
@@ -214,6 +216,8 @@ def date_of(match: re.Match) -> dt.date | None:
     try:
         if match["iy"]:
             return dt.date(int(match["iy"]), int(match["im"]), int(match["id"]))
+        if match["sy"]:
+            return dt.date(int(match["sy"]), int(match["sm"]), int(match["sd"]))
         if match["y"]:
             return dt.date(int(match["y"]), MONTHS[match["m"].lower().rstrip(".")], int(match["d"]))
         return dt.date(int(match["y2"]), MONTHS[match["m2"].lower().rstrip(".")], int(match["d2"]))
@@ -245,10 +249,17 @@ ZONES: dict[str, dt.tzinfo] = {
     "MDT": dt.timezone(dt.timedelta(hours=-6)), "PST": dt.timezone(dt.timedelta(hours=-8)),
     "PDT": dt.timezone(dt.timedelta(hours=-7)), "JST": dt.timezone(dt.timedelta(hours=9)),
     "AEST": dt.timezone(dt.timedelta(hours=10)), "AEDT": dt.timezone(dt.timedelta(hours=11)),
+    # US zones named without standard/daylight: the zone's own rules say which applies that day
+    "ET": ZoneInfo("America/New_York"), "CT": ZoneInfo("America/Chicago"), "MT": ZoneInfo("America/Denver"),
+    "PT": ZoneInfo("America/Los_Angeles"),
 }
+#: Zones written out: 'All times in Pacific Time'.
+ZONE_NAMES = {"eastern": "ET", "central": "CT", "mountain": "MT", "pacific": "PT", "coordinated universal": "UTC",
+              "central european": "CET", "central european summer": "CET", "greenwich mean": "GMT"}
 AMBIGUOUS_ZONES = ("CST", "IST", "AST")
 ZONE = re.compile(r"\b(?:UTC|GMT)\s*(?P<sign>[+-])\s*(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?\b"
-                  r"|\b(?P<iana>(?:Europe|America|Asia|Africa|Australia|Pacific|Atlantic)/[A-Z][A-Za-z_]+)\b"
+                  r"|\b(?P<iana>(?:Europe|America|Asia|Africa|Australia|Pacific|Atlantic|US)/[A-Z][A-Za-z_]+)\b"
+                  r"|\b(?i:(?P<named>" + "|".join(sorted(ZONE_NAMES, key=len, reverse=True)) + r") (?:standard |daylight )?time)\b"
                   r"|\b(?P<abbr>" + "|".join(sorted([*ZONES, *AMBIGUOUS_ZONES], key=len, reverse=True)) + r")\b"
                   # an ISO 8601 offset right after a time's minutes or seconds: '14:05:00+01:00', '14:05Z'
                   r"|(?<=:\d\d)(?:(?P<isign>[+-])(?P<ih>[01]\d):?(?P<imin>[0-5]\d)(?!\d)|(?P<isoz>Z)\b)")
@@ -263,6 +274,8 @@ def zone_of(match: re.Match) -> dt.tzinfo | None:
         return dt.timezone(dt.timedelta(minutes=minutes if sign == "+" else -minutes))
     if match["isoz"]:
         return dt.timezone.utc
+    if match["named"]:
+        return ZONES[ZONE_NAMES[match["named"].lower()]]
     if match["iana"]:
         try:
             return ZoneInfo(match["iana"])

@@ -179,11 +179,13 @@ def in_order(found: list[TimeFinding]) -> tuple[list[TimeFinding], list[str]]:
 
 _TIMESTAMP_LABELS = (
     ("started_at", re.compile(r"^(?:(?:incident |impact |outage )?start(?:ed)?(?: time| at| date)?|"
-                              r"(?:incident |impact )?began|time (?:of|of the) incident)$")),
-    ("detected_at", re.compile(r"^(?:detect(?:ed|ion)(?: time| at)?|time (?:of )?detection)$")),
-    ("mitigated_at", re.compile(r"^(?:mitigat(?:ed|ion)(?: time| at)?)$")),
+                              r"(?:incident |impact )?began|time (?:of|of the) incident|"
+                              r"(?:start|beginning) of (?:the )?(?:impact|incident|outage)|first impact)$")),
+    ("detected_at", re.compile(r"^(?:detect(?:ed|ion)(?: time| at)?|time (?:of )?detection|time detected)$")),
+    ("mitigated_at", re.compile(r"^(?:mitigat(?:ed|ion)(?: time| at)?|time mitigated)$")),
     ("resolved_at", re.compile(r"^(?:(?:incident |impact |outage )?end(?:ed)?(?: time| at| date)?|"
-                               r"resolv(?:ed|ution)(?: time| at)?|recover(?:ed|y)(?: time| at)?)$")),
+                               r"resolv(?:ed|ution)(?: time| at)?|recover(?:ed|y)(?: time| at)?|time resolved|"
+                               r"end of (?:the )?(?:impact|incident|outage))$")),
 )
 
 

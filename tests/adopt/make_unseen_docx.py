@@ -39,3 +39,25 @@ for text in ("Add a per-client query rate limit to the resolvers (owner: Ines Du
 document.add_heading("Lessons learned", level=1)
 document.add_paragraph("Shared infrastructure needs limits per client, not just in total.", style="List Bullet")
 document.save(Path(__file__).parents[1] / "fixtures" / "adopt-unseen" / "dns-resolver-docx.docx")
+
+# A second document as many are written: no heading styles, just bold paragraphs, and a table of actions.
+plain = docx.Document()
+plain.add_paragraph().add_run("Postmortem: VPN gateway certificate expired").bold = True
+plain.add_paragraph("Date of incident: 12 February 2024")
+plain.add_paragraph("Severity: Critical")
+plain.add_paragraph().add_run("Summary").bold = True
+plain.add_paragraph("Remote staff could not connect to the VPN for 95 minutes because the gateway's server "
+                    "certificate expired overnight and nobody was alerted.")
+plain.add_paragraph().add_run("Timeline (CET)").bold = True
+for line in ("08:05 First helpdesk tickets about VPN errors", "08:30 Network team notified",
+             "09:40 New certificate installed; VPN access restored"):
+    plain.add_paragraph(line)
+plain.add_paragraph().add_run("Action items").bold = True
+actions = plain.add_table(rows=1, cols=3)
+actions.rows[0].cells[0].text, actions.rows[0].cells[1].text, actions.rows[0].cells[2].text = "Action", "Owner", "Due"
+for row_text in (("Monitor certificate expiry on every gateway", "Network team", "2024-03-01"),
+                 ("Automate certificate renewal", "Platform team", "2024-04-01")):
+    cells = actions.add_row().cells
+    for cell, text in zip(cells, row_text):
+        cell.text = text
+plain.save(Path(__file__).parents[1] / "fixtures" / "adopt-unseen" / "vpn-certificate-bold-headings.docx")
