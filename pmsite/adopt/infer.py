@@ -57,6 +57,9 @@ _SEVERITY_VALUE = (
 )
 #: A line that is nothing but a severity: 'Sev 2', 'SEV-1', '**SEV1**', GitLab's '~severity::2' label.
 _SEVERITY_LINE = re.compile(r"^\W*(?:sev(?:erity)?[\s-]?|~?\"?severity::)(?P<level>[1-4])\"?\W*$", re.IGNORECASE)
+#: '[SEV1] Checkout down', 'SEV-2: Payment errors', 'Checkout down (Sev 1)', 'P1 - Login outage'.
+_TITLE_SEVERITY = re.compile(r"^\W*(?:sev(?:erity)?[\s-]?|p)(?P<level>[0-4])\b\W|[\[(]\s*sev(?:erity)?[\s-]?"
+                             r"(?P<level2>[0-4])\s*[\])]", re.IGNORECASE)
 _ID_IN_NAME = re.compile(r"\b(?P<prefix>[A-Z]{2,8})-?(?P<year>(?:19|20)\d{2})-(?P<number>\d{3,})\b")
 _PLACEHOLDER = re.compile(r"\b(20xx|yyyy|HH:mm|XXX|YYY|ZZZ|Incident Title|Short event description|TBD|"
                           r"lorem ipsum)\b", re.IGNORECASE)
@@ -234,7 +237,10 @@ def _stated_date(result: Inferred, path: Path, fields, summary_sections, timelin
 
 
 def _severity_and_type(result: Inferred, fields, lines) -> None:
-    for number, label, value in fields:
+    """A 'Severity:' line (before a 'Priority:' line), a severity tag in the title ('[SEV1] …'), or a line
+    that is only a severity ('Sev 2')."""
+    by_kind = sorted(fields, key=lambda field: "sev" not in field[1])  # stable: severity labels first
+    for number, label, value in by_kind:
         if "severity" not in result.meta and _SEVERITY_LABEL.match(label):
             for pattern, make in _SEVERITY_VALUE:
                 match = pattern.match(value)
@@ -245,6 +251,9 @@ def _severity_and_type(result: Inferred, fields, lines) -> None:
             wanted = value.strip().lower().replace(" ", "-")
             if wanted in TYPE_CHOICES:
                 result.set("type", wanted, f"line {number} ('{label}: {value[:30]}')")
+    tag = _TITLE_SEVERITY.search(result.meta.get("title", ""))
+    if tag and "severity" not in result.meta:
+        result.set("severity", f"SEV{max(1, int(tag['level'] or tag['level2']))}", f"the title ('{tag[0].strip()}')")
     for number, line in lines if "severity" not in result.meta else []:
         match = _SEVERITY_LINE.match(plain(line))
         if match and not line.lstrip().startswith("#"):
@@ -323,7 +332,7 @@ def _names(items) -> list[str]:
     """Attendee lines as names: 'AF, AN, EC' or 'RF SC AN' (initials) or one name per item."""
     names: list[str] = []
     for item in items:
-        text = re.sub(r"\s*\([^)]{0,60}\)", "", plain(item.text))  # 'Priya Raman (incident commander)'
+        text = re.sub(r"\s*\([^)]{0,60}\)", "", plain(item))  # 'Priya Raman (incident commander)'
         text = re.sub(r"\s+[-–—]\s+.*$", "", text)  # 'Jonas Berg - database'
 
         parts = [p.strip() for p in re.split(r",|;| and ", text) if p.strip()]
@@ -338,7 +347,11 @@ def _names(items) -> list[str]:
 
 def _people(result: Inferred, attendees, fields, where) -> None:
     for section in attendees[:1]:
-        result.set("participants", _names(list_items(section.lines)), where(section))
+        result.set("participants", _names([item.text for item in list_items(section.lines)]), where(section))
+    for number, label, value in fields if "participants" not in result.meta else []:
+        if re.fullmatch(r"(attendees|participants|responders|people involved|present)", label):
+            result.set("participants", _names([value]), f"line {number} ('{label}')")
+            break
     for number, label, value in fields if "authors" not in result.meta else []:
         if re.fullmatch(r"(authors?|written by|prepared by|postmortem owner|document owner)", label):
             names = [n.strip() for n in re.split(r",|;| and ", value) if n.strip()]

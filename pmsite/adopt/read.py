@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pmsite.characters import FORBIDDEN_CHARACTER, printable
+
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 DOCX_SUFFIXES = (".docx",)
 #: Files larger than this are not postmortems (and would make conversion slow).
@@ -26,7 +28,8 @@ _DROPPED_TAGS = ("script", "style", "noscript", "template", "iframe", "object", 
 #: Export chrome, by id or class: Confluence ("Export to HTML") and Google Docs ("Web page") wrappers.
 _CHROME = re.compile(r"^(main-header|breadcrumb[-\w]*|footer|page-metadata|page-metadata-modification-info|"
                      r"attachments|pageSection|labels-section|likes-section|comment-container|navigation|"
-                     r"header|footer-body|footer-logo|sidebar|ia-splitter-left|greybox)$")
+                     r"header|footer-body|footer-logo|sidebar|ia-splitter-left|greybox|expand-control|"
+                     r"toc-macro|client-side-toc-macro|docs-bubble|kix-comment)$")
 
 
 class NotConvertible(Exception):
@@ -67,6 +70,12 @@ def read_document(path: Path) -> Document:
         document = html_document(path, text, "html") if is_html else markdown_document(path, text)
     if document.changed is None:
         document.changed, document.changed_from = mtime, "the file's modification time"
+    markdown = document.markdown.replace("\x0b", "\n").replace("\x0c", "\n")  # Word's line and page breaks
+    replaced = len(FORBIDDEN_CHARACTER.findall(markdown))
+    if replaced:
+        document.notes.append(f"{replaced} control character{'s' if replaced != 1 else ''} (escapes, C1 controls) "
+                              "replaced with U+FFFD: validate refuses them")
+    document.markdown = printable(markdown)
     return document
 
 
@@ -155,6 +164,8 @@ def html_document(path: Path, html: str, kind: str) -> Document:
             element.decompose()
     root = soup.find(id="main-content") or soup.find("body") or soup
     _unwrap_redirects(root)
+    _emoticons_as_text(root)
+    _nest_google_lists(root)
     comments = _drop_doc_comments(root)
     if comments:
         notes.append(f"left out {comments} comment{'s' if comments != 1 else ''} of the Google Docs export")
@@ -193,6 +204,36 @@ def _drop_doc_comments(root) -> int:
     for anchor in root.find_all("a", id=re.compile(r"^cmnt_ref\d+$")):
         (anchor.find_parent("sup") or anchor).decompose()
     return count
+
+
+#: Confluence emoticons by class: a tick in a Status column says done.
+_EMOTICONS = {"emoticon-tick": "✔", "emoticon-check": "✔", "emoticon-cross": "✘", "emoticon-warning": "⚠",
+              "emoticon-information": "ℹ", "emoticon-plus": "+", "emoticon-minus": "-"}
+
+
+def _emoticons_as_text(root) -> None:
+    """Confluence writes emoticons as <img class="emoticon emoticon-tick" alt="(tick)">; keep their meaning."""
+    for image in root.find_all("img", class_="emoticon"):
+        glyph = next((_EMOTICONS[c] for c in image.get("class", []) if c in _EMOTICONS), None)
+        image.replace_with(glyph or image.get("data-emoji-fallback") or image.get("alt") or "")
+
+
+def _nest_google_lists(root) -> None:
+    """Google Docs writes a nested list as a sibling <ul class="lst-kix_ID-1"> after its parent list;
+    move it into the parent's last item, so sub-items ('Owner: Ada') stay under their item."""
+    last_item: dict[tuple[str, int], object] = {}
+    for current in root.find_all(["ul", "ol"]):
+        found = next((m for c in current.get("class", []) for m in [re.fullmatch(r"lst-kix_(\w+)-(\d+)", c)] if m),
+                     None)
+        if found is None:
+            continue
+        list_id, level = found[1], int(found[2])
+        parent = last_item.get((list_id, level - 1))
+        if level and parent is not None:
+            parent.append(current.extract())
+        items = current.find_all("li", recursive=False)
+        if items:
+            last_item[(list_id, level)] = items[-1]
 
 
 def _unwrap_redirects(root) -> None:

@@ -49,8 +49,8 @@ def find_sections(all_sections: list[Section], pattern: re.Pattern) -> list[Sect
 _LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~|`)(?=\S)(.+?)(?<=\S)\1")
 _TAG = re.compile(r"<[^>]{0,200}>")
-#: Control characters (other than whitespace) never reach a front-matter value.
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+#: Control, zero-width and direction characters (exports carry them) never reach a front-matter value.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 def plain(text: str) -> str:
@@ -185,10 +185,15 @@ def labeled(lines: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
             if len(cells) == 2 and not _SEPARATOR.match(line):
                 found.append((number, label_key(cells[0]).rstrip(":"), plain(cells[1])))
             continue
-        match = _LABELED.match(line)
-        if match:
-            found.append((number, label_key(match["label"]), plain(match["value"])))
+        for part in _FIELD_SEPARATOR.split(line):  # 'Incident date: May 14 · Severity: SEV 2 · Status: Final'
+            match = _LABELED.match(part)
+            if match:
+                found.append((number, label_key(match["label"]), plain(match["value"])))
     return found
+
+
+#: Between two 'Label: value' fields written on one line.
+_FIELD_SEPARATOR = re.compile(r"\s+[·•|]\s+(?=(?:\*\*|__)?[A-Za-z][A-Za-z /()&'-]{1,40}?(?:\*\*|__)?\s*:)")
 
 
 def label_key(label: str) -> str:
@@ -230,7 +235,7 @@ def first_date(text: str) -> dt.date | None:
 
 
 #: '03/04/2024' or '3-4-24': day first or month first depends on who wrote it, so it is never read as a date.
-NUMERIC_DATE = re.compile(r"(?<![\d/.-])\d{1,2}([/-])\d{1,2}\1(?:\d{4}|\d{2})(?![\d/.-])")
+NUMERIC_DATE = re.compile(r"(?<![\d/.-])\d{1,2}([/.-])\d{1,2}\1(?:\d{4}|\d{2})(?![\d/.-])")
 
 
 def numeric_date(text: str) -> str:

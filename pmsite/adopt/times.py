@@ -22,7 +22,7 @@ _STARTS = re.compile(r"\b((?:outage|impact|incident|degradation|disruption) (?:b
 #: Words of a timeline entry that mark a moment, by the timestamp they set.
 _MARKERS = {
     "detected_at": re.compile(r"\b(alert(?:ed|s)?|alarm|paged|detected|noticed|discovered|became aware|"
-                              r"reported|reports|notified|informed of|"
+                              r"report(?:s|ed)?|notified|informed of|escalat\w+|"
                               r"automated warning|monitoring (?:fired|triggered)|incident (?:declared|opened))\b",
                               re.IGNORECASE),
     "mitigated_at": re.compile(r"\b(mitigat\w*|impact (?:ended|stopped)|workaround (?:applied|in place))\b",
