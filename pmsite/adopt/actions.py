@@ -15,7 +15,7 @@ from pmsite.adopt.structure import Section, first_date, label_key, links, list_i
 _OWNER = re.compile(r"\b(?:owner|assignee|assigned to|responsible)\s*[:=]?\s*(?P<owner>@?[\w.-]+(?: [A-Z][\w.-]+)?)",
                     re.IGNORECASE)
 #: '@joao' in an item's text names who owns it (not an e-mail address: nothing may precede the '@').
-_MENTION = re.compile(r"(?<![\w@.])@(?P<handle>[A-Za-z][\w.-]*[A-Za-z0-9])")
+_MENTION = re.compile(r"(?<![\w@.])@(?P<handle>[A-Za-z][\w.-]*[A-Za-z0-9](?: [A-Z][a-z]+(?=\s*$))?)")
 _DUE = re.compile(r"\b(?:due|deadline|by|target)\s*(?:date)?\s*[:=]?\s*(?P<date>\d{4}-\d{2}-\d{2}|"
                   r"\d{1,2}\.?\s+[A-Za-z]{3,9},?\s+\d{4}|[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})", re.IGNORECASE)
 #: Where an item's text turns to its owner, due date or status: "(owner: payments)", ", due 2024-04-01".

@@ -130,24 +130,37 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
 
 
 _BOLD_LINE = re.compile(r"^\s*(\*\*|__)(?P<text>[^*_\n]{2,60}?)\s*:?\s*\1\s*:?\s*$")
+#: 'TIMELINE' or 'Action items:' alone on a line, as plain-text postmortems mark their sections.
+_PLAIN_HEADING = re.compile(r"^(?P<text>[A-Za-z][A-Za-z &/'(),;-]{2,48}?)\s*(?P<colon>:)?\s*$")
+
+
+def _is_title_line(lines: list[str], index: int) -> bool:
+    line = lines[index].strip()
+    return (len(line) <= 80 and not line.endswith((".", ":", ",")) and not _FIELD_START.match(line)
+            and not re.match(r"(last |first )?(updated|modified|edited|created|published|draft|status|version|"
+                             r"table of contents|contents|confidential|internal)\b", line, re.IGNORECASE)
+            and not line.startswith(("#", "|", "-", "*", "+", ">", "<", "[", "!", "`"))
+            and (index + 1 >= len(lines) or not lines[index + 1].strip()))
 
 
 def _with_pseudo_headings(text: str) -> str:
     """The text as inference reads it: a line that is only bold text naming a postmortem section
-    ('**Timeline**', as Word documents without heading styles have) counts as a heading, and a bold first
-    line as the title when nothing else is a level-1 heading. Line numbers stay; the body is not changed."""
+    ('**Timeline**', as Word documents without heading styles have), or a capitalised or colon-ended line
+    alone after a blank line ('TIMELINE', 'Action items:'), counts as a heading; a bold first line is the
+    title when nothing else is a level-1 heading. Line numbers stay; the body is not changed."""
     lines = text.split("\n")
     has_title = any(level == 1 for _, level, _ in sections.headings(text))
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     for index, line in enumerate(lines):
         match = _BOLD_LINE.match(line)
-        if not match:
-            continue
-        name = sections.normalise_title(match["text"])
-        if any(pattern.search(name) for pattern in _KNOWN.values()):
+        plain_match = None if match or (index and lines[index - 1].strip()) else _PLAIN_HEADING.match(line)
+        if plain_match and (plain_match["colon"] or plain_match["text"].split()[0].isupper()) \
+                and len(plain_match["text"].split()) <= 6:
+            match = plain_match
+        if match and any(pattern.search(sections.normalise_title(match["text"])) for pattern in _KNOWN.values()):
             lines[index] = "## " + match["text"].strip()
-        elif index == first and not has_title:
-            lines[index] = "# " + match["text"].strip()
+        elif index == first and not has_title and (match is not None or _is_title_line(lines, index)):
+            lines[index] = "# " + (match["text"] if match else line).strip()  # a bold or lone first line
     return "\n".join(lines)
 
 
@@ -288,8 +301,8 @@ def _summary(result: Inferred, summary_sections, all_sections, where) -> None:
 def _timeline(result: Inferred, timeline_sections, fields, lines, where) -> None:
     """Timestamps stated on their own lines ('Start time: ...') win; the timeline gives the others."""
     zone, _, _ = times.zone_stated(lines)
-    found, notes = times.stated_timestamps(fields, zone)
     day = dt.date.fromisoformat(result.meta["date"]) if "date" in result.meta else None
+    found, notes = times.stated_timestamps(fields, zone, day)
     for section in timeline_sections[:1]:
         entries, _, timeline_notes = times.timeline_entries(section, day)
         from_timeline, order_notes = times.timestamps(entries, where(section))

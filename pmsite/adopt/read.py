@@ -169,6 +169,10 @@ def html_document(path: Path, html: str, kind: str) -> Document:
     comments = _drop_doc_comments(root)
     if comments:
         notes.append(f"left out {comments} comment{'s' if comments != 1 else ''} of the Google Docs export")
+    for value in root.select(".selected-value + .selected-value"):  # Notion's multi-select: one value a span
+        value.insert_before(", ")
+    for box in root.select(".checkbox-on, .checkbox-off"):  # Notion's to-do lists keep their state
+        box.replace_with("[x] " if "checkbox-on" in box.get("class", []) else "[ ] ")
     for task in root.select("ul.inline-task-list > li"):  # Confluence task lists keep their state
         task.insert(0, "[x] " if "checked" in (task.get("class") or []) else "[ ] ")
     first_h1 = root.find("h1")

@@ -289,18 +289,19 @@ def zone_of(match: re.Match) -> dt.tzinfo | None:
     return ZONES.get(match["abbr"])
 
 
-TIME = re.compile(r"(?<![\d:])(?P<h>[01]?\d|2[0-3])[:.h](?P<min>[0-5]\d)(?::(?P<s>[0-5]\d))?\s*(?P<ampm>[ap]\.?m\.?)?(?![\d:])",
+TIME = re.compile(r"(?<![\d:])(?:(?P<h>[01]?\d|2[0-3])[:.h](?P<min>[0-5]\d)(?::(?P<s>[0-5]\d))?\s*(?P<ampm>[ap]\.?m\.?)?"
+                  r"|(?P<h12>1[0-2]|0?[1-9])\s*(?P<ampm12>[ap]\.?m\.?)(?![a-z]))(?![\d:])",  # '2pm', '2 PM PST'
                   re.IGNORECASE)
 
 
 def time_of(match: re.Match) -> dt.time:
-    hour = int(match["h"])
-    ampm = (match["ampm"] or "").lower().replace(".", "")
+    hour = int(match["h"] or match["h12"])
+    ampm = (match["ampm"] or match["ampm12"] or "").lower().replace(".", "")
     if ampm == "pm" and hour < 12:
         hour += 12
     elif ampm == "am" and hour == 12:
         hour = 0
-    return dt.time(hour, int(match["min"]), int(match["s"] or 0))
+    return dt.time(hour, int(match["min"] or 0), int(match["s"] or 0))
 
 
 _DURATION_PART = re.compile(r"(?P<n>\d+(?:[.,]\d+)?)\s*(?P<unit>d(?:ays?)?|h(?:ours?|rs?)?|m(?:in(?:ute)?s?)?|"

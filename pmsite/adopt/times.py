@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from pmsite.adopt.structure import (AMBIGUOUS_ZONES, DATE, TIME, ZONE, Section, date_of, duration_minutes,
+from pmsite.adopt.structure import (AMBIGUOUS_ZONES, DATE, TIME, ZONE, ZONES, Section, date_of, duration_minutes,
                                     labeled, list_items, plain, tables, time_of, zone_of)
 
 TIMESTAMP_KEYS = ("started_at", "detected_at", "mitigated_at", "resolved_at")
@@ -43,8 +43,10 @@ _DURATION_LABELS = (
 
 
 #: The 'when' at the start of a timeline entry ('14:05 UTC -', '2:05 PM:', '2024-03-04 14:05'), then the event.
-_ENTRY_HEAD = re.compile(r"^(.{0,40}?\d{1,2}[:.h][0-5]\d[^A-Za-z]{0,3}(?:\s*[ap]\.?m\.?)?(?:\s*[A-Z]{1,4}\b)?)"
-                         r"\s*[-–—:|]?\s*(.*)$")
+_ZONE_WORDS = "|".join(sorted([*ZONES, *AMBIGUOUS_ZONES], key=len, reverse=True))
+_ENTRY_HEAD = re.compile(r"^(.{0,40}?(?:\d{1,2}[:.h][0-5]\d(?::[0-5]\d)?|\d{1,2}(?=\s*[ap]\.?m\b))(?:\s*[ap]\.?m\.?(?![a-z]))?"
+                         rf"(?:\s*\(?(?:{_ZONE_WORDS}|UTC[+-]\d{{1,2}}(?::?\d\d)?)\)?(?![\w+-]))?)"
+                         r"\s*[-–—:|]?\s*(.*)$", re.IGNORECASE)
 
 
 @dataclass
@@ -194,8 +196,10 @@ def is_start_label(label: str) -> bool:
     return bool(_TIMESTAMP_LABELS[0][1].match(label))
 
 
-def stated_timestamps(fields: list[tuple[int, str, str]], zone: dt.tzinfo | None) -> tuple[list[TimeFinding], list[str]]:
-    """'Start time: 2023-01-05 14:02 UTC' and the like; a value without its zone takes the document's, if stated."""
+def stated_timestamps(fields: list[tuple[int, str, str]], zone: dt.tzinfo | None,
+                      incident_day: dt.date | None = None) -> tuple[list[TimeFinding], list[str]]:
+    """'Start time: 2023-01-05 14:02 UTC' and the like; a value without its zone takes the document's, if stated,
+    and a time without a day ('Detected at: 14:20 UTC') the incident date, if stated."""
     found: list[TimeFinding] = []
     notes: list[str] = []
     for number, label, value in fields:
@@ -203,16 +207,20 @@ def stated_timestamps(fields: list[tuple[int, str, str]], zone: dt.tzinfo | None
             if not pattern.match(label) or any(f.key == key for f in found):
                 continue
             date_match, time_match = DATE.search(value), TIME.search(DATE.sub(" ", value))
-            if not (date_match and time_match):
+            day = date_of(date_match) if date_match else incident_day
+            if not (day and time_match) or (not date_match and ":" not in time_match[0]):
+                continue  # without a day, only a clock time ('14:20'), never '1.10' of a version
+            named = list(ZONE.finditer(value))
+            if any(m["abbr"] in AMBIGUOUS_ZONES for m in named):
+                notes.append(f"line {number}: {label} is in a zone that names more than one: left out")
                 continue
-            value_zone = next((zone_of(m) for m in ZONE.finditer(value) if zone_of(m)), None) or zone
+            value_zone = next((zone_of(m) for m in named if zone_of(m)), None) or zone
             if value_zone is None:
                 notes.append(f"line {number}: {label} has no time zone: left out")
                 continue
-            day = date_of(date_match)
-            if day:
-                instant = dt.datetime.combine(day, time_of(time_match), value_zone)
-                found.append(TimeFinding(key, instant, f"line {number} ('{label}: {_short(value, 40)}')"))
+            instant = dt.datetime.combine(day, time_of(time_match), value_zone)
+            on_day = "" if date_match else ", on the incident date"
+            found.append(TimeFinding(key, instant, f"line {number} ('{label}: {_short(value, 40)}'{on_day})"))
     return found, notes
 
 
