@@ -123,7 +123,7 @@ def _table_items(table) -> list[dict[str, Any]]:
     columns: dict[str, int] = {}
     for index, name in enumerate(table.header):
         lowered = name.lower()
-        for key, pattern in (("owner", r"owner|assignee|who|responsible|team"), ("due", r"due|deadline|target|when|by"),
+        for key, pattern in (("owner", r"owner|assignee|who|responsible|team"), ("due", r"due|deadline|target|when|by|eta"),
                              ("status", r"status|state|done|complete"),
                              ("link", r"link|ticket|issue|jira|tracker|url|bug"),
                              ("priority", r"priority|prio"), ("title", r"action|item|task|description|what|title|follow|summary")):

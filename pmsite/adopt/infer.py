@@ -104,7 +104,7 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     result = Inferred({})
     where = (lambda s: s.where()) if document.kind == "markdown" else (lambda s: f"heading '{s.title}'")
     lines = _own_lines(all_sections)
-    fields = labeled(lines)
+    fields = labeled(lines) + _heading_fields(all_sections)
     _title(result, document.path, all_sections, fields)
     _from_front_matter(result, document.front_matter)
     summary_sections = known["summary"]
@@ -162,6 +162,18 @@ def _with_pseudo_headings(text: str) -> str:
         elif index == first and not has_title and (match is not None or _is_title_line(lines, index)):
             lines[index] = "# " + (match["text"] if match else line).strip()  # a bold or lone first line
     return "\n".join(lines)
+
+
+def _heading_fields(all_sections: list[Section]) -> list[tuple[int, str, str]]:
+    """A short section that is one value ('## Severity' over 'SEV-2', '## Date' over '4 March 2024'),
+    as the 'Label: value' line it stands for."""
+    found = []
+    for section in all_sections[1:]:
+        filled = [(n, line.strip()) for n, line in section.lines if line.strip()]
+        if filled and len(filled) <= 2 and len(section.title.split()) <= 4 and len(filled[0][1]) <= 80 \
+                and not filled[0][1].startswith(("|", "#")):
+            found.append((filled[0][0], sections.normalise_title(section.title), plain(filled[0][1].lstrip("-*+ "))))
+    return found
 
 
 def _own_lines(all_sections: list[Section]) -> list[tuple[int, str]]:

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from pmsite.adopt.structure import (AMBIGUOUS_ZONES, DATE, TIME, ZONE, ZONES, Section, date_of, duration_minutes,
+from pmsite.adopt.structure import (AMBIGUOUS_ZONES, DATE, MONTHS, TIME, ZONE, ZONES, Section, date_of, duration_minutes,
                                     labeled, list_items, plain, tables, time_of, zone_of)
 
 TIMESTAMP_KEYS = ("started_at", "detected_at", "mitigated_at", "resolved_at")
@@ -47,6 +47,12 @@ _ZONE_WORDS = "|".join(sorted([*ZONES, *AMBIGUOUS_ZONES], key=len, reverse=True)
 _ENTRY_HEAD = re.compile(r"^(.{0,40}?(?:\d{1,2}[:.h][0-5]\d(?::[0-5]\d)?|\d{1,2}(?=\s*[ap]\.?m\b))(?:\s*[ap]\.?m\.?(?![a-z]))?"
                          rf"(?:\s*\(?(?:{_ZONE_WORDS}|UTC[+-]\d{{1,2}}(?::?\d\d)?)\)?(?![\w+-]))?)"
                          r"\s*[-–—:|]?\s*(.*)$", re.IGNORECASE)
+
+
+#: A day written without its year ('Mon', 'Tuesday', '4 Mar', 'March 5', 'Day 2'): which day is not known.
+_PARTIAL_DAY = re.compile(r"\b(?P<weekday>mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|\bday\s*\d+\b|"
+                          rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{'|'.join(MONTHS)})\b|\b(?:{'|'.join(MONTHS)})\.?\s+\d{{1,2}}\b",
+                          re.IGNORECASE)
 
 
 @dataclass
@@ -126,7 +132,13 @@ def timeline_entries(section: Section, incident_day: dt.date | None) -> tuple[li
         entries.append(Entry(number, event, day, time_of(time_match) if time_match else None, row_zone))
     timed = [e for e in entries if e.time is not None]
     undated = timed and not ambiguous and all(e.day is None for e in timed)  # an ambiguous zone already says why
-    if undated and incident_day is not None:
+    partial_days = {m[0].lower()[:3] if m["weekday"] else m[0].lower()
+                    for text in [*(when for _, when, _ in rows), *(line for _, line in section.lines
+                                                                  if not line.lstrip().startswith(("|", "-", "*", "+")))]
+                    for m in _PARTIAL_DAY.finditer(text)}
+    if undated and len(partial_days) > 1:
+        notes.append(f"the timeline names days without a year ({', '.join(sorted(partial_days))}): timestamps left out")
+    elif undated and incident_day is not None:
         clocks = [e.time for e in timed]
         if clocks == sorted(clocks):
             for entry in entries:

@@ -218,6 +218,13 @@ EXPECTED: dict[str, dict] = {
         "items": [("Subscribe to the bank's change notices", "Ruth Adeyemi", None, None),
                   ("Alert on export job failure", "finance-eng", None, None)],
     },
+    "heading-fields-weekdays.md": {  # '## Date' and '## Severity' sections holding one value each
+        "title": "DNS records for the status page lost", "date": "2024-02-03", "severity": "SEV2",  # "Major"
+        "started_at": ABSENT, "resolved_at": ABSENT,  # under 'Saturday' and 'Sunday': which days is not written
+        "items": [("Make the zone import merge by default", "infra", "wont_do", "2024-03-01"),
+                  ("Host the status page on a second DNS provider", "infra", "blocked", "2024-04-15")],
+        "note": "names days without a year",
+    },
 }
 SCALAR_FIELDS = ("title", "date", "severity", "started_at", "detected_at", "mitigated_at", "resolved_at", "authors",
                  "participants", "detection", "services", "teams", "durations", "published")
