@@ -14,8 +14,10 @@ from pmsite.adopt.structure import Section, first_date, label_key, links, list_i
 
 _OWNER = re.compile(r"\b(?:owner|assignee|assigned to|responsible)\s*[:=]?\s*(?P<owner>@?[\w.-]+(?: [A-Z][\w.-]+)?)",
                     re.IGNORECASE)
-#: '@joao' in an item's text names who owns it (not an e-mail address: nothing may precede the '@').
-_MENTION = re.compile(r"(?<![\w@.])@(?P<handle>[A-Za-z][\w.-]*[A-Za-z0-9](?: [A-Z][a-z]+(?=\s*$))?)")
+#: '@joao' ending an item's text (or before its due date) names who owns it; not an e-mail address, and
+#: not a mention inside the sentence ('tell @support about it').
+_MENTION = re.compile(r"(?<![\w@.])@(?P<handle>[A-Za-z][\w.-]*[A-Za-z0-9](?: [A-Z][a-z]+(?=\s*$))?)"
+                      r"(?=\s*(?:$|[-–—,;(|]))")
 _DUE = re.compile(r"\b(?:due|deadline|by|target)\s*(?:date)?\s*[:=]?\s*(?P<date>\d{4}-\d{2}-\d{2}|"
                   r"\d{1,2}\.?\s+[A-Za-z]{3,9},?\s+\d{4}|[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})", re.IGNORECASE)
 #: Where an item's text turns to its owner, due date or status: "(owner: payments)", ", due 2024-04-01".
@@ -64,28 +66,24 @@ def _list_item(entry) -> dict[str, Any] | None:
     bold = re.match(r"^\s*(\*\*|__)(?P<lead>.+?)\1\s*[:.\-–]?\s*", text)
     title = plain(bold["lead"]) if bold and len(plain(bold["lead"])) >= 3 else plain(text)
     title = _TRAILER.sub("", title) or plain(text)
-    raw = text
-    mention = _MENTION.search(plain(text))
-    if mention and not _OWNER.search(plain(text)):
-        title = _MENTION.sub("", title)
+    owner, mention = _OWNER.search(plain(text)), _MENTION.search(plain(text))
+    if mention and not owner:
+        title = re.sub(r"\s{2,}", " ", _MENTION.sub("", title))
     title = _without_key(title, bool(links(text))).rstrip(" :;,-–—")
     if len(title) < 3:
         return None
     item: dict[str, Any] = {"title": title}
-    owner = _OWNER.search(plain(raw))
-    if owner:
-        item["owner"] = owner["owner"].lstrip("@")
-    elif mention:
-        item["owner"] = mention["handle"]
-    due = _DUE.search(plain(raw))
+    if owner or mention:
+        item["owner"] = owner["owner"].lstrip("@") if owner else mention["handle"]
+    due = _DUE.search(plain(text))
     if due and first_date(due["date"]):
         item["due"] = first_date(due["date"]).isoformat()
-    found_links = links(raw)
+    found_links = links(text)
     if found_links:
         item["link"] = found_links[0]
     if entry.checked is not None:
         item["status"] = "done" if entry.checked else "open"
-    inline = _INLINE_STATUS.search(plain(raw))
+    inline = _INLINE_STATUS.search(plain(text))
     if inline and status_of(inline["value"]):
         item["status"] = status_of(inline["value"])
     _nested_fields(item, entry.children)
@@ -126,7 +124,8 @@ def _table_items(table) -> list[dict[str, Any]]:
         for key, pattern in (("owner", r"owner|assignee|who|responsible|team"), ("due", r"due|deadline|target|when|by|eta"),
                              ("status", r"status|state|done|complete"),
                              ("link", r"link|ticket|issue|jira|tracker|url|bug"),
-                             ("priority", r"priority|prio"), ("title", r"action|item|task|description|what|title|follow|summary")):
+                             ("priority", r"priority|prio"),
+                             ("title", r"action|item|task|description|what|title|follow|summary")):
             if key not in columns and re.search(rf"\b({pattern})\b", lowered):
                 columns[key] = index
                 break

@@ -202,7 +202,7 @@ def _title(result: Inferred, path: Path, all_sections: list[Section], fields) ->
     elif stated:
         result.set("title", stated[1], f"line {stated[0]} ('title')")
     else:
-        result.set("title", stem or path.name, "the file name")
+        result.set("title", stem if len(stem) >= 3 else path.name, "the file name")  # the schema wants 3
     for candidate in (path.name, result.meta.get("title", "")):
         match = _ID_IN_NAME.search(candidate)
         if match:

@@ -264,7 +264,8 @@ ZONE_NAMES = {"eastern": "ET", "central": "CT", "mountain": "MT", "pacific": "PT
 AMBIGUOUS_ZONES = ("CST", "IST", "AST")
 ZONE = re.compile(r"\b(?:UTC|GMT)\s*(?P<sign>[+-])\s*(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?\b"
                   r"|\b(?P<iana>(?:Europe|America|Asia|Africa|Australia|Pacific|Atlantic|US)/[A-Z][A-Za-z_]+)\b"
-                  r"|\b(?i:(?P<named>" + "|".join(sorted(ZONE_NAMES, key=len, reverse=True)) + r") (?:standard |daylight )?time)\b"
+                  r"|\b(?i:(?P<named>" + "|".join(sorted(ZONE_NAMES, key=len, reverse=True))
+                  + r") (?:standard |daylight )?time)\b"
                   r"|\b(?P<abbr>" + "|".join(sorted([*ZONES, *AMBIGUOUS_ZONES], key=len, reverse=True)) + r")\b"
                   # an ISO 8601 offset right after a time's minutes or seconds: '14:05:00+01:00', '14:05Z'
                   r"|(?<=:\d\d)(?:(?P<isign>[+-])(?P<ih>[01]\d):?(?P<imin>[0-5]\d)(?!\d)|(?P<isoz>Z)\b)")

@@ -38,7 +38,9 @@ _DURATION_LABELS = (
     ("time_to_detect", re.compile(r"^(?:time to (?:detect(?:ion)?|discover(?:y)?|notice)|ttd|mttd)$")),
     ("time_to_mitigate", re.compile(r"^(?:time to (?:mitigat(?:e|ion)|restore|restoration)|ttm|mttm)$")),
     ("time_to_resolve", re.compile(r"^(?:time to (?:recover(?:y)?|resol(?:ve|ution)|repair|fix)|ttr|mttr|"
-                                   r"total (?:duration|downtime)|duration)$")),
+                                   r"(?:total |outage |impact |incident )?(?:duration|downtime)|"
+                                   r"(?:minutes|hours) (?:of )?downtime(?: or degradation)?|"
+                                   r"duration of (?:the )?(?:outage|impact|incident))$")),
 )
 
 
@@ -157,7 +159,8 @@ def timeline_entries(section: Section, incident_day: dt.date | None) -> tuple[li
 
 
 def timestamps(entries: list[Entry], where: str) -> tuple[list[TimeFinding], list[str]]:
-    """started_at from the entry saying the impact began, else the earliest timed entry; the others from the words of their entries, kept in order."""
+    """started_at from the entry saying the impact began, else the earliest timed entry; the others
+    from the words of their entries, kept in order."""
     timed = [e for e in entries if e.instant is not None]
     if not timed:
         return [], []
@@ -244,6 +247,9 @@ def stated_durations(lines: list[tuple[int, str]]) -> tuple[list[TimeFinding], l
         for key, pattern in _DURATION_LABELS:
             if pattern.match(label) and not any(f.key == key for f in found):
                 minutes = duration_minutes(value)
+                bare = re.fullmatch(r"~?\s*(\d+(?:\.\d+)?)", value.strip())
+                if minutes is None and bare and re.search(r"\b(minutes|hours)\b", label):  # 'Minutes downtime: 95'
+                    minutes = float(bare[1]) * (60 if "hours" in label else 1)
                 if minutes is None:
                     notes.append(f"line {number}: {label} is stated as '{_short(value)}', not a duration: left out")
                 else:

@@ -51,7 +51,7 @@ EXPECTED: dict[str, dict] = {
         "started_at": "2024-04-17T08:12:00+00:00", "detected_at": "2024-04-17T08:26:00+00:00",
         "mitigated_at": "2024-04-17T09:10:00+00:00", "resolved_at": "2024-04-17T09:47:00+00:00",
         "services": ["ci-runners", "artifact-storage"], "teams": ["verify"],
-        "durations": {"time_to_detect": 14},
+        "durations": {"time_to_detect": 14, "time_to_resolve": 95},  # "Minutes downtime or degradation: 95 minutes"
         "items": [("Reload runner credentials on rotation", "dmitri", None, "2024-05-15"),
                   ("Alert when the oldest pending job is older than 10 minutes", "sofia", None, None)],
     },
