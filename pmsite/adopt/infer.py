@@ -109,7 +109,9 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     _from_front_matter(result, document.front_matter)
     summary_sections = known["summary"]
     _incident_date(result, document.path, fields, summary_sections, known["timeline"], where)
-    _severity_and_type(result, fields, lines)
+    in_actions = {number for section in known["actions"] for number, _ in section.lines}  # an item's own priority
+    _severity_and_type(result, [f for f in fields if f[0] not in in_actions],
+                       [line for line in lines if line[0] not in in_actions])
     _summary(result, summary_sections, all_sections, where)
     _timeline(result, known["timeline"], fields, lines, where)
     _detection(result, fields)
@@ -246,19 +248,25 @@ def _stated_date(result: Inferred, path: Path, fields, summary_sections, timelin
     for number, label, value in fields:
         if times.is_start_label(label) and first_date(value) and times.TIME.search(DATE.sub(" ", value)):
             return result.set("date", first_date(value).isoformat(), f"line {number} ('{label}')")
+    if first_date(result.meta["title"]):
+        return result.set("date", first_date(result.meta["title"]).isoformat(), "the title")
+    timeline_days = sorted(e.day for section in timeline_sections[:1]
+                           for e in times.timeline_entries(section, None)[0] if e.day)
     for section in summary_sections:
         for number, paragraph in paragraphs(section.lines):
             day = first_date(paragraph)
+            if day and timeline_days and not (timeline_days[0] - dt.timedelta(days=2) <= day <= timeline_days[-1]):
+                result.notes.append(f"{where(section)}, line {number}: {day.isoformat()} is not a day of the "
+                                    "timeline (an earlier event?): the timeline's first day is the date")
+                break
             if day:
                 return result.set("date", day.isoformat(), f"{where(section)}, line {number}")
     day = first_date(path.name)
     if day:
         return result.set("date", day.isoformat(), "the file name")
-    for section in timeline_sections:
-        entries, _, _ = times.timeline_entries(section, None)
-        days = [e.day for e in entries if e.day]
-        if days:
-            return result.set("date", min(days).isoformat(), f"first day of the timeline, {where(section)}")
+    if timeline_days:
+        return result.set("date", timeline_days[0].isoformat(),
+                          f"first day of the timeline, {where(timeline_sections[0])}")
 
 
 def _severity_and_type(result: Inferred, fields, lines) -> None:
