@@ -343,3 +343,28 @@ if __name__ == "__main__":  # python3 -m tests.adopt.test_unseen content/postmor
     import sys
 
     main(sys.argv[1])
+
+
+def infer_text(tmp_path, text: str) -> tuple[dict, list[str]]:
+    from pmsite.adopt.infer import infer
+    from pmsite.adopt.read import read_document
+
+    path = tmp_path / "old.md"
+    path.write_text(text, encoding="utf-8")
+    result = infer(read_document(path), {})
+    return result.meta, result.notes
+
+
+def test_a_summary_date_of_an_earlier_event_gives_way_to_the_timeline(tmp_path):
+    meta, notes = infer_text(tmp_path, "# Cache stampede again\n\n## Summary\n\nAs on 2023-01-05, the cache "
+                             "expired at once and the database fell over.\n\n## Timeline\n\nAll times UTC.\n\n"
+                             "- 2024-03-04 10:00 keys expire\n- 2024-03-04 10:20 resolved\n")
+    assert meta["date"] == "2024-03-04" and meta["started_at"] == "2024-03-04T10:00:00+00:00"
+    assert any("2023-01-05 is not a day of the timeline" in note for note in notes)
+
+
+def test_an_action_items_priority_is_not_the_incidents_severity(tmp_path):
+    meta, _ = infer_text(tmp_path, "# Queue backlog\n\n## Summary\n\nOn 2024-03-04 the queue backed up for an "
+                         "hour.\n\n## Action items\n\n- Priority: P1\n- Add a queue depth alert (owner: ops)\n")
+    assert "severity" not in meta
+    assert [i["title"] for i in meta["action_items"]][-1] == "Add a queue depth alert"
