@@ -39,10 +39,19 @@ _CAPITAL_STATUS = re.compile(r"\b(DONE|FIXED|CLOSED|COMPLETED?|IN PROGRESS|TODO|
 
 def status_of(value: str) -> str | None:
     value = re.sub(r"^[^\w']+(?=\w)|(?<=\w)[^\w']+$", "", plain(value).strip().lower())  # '✅ Done'
-    for status, pattern in _STATUS_WORDS:
-        if re.fullmatch(rf"(?:{pattern})\.?", value):
+    for status, pattern in _STATUS_WORDS:  # the first words say it: 'Done (2024-03-01)', 'Closed - fixed in v2'
+        if re.match(rf"(?:{pattern})(?=$|[\s(,;:.\-–—/])", value):
             return status
     return None
+
+
+#: An owner cell or line that names nobody.
+_NOBODY = re.compile(r"\W*(tbd|tba|tbc|n/?a|none|nobody|unassigned|unknown|todo|\?+|-+|—)?\W*", re.IGNORECASE)
+
+
+def owner_of(value: str) -> str | None:
+    name = plain(value).strip().lstrip("@")
+    return None if _NOBODY.fullmatch(name) else name
 
 
 def action_items(action_sections: list[Section], where) -> tuple[list[dict[str, Any]], list[str]]:
@@ -73,8 +82,8 @@ def _list_item(entry) -> dict[str, Any] | None:
     if len(title) < 3:
         return None
     item: dict[str, Any] = {"title": title}
-    if owner or mention:
-        item["owner"] = owner["owner"].lstrip("@") if owner else mention["handle"]
+    if (owner and owner_of(owner["owner"])) or mention:
+        item["owner"] = owner_of(owner["owner"]) if owner else mention["handle"]
     due = _DUE.search(plain(text))
     if due and first_date(due["date"]):
         item["due"] = first_date(due["date"]).isoformat()
@@ -107,8 +116,8 @@ def _nested_fields(item: dict[str, Any], children: list[str]) -> None:
         if not match:
             continue
         label, value = label_key(match["label"]), plain(match["value"])
-        if re.fullmatch(r"owner|assignee|assigned to|responsible", label) and value:
-            item["owner"] = value.lstrip("@")
+        if re.fullmatch(r"owner|assignee|assigned to|responsible", label) and owner_of(value):
+            item["owner"] = owner_of(value)
         elif re.fullmatch(r"status|state", label) and status_of(value):
             item["status"] = status_of(value)
         elif re.fullmatch(r"due(?: date)?|deadline|target(?: date)?", label) and first_date(value):
@@ -137,8 +146,8 @@ def _table_items(table) -> list[dict[str, Any]]:
         if len(title) < 3:
             continue
         item: dict[str, Any] = {"title": title}
-        if plain(cell("owner")):
-            item["owner"] = plain(cell("owner")).lstrip("@")
+        if owner_of(cell("owner")):
+            item["owner"] = owner_of(cell("owner"))
         if first_date(cell("due")):
             item["due"] = first_date(cell("due")).isoformat()
         status = status_of(cell("status")) if "status" in columns else _capital_status(cells, title_column)

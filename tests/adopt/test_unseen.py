@@ -368,3 +368,12 @@ def test_an_action_items_priority_is_not_the_incidents_severity(tmp_path):
                          "hour.\n\n## Action items\n\n- Priority: P1\n- Add a queue depth alert (owner: ops)\n")
     assert "severity" not in meta
     assert [i["title"] for i in meta["action_items"]][-1] == "Add a queue depth alert"
+
+
+def test_owners_that_name_nobody_are_left_out_and_statuses_read_from_their_first_words(tmp_path):
+    meta, _ = infer_text(tmp_path, "# Queue backlog\n\n## Summary\n\nOn 2024-03-04 the queue backed up for an "
+                         "hour.\n\n## Action items\n\n| Action | Owner | Status |\n| --- | --- | --- |\n"
+                         "| Add a queue depth alert | TBD | Done (2024-03-08) |\n"
+                         "| Cap the producer rate | @ops | Closed - fixed in v2 |\n| Write a runbook | - | |\n")
+    assert [(i.get("owner"), i.get("status")) for i in meta["action_items"]] == [
+        (None, "done"), ("ops", "done"), (None, None)]
