@@ -57,6 +57,11 @@ _PARTIAL_DAY = re.compile(r"\b(?P<weekday>mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|\
                           re.IGNORECASE)
 
 
+def _is_entry_line(line: str) -> bool:
+    """A table row or list item (an entry), not a day line such as '**2024-03-06**' or '### Saturday'."""
+    return bool(re.match(r"\s*(?:\||(?:[-*+]|\d{1,3}[.)])\s)", line))
+
+
 @dataclass
 class Entry:
     line: int
@@ -120,7 +125,7 @@ def timeline_entries(section: Section, incident_day: dt.date | None) -> tuple[li
                 head = _ENTRY_HEAD.match(text)
                 if head:
                     rows.append((number, head[1], head[2]))
-    day_lines = {n: date_of(m) for n, line in section.lines if not line.lstrip().startswith(("|", "-", "*", "+"))
+    day_lines = {n: date_of(m) for n, line in section.lines if not _is_entry_line(line)
                  for m in [DATE.search(line)] if m}
     entries = []
     current_day = None
@@ -136,7 +141,7 @@ def timeline_entries(section: Section, incident_day: dt.date | None) -> tuple[li
     undated = timed and not ambiguous and all(e.day is None for e in timed)  # an ambiguous zone already says why
     partial_days = {m[0].lower()[:3] if m["weekday"] else m[0].lower()
                     for text in [*(when for _, when, _ in rows), *(line for _, line in section.lines
-                                                                  if not line.lstrip().startswith(("|", "-", "*", "+")))]
+                                                                  if not _is_entry_line(line))]
                     for m in _PARTIAL_DAY.finditer(text)}
     if undated and len(partial_days) > 1:
         notes.append(f"the timeline names days without a year ({', '.join(sorted(partial_days))}): timestamps left out")

@@ -377,3 +377,11 @@ def test_owners_that_name_nobody_are_left_out_and_statuses_read_from_their_first
                          "| Cap the producer rate | @ops | Closed - fixed in v2 |\n| Write a runbook | - | |\n")
     assert [(i.get("owner"), i.get("status")) for i in meta["action_items"]] == [
         (None, "done"), ("ops", "done"), (None, None)]
+
+
+def test_a_bold_day_line_over_a_bulleted_timeline_dates_the_entries_below_it(tmp_path):
+    meta, _ = infer_text(tmp_path, "# Disk full\n\n## Summary\n\nThe database disk filled up.\n\n## Timeline\n\n"
+                         "All times UTC.\n\n**2024-03-04**\n\n* 23:50 disk alert fires\n\n**2024-03-05**\n\n"
+                         "* 00:20 old logs deleted; resolved\n")
+    assert (meta["date"], meta["detected_at"], meta["resolved_at"]) == (
+        "2024-03-04", "2024-03-04T23:50:00+00:00", "2024-03-05T00:20:00+00:00")
