@@ -164,6 +164,13 @@ def html_document(path: Path, html: str, kind: str) -> Document:
             element.decompose()
     root = soup.find(id="main-content") or soup.find("body") or soup
     _unwrap_redirects(root)
+    for element in root.find_all(["a", "img"]):  # a script in a link or image address is never carried
+        address = element.get("href") if element.name == "a" else element.get("src")
+        if re.match(r"\s*(javascript|vbscript|data):", address or "", re.IGNORECASE):
+            if element.name == "a":
+                del element["href"]
+            else:
+                element.replace_with(element.get("alt") or "")
     _emoticons_as_text(root)
     _nest_google_lists(root)
     comments = _drop_doc_comments(root)

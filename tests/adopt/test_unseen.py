@@ -385,3 +385,15 @@ def test_a_bold_day_line_over_a_bulleted_timeline_dates_the_entries_below_it(tmp
                          "* 00:20 old logs deleted; resolved\n")
     assert (meta["date"], meta["detected_at"], meta["resolved_at"]) == (
         "2024-03-04", "2024-03-04T23:50:00+00:00", "2024-03-05T00:20:00+00:00")
+
+
+def test_script_addresses_in_links_and_images_are_not_carried(tmp_path):
+    from pmsite.adopt.read import read_document
+
+    path = tmp_path / "page.html"
+    path.write_text('<html><body><h1>Outage</h1><p><a href="javascript:alert(1)">click</a> <img alt="chart" '
+                    'src="data:image/png;base64,AAAA"> <a href="https://ok.example/">ok</a></p></body></html>',
+                    encoding="utf-8")
+    markdown = read_document(path).markdown
+    assert "javascript" not in markdown and "data:" not in markdown
+    assert "click chart [ok](https://ok.example/)" in markdown
