@@ -69,7 +69,8 @@ def links(text: str) -> list[str]:
 
 
 # -- lists ----------------------------------------------------------------------------------
-_ITEM = re.compile(r"^(?P<indent>\s*)(?:[-*+]|\d{1,3}[.)])\s+(?:\\?\[(?P<box>[ xX])\\?\]\s+|(?P<glyph>[☐☑☒✅✔✓])\s*)?"
+#: A list item: '- ', '1. ', or an HTML '<li>' line that Markdown files may hold.
+_ITEM = re.compile(r"^(?P<indent>\s*)(?:[-*+]\s|\d{1,3}[.)]\s|<li\b[^>]*>)\s*(?:\\?\[(?P<box>[ xX])\\?\]\s+|(?P<glyph>[☐☑☒✅✔✓])\s*)?"
                    r"(?P<text>.*)$")
 
 

@@ -397,3 +397,16 @@ def test_script_addresses_in_links_and_images_are_not_carried(tmp_path):
     markdown = read_document(path).markdown
     assert "javascript" not in markdown and "data:" not in markdown
     assert "click chart [ok](https://ok.example/)" in markdown
+
+
+def test_html_inside_a_markdown_file_is_read_as_its_rows_and_items(tmp_path):
+    meta, _ = infer_text(tmp_path, "# API gateway 502s\n\n**Severity:** SEV-3\n**Incident date:** 2024-09-10\n\n"
+                         "## Summary\n\nThe gateway returned 502s after a config reload.\n\n## Timeline (UTC)\n\n"
+                         "<table>\n<tr><th>Time</th><th>Event</th></tr>\n<tr><td>09:01</td><td>Config reload</td>"
+                         "</tr>\n<tr><td>09:13</td><td>Config restored; resolved</td></tr>\n</table>\n\n"
+                         "## Action items\n\n<ul>\n<li>Validate upstream pools before reload (owner: gw-team)</li>\n"
+                         "</ul>\n")
+    assert (meta["severity"], meta["started_at"], meta["resolved_at"]) == (
+        "SEV3", "2024-09-10T09:01:00+00:00", "2024-09-10T09:13:00+00:00")
+    assert meta["action_items"] == [{"id": "AI-1", "title": "Validate upstream pools before reload",
+                                     "owner": "gw-team"}]
