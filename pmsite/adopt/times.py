@@ -47,6 +47,8 @@ _DURATION_LABELS = (
 #: The 'when' at the start of a timeline entry ('14:05 UTC -', '2:05 PM:', '2024-03-04 14:05'), then the event.
 _ZONE_WORDS = "|".join(sorted([*ZONES, *AMBIGUOUS_ZONES], key=len, reverse=True))
 _ENTRY_HEAD = re.compile(r"^(.{0,40}?(?:\d{1,2}[:.h][0-5]\d(?::[0-5]\d)?|\d{1,2}(?=\s*[ap]\.?m\b))(?:\s*[ap]\.?m\.?(?![a-z]))?"
+                         r"(?:\s*[-–]\s*\d{1,2}[:.][0-5]\d(?:\s*[ap]\.?m\.?(?![a-z]))?)?"  # a range: '14:05-14:20 UTC'
+
                          rf"(?:\s*\(?(?:{_ZONE_WORDS}|UTC[+-]\d{{1,2}}(?::?\d\d)?)\)?(?![\w+-]))?)"
                          r"\s*[-–—:|]?\s*(.*)$", re.IGNORECASE)
 
