@@ -103,6 +103,11 @@ class Importer:
         except (NotConvertible, NotAPostmortem) as exc:
             report.reason = str(exc)
             return report
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError, RecursionError) as exc:
+            # a shape no rule foresaw must not stop the other files; say what broke, so it can be reported
+            report.reason = (f"could not be read ({type(exc).__name__}: {str(exc)[:80]}); the other files still "
+                             "import: please report this file's shape")
+            return report
         report.notes = document.notes + inferred.notes
         meta = self._front_matter(inferred, name, document, report)
         redactor = redactor_from_config(self.config.section("timeline"))

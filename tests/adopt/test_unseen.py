@@ -410,3 +410,25 @@ def test_html_inside_a_markdown_file_is_read_as_its_rows_and_items(tmp_path):
         "SEV3", "2024-09-10T09:01:00+00:00", "2024-09-10T09:13:00+00:00")
     assert meta["action_items"] == [{"id": "AI-1", "title": "Validate upstream pools before reload",
                                      "owner": "gw-team"}]
+
+
+def test_a_file_that_breaks_inference_is_skipped_with_a_reason_and_the_others_import(tmp_path, monkeypatch):
+    import pmsite.adopt as adopt
+
+    (tmp_path / "pmsite.yaml").write_text("title: x\n", encoding="utf-8")
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "a.md").write_text("# Broken one\n\n## Summary\n\nOn 2024-03-04 it broke.\n", encoding="utf-8")
+    (old / "b.md").write_text("# Fine outage\n\n## Summary\n\nOn 2024-03-05 it broke.\n", encoding="utf-8")
+    real = adopt.infer
+
+    def fragile(document, taxonomy):
+        if document.path.name == "a.md":
+            raise ValueError("unforeseen shape")
+        return real(document, taxonomy)
+
+    monkeypatch.setattr(adopt, "infer", fragile)
+    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "import", "old"])
+    assert result.exit_code == 0, result.output
+    assert "skipped   old/a.md: could not be read (ValueError: unforeseen shape)" in result.output
+    assert "Summary: 1 imported, 1 skipped" in result.output
