@@ -309,7 +309,9 @@ def _summary(result: Inferred, summary_sections, all_sections, where) -> None:
                                                           [(labelled[0][0], labelled[0][1])])], []
                 break
     for section in summary_sections or all_sections[:1]:
-        found = [(n, p) for n, p in paragraphs(section.lines) if summary_sections or not _FIELD_START.match(p)]
+        every = paragraphs(section.lines)
+        prose = [(n, p) for n, p in every if not _FIELD_START.match(p)]  # 'Duration: …' is a field, not the summary
+        found = prose or (every if summary_sections else [])
         if found:
             number, paragraph = found[0]
             sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", paragraph)
@@ -367,8 +369,7 @@ def _names(items) -> list[str]:
     for item in items:
         text = re.sub(r"\s*\([^)]{0,60}\)", "", plain(item))  # 'Priya Raman (incident commander)'
         text = re.sub(r"\s+[-–—]\s+.*$", "", text)  # 'Jonas Berg - database'
-
-        parts = [p.strip() for p in re.split(r",|;| and ", text) if p.strip()]
+        parts = [p.strip().lstrip("@") for p in re.split(r",|;| and ", text) if p.strip().lstrip("@")]
         for part in parts:
             words = part.split()
             if len(words) > 1 and all(re.fullmatch(r"[A-Z]{1,4}", w) for w in words):
@@ -387,7 +388,7 @@ def _people(result: Inferred, attendees, fields, where) -> None:
             break
     for number, label, value in fields if "authors" not in result.meta else []:
         if re.fullmatch(r"(authors?|written by|prepared by|postmortem owner|document owner)", label):
-            names = [n.strip() for n in re.split(r",|;| and ", value) if n.strip()]
+            names = [n.strip().lstrip("@") for n in re.split(r",|;| and ", value) if n.strip().lstrip("@")]
             result.set("authors", list(dict.fromkeys(names)), f"line {number} ('{label}')")
             break
 
