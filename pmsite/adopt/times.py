@@ -22,7 +22,9 @@ _STARTS = re.compile(r"\b((?:outage|impact|incident|degradation|disruption) (?:b
 #: Words of a timeline entry that mark a moment, by the timestamp they set.
 _MARKERS = {
     "detected_at": re.compile(r"\b(alert(?:ed|s)?|alarm|paged|detected|noticed|discovered|became aware|"
-                              r"report(?:s|ed)?|notified|informed of|escalat\w+|"
+                              r"reported|reports|(?:first |initial )?reports? (?:of|from)|"
+                              r"(?:customers?|users?|support|clients?|partners?|staff|someone) (?:\w+ )?reports?|"
+                              r"notified|informed of|escalat\w+|"
                               r"automated warning|monitoring (?:fired|triggered)|incident (?:declared|opened))\b",
                               re.IGNORECASE),
     "mitigated_at": re.compile(r"\b(mitigat\w*|impact (?:ended|stopped)|workaround (?:applied|in place))\b",
