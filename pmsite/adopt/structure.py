@@ -214,7 +214,9 @@ DATE = re.compile(
     r"\b(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})(?!\d)"  # also the day of '2024-03-04T14:05'
     r"|\b(?P<sy>\d{4})/(?P<sm>\d{1,2})/(?P<sd>\d{1,2})(?![\d/])"  # year first: '2024/01/09' is never ambiguous
     rf"|\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\.?(?:\s+|-)(?:of\s+)?(?P<m>{_MONTH})(?:,?\s+|-)(?P<y>\d{{4}})\b"
-    rf"|\b(?P<m2>{_MONTH})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{{4}})\b",
+    rf"|\b(?P<m2>{_MONTH})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{{4}})\b"
+    # all-numeric: read only when one part cannot be a month ('03/24/2024', '24.03.2024'), else no date
+    r"|(?<![\d/.-])(?P<na>\d{1,2})(?P<sep>[/.])(?P<nb>\d{1,2})(?P=sep)(?P<ny>\d{4})(?![\d/.-])",
     re.IGNORECASE)
 
 
@@ -226,6 +228,12 @@ def date_of(match: re.Match) -> dt.date | None:
             return dt.date(int(match["sy"]), int(match["sm"]), int(match["sd"]))
         if match["y"]:
             return dt.date(int(match["y"]), MONTHS[match["m"].lower().rstrip(".")], int(match["d"]))
+        if match["ny"]:
+            first, second = int(match["na"]), int(match["nb"])
+            if (first > 12) == (second > 12):
+                return None  # '03/04/2024': 3 April or March 4th, the text does not say
+            day, month = (first, second) if first > 12 else (second, first)
+            return dt.date(int(match["ny"]), month, day)
         return dt.date(int(match["y2"]), MONTHS[match["m2"].lower().rstrip(".")], int(match["d2"]))
     except (ValueError, KeyError):
         return None
@@ -240,8 +248,8 @@ NUMERIC_DATE = re.compile(r"(?<![\d/.-])\d{1,2}([/.-])\d{1,2}\1(?:\d{4}|\d{2})(?
 
 
 def numeric_date(text: str) -> str:
-    """The first all-numeric date in the text ('' if none), for a note saying why no date was read."""
-    match = NUMERIC_DATE.search(text)
+    """The first ambiguous all-numeric date in the text ('' if none), for a note saying why no date was read."""
+    match = next((m for m in NUMERIC_DATE.finditer(text) if not first_date(m[0])), None)
     return match[0] if match else ""
 
 

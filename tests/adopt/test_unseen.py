@@ -440,3 +440,13 @@ def test_a_file_that_breaks_inference_is_skipped_with_a_reason_and_the_others_im
     assert result.exit_code == 0, result.output
     assert "skipped   old/a.md: could not be read (ValueError: unforeseen shape)" in result.output
     assert "Summary: 1 imported, 1 skipped" in result.output
+
+
+def test_an_all_numeric_date_is_read_only_when_one_part_cannot_be_a_month(tmp_path):
+    us, _ = infer_text(tmp_path, "# Cart outage\n\nDate: 03/24/2024\n\n## Summary\n\nCarts emptied.\n\n## Timeline\n")
+    european, _ = infer_text(tmp_path, "# Cart outage\n\nDate: 24.03.2024\n\n## Summary\n\nCarts emptied.\n\n"
+                             "## Timeline\n")
+    either, notes = infer_text(tmp_path, "# Cart outage\n\nDate: 04.03.2024\n\n## Summary\n\nCarts emptied.\n\n"
+                               "## Timeline\n")
+    assert us["date"] == european["date"] == "2024-03-24"
+    assert "date" not in either and any("'04.03.2024' could be day/month or month/day" in n for n in notes)
