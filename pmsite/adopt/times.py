@@ -133,14 +133,23 @@ def timeline_entries(section: Section, incident_day: dt.date | None) -> tuple[li
                  for m in [DATE.search(line)] if m}
     entries = []
     current_day = None
+    carried: tuple[dt.date, dt.time] | None = None  # the day (and time) an earlier entry wrote out
     for number, when, event in rows:
         current_day = next((day for n, day in sorted(day_lines.items(), reverse=True) if n < number and day),
                            current_day)  # the last day line above the entry
         date_match = DATE.search(when)
         day = date_of(date_match) if date_match else current_day
         time_match = TIME.search(DATE.sub(" ", when))
+        clock = time_of(time_match) if time_match else None
+        if date_match and day and clock:
+            carried = (day, clock)
+        elif day is None and carried and clock:  # '14:20' under a row that wrote '2024-03-04 14:05'
+            if clock >= carried[1]:
+                day, carried = carried[0], (carried[0], clock)
+            else:
+                carried = None  # the clock went back: past midnight, which day is not written
         row_zone = next((zone_of(m) for m in ZONE.finditer(when) if zone_of(m)), None) or zone
-        entries.append(Entry(number, event, day, time_of(time_match) if time_match else None, row_zone))
+        entries.append(Entry(number, event, day, clock, row_zone))
     timed = [e for e in entries if e.time is not None]
     undated = timed and not ambiguous and all(e.day is None for e in timed)  # an ambiguous zone already says why
     partial_days = {m[0].lower()[:3] if m["weekday"] else m[0].lower()

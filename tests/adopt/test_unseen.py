@@ -450,3 +450,13 @@ def test_an_all_numeric_date_is_read_only_when_one_part_cannot_be_a_month(tmp_pa
                                "## Timeline\n")
     assert us["date"] == european["date"] == "2024-03-24"
     assert "date" not in either and any("'04.03.2024' could be day/month or month/day" in n for n in notes)
+
+
+def test_a_day_written_once_in_a_timeline_table_carries_to_later_rows_until_midnight(tmp_path):
+    meta, _ = infer_text(tmp_path, "# Disk full\n\n## Summary\n\nThe database disk filled up.\n\n## Timeline\n\n"
+                         "| Time (UTC) | Event |\n| --- | --- |\n| 2024-03-04 22:05 | Batch starts |\n"
+                         "| 22:40 | Disk alert fires |\n| 23:30 | Old logs deleted; mitigated |\n"
+                         "| 00:20 | Batch finished; resolved |\n")
+    assert (meta["started_at"], meta["detected_at"], meta["mitigated_at"]) == (
+        "2024-03-04T22:05:00+00:00", "2024-03-04T22:40:00+00:00", "2024-03-04T23:30:00+00:00")
+    assert "resolved_at" not in meta  # 00:20 is after midnight: which day is not written
