@@ -61,6 +61,15 @@ _PARTIAL_DAY = re.compile(r"\b(?P<weekday>mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|\
                           re.IGNORECASE)
 
 
+def _same_day(token: str, day: dt.date) -> bool:
+    """Whether 'mon', '4 mar' or 'march 4' (a day without its year) can be ``day``; 'day 1' can be any."""
+    if token.isalpha():
+        return day.strftime("%a").lower() == token
+    number = int(re.search(r"\d+", token)[0])
+    month = next((MONTHS[word.rstrip(".")] for word in token.split() if word.rstrip(".") in MONTHS), None)
+    return month is None or (month, number) == (day.month, day.day)
+
+
 def _is_entry_line(line: str) -> bool:
     """A table row or list item (an entry), not a day line such as '**2024-03-06**' or '### Saturday'."""
     return bool(re.match(r"\s*(?:\||(?:[-*+]|\d{1,3}[.)])\s)", line))
@@ -158,6 +167,9 @@ def timeline_entries(section: Section, incident_day: dt.date | None) -> tuple[li
                     for m in _PARTIAL_DAY.finditer(text)}
     if undated and len(partial_days) > 1:
         notes.append(f"the timeline names days without a year ({', '.join(sorted(partial_days))}): timestamps left out")
+    elif undated and incident_day is not None and not all(_same_day(t, incident_day) for t in partial_days):
+        notes.append(f"the timeline's day ({', '.join(partial_days)}) is not the incident date "
+                     f"{incident_day.isoformat()}: timestamps left out")
     elif undated and incident_day is not None:
         clocks = [e.time for e in timed]
         if clocks == sorted(clocks):

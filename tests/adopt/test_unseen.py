@@ -460,3 +460,12 @@ def test_a_day_written_once_in_a_timeline_table_carries_to_later_rows_until_midn
     assert (meta["started_at"], meta["detected_at"], meta["mitigated_at"]) == (
         "2024-03-04T22:05:00+00:00", "2024-03-04T22:40:00+00:00", "2024-03-04T23:30:00+00:00")
     assert "resolved_at" not in meta  # 00:20 is after midnight: which day is not written
+
+
+def test_a_timeline_day_without_a_year_must_be_the_incident_date(tmp_path):
+    same, _ = infer_text(tmp_path, "# Disk full\n\nDate: 2024-03-04\n\n## Summary\n\nThe disk filled up.\n\n"
+                         "## Timeline\n\nAll times UTC.\n\n- Mar 4 10:00 alert fires\n- Mar 4 10:30 resolved\n")
+    other, notes = infer_text(tmp_path, "# Disk full\n\nDate: 2024-03-05\n\n## Summary\n\nThe disk filled up.\n\n"
+                              "## Timeline\n\nAll times UTC.\n\n- Mar 4 10:00 alert fires\n- Mar 4 10:30 resolved\n")
+    assert same["resolved_at"] == "2024-03-04T10:30:00+00:00"
+    assert "resolved_at" not in other and any("is not the incident date" in note for note in notes)
