@@ -57,6 +57,7 @@ _ENTRY_HEAD = re.compile(r"^(.{0,40}?(?:\d{1,2}[:.h][0-5]\d(?::[0-5]\d)?|\d{1,2}
 
 #: A day written without its year ('Mon', 'Tuesday', '4 Mar', 'March 5', 'Day 2'): which day is not known.
 _PARTIAL_DAY = re.compile(r"\b(?P<weekday>mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|\bday\s*\d+\b|"
+                          r"(?<![\d/.])\d{1,2}/\d{1,2}(?:/\d{2,4})?(?![\d/])|"  # '3/4' or '03/04/2024', either order
                           rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{'|'.join(MONTHS)})\b|\b(?:{'|'.join(MONTHS)})\.?\s+\d{{1,2}}\b",
                           re.IGNORECASE)
 
@@ -65,6 +66,9 @@ def _same_day(token: str, day: dt.date) -> bool:
     """Whether 'mon', '4 mar' or 'march 4' (a day without its year) can be ``day``; 'day 1' can be any."""
     if token.isalpha():
         return day.strftime("%a").lower() == token
+    if "/" in token:
+        first, second = (int(part) for part in token.split("/")[:2])
+        return (day.month, day.day) in ((first, second), (second, first))
     number = int(re.search(r"\d+", token)[0])
     month = next((MONTHS[word.rstrip(".")] for word in token.split() if word.rstrip(".") in MONTHS), None)
     return month is None or (month, number) == (day.month, day.day)
@@ -166,7 +170,8 @@ def timeline_entries(section: Section, incident_day: dt.date | None) -> tuple[li
                                                                   if not _is_entry_line(line))]
                     for m in _PARTIAL_DAY.finditer(text)}
     if undated and len(partial_days) > 1:
-        notes.append(f"the timeline names days without a year ({', '.join(sorted(partial_days))}): timestamps left out")
+        notes.append(f"the timeline's days ({', '.join(sorted(partial_days))}) are not written in full (no year, or "
+                     "day and month in either order): timestamps left out")
     elif undated and incident_day is not None and not all(_same_day(t, incident_day) for t in partial_days):
         notes.append(f"the timeline's day ({', '.join(partial_days)}) is not the incident date "
                      f"{incident_day.isoformat()}: timestamps left out")

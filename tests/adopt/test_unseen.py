@@ -223,7 +223,7 @@ EXPECTED: dict[str, dict] = {
         "started_at": ABSENT, "resolved_at": ABSENT,  # under 'Saturday' and 'Sunday': which days is not written
         "items": [("Make the zone import merge by default", "infra", "wont_do", "2024-03-01"),
                   ("Host the status page on a second DNS provider", "infra", "blocked", "2024-04-15")],
-        "note": "names days without a year",
+        "note": "are not written in full",
     },
     "issue-summary-web-outage.md": {  # the "Issue Summary" shape of many course and team write-ups
         "title": "Postmortem: Web stack outage after an Nginx deploy", "date": "2024-05-10", "severity": ABSENT,
@@ -469,3 +469,10 @@ def test_a_timeline_day_without_a_year_must_be_the_incident_date(tmp_path):
                               "## Timeline\n\nAll times UTC.\n\n- Mar 4 10:00 alert fires\n- Mar 4 10:30 resolved\n")
     assert same["resolved_at"] == "2024-03-04T10:30:00+00:00"
     assert "resolved_at" not in other and any("is not the incident date" in note for note in notes)
+
+
+def test_numeric_days_in_a_timeline_are_not_flattened_onto_one_day(tmp_path):
+    meta, notes = infer_text(tmp_path, "# Batch stuck\n\nDate: March 4, 2024\n\n## Summary\n\nThe batch stuck.\n\n"
+                             "## Timeline\n\n| Date/Time (UTC) | Event |\n| --- | --- |\n| 3/4/2024 09:00 | alert fires |\n"
+                             "| 3/5/2024 10:00 | fix deployed; resolved |\n")
+    assert "resolved_at" not in meta and any("are not written in full" in note for note in notes)
