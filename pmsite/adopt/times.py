@@ -74,6 +74,12 @@ def _same_day(token: str, day: dt.date) -> bool:
     return month is None or (month, number) == (day.month, day.day)
 
 
+def _is_day_only(text: str) -> bool:
+    """'2024-03-04', 'Monday, March 4, 2024:': a date and at most a weekday, no time."""
+    return bool(DATE.search(text)) and not TIME.search(DATE.sub(" ", text)) \
+        and len(DATE.sub("", text).strip(" ,:-–()")) <= 9
+
+
 def _is_entry_line(line: str) -> bool:
     """A table row or list item (an entry), not a day line such as '**2024-03-06**' or '### Saturday'."""
     return bool(re.match(r"\s*(?:\||(?:[-*+]|\d{1,3}[.)])\s)", line))
@@ -134,6 +140,9 @@ def timeline_entries(section: Section, incident_day: dt.date | None) -> tuple[li
             head = _ENTRY_HEAD.match(plain(item.text))
             if head:
                 rows.append((item.line, head[1], head[2]))
+            elif _is_day_only(plain(item.text)):  # '- Monday, 2024-03-04' over its '  - 14:05 …' entries
+                rows += [(item.line, f"{plain(item.text)} {sub[1]}", sub[2]) for child in item.children
+                         for sub in [_ENTRY_HEAD.match(plain(child))] if sub]
     if not rows:  # the SRE book's shape: one '14:51 What happened' line after another, no list
         for number, line in section.lines:
             text = plain(line)

@@ -476,3 +476,10 @@ def test_numeric_days_in_a_timeline_are_not_flattened_onto_one_day(tmp_path):
                              "## Timeline\n\n| Date/Time (UTC) | Event |\n| --- | --- |\n| 3/4/2024 09:00 | alert fires |\n"
                              "| 3/5/2024 10:00 | fix deployed; resolved |\n")
     assert "resolved_at" not in meta and any("are not written in full" in note for note in notes)
+
+
+def test_times_nested_under_a_day_bullet_take_that_day(tmp_path):
+    meta, _ = infer_text(tmp_path, "# Disk full\n\n## Summary\n\nThe disk filled up.\n\n## Timeline (UTC)\n\n"
+                         "- 2024-03-04\n  - 23:50 disk alert fires\n- 2024-03-05\n  - 00:20 logs deleted; resolved\n")
+    assert (meta["date"], meta["detected_at"], meta["resolved_at"]) == (
+        "2024-03-04", "2024-03-04T23:50:00+00:00", "2024-03-05T00:20:00+00:00")
