@@ -49,7 +49,7 @@ _SEVERITY_LABEL = re.compile(r"^(severity|sev|incident severity|incident level|s
 _SEVERITY_VALUE = (
     (re.compile(r"^\W*sev(?:erity)?[\s-]?([0-4])\b", re.IGNORECASE), lambda m: f"SEV{max(1, int(m[1]))}"),
     (re.compile(r"^\W*[ps]([0-4])\b", re.IGNORECASE), lambda m: f"SEV{max(1, int(m[1]))}"),
-    (re.compile(r"^\W*([1-4])\b"), lambda m: f"SEV{m[1]}"),
+    (re.compile(r"^\W*(?:level|lvl)?\s*([1-4])\b", re.IGNORECASE), lambda m: f"SEV{m[1]}"),
     (re.compile(r"^\W*(critical|blocker)\b", re.IGNORECASE), lambda m: "SEV1"),
     (re.compile(r"^\W*(high|major)\b", re.IGNORECASE), lambda m: "SEV2"),
     (re.compile(r"^\W*(medium|moderate)\b", re.IGNORECASE), lambda m: "SEV3"),
