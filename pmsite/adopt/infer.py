@@ -118,8 +118,9 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     _durations(result, lines)
     _people(result, known["attendees"], fields, where)
     # configured names count where the text says what was affected, not in action items or lessons
+    impact = [s for s in all_sections[1:] if re.search(r"\bimpact\b", sections.normalise_title(s.title))]
     affected = "\n".join([result.meta["title"], *(s.title for s in all_sections[1:]), *(
-        line for s in [*summary_sections, *known["timeline"], *known["services"]] for _, line in s.lines)])
+        line for s in [*summary_sections, *impact, *known["timeline"], *known["services"]] for _, line in s.lines)])
     _services_and_teams(result, known["services"], fields, affected, taxonomy, where)
     _tags(result, fields)
     _lessons(result, known["lessons"], where)
@@ -416,8 +417,8 @@ def _services_and_teams(result: Inferred, service_sections, fields, text: str, t
             continue
         configured = [str(n) for n in taxonomy.get(key) or [] if isinstance(n, (str, int))]
         named = [name for name in configured if _configured(name, text)]
-        result.set(key, named, f"configured {key} (pmsite.yaml taxonomy) named in the title, headings, summary "
-                               "or timeline")
+        result.set(key, named, f"configured {key} (pmsite.yaml taxonomy) named in the title, headings, summary, "
+                               "impact or timeline")
 
 
 def _tags(result: Inferred, fields) -> None:
