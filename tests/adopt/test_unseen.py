@@ -483,3 +483,14 @@ def test_times_nested_under_a_day_bullet_take_that_day(tmp_path):
                          "- 2024-03-04\n  - 23:50 disk alert fires\n- 2024-03-05\n  - 00:20 logs deleted; resolved\n")
     assert (meta["date"], meta["detected_at"], meta["resolved_at"]) == (
         "2024-03-04", "2024-03-04T23:50:00+00:00", "2024-03-05T00:20:00+00:00")
+
+
+def test_configured_services_named_in_the_impact_section_are_affected_but_not_in_action_items(tmp_path):
+    from pmsite.adopt.infer import infer
+    from pmsite.adopt.read import read_document
+
+    path = tmp_path / "old.md"
+    path.write_text("# Checkout errors\n\n## Summary\n\nOn 2024-03-04 checkouts failed.\n\n## Impact\n\nPayments "
+                    "and search were degraded.\n\n## Action items\n\n- Add a cdn health check\n", encoding="utf-8")
+    result = infer(read_document(path), {"services": ["payments", "search", "cdn"]})
+    assert result.meta["services"] == ["payments", "search"]
