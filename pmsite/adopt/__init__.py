@@ -103,6 +103,11 @@ class Importer:
         except (NotConvertible, NotAPostmortem) as exc:
             report.reason = str(exc)
             return report
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError, RecursionError) as exc:
+            # a shape no rule foresaw must not stop the other files; say what broke, so it can be reported
+            report.reason = (f"could not be read ({type(exc).__name__}: {str(exc)[:80]}); the other files still "
+                             "import: please report this file's shape")
+            return report
         report.notes = document.notes + inferred.notes
         meta = self._front_matter(inferred, name, document, report)
         redactor = redactor_from_config(self.config.section("timeline"))
@@ -149,6 +154,8 @@ class Importer:
 
     def _target(self, meta: dict[str, Any]) -> Path:
         slug = slugify(str(meta["title"])) or slugify(meta["id"])
+        if meta.get("date") and slug.startswith(f"{meta['date']}-"):  # a title such as '2023-11-21: Queue lag'
+            slug = slug[len(meta["date"]) + 1:]
         stem = f"{meta['date']}-{slug}" if meta.get("date") else slug
         candidate, counter = f"{stem}.md", 1
         while candidate.lower() in self.names:

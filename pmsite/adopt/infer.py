@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from pmsite.adopt import times
+from pmsite.adopt.actions import action_items
 from pmsite.adopt.read import Document
-from pmsite.adopt.structure import (DATE, Section, date_of, find_sections, first_date, labeled, links, list_items,
-                                    paragraphs, plain, split_sections, tables)
+from pmsite.adopt.structure import (DATE, Section, date_of, find_sections, first_date, labeled, list_items,
+                                    numeric_date, paragraphs, plain, split_sections)
 from pmsite import sections
 from pmsite.scaffold import TYPE_CHOICES, slugify
 
@@ -24,10 +25,13 @@ REPORTED_FIELDS = ("severity", "type", "date", "summary", "started_at", "detecte
                    "action_items")
 
 _KNOWN = {
-    "summary": re.compile(r"^(summary|executive summary|overview|tl ?dr|description|what happened|incident summary)$"),
+    "summary": re.compile(r"^((executive |incident |issue |event )?summary|(incident )?overview|tl ?dr|"
+                          r"(incident )?description|what happened|summary of (the )?incident|synopsis)$"),
     "timeline": re.compile(r"\b(timeline|chronology|sequence of events|time line)\b"),
-    "actions": re.compile(r"^(action items?|actions?|follow ?ups?|follow up (actions|items)|remediations?|"
-                          r"remediation (items|actions|plan)|corrective actions?|next steps|action plan|todo)$"),
+    "actions": re.compile(r"^(action items?|actions?|follow ?ups?|follow up (actions|items|tasks)|remediations?|"
+                          r"remediation (items|actions|plan|and prevention)|(corrective|preventi?v?e|preventative)"
+                          r"( and (preventi?v?e|preventative|corrective))? (actions?|measures)|repair items|"
+                          r"next steps|action plan|todo|to do|(action items|follow ups) and (follow ups|action items))$"),
     "lessons": re.compile(r"\b(lessons?( learned| learnt)?|learnings|what we learned|takeaways|key takeaways)\b"),
     "attendees": re.compile(r"^(attendees|participants|people involved|responders|present|involved)$"),
     "services": re.compile(r"^(affected|impacted) (services|systems|components)$|^(services|systems|components) "
@@ -44,13 +48,18 @@ _SEVERITY_LABEL = re.compile(r"^(severity|sev|incident severity|incident level|s
                              r"incident priority)$")
 _SEVERITY_VALUE = (
     (re.compile(r"^\W*sev(?:erity)?[\s-]?([0-4])\b", re.IGNORECASE), lambda m: f"SEV{max(1, int(m[1]))}"),
-    (re.compile(r"^\W*p([0-4])\b", re.IGNORECASE), lambda m: f"SEV{max(1, int(m[1]))}"),
-    (re.compile(r"^\W*([1-4])\b"), lambda m: f"SEV{m[1]}"),
+    (re.compile(r"^\W*[ps]([0-4])\b", re.IGNORECASE), lambda m: f"SEV{max(1, int(m[1]))}"),
+    (re.compile(r"^\W*(?:level|lvl)?\s*([1-4])\b", re.IGNORECASE), lambda m: f"SEV{m[1]}"),
     (re.compile(r"^\W*(critical|blocker)\b", re.IGNORECASE), lambda m: "SEV1"),
     (re.compile(r"^\W*(high|major)\b", re.IGNORECASE), lambda m: "SEV2"),
     (re.compile(r"^\W*(medium|moderate)\b", re.IGNORECASE), lambda m: "SEV3"),
     (re.compile(r"^\W*(low|minor)\b", re.IGNORECASE), lambda m: "SEV4"),
 )
+#: A line that is nothing but a severity: 'Sev 2', 'SEV-1', '**SEV1**', GitLab's '~severity::2' label.
+_SEVERITY_LINE = re.compile(r"^\W*(?:sev(?:erity)?[\s-]?|~?\"?severity::)(?P<level>[1-4])\"?\W*$", re.IGNORECASE)
+#: '[SEV1] Checkout down', 'SEV-2: Payment errors', 'Checkout down (Sev 1)', 'P1 - Login outage'.
+_TITLE_SEVERITY = re.compile(r"^\W*(?:sev(?:erity)?[\s-]?|p)(?P<level>[0-4])\b\W|[\[(]\s*sev(?:erity)?[\s-]?"
+                             r"(?P<level2>[0-4])\s*[\])]", re.IGNORECASE)
 _ID_IN_NAME = re.compile(r"\b(?P<prefix>[A-Z]{2,8})-?(?P<year>(?:19|20)\d{2})-(?P<number>\d{3,})\b")
 _PLACEHOLDER = re.compile(r"\b(20xx|yyyy|HH:mm|XXX|YYY|ZZZ|Incident Title|Short event description|TBD|"
                           r"lorem ipsum)\b", re.IGNORECASE)
@@ -82,10 +91,11 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     text = document.markdown
     if not text.strip():
         raise NotAPostmortem("the file is empty")
-    all_sections = split_sections(text)
+    all_sections = split_sections(_with_pseudo_headings(text))
     known = {kind: find_sections(all_sections, pattern) for kind, pattern in _KNOWN.items()}
+    top = min((s.level for s in all_sections[1:]), default=1)
     named = bool(_INCIDENT_NAME.search(document.path.name) or any(
-        _INCIDENT_NAME.search(s.title) for s in all_sections[1:] if s.level == 1))
+        _INCIDENT_NAME.search(s.title) for s in all_sections[1:] if s.level == top))
     if sum(bool(found) for found in known.values()) + named < 2:
         raise NotAPostmortem("no postmortem headings (Summary, Timeline, Impact, Root cause, Action items, "
                              "Lessons): not read as a postmortem")
@@ -93,27 +103,80 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
         raise NotAPostmortem("a template: placeholders such as 'YYYY' or 'Short event description' and no real date")
     result = Inferred({})
     where = (lambda s: s.where()) if document.kind == "markdown" else (lambda s: f"heading '{s.title}'")
-    _title(result, document.path, all_sections, where)
-    _from_front_matter(result, document.front_matter)
     lines = _own_lines(all_sections)
-    fields = labeled(lines)
+    fields = labeled(lines) + _heading_fields(all_sections)
+    _title(result, document.path, all_sections, fields)
+    _from_front_matter(result, document.front_matter)
     summary_sections = known["summary"]
     _incident_date(result, document.path, fields, summary_sections, known["timeline"], where)
-    _severity_and_type(result, fields)
+    in_actions = {number for section in known["actions"] for number, _ in section.lines}  # an item's own priority
+    _severity_and_type(result, [f for f in fields if f[0] not in in_actions],
+                       [line for line in lines if line[0] not in in_actions])
     _summary(result, summary_sections, all_sections, where)
     _timeline(result, known["timeline"], fields, lines, where)
     _detection(result, fields)
     _durations(result, lines)
     _people(result, known["attendees"], fields, where)
     # configured names count where the text says what was affected, not in action items or lessons
+    impact = [s for s in all_sections[1:] if re.search(r"\bimpact\b", sections.normalise_title(s.title))]
     affected = "\n".join([result.meta["title"], *(s.title for s in all_sections[1:]), *(
-        line for s in [*summary_sections, *known["timeline"], *known["services"]] for _, line in s.lines)])
+        line for s in [*summary_sections, *impact, *known["timeline"], *known["services"]] for _, line in s.lines)])
     _services_and_teams(result, known["services"], fields, affected, taxonomy, where)
     _tags(result, fields)
     _lessons(result, known["lessons"], where)
-    _action_items(result, known["actions"], where)
+    items, item_notes = action_items(known["actions"], where)
+    result.notes += item_notes
+    if known["actions"]:
+        result.set("action_items", items, "; ".join(where(s) for s in known["actions"]))
     result.missing = [key for key in REPORTED_FIELDS if key not in result.meta]
     return result
+
+
+_BOLD_LINE = re.compile(r"^\s*(\*\*|__)(?P<text>[^*_\n]{2,60}?)\s*:?\s*\1\s*:?\s*$")
+#: 'TIMELINE' or 'Action items:' alone on a line, as plain-text postmortems mark their sections.
+_PLAIN_HEADING = re.compile(r"^(?P<text>[A-Za-z][A-Za-z &/'(),;-]{2,48}?)\s*(?P<colon>:)?\s*$")
+
+
+def _is_title_line(lines: list[str], index: int) -> bool:
+    line = lines[index].strip()
+    return (len(line) <= 80 and not line.endswith((".", ":", ",")) and not _FIELD_START.match(line)
+            and not re.match(r"(last |first )?(updated|modified|edited|created|published|draft|status|version|"
+                             r"table of contents|contents|confidential|internal)\b", line, re.IGNORECASE)
+            and not line.startswith(("#", "|", "-", "*", "+", ">", "<", "[", "!", "`"))
+            and (index + 1 >= len(lines) or not lines[index + 1].strip()))
+
+
+def _with_pseudo_headings(text: str) -> str:
+    """The text as inference reads it: a line that is only bold text naming a postmortem section
+    ('**Timeline**', as Word documents without heading styles have), or a capitalised or colon-ended line
+    alone after a blank line ('TIMELINE', 'Action items:'), counts as a heading; a bold first line is the
+    title when nothing else is a level-1 heading. Line numbers stay; the body is not changed."""
+    lines = text.split("\n")
+    has_title = any(level == 1 for _, level, _ in sections.headings(text))
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    for index, line in enumerate(lines):
+        match = _BOLD_LINE.match(line)
+        plain_match = None if match or (index and lines[index - 1].strip()) else _PLAIN_HEADING.match(line)
+        if plain_match and (plain_match["colon"] or plain_match["text"].split()[0].isupper()) \
+                and len(plain_match["text"].split()) <= 6:
+            match = plain_match
+        if match and any(pattern.search(sections.normalise_title(match["text"])) for pattern in _KNOWN.values()):
+            lines[index] = "## " + match["text"].strip()
+        elif index == first and not has_title and (match is not None or _is_title_line(lines, index)):
+            lines[index] = "# " + (match["text"] if match else line).strip()  # a bold or lone first line
+    return "\n".join(lines)
+
+
+def _heading_fields(all_sections: list[Section]) -> list[tuple[int, str, str]]:
+    """A short section that is one value ('## Severity' over 'SEV-2', '## Date' over '4 March 2024'),
+    as the 'Label: value' line it stands for."""
+    found = []
+    for section in all_sections[1:]:
+        filled = [(n, line.strip()) for n, line in section.lines if line.strip()]
+        if filled and len(filled) <= 2 and len(section.title.split()) <= 4 and len(filled[0][1]) <= 80 \
+                and not filled[0][1].startswith(("|", "#")):
+            found.append((filled[0][0], sections.normalise_title(section.title), plain(filled[0][1].lstrip("-*+ "))))
+    return found
 
 
 def _own_lines(all_sections: list[Section]) -> list[tuple[int, str]]:
@@ -125,17 +188,24 @@ def _own_lines(all_sections: list[Section]) -> list[tuple[int, str]]:
     return sorted(seen.items())
 
 
-def _title(result: Inferred, path: Path, all_sections: list[Section], where) -> None:
+def _title(result: Inferred, path: Path, all_sections: list[Section], fields) -> None:
+    """The level-1 heading; else a lone top heading above all others ('## Incident: …' over '###' sections);
+    else a 'Title:' line; else the file name."""
     headings = [s for s in all_sections[1:] if s.title]
     first = min(headings, key=lambda s: (s.level, s.line)) if headings else None
     if first is not None and any(pattern.search(sections.normalise_title(first.title))
                                  for kind, pattern in _KNOWN.items() if kind != "other"):
         first = None  # "# Summary" names a section, not the document
+    lone_top = first is not None and first is headings[0] and sum(s.level == first.level for s in headings) == 1
     stem = re.sub(r"^\s*[A-Z]{2,8}-?\d{4}-\d{3,}\s*[-–:_]?\s*", "", path.stem if path.suffix else path.name).strip()
-    if first is not None and first.level == 1 and len(first.title) >= 3:
+    stated = next(((n, v) for n, label, v in fields if label in ("title", "incident title", "incident name")
+                   and len(v) >= 3), None)
+    if first is not None and (first.level == 1 or lone_top) and len(first.title) >= 3:
         result.set("title", first.title.strip(), f"first heading, line {first.line}")
+    elif stated:
+        result.set("title", stated[1], f"line {stated[0]} ('title')")
     else:
-        result.set("title", stem or path.name, "the file name")
+        result.set("title", stem if len(stem) >= 3 else path.name, "the file name")  # the schema wants 3
     for candidate in (path.name, result.meta.get("title", "")):
         match = _ID_IN_NAME.search(candidate)
         if match:
@@ -161,30 +231,50 @@ def _from_front_matter(result: Inferred, values: dict) -> None:
 
 
 def _incident_date(result: Inferred, path: Path, fields, summary_sections, timeline_sections, where) -> None:
-    if "date" in result.meta:
-        return
+    """The incident's day, from the first place that states it; an all-numeric date is never read."""
+    if "date" not in result.meta:
+        _stated_date(result, path, fields, summary_sections, timeline_sections, where)
+    if "date" not in result.meta:
+        result.notes += [f"line {number}: the date '{numeric_date(value)}' could be day/month or month/day: "
+                         "date left out" for number, label, value in fields
+                         if re.search(r"\bdate\b", label) and numeric_date(value)][:1]
+
+
+def _stated_date(result: Inferred, path: Path, fields, summary_sections, timeline_sections, where) -> None:
     for number, label, value in fields:
         if re.fullmatch(r"(incident )?date( of (the )?incident)?|occurred( on)?|incident start(ed)?", label):
             day = first_date(value)
             if day:
                 return result.set("date", day.isoformat(), f"line {number} ('{label}')")
+    for number, label, value in fields:
+        if times.is_start_label(label) and first_date(value) and times.TIME.search(DATE.sub(" ", value)):
+            return result.set("date", first_date(value).isoformat(), f"line {number} ('{label}')")
+    if first_date(result.meta["title"]):
+        return result.set("date", first_date(result.meta["title"]).isoformat(), "the title")
+    timeline_days = sorted(e.day for section in timeline_sections[:1]
+                           for e in times.timeline_entries(section, None)[0] if e.day)
     for section in summary_sections:
         for number, paragraph in paragraphs(section.lines):
             day = first_date(paragraph)
+            if day and timeline_days and not (timeline_days[0] - dt.timedelta(days=2) <= day <= timeline_days[-1]):
+                result.notes.append(f"{where(section)}, line {number}: {day.isoformat()} is not a day of the "
+                                    "timeline (an earlier event?): the timeline's first day is the date")
+                break
             if day:
                 return result.set("date", day.isoformat(), f"{where(section)}, line {number}")
     day = first_date(path.name)
     if day:
         return result.set("date", day.isoformat(), "the file name")
-    for section in timeline_sections:
-        entries, _, _ = times.timeline_entries(section, None)
-        days = [e.day for e in entries if e.day]
-        if days:
-            return result.set("date", min(days).isoformat(), f"first day of the timeline, {where(section)}")
+    if timeline_days:
+        return result.set("date", timeline_days[0].isoformat(),
+                          f"first day of the timeline, {where(timeline_sections[0])}")
 
 
-def _severity_and_type(result: Inferred, fields) -> None:
-    for number, label, value in fields:
+def _severity_and_type(result: Inferred, fields, lines) -> None:
+    """A 'Severity:' line (before a 'Priority:' line), a severity tag in the title ('[SEV1] …'), or a line
+    that is only a severity ('Sev 2')."""
+    by_kind = sorted(fields, key=lambda field: "sev" not in field[1])  # stable: severity labels first
+    for number, label, value in by_kind:
         if "severity" not in result.meta and _SEVERITY_LABEL.match(label):
             for pattern, make in _SEVERITY_VALUE:
                 match = pattern.match(value)
@@ -195,11 +285,34 @@ def _severity_and_type(result: Inferred, fields) -> None:
             wanted = value.strip().lower().replace(" ", "-")
             if wanted in TYPE_CHOICES:
                 result.set("type", wanted, f"line {number} ('{label}: {value[:30]}')")
+    tag = _TITLE_SEVERITY.search(result.meta.get("title", ""))
+    if tag and "severity" not in result.meta:
+        result.set("severity", f"SEV{max(1, int(tag['level'] or tag['level2']))}", f"the title ('{tag[0].strip()}')")
+    for number, line in lines if "severity" not in result.meta else []:
+        match = _SEVERITY_LINE.match(plain(line))
+        if match and not line.lstrip().startswith("#"):
+            result.set("severity", f"SEV{match['level']}", f"line {number} ('{plain(line)[:30]}')")
+            break
+
+
+#: A paragraph that starts 'Incident Date: …' holds fields, not a summary.
+_FIELD_START = re.compile(r"^[A-Z][\w ()/-]{1,30}:\s")
+_SUMMARY_LABEL = re.compile(r"^(?:summary|executive summary|incident summary|overview|tl;? ?dr|what happened)\s*:\s*",
+                            re.IGNORECASE)
 
 
 def _summary(result: Inferred, summary_sections, all_sections, where) -> None:
+    if not summary_sections:  # the SRE book's template: '**Summary:** …' as a paragraph of its own
+        for section in all_sections:
+            labelled = [(n, _SUMMARY_LABEL.sub("", p)) for n, p in paragraphs(section.lines) if _SUMMARY_LABEL.match(p)]
+            if labelled:
+                summary_sections, all_sections = [Section(section.title, section.level, section.line,
+                                                          [(labelled[0][0], labelled[0][1])])], []
+                break
     for section in summary_sections or all_sections[:1]:
-        found = paragraphs(section.lines)
+        every = paragraphs(section.lines)
+        prose = [(n, p) for n, p in every if not _FIELD_START.match(p)]  # 'Duration: …' is a field, not the summary
+        found = prose or (every if summary_sections else [])
         if found:
             number, paragraph = found[0]
             sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", paragraph)
@@ -211,8 +324,8 @@ def _summary(result: Inferred, summary_sections, all_sections, where) -> None:
 def _timeline(result: Inferred, timeline_sections, fields, lines, where) -> None:
     """Timestamps stated on their own lines ('Start time: ...') win; the timeline gives the others."""
     zone, _, _ = times.zone_stated(lines)
-    found, notes = times.stated_timestamps(fields, zone)
     day = dt.date.fromisoformat(result.meta["date"]) if "date" in result.meta else None
+    found, notes = times.stated_timestamps(fields, zone, day)
     for section in timeline_sections[:1]:
         entries, _, timeline_notes = times.timeline_entries(section, day)
         from_timeline, order_notes = times.timestamps(entries, where(section))
@@ -255,8 +368,9 @@ def _names(items) -> list[str]:
     """Attendee lines as names: 'AF, AN, EC' or 'RF SC AN' (initials) or one name per item."""
     names: list[str] = []
     for item in items:
-        text = plain(item.text)
-        parts = [p.strip() for p in re.split(r",|;| and ", text) if p.strip()]
+        text = re.sub(r"\s*\([^)]{0,60}\)", "", plain(item))  # 'Priya Raman (incident commander)'
+        text = re.sub(r"\s+[-–—]\s+.*$", "", text)  # 'Jonas Berg - database'
+        parts = [p.strip().lstrip("@") for p in re.split(r",|;| and ", text) if p.strip().lstrip("@")]
         for part in parts:
             words = part.split()
             if len(words) > 1 and all(re.fullmatch(r"[A-Z]{1,4}", w) for w in words):
@@ -268,10 +382,14 @@ def _names(items) -> list[str]:
 
 def _people(result: Inferred, attendees, fields, where) -> None:
     for section in attendees[:1]:
-        result.set("participants", _names(list_items(section.lines)), where(section))
+        result.set("participants", _names([item.text for item in list_items(section.lines)]), where(section))
+    for number, label, value in fields if "participants" not in result.meta else []:
+        if re.fullmatch(r"(attendees|participants|responders|people involved|present)", label):
+            result.set("participants", _names([value]), f"line {number} ('{label}')")
+            break
     for number, label, value in fields if "authors" not in result.meta else []:
         if re.fullmatch(r"(authors?|written by|prepared by|postmortem owner|document owner)", label):
-            names = [n.strip() for n in re.split(r",|;| and ", value) if n.strip()]
+            names = [n.strip().lstrip("@") for n in re.split(r",|;| and ", value) if n.strip().lstrip("@")]
             result.set("authors", list(dict.fromkeys(names)), f"line {number} ('{label}')")
             break
 
@@ -283,8 +401,8 @@ def _configured(name: str, text: str) -> bool:
 
 
 def _services_and_teams(result: Inferred, service_sections, fields, text: str, taxonomy, where) -> None:
-    for key, label_pattern in (("services", r"(affected |impacted )?(services?|systems?)( affected| impacted)?"),
-                               ("teams", r"(teams?|owning teams?|teams? involved|responding teams?)")):
+    for key, label_pattern in (("services", r"(affected |impacted )?(services?|systems?|components?)( affected| impacted)?"),
+                               ("teams", r"(teams?|owning teams?|teams? involved|responding teams?|team attribution)")):
         for number, label, value in fields:
             if re.fullmatch(label_pattern, label):
                 names = [slugify(n, 40) for n in re.split(r",|;| and |/", value) if slugify(n, 40)]
@@ -299,8 +417,8 @@ def _services_and_teams(result: Inferred, service_sections, fields, text: str, t
             continue
         configured = [str(n) for n in taxonomy.get(key) or [] if isinstance(n, (str, int))]
         named = [name for name in configured if _configured(name, text)]
-        result.set(key, named, f"configured {key} (pmsite.yaml taxonomy) named in the title, headings, summary "
-                               "or timeline")
+        result.set(key, named, f"configured {key} (pmsite.yaml taxonomy) named in the title, headings, summary, "
+                               "impact or timeline")
 
 
 def _tags(result: Inferred, fields) -> None:
@@ -327,101 +445,3 @@ def _lessons(result: Inferred, lesson_sections, where) -> None:
         lessons += [text for text in found if len(text) >= 3]
     if lesson_sections:
         result.set("lessons", lessons, "; ".join(where(s) for s in lesson_sections))
-
-
-_OWNER = re.compile(r"\b(?:owner|assignee|assigned to|responsible)\s*[:=]?\s*(?P<owner>@?[\w.-]+(?: [A-Z][\w.-]+)?)",
-                    re.IGNORECASE)
-_DUE = re.compile(r"\b(?:due|deadline|by|target)\s*(?:date)?\s*[:=]?\s*(?P<date>\d{4}-\d{2}-\d{2}|"
-                  r"\d{1,2}\.?\s+[A-Za-z]{3,9},?\s+\d{4}|[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})", re.IGNORECASE)
-#: Where an item's text turns to its owner or due date: "(owner: payments)", ", due 2024-04-01".
-_TRAILER = re.compile(r"\s*[(\[,;]?\s*\b(?:(?:owner|assignee|assigned to)\s*[:=]|due\s*(?:date\s*)?[:=]?\s*\d)"
-                      r".*$", re.IGNORECASE)
-_STATUS_WORDS = (("done", r"done|complete[d]?|closed|fixed|resolved|yes|✅|✔|x"),
-                 ("in_progress", r"in[ _-]?progress|ongoing|started|wip|doing"),
-                 ("blocked", r"blocked|on hold"),
-                 ("wont_do", r"won'?t (?:do|fix)|wont[ _]do|cancell?ed|dropped|rejected"),
-                 ("open", r"open|todo|to do|not started|planned|new|backlog|pending|no"))
-
-
-def _status(value: str) -> str | None:
-    value = plain(value).strip().lower()
-    for status, pattern in _STATUS_WORDS:
-        if re.fullmatch(rf"(?:{pattern})\.?", value):
-            return status
-    return None
-
-
-def _item(title: str, raw: str, where: str) -> dict[str, Any]:
-    item: dict[str, Any] = {"title": title}
-    owner = _OWNER.search(plain(raw))
-    if owner:
-        item["owner"] = owner["owner"].lstrip("@")
-    due = _DUE.search(plain(raw))
-    if due and first_date(due["date"]):
-        item["due"] = first_date(due["date"]).isoformat()
-    found_links = links(raw)
-    if found_links:
-        item["link"] = found_links[0]
-    return item
-
-
-def _action_items(result: Inferred, action_sections, where) -> None:
-    items: list[dict[str, Any]] = []
-    for section in action_sections:
-        section_tables = tables(section.lines)
-        for table in section_tables:
-            items += _table_items(table)
-        if not section_tables:
-            for entry in list_items(section.lines):
-                text = entry.text
-                bold = re.match(r"^\s*(\*\*|__)(?P<lead>.+?)\1\s*[:.\-–]?\s*", text)
-                title = plain(bold["lead"]) if bold and len(plain(bold["lead"])) >= 3 else plain(text)
-                title = _TRAILER.sub("", title) or plain(text)
-                if len(title) < 3:
-                    continue
-                item = _item(title.rstrip(" :;,-–—"), text, where(section))
-                if entry.checked is not None:
-                    item["status"] = "done" if entry.checked else "open"
-                items.append(item)
-    if len(action_sections) > 1:
-        result.notes.append(f"{len(action_sections)} action item sections ("
-                            + ", ".join(where(s) for s in action_sections) + "): items read from all of them")
-    for number, item in enumerate(items, 1):
-        item_with_id = {"id": f"AI-{number}", **item}
-        items[number - 1] = item_with_id
-    if action_sections:
-        result.set("action_items", items, "; ".join(where(s) for s in action_sections))
-
-
-def _table_items(table) -> list[dict[str, Any]]:
-    columns: dict[str, int] = {}
-    for index, name in enumerate(table.header):
-        lowered = name.lower()
-        for key, pattern in (("owner", r"owner|assignee|who|responsible|team"), ("due", r"due|deadline|target|when|by"),
-                             ("status", r"status|state|done|complete"), ("link", r"link|ticket|issue|jira|tracker|url"),
-                             ("priority", r"priority|prio"), ("title", r"action|item|task|description|what|title|follow")):
-            if key not in columns and re.search(rf"\b({pattern})\b", lowered):
-                columns[key] = index
-                break
-    title_column = columns.get("title", 0)
-    items = []
-    for _, cells in table.rows:
-        cell = lambda key: cells[columns[key]] if key in columns and columns[key] < len(cells) else ""
-        title = plain(cells[title_column]) if title_column < len(cells) else ""
-        if len(title) < 3:
-            continue
-        item: dict[str, Any] = {"title": title}
-        if plain(cell("owner")):
-            item["owner"] = plain(cell("owner")).lstrip("@")
-        if first_date(cell("due")):
-            item["due"] = first_date(cell("due")).isoformat()
-        if _status(cell("status")):
-            item["status"] = _status(cell("status"))
-        priority = re.fullmatch(r"\W*P?([1-3])\W*", plain(cell("priority")), re.IGNORECASE)
-        if priority:
-            item["priority"] = f"P{priority[1]}"
-        found_links = links(cell("link")) or links(" ".join(cells))
-        if found_links:
-            item["link"] = found_links[0]
-        items.append(item)
-    return items

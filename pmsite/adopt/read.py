@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pmsite.characters import FORBIDDEN_CHARACTER, printable
+
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 DOCX_SUFFIXES = (".docx",)
 #: Files larger than this are not postmortems (and would make conversion slow).
@@ -26,7 +28,8 @@ _DROPPED_TAGS = ("script", "style", "noscript", "template", "iframe", "object", 
 #: Export chrome, by id or class: Confluence ("Export to HTML") and Google Docs ("Web page") wrappers.
 _CHROME = re.compile(r"^(main-header|breadcrumb[-\w]*|footer|page-metadata|page-metadata-modification-info|"
                      r"attachments|pageSection|labels-section|likes-section|comment-container|navigation|"
-                     r"header|footer-body|footer-logo|sidebar|ia-splitter-left|greybox)$")
+                     r"header|footer-body|footer-logo|sidebar|ia-splitter-left|greybox|expand-control|"
+                     r"toc-macro|client-side-toc-macro|docs-bubble|kix-comment)$")
 
 
 class NotConvertible(Exception):
@@ -67,6 +70,12 @@ def read_document(path: Path) -> Document:
         document = html_document(path, text, "html") if is_html else markdown_document(path, text)
     if document.changed is None:
         document.changed, document.changed_from = mtime, "the file's modification time"
+    markdown = document.markdown.replace("\x0b", "\n").replace("\x0c", "\n")  # Word's line and page breaks
+    replaced = len(FORBIDDEN_CHARACTER.findall(markdown))
+    if replaced:
+        document.notes.append(f"{replaced} control character{'s' if replaced != 1 else ''} (escapes, C1 controls) "
+                              "replaced with U+FFFD: validate refuses them")
+    document.markdown = printable(markdown)
     return document
 
 
@@ -112,13 +121,17 @@ def _looks_like_html(data: bytes) -> bool:
     return head.startswith((b"<!doctype html", b"<html")) or b"<body" in head
 
 
+#: Word's Title and Subtitle paragraph styles, which mammoth's default map does not know.
+_WORD_STYLES = "p[style-name='Title'] => h1:fresh\np[style-name='Subtitle'] => p:fresh"
+
+
 def _docx_to_html(data: bytes) -> tuple[str, list[str]]:
     import mammoth
 
     if not data.startswith(b"PK"):
         raise NotConvertible("this .docx is not a Word document (not a zip archive)")
     try:
-        result = mammoth.convert_to_html(io.BytesIO(data))
+        result = mammoth.convert_to_html(io.BytesIO(data), style_map=_WORD_STYLES)
     except Exception as exc:  # mammoth raises plain exceptions of many kinds on damaged files
         raise NotConvertible(f"the .docx cannot be read ({type(exc).__name__}); open and save it in Word, "
                              "or export it as HTML") from None
@@ -134,10 +147,10 @@ def html_document(path: Path, html: str, kind: str) -> Document:
     soup = BeautifulSoup(html, "html.parser")
     page_title = _export_title(soup)  # before <head> and the page header go
     notes: list[str] = []
-    dropped = 0
+    dropped = len(soup.find_all(("script", "style")))  # counted first: inside <head> they go with it
     for element in soup.find_all(_DROPPED_TAGS):
-        dropped += element.name in ("script", "style")
-        element.decompose()
+        if not element.decomposed:
+            element.decompose()
     for comment in soup.find_all(string=lambda text: isinstance(text, Comment)):
         comment.extract()
     if dropped:
@@ -150,6 +163,23 @@ def html_document(path: Path, html: str, kind: str) -> Document:
         if any(_CHROME.match(name) for name in names if name) and element.name not in ("table", "ul", "ol"):
             element.decompose()
     root = soup.find(id="main-content") or soup.find("body") or soup
+    _unwrap_redirects(root)
+    for element in root.find_all(["a", "img"]):  # a script in a link or image address is never carried
+        address = element.get("href") if element.name == "a" else element.get("src")
+        if re.match(r"\s*(javascript|vbscript|data):", address or "", re.IGNORECASE):
+            if element.name == "a":
+                del element["href"]
+            else:
+                element.replace_with(element.get("alt") or "")
+    _emoticons_as_text(root)
+    _nest_google_lists(root)
+    comments = _drop_doc_comments(root)
+    if comments:
+        notes.append(f"left out {comments} comment{'s' if comments != 1 else ''} of the Google Docs export")
+    for value in root.select(".selected-value + .selected-value"):  # Notion's multi-select: one value a span
+        value.insert_before(", ")
+    for box in root.select(".checkbox-on, .checkbox-off"):  # Notion's to-do lists keep their state
+        box.replace_with("[x] " if "checkbox-on" in box.get("class", []) else "[ ] ")
     for task in root.select("ul.inline-task-list > li"):  # Confluence task lists keep their state
         task.insert(0, "[x] " if "checked" in (task.get("class") or []) else "[ ] ")
     first_h1 = root.find("h1")
@@ -170,6 +200,61 @@ def html_document(path: Path, html: str, kind: str) -> Document:
     if changed:
         document.changed, document.changed_from = changed
     return document
+
+
+def _drop_doc_comments(root) -> int:
+    """Google Docs exports end with the document's comments ('[a] Should we say…') and mark where each
+    was made; reviewers' comments are not the postmortem's text."""
+    count = 0
+    for anchor in root.find_all("a", id=re.compile(r"^cmnt\d+$")):
+        holder = anchor.find_parent("div")
+        if holder is None or holder.find(["h1", "h2", "h3", "table"]):  # never a wrapper of the whole text
+            holder = anchor.find_parent("p") or anchor
+        holder.decompose()
+        count += 1
+    for anchor in root.find_all("a", id=re.compile(r"^cmnt_ref\d+$")):
+        (anchor.find_parent("sup") or anchor).decompose()
+    return count
+
+
+#: Confluence emoticons by class: a tick in a Status column says done.
+_EMOTICONS = {"emoticon-tick": "✔", "emoticon-check": "✔", "emoticon-cross": "✘", "emoticon-warning": "⚠",
+              "emoticon-information": "ℹ", "emoticon-plus": "+", "emoticon-minus": "-"}
+
+
+def _emoticons_as_text(root) -> None:
+    """Confluence writes emoticons as <img class="emoticon emoticon-tick" alt="(tick)">; keep their meaning."""
+    for image in root.find_all("img", class_="emoticon"):
+        glyph = next((_EMOTICONS[c] for c in image.get("class", []) if c in _EMOTICONS), None)
+        image.replace_with(glyph or image.get("data-emoji-fallback") or image.get("alt") or "")
+
+
+def _nest_google_lists(root) -> None:
+    """Google Docs writes a nested list as a sibling <ul class="lst-kix_ID-1"> after its parent list;
+    move it into the parent's last item, so sub-items ('Owner: Ada') stay under their item."""
+    last_item: dict[tuple[str, int], object] = {}
+    for current in root.find_all(["ul", "ol"]):
+        found = next((m for c in current.get("class", []) for m in [re.fullmatch(r"lst-kix_(\w+)-(\d+)", c)] if m),
+                     None)
+        if found is None:
+            continue
+        list_id, level = found[1], int(found[2])
+        parent = last_item.get((list_id, level - 1))
+        if level and parent is not None:
+            parent.append(current.extract())
+        items = current.find_all("li", recursive=False)
+        if items:
+            last_item[(list_id, level)] = items[-1]
+
+
+def _unwrap_redirects(root) -> None:
+    """Google Docs exports wrap every link as google.com/url?q=TARGET&sa=…; keep the target."""
+    from urllib.parse import parse_qs, urlsplit
+
+    for anchor in root.find_all("a", href=re.compile(r"^https?://www\.google\.com/url\?")):
+        target = parse_qs(urlsplit(anchor["href"]).query).get("q", [""])[0]
+        if target.startswith(("http://", "https://")):
+            anchor["href"] = target
 
 
 def _is_section_name(text: str) -> bool:

@@ -49,8 +49,8 @@ def find_sections(all_sections: list[Section], pattern: re.Pattern) -> list[Sect
 _LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~|`)(?=\S)(.+?)(?<=\S)\1")
 _TAG = re.compile(r"<[^>]{0,200}>")
-#: Control characters (other than whitespace) never reach a front-matter value.
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+#: Control, zero-width and direction characters (exports carry them) never reach a front-matter value.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 def plain(text: str) -> str:
@@ -69,7 +69,8 @@ def links(text: str) -> list[str]:
 
 
 # -- lists ----------------------------------------------------------------------------------
-_ITEM = re.compile(r"^(?P<indent>\s*)(?:[-*+]|\d{1,3}[.)])\s+(?:\\?\[(?P<box>[ xX])\\?\]\s+|(?P<glyph>[☐☑☒✅✔✓])\s*)?"
+#: A list item: '- ', '1. ', or an HTML '<li>' line that Markdown files may hold.
+_ITEM = re.compile(r"^(?P<indent>\s*)(?:[-*+]\s|\d{1,3}[.)]\s|<li\b[^>]*>)\s*(?:\\?\[(?P<box>[ xX])\\?\]\s+|(?P<glyph>[☐☑☒✅✔✓])\s*)?"
                    r"(?P<text>.*)$")
 
 
@@ -172,7 +173,7 @@ def tables(lines: list[tuple[int, str]]) -> list[Table]:
 
 
 # -- "Label: value" lines ------------------------------------------------------------------
-_LABELED = re.compile(r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?(?P<label>[A-Za-z][A-Za-z /()&'-]{1,40}?)(?:\*\*|__)?\s*"
+_LABELED = re.compile(r"^\s*(?:(?:[-*+]|\d{1,3}[.)])\s+)?(?:\*\*|__)?(?P<label>[A-Za-z][A-Za-z /()&'-]{1,40}?)(?:\*\*|__)?\s*"
                       r"(?::(?:\*\*|__)?|\s[-–—]\s)\s*(?P<value>\S.*)$")
 
 
@@ -183,12 +184,24 @@ def labeled(lines: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
         if line.lstrip().startswith("|"):
             cells = split_row(line)
             if len(cells) == 2 and not _SEPARATOR.match(line):
-                found.append((number, plain(cells[0]).lower().rstrip(":"), plain(cells[1])))
+                found.append((number, label_key(cells[0]).rstrip(":"), plain(cells[1])))
             continue
-        match = _LABELED.match(line)
-        if match:
-            found.append((number, plain(match["label"]).lower().strip(), plain(match["value"])))
+        for part in _FIELD_SEPARATOR.split(line):  # 'Incident date: May 14 · Severity: SEV 2 · Status: Final'
+            match = _LABELED.match(part)
+            if match:
+                found.append((number, label_key(match["label"]), plain(match["value"])))
     return found
+
+
+#: Between two 'Label: value' fields written on one line.
+_FIELD_SEPARATOR = re.compile(r"\s+[·•|]\s+(?=(?:\*\*|__)?[A-Za-z][A-Za-z /()&'-]{1,40}?(?:\*\*|__)?\s*:)")
+
+
+def label_key(label: str) -> str:
+    """A label as inference matches it: lower case, 'Service(s)' as 'services', 'Post-Mortem' as 'postmortem'."""
+    key = re.sub(r"\(s\)", "s", plain(label).lower()).strip()
+    key = re.sub(r"\s*\([^)]*\)$", "", key) or key  # 'Time to detect (TTD)' 
+    return re.sub(r"\b(post|pre)-(mortem)\b", r"\1\2", key)
 
 
 # -- dates, times, zones, durations ---------------------------------------------------------
@@ -198,9 +211,12 @@ MONTHS = {name: number for number, names in enumerate(
      ("dec", "december")), 1) for name in names}
 _MONTH = "(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 DATE = re.compile(
-    r"\b(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})\b"
-    rf"|\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\.?\s+(?:of\s+)?(?P<m>{_MONTH}),?\s+(?P<y>\d{{4}})\b"
-    rf"|\b(?P<m2>{_MONTH})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{{4}})\b",
+    r"\b(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})(?!\d)"  # also the day of '2024-03-04T14:05'
+    r"|\b(?P<sy>\d{4})/(?P<sm>\d{1,2})/(?P<sd>\d{1,2})(?![\d/])"  # year first: '2024/01/09' is never ambiguous
+    rf"|\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\.?(?:\s+|-)(?:of\s+)?(?P<m>{_MONTH})(?:,?\s+|-)(?P<y>\d{{4}})\b"
+    rf"|\b(?P<m2>{_MONTH})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{{4}})\b"
+    # all-numeric: read only when one part cannot be a month ('03/24/2024', '24.03.2024'), else no date
+    r"|(?<![\d/.-])(?P<na>\d{1,2})(?P<sep>[/.])(?P<nb>\d{1,2})(?P=sep)(?P<ny>\d{4})(?![\d/.-])",
     re.IGNORECASE)
 
 
@@ -208,8 +224,16 @@ def date_of(match: re.Match) -> dt.date | None:
     try:
         if match["iy"]:
             return dt.date(int(match["iy"]), int(match["im"]), int(match["id"]))
+        if match["sy"]:
+            return dt.date(int(match["sy"]), int(match["sm"]), int(match["sd"]))
         if match["y"]:
             return dt.date(int(match["y"]), MONTHS[match["m"].lower().rstrip(".")], int(match["d"]))
+        if match["ny"]:
+            first, second = int(match["na"]), int(match["nb"])
+            if (first > 12) == (second > 12):
+                return None  # '03/04/2024': 3 April or March 4th, the text does not say
+            day, month = (first, second) if first > 12 else (second, first)
+            return dt.date(int(match["ny"]), month, day)
         return dt.date(int(match["y2"]), MONTHS[match["m2"].lower().rstrip(".")], int(match["d2"]))
     except (ValueError, KeyError):
         return None
@@ -217,6 +241,16 @@ def date_of(match: re.Match) -> dt.date | None:
 
 def first_date(text: str) -> dt.date | None:
     return next((day for day in map(date_of, DATE.finditer(text)) if day), None)
+
+
+#: '03/04/2024' or '3-4-24': day first or month first depends on who wrote it, so it is never read as a date.
+NUMERIC_DATE = re.compile(r"(?<![\d/.-])\d{1,2}([/.-])\d{1,2}\1(?:\d{4}|\d{2})(?![\d/.-])")
+
+
+def numeric_date(text: str) -> str:
+    """The first ambiguous all-numeric date in the text ('' if none), for a note saying why no date was read."""
+    match = next((m for m in NUMERIC_DATE.finditer(text) if not first_date(m[0])), None)
+    return match[0] if match else ""
 
 
 #: Abbreviations that name one offset (or one zone with its summer time); CST and IST name several.
@@ -229,18 +263,34 @@ ZONES: dict[str, dt.tzinfo] = {
     "MDT": dt.timezone(dt.timedelta(hours=-6)), "PST": dt.timezone(dt.timedelta(hours=-8)),
     "PDT": dt.timezone(dt.timedelta(hours=-7)), "JST": dt.timezone(dt.timedelta(hours=9)),
     "AEST": dt.timezone(dt.timedelta(hours=10)), "AEDT": dt.timezone(dt.timedelta(hours=11)),
+    # US zones named without standard/daylight: the zone's own rules say which applies that day
+    "ET": ZoneInfo("America/New_York"), "CT": ZoneInfo("America/Chicago"), "MT": ZoneInfo("America/Denver"),
+    "PT": ZoneInfo("America/Los_Angeles"),
 }
+#: Zones written out: 'All times in Pacific Time'.
+ZONE_NAMES = {"eastern": "ET", "central": "CT", "mountain": "MT", "pacific": "PT", "coordinated universal": "UTC",
+              "central european": "CET", "central european summer": "CET", "greenwich mean": "GMT"}
 AMBIGUOUS_ZONES = ("CST", "IST", "AST")
 ZONE = re.compile(r"\b(?:UTC|GMT)\s*(?P<sign>[+-])\s*(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?\b"
-                  r"|\b(?P<iana>(?:Europe|America|Asia|Africa|Australia|Pacific|Atlantic)/[A-Z][A-Za-z_]+)\b"
-                  r"|\b(?P<abbr>" + "|".join(sorted([*ZONES, *AMBIGUOUS_ZONES], key=len, reverse=True)) + r")\b")
+                  r"|\b(?P<iana>(?:Europe|America|Asia|Africa|Australia|Pacific|Atlantic|US)/[A-Z][A-Za-z_]+)\b"
+                  r"|\b(?i:(?P<named>" + "|".join(sorted(ZONE_NAMES, key=len, reverse=True))
+                  + r") (?:standard |daylight )?time)\b"
+                  r"|\b(?P<abbr>" + "|".join(sorted([*ZONES, *AMBIGUOUS_ZONES], key=len, reverse=True)) + r")\b"
+                  # an ISO 8601 offset right after a time's minutes or seconds: '14:05:00+01:00', '14:05Z'
+                  r"|(?<=:\d\d)(?:(?P<isign>[+-])(?P<ih>[01]\d):?(?P<imin>[0-5]\d)(?!\d)|(?P<isoz>Z)\b)")
 
 
 def zone_of(match: re.Match) -> dt.tzinfo | None:
     """The zone a match names, or None when the abbreviation is ambiguous."""
-    if match["sign"]:
-        minutes = int(match["h"]) * 60 + int(match["m"] or 0)
-        return dt.timezone(dt.timedelta(minutes=minutes if match["sign"] == "+" else -minutes))
+    if match["sign"] or match["isign"]:
+        sign, hours, mins = (match["sign"], match["h"], match["m"]) if match["sign"] else \
+            (match["isign"], match["ih"], match["imin"])
+        minutes = int(hours) * 60 + int(mins or 0)
+        return dt.timezone(dt.timedelta(minutes=minutes if sign == "+" else -minutes))
+    if match["isoz"]:
+        return dt.timezone.utc
+    if match["named"]:
+        return ZONES[ZONE_NAMES[match["named"].lower()]]
     if match["iana"]:
         try:
             return ZoneInfo(match["iana"])
@@ -249,18 +299,19 @@ def zone_of(match: re.Match) -> dt.tzinfo | None:
     return ZONES.get(match["abbr"])
 
 
-TIME = re.compile(r"(?<![\d:])(?P<h>[01]?\d|2[0-3])[:.h](?P<min>[0-5]\d)(?::(?P<s>[0-5]\d))?\s*(?P<ampm>[ap]\.?m\.?)?(?![\d:])",
+TIME = re.compile(r"(?<![\d:])(?:(?P<h>[01]?\d|2[0-3])[:.h](?P<min>[0-5]\d)(?::(?P<s>[0-5]\d))?\s*(?P<ampm>[ap]\.?m\.?)?"
+                  r"|(?P<h12>1[0-2]|0?[1-9])\s*(?P<ampm12>[ap]\.?m\.?)(?![a-z]))(?![\d:])",  # '2pm', '2 PM PST'
                   re.IGNORECASE)
 
 
 def time_of(match: re.Match) -> dt.time:
-    hour = int(match["h"])
-    ampm = (match["ampm"] or "").lower().replace(".", "")
+    hour = int(match["h"] or match["h12"])
+    ampm = (match["ampm"] or match["ampm12"] or "").lower().replace(".", "")
     if ampm == "pm" and hour < 12:
         hour += 12
     elif ampm == "am" and hour == 12:
         hour = 0
-    return dt.time(hour, int(match["min"]), int(match["s"] or 0))
+    return dt.time(hour, int(match["min"] or 0), int(match["s"] or 0))
 
 
 _DURATION_PART = re.compile(r"(?P<n>\d+(?:[.,]\d+)?)\s*(?P<unit>d(?:ays?)?|h(?:ours?|rs?)?|m(?:in(?:ute)?s?)?|"

@@ -12,14 +12,19 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from pmsite.adopt.structure import (AMBIGUOUS_ZONES, DATE, TIME, ZONE, Section, date_of, duration_minutes,
+from pmsite.adopt.structure import (AMBIGUOUS_ZONES, DATE, MONTHS, TIME, ZONE, ZONES, Section, date_of, duration_minutes,
                                     labeled, list_items, plain, tables, time_of, zone_of)
 
 TIMESTAMP_KEYS = ("started_at", "detected_at", "mitigated_at", "resolved_at")
+#: An entry that says the impact began ('OUTAGE BEGINS' in the SRE book's template) is the start, not the earliest.
+_STARTS = re.compile(r"\b((?:outage|impact|incident|degradation|disruption) (?:begins|began|starts|started)|"
+                     r"start of (?:the )?(?:outage|impact|incident))\b", re.IGNORECASE)
 #: Words of a timeline entry that mark a moment, by the timestamp they set.
 _MARKERS = {
     "detected_at": re.compile(r"\b(alert(?:ed|s)?|alarm|paged|detected|noticed|discovered|became aware|"
-                              r"reported|reports|notified|informed of|"
+                              r"reported|reports|(?:first |initial )?reports? (?:of|from)|"
+                              r"(?:customers?|users?|support|clients?|partners?|staff|someone) (?:\w+ )?reports?|"
+                              r"notified|informed of|escalat\w+|"
                               r"automated warning|monitoring (?:fired|triggered)|incident (?:declared|opened))\b",
                               re.IGNORECASE),
     "mitigated_at": re.compile(r"\b(mitigat\w*|impact (?:ended|stopped)|workaround (?:applied|in place))\b",
@@ -27,7 +32,7 @@ _MARKERS = {
     "resolved_at": re.compile(r"\b(resolved|(?:issue|incident|problem) (?:fixed|closed)|incident closed|"
                               r"fully (?:recovered|restored|operational)|verified operational|back to normal|"
                               r"permanently fixed|all systems (?:verified )?operational|(?:service|services|access) (?:was |were )?restored|"
-                             r"confirmed working|working again)\b",
+                             r"confirmed working|working again|outage (?:ends|ended|over))\b",
                              re.IGNORECASE),
 }
 #: Stated durations ("Time to detection: 7 hours") by the key of ``durations`` they fill.
@@ -35,8 +40,49 @@ _DURATION_LABELS = (
     ("time_to_detect", re.compile(r"^(?:time to (?:detect(?:ion)?|discover(?:y)?|notice)|ttd|mttd)$")),
     ("time_to_mitigate", re.compile(r"^(?:time to (?:mitigat(?:e|ion)|restore|restoration)|ttm|mttm)$")),
     ("time_to_resolve", re.compile(r"^(?:time to (?:recover(?:y)?|resol(?:ve|ution)|repair|fix)|ttr|mttr|"
-                                   r"total (?:duration|downtime)|duration)$")),
+                                   r"(?:total |outage |impact |incident )?(?:duration|downtime)|"
+                                   r"(?:minutes|hours) (?:of )?downtime(?: or degradation)?|"
+                                   r"duration of (?:the )?(?:outage|impact|incident))$")),
 )
+
+
+#: The 'when' at the start of a timeline entry ('14:05 UTC -', '2:05 PM:', '2024-03-04 14:05'), then the event.
+_ZONE_WORDS = "|".join(sorted([*ZONES, *AMBIGUOUS_ZONES], key=len, reverse=True))
+_ENTRY_HEAD = re.compile(r"^(.{0,40}?(?:\d{1,2}[:.h][0-5]\d(?::[0-5]\d)?|\d{1,2}(?=\s*[ap]\.?m\b))(?:\s*[ap]\.?m\.?(?![a-z]))?"
+                         r"(?:\s*[-–]\s*\d{1,2}[:.][0-5]\d(?:\s*[ap]\.?m\.?(?![a-z]))?)?"  # a range: '14:05-14:20 UTC'
+
+                         rf"(?:\s*\(?(?:{_ZONE_WORDS}|UTC[+-]\d{{1,2}}(?::?\d\d)?)\)?(?![\w+-]))?)"
+                         r"\s*[-–—:|]?\s*(.*)$", re.IGNORECASE)
+
+
+#: A day written without its year ('Mon', 'Tuesday', '4 Mar', 'March 5', 'Day 2'): which day is not known.
+_PARTIAL_DAY = re.compile(r"\b(?P<weekday>mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|\bday\s*\d+\b|"
+                          r"(?<![\d/.])\d{1,2}/\d{1,2}(?:/\d{2,4})?(?![\d/])|"  # '3/4' or '03/04/2024', either order
+                          rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{'|'.join(MONTHS)})\b|\b(?:{'|'.join(MONTHS)})\.?\s+\d{{1,2}}\b",
+                          re.IGNORECASE)
+
+
+def _same_day(token: str, day: dt.date) -> bool:
+    """Whether 'mon', '4 mar' or 'march 4' (a day without its year) can be ``day``; 'day 1' can be any."""
+    if token.isalpha():
+        return day.strftime("%a").lower() == token
+    if "/" in token:
+        first, second = (int(part) for part in token.split("/")[:2])
+        return (day.month, day.day) in ((first, second), (second, first))
+    number = int(re.search(r"\d+", token)[0])
+    month = next((MONTHS[word.rstrip(".")] for word in token.split() if word.rstrip(".") in MONTHS), None)
+    return month is None or (month, number) == (day.month, day.day)
+
+
+def _is_day_only(text: str) -> bool:
+    """'2024-03-04', 'Monday, March 4, 2024:': a date and at most a weekday, no time."""
+    return bool(DATE.search(text)) and not TIME.search(DATE.sub(" ", text)) \
+        and len(DATE.sub("", text).strip(" ,:-–()")) <= 9
+
+
+def _is_entry_line(line: str) -> bool:
+    """A table row or list item (an entry), not a day line such as '**2024-03-06**' or '### Saturday'."""
+    return bool(re.match(r"\s*(?:\||(?:[-*+]|\d{1,3}[.)])\s)", line))
 
 
 @dataclass
@@ -91,25 +137,54 @@ def timeline_entries(section: Section, incident_day: dt.date | None) -> tuple[li
             rows.append((number, plain(when), plain(event)))
     if not rows:
         for item in list_items(section.lines):
-            text = plain(item.text)
-            head = re.match(r"^(.{0,40}?\d{1,2}[:.h][0-5]\d[^A-Za-z]{0,3}(?:\s*[ap]\.?m\.?)?(?:\s*[A-Z]{1,4}\b)?)"
-                            r"\s*[-–—:|]?\s*(.*)$", text)
+            head = _ENTRY_HEAD.match(plain(item.text))
             if head:
                 rows.append((item.line, head[1], head[2]))
-    day_lines = {n: date_of(m) for n, line in section.lines if not line.lstrip().startswith(("|", "-", "*", "+"))
+            elif _is_day_only(plain(item.text)):  # '- Monday, 2024-03-04' over its '  - 14:05 …' entries
+                rows += [(item.line, f"{plain(item.text)} {sub[1]}", sub[2]) for child in item.children
+                         for sub in [_ENTRY_HEAD.match(plain(child))] if sub]
+    if not rows:  # the SRE book's shape: one '14:51 What happened' line after another, no list
+        for number, line in section.lines:
+            text = plain(line)
+            day = DATE.match(text)
+            if TIME.match(text[day.end():].lstrip(" ,T") if day else text):
+                head = _ENTRY_HEAD.match(text)
+                if head:
+                    rows.append((number, head[1], head[2]))
+    day_lines = {n: date_of(m) for n, line in section.lines if not _is_entry_line(line)
                  for m in [DATE.search(line)] if m}
     entries = []
     current_day = None
+    carried: tuple[dt.date, dt.time] | None = None  # the day (and time) an earlier entry wrote out
     for number, when, event in rows:
         current_day = next((day for n, day in sorted(day_lines.items(), reverse=True) if n < number and day),
                            current_day)  # the last day line above the entry
         date_match = DATE.search(when)
         day = date_of(date_match) if date_match else current_day
         time_match = TIME.search(DATE.sub(" ", when))
+        clock = time_of(time_match) if time_match else None
+        if date_match and day and clock:
+            carried = (day, clock)
+        elif day is None and carried and clock:  # '14:20' under a row that wrote '2024-03-04 14:05'
+            if clock >= carried[1]:
+                day, carried = carried[0], (carried[0], clock)
+            else:
+                carried = None  # the clock went back: past midnight, which day is not written
         row_zone = next((zone_of(m) for m in ZONE.finditer(when) if zone_of(m)), None) or zone
-        entries.append(Entry(number, event, day, time_of(time_match) if time_match else None, row_zone))
+        entries.append(Entry(number, event, day, clock, row_zone))
     timed = [e for e in entries if e.time is not None]
-    if timed and all(e.day is None for e in timed) and incident_day is not None:
+    undated = timed and not ambiguous and all(e.day is None for e in timed)  # an ambiguous zone already says why
+    partial_days = {m[0].lower()[:3] if m["weekday"] else m[0].lower()
+                    for text in [*(when for _, when, _ in rows), *(line for _, line in section.lines
+                                                                  if not _is_entry_line(line))]
+                    for m in _PARTIAL_DAY.finditer(text)}
+    if undated and len(partial_days) > 1:
+        notes.append(f"the timeline's days ({', '.join(sorted(partial_days))}) are not written in full (no year, or "
+                     "day and month in either order): timestamps left out")
+    elif undated and incident_day is not None and not all(_same_day(t, incident_day) for t in partial_days):
+        notes.append(f"the timeline's day ({', '.join(partial_days)}) is not the incident date "
+                     f"{incident_day.isoformat()}: timestamps left out")
+    elif undated and incident_day is not None:
         clocks = [e.time for e in timed]
         if clocks == sorted(clocks):
             for entry in entries:
@@ -118,6 +193,9 @@ def timeline_entries(section: Section, incident_day: dt.date | None) -> tuple[li
                          "the incident date (the times never go backwards)")
         else:
             notes.append("the timeline gives times without a day and crosses midnight: timestamps left out")
+    elif undated:
+        notes.append("the timeline gives times without a day and the incident date is not stated: timestamps "
+                     "left out")
     if timed and zone is None and not any(e.zone for e in timed) and not ambiguous:
         notes.append("the timeline does not say its time zone (no 'All times in UTC' line): "
                      "started_at, detected_at and resolved_at left out")
@@ -125,18 +203,21 @@ def timeline_entries(section: Section, incident_day: dt.date | None) -> tuple[li
 
 
 def timestamps(entries: list[Entry], where: str) -> tuple[list[TimeFinding], list[str]]:
-    """started_at from the earliest timed entry; the others from the words of their entries, kept in order."""
+    """started_at from the entry saying the impact began, else the earliest timed entry; the others
+    from the words of their entries, kept in order."""
     timed = [e for e in entries if e.instant is not None]
     if not timed:
         return [], []
     found = []
     notes = []
-    first = min(timed, key=lambda e: e.instant)
+    begins = [e for e in timed if _STARTS.search(e.text)]
+    first = min(begins or timed, key=lambda e: e.instant)
     untimed_before = [e for e in entries if e.time is None and e.day and e.day < first.instant.date()]
     if untimed_before:
         notes.append(f"the timeline's first entries (line {untimed_before[0].line}) have no time: started_at left out")
     else:
-        found.append(TimeFinding("started_at", first.instant, f"earliest timeline entry, {where} line {first.line}"))
+        how = f"timeline entry '{_short(first.text)}'" if begins else "earliest timeline entry"
+        found.append(TimeFinding("started_at", first.instant, f"{how}, {where} line {first.line}"))
     for key, pattern in _MARKERS.items():
         marked = [e for e in timed if pattern.search(e.text)]
         if marked:
@@ -159,16 +240,25 @@ def in_order(found: list[TimeFinding]) -> tuple[list[TimeFinding], list[str]]:
 
 _TIMESTAMP_LABELS = (
     ("started_at", re.compile(r"^(?:(?:incident |impact |outage )?start(?:ed)?(?: time| at| date)?|"
-                              r"(?:incident |impact )?began|time (?:of|of the) incident)$")),
-    ("detected_at", re.compile(r"^(?:detect(?:ed|ion)(?: time| at)?|time (?:of )?detection)$")),
-    ("mitigated_at", re.compile(r"^(?:mitigat(?:ed|ion)(?: time| at)?)$")),
+                              r"(?:incident |impact )?began|time (?:of|of the) incident|"
+                              r"(?:start|beginning) of (?:the )?(?:impact|incident|outage)|first impact)$")),
+    ("detected_at", re.compile(r"^(?:detect(?:ed|ion)(?: time| at)?|time (?:of )?detection|time detected)$")),
+    ("mitigated_at", re.compile(r"^(?:mitigat(?:ed|ion)(?: time| at)?|time mitigated)$")),
     ("resolved_at", re.compile(r"^(?:(?:incident |impact |outage )?end(?:ed)?(?: time| at| date)?|"
-                               r"resolv(?:ed|ution)(?: time| at)?|recover(?:ed|y)(?: time| at)?)$")),
+                               r"resolv(?:ed|ution)(?: time| at)?|recover(?:ed|y)(?: time| at)?|time resolved|"
+                               r"end of (?:the )?(?:impact|incident|outage))$")),
 )
 
 
-def stated_timestamps(fields: list[tuple[int, str, str]], zone: dt.tzinfo | None) -> tuple[list[TimeFinding], list[str]]:
-    """'Start time: 2023-01-05 14:02 UTC' and the like; a value without its zone takes the document's, if stated."""
+def is_start_label(label: str) -> bool:
+    """'Started', 'Start time', 'Impact began': a line stating when the incident started."""
+    return bool(_TIMESTAMP_LABELS[0][1].match(label))
+
+
+def stated_timestamps(fields: list[tuple[int, str, str]], zone: dt.tzinfo | None,
+                      incident_day: dt.date | None = None) -> tuple[list[TimeFinding], list[str]]:
+    """'Start time: 2023-01-05 14:02 UTC' and the like; a value without its zone takes the document's, if stated,
+    and a time without a day ('Detected at: 14:20 UTC') the incident date, if stated."""
     found: list[TimeFinding] = []
     notes: list[str] = []
     for number, label, value in fields:
@@ -176,16 +266,20 @@ def stated_timestamps(fields: list[tuple[int, str, str]], zone: dt.tzinfo | None
             if not pattern.match(label) or any(f.key == key for f in found):
                 continue
             date_match, time_match = DATE.search(value), TIME.search(DATE.sub(" ", value))
-            if not (date_match and time_match):
+            day = date_of(date_match) if date_match else incident_day
+            if not (day and time_match) or (not date_match and ":" not in time_match[0]):
+                continue  # without a day, only a clock time ('14:20'), never '1.10' of a version
+            named = list(ZONE.finditer(value))
+            if any(m["abbr"] in AMBIGUOUS_ZONES for m in named):
+                notes.append(f"line {number}: {label} is in a zone that names more than one: left out")
                 continue
-            value_zone = next((zone_of(m) for m in ZONE.finditer(value) if zone_of(m)), None) or zone
+            value_zone = next((zone_of(m) for m in named if zone_of(m)), None) or zone
             if value_zone is None:
                 notes.append(f"line {number}: {label} has no time zone: left out")
                 continue
-            day = date_of(date_match)
-            if day:
-                instant = dt.datetime.combine(day, time_of(time_match), value_zone)
-                found.append(TimeFinding(key, instant, f"line {number} ('{label}: {_short(value, 40)}')"))
+            instant = dt.datetime.combine(day, time_of(time_match), value_zone)
+            on_day = "" if date_match else ", on the incident date"
+            found.append(TimeFinding(key, instant, f"line {number} ('{label}: {_short(value, 40)}'{on_day})"))
     return found, notes
 
 
@@ -197,6 +291,9 @@ def stated_durations(lines: list[tuple[int, str]]) -> tuple[list[TimeFinding], l
         for key, pattern in _DURATION_LABELS:
             if pattern.match(label) and not any(f.key == key for f in found):
                 minutes = duration_minutes(value)
+                bare = re.fullmatch(r"~?\s*(\d+(?:\.\d+)?)", value.strip())
+                if minutes is None and bare and re.search(r"\b(minutes|hours)\b", label):  # 'Minutes downtime: 95'
+                    minutes = float(bare[1]) * (60 if "hours" in label else 1)
                 if minutes is None:
                     notes.append(f"line {number}: {label} is stated as '{_short(value)}', not a duration: left out")
                 else:
