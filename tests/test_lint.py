@@ -171,6 +171,30 @@ def test_an_edit_parses_only_the_sentences_it_touched(site_root, tmp_path, monke
     assert "counterfactual/person-failed-to" in {f.rule for f in third.findings if f.line > body_start}
 
 
+def test_verdicts_kept_from_an_earlier_version_equal_a_fresh_lint(site_root, tmp_path):
+    """Every sample postmortem edited (paragraphs swapped, a sentence added): what the sentence cache
+    keeps and what it parses again add up to exactly the findings of a lint without any cache."""
+    import re
+    import shutil
+
+    for source in sorted((REPO_ROOT / "content" / "postmortems").glob("*.md")):
+        shutil.copy(source, site_root / "content" / "postmortems" / source.name)
+    config = load_config(site_root)
+    files = sorted((site_root / "content" / "postmortems").glob("*.md"))
+    lint(load(files, config).postmortems, config, cache_dir=tmp_path / "cache")
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        paragraphs = re.split(r"\n\n(?=[A-Z])", text)
+        if len(paragraphs) > 4:
+            paragraphs[-2], paragraphs[-3] = paragraphs[-3], paragraphs[-2]  # new neighbours for "they"
+        path.write_text("\n\n".join(paragraphs) + "\n\nThey said the on-call engineer should have known.\n",
+                        encoding="utf-8")
+    edited = load(files, config).postmortems
+    kept = lint(edited, config, cache_dir=tmp_path / "cache").findings
+    assert kept == lint(edited, config, use_cache=False).findings
+    assert len({f.path for f in kept}) == len(files)
+
+
 # -- the command ---------------------------------------------------------------------------------
 
 def run(runner, root: Path, *args: str):
