@@ -130,7 +130,7 @@ def test_each_service_team_and_tag_has_its_own_feed(built):
     assert "State of learning" not in read(built, "tags/cache/feed.xml")  # digests only in the main feed
     for page in ("services/redis/", "teams/payments/"):
         assert (built / page / "feed.xml").is_file(), page
-        assert f'<link rel="alternate" type="application/atom+xml" title="' in read(built, page + "index.html")
+        assert '<link rel="alternate" type="application/atom+xml" title="' in read(built, page + "index.html")
     assert not (built / "severities" / "sev2" / "feed.xml").exists()
 
 
