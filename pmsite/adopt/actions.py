@@ -17,7 +17,7 @@ _OWNER = re.compile(r"\b(?:owner|assignee|assigned to|responsible)\s*[:=]?\s*(?P
 #: '@joao' ending an item's text (or before its due date) names who owns it; not an e-mail address, and
 #: not a mention inside the sentence ('tell @support about it').
 _MENTION = re.compile(r"(?<![\w@.])@(?P<handle>[A-Za-z][\w.-]*[A-Za-z0-9](?: [A-Z][a-z]+(?=\s*$))?)"
-                      r"(?=\s*(?:$|[-–—,;(|]))")
+                      r"(?=\s*(?:$|[-–—,;(|])|\)\s*$)")
 _DUE = re.compile(r"\b(?:due|deadline|by|target)\s*(?:date)?\s*[:=]?\s*(?P<date>\d{4}-\d{2}-\d{2}|"
                   r"\d{1,2}\.?\s+[A-Za-z]{3,9},?\s+\d{4}|[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})", re.IGNORECASE)
 #: Where an item's text turns to its owner, due date or status: "(owner: payments)", ", due 2024-04-01".
@@ -77,7 +77,7 @@ def _list_item(entry) -> dict[str, Any] | None:
     title = _TRAILER.sub("", title) or plain(text)
     owner, mention = _OWNER.search(plain(text)), _MENTION.search(plain(text))
     if mention and not owner:
-        title = re.sub(r"\s{2,}", " ", _MENTION.sub("", title))
+        title = re.sub(r"\s{2,}", " ", re.sub(r"\(\s*\)", "", _MENTION.sub("", title)))
     title = _without_key(title, bool(links(text))).rstrip(" :;,-–—")
     if len(title) < 3:
         return None

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from pmsite.adopt import times
 from pmsite.adopt.actions import action_items
-from pmsite.adopt.read import Document
+from pmsite.adopt.read import BYLINE, Document
 from pmsite.adopt.structure import (DATE, Section, date_of, find_sections, first_date, labeled, list_items,
                                     numeric_date, paragraphs, plain, split_sections)
 from pmsite import sections
@@ -31,7 +31,9 @@ _KNOWN = {
     "actions": re.compile(r"^(action items?|actions?|follow ?ups?|follow up (actions|items|tasks)|remediations?|"
                           r"remediation (items|actions|plan|and prevention)|(corrective|preventi?v?e|preventative)"
                           r"( and (preventi?v?e|preventative|corrective))? (actions?|measures)|repair items|"
-                          r"next steps|action plan|todo|to do|(action items|follow ups) and (follow ups|action items))$"),
+                          r"next steps|action plan|todo|to do|(action items|follow ups) and (follow ups|action items)|"
+                          r"(remediation|follow ?up)s? and (remediation|follow ?up)s?( steps| actions| items)?|"
+                          r"follow ?up (steps|work))$"),
     "lessons": re.compile(r"\b(lessons?( learned| learnt)?|learnings|what we learned|takeaways|key takeaways)\b"),
     "attendees": re.compile(r"^(attendees|participants|people involved|responders|present|involved)$"),
     "services": re.compile(r"^(affected|impacted) (services|systems|components)$|^(services|systems|components) "
@@ -108,7 +110,9 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     _title(result, document.path, all_sections, fields)
     _from_front_matter(result, document.front_matter)
     summary_sections = known["summary"]
-    _incident_date(result, document.path, fields, summary_sections, known["timeline"], where)
+    lead = _lead(all_sections)
+    undated_lead = [replace(lead[0], lines=[(n, "" if BYLINE.match(line) else line) for n, line in lead[0].lines])]
+    _incident_date(result, document, fields, summary_sections or undated_lead, known["timeline"], where)
     in_actions = {number for section in known["actions"] for number, _ in section.lines}  # an item's own priority
     _severity_and_type(result, [f for f in fields if f[0] not in in_actions],
                        [line for line in lines if line[0] not in in_actions])
@@ -117,6 +121,9 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     _detection(result, fields)
     _durations(result, lines)
     _people(result, known["attendees"], fields, where)
+    byline = next((m for _, line in lead[0].lines for m in [BYLINE.match(line)] if m and m["author"]), None)
+    if byline and "authors" not in result.meta:
+        result.set("authors", [byline["author"]], f"the byline '{byline[0].strip()}'")
     # configured names count where the text says what was affected, not in action items or lessons
     impact = [s for s in all_sections[1:] if re.search(r"\bimpact\b", sections.normalise_title(s.title))]
     affected = "\n".join([result.meta["title"], *(s.title for s in all_sections[1:]), *(
@@ -219,10 +226,6 @@ def _from_front_matter(result: Inferred, values: dict) -> None:
     where = "the source's front-matter"
     if isinstance(values.get("title"), str) and len(values["title"].strip()) >= 3:
         result.set("title", values["title"].strip(), where)
-    day = values.get("date")
-    day = day if isinstance(day, (dt.date, dt.datetime)) else first_date(str(day)) if day else None
-    if day:
-        result.set("date", (day.date() if isinstance(day, dt.datetime) else day).isoformat(), where)
     for key, names in (("tags", ("tags", "categories")), ("authors", ("authors", "author"))):
         found = [values.get(name) for name in names if values.get(name)]
         items = [str(i) for value in found for i in (value if isinstance(value, list) else [value])]
@@ -230,17 +233,25 @@ def _from_front_matter(result: Inferred, values: dict) -> None:
         result.set(key, list(dict.fromkeys(c for c in cleaned if c)), where)
 
 
-def _incident_date(result: Inferred, path: Path, fields, summary_sections, timeline_sections, where) -> None:
+def _lead(all_sections: list[Section]) -> list[Section]:
+    """The text before the first section heading (under the title heading, if there is one)."""
+    titled = len(all_sections) > 1 and all_sections[1].level == 1 and not any(s.level == 1 for s in all_sections[2:])
+    end = all_sections[2].line if titled and len(all_sections) > 2 else float("inf")
+    lines = all_sections[0].lines + ([(n, line) for n, line in all_sections[1].lines if n < end] if titled else [])
+    return [Section("", 0, 0, lines)]
+
+
+def _incident_date(result: Inferred, document: Document, fields, summary_sections, timeline_sections, where) -> None:
     """The incident's day, from the first place that states it; an all-numeric date is never read."""
     if "date" not in result.meta:
-        _stated_date(result, path, fields, summary_sections, timeline_sections, where)
+        _stated_date(result, document, fields, summary_sections, timeline_sections, where)
     if "date" not in result.meta:
         result.notes += [f"line {number}: the date '{numeric_date(value)}' could be day/month or month/day: "
                          "date left out" for number, label, value in fields
                          if re.search(r"\bdate\b", label) and numeric_date(value)][:1]
 
 
-def _stated_date(result: Inferred, path: Path, fields, summary_sections, timeline_sections, where) -> None:
+def _stated_date(result: Inferred, document: Document, fields, summary_sections, timeline_sections, where) -> None:
     for number, label, value in fields:
         if re.fullmatch(r"(incident )?date( of (the )?incident)?|occurred( on)?|incident start(ed)?", label):
             day = first_date(value)
@@ -262,7 +273,14 @@ def _stated_date(result: Inferred, path: Path, fields, summary_sections, timelin
                 break
             if day:
                 return result.set("date", day.isoformat(), f"{where(section)}, line {number}")
-    day = first_date(path.name)
+    # another tool's front-matter 'date' (and a Jekyll file name) is the page's day: the incident's only
+    # when the text states none
+    day = document.front_matter.get("date")
+    day = day if isinstance(day, (dt.date, dt.datetime)) else first_date(str(day)) if day else None
+    if day:
+        return result.set("date", (day.date() if isinstance(day, dt.datetime) else day).isoformat(),
+                          "the source's front-matter")
+    day = first_date(document.path.name)
     if day:
         return result.set("date", day.isoformat(), "the file name")
     if timeline_days:

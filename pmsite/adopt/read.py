@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pmsite.adopt.structure import first_date
 from pmsite.characters import FORBIDDEN_CHARACTER, printable
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -69,6 +70,8 @@ def read_document(path: Path) -> Document:
         is_html = path.suffix.lower() in HTML_SUFFIXES or _looks_like_html(data)
         document = html_document(path, text, "html") if is_html else markdown_document(path, text)
     if document.changed is None:
+        _dated_by_its_author(document)
+    if document.changed is None:
         document.changed, document.changed_from = mtime, "the file's modification time"
     markdown = document.markdown.replace("\x0b", "\n").replace("\x0c", "\n")  # Word's line and page breaks
     replaced = len(FORBIDDEN_CHARACTER.findall(markdown))
@@ -77,6 +80,25 @@ def read_document(path: Path) -> Document:
                               "replaced with U+FFFD: validate refuses them")
     document.markdown = printable(markdown)
     return document
+
+
+#: A blog post's byline: '*Posted by Noor Hassan on 2024-03-07*', 'Published on March 7, 2024'.
+BYLINE = re.compile(r"^\W*(?:posted|published|written)(?: by (?P<author>[A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,3}))?"
+                    r",? on (?P<date>[^*_\n]{6,30}?)\W*$", re.IGNORECASE | re.MULTILINE)
+
+
+def _dated_by_its_author(document: Document) -> None:
+    """The day a post's byline or another tool's front-matter 'date' gives is when it was written (published),
+    not the incident's day."""
+    stated = document.front_matter.get("date")
+    day = stated if isinstance(stated, (dt.date, dt.datetime)) else first_date(str(stated)) if stated else None
+    if day:
+        document.changed = day.date() if isinstance(day, dt.datetime) else day
+        document.changed_from = "the source's front-matter 'date'"
+        return
+    byline = next((m for m in BYLINE.finditer(document.markdown[:2000]) if first_date(m["date"])), None)
+    if byline:
+        document.changed, document.changed_from = first_date(byline["date"]), f"the byline '{byline[0].strip()}'"
 
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)

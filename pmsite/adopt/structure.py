@@ -173,7 +173,7 @@ def tables(lines: list[tuple[int, str]]) -> list[Table]:
 
 
 # -- "Label: value" lines ------------------------------------------------------------------
-_LABELED = re.compile(r"^\s*(?:(?:[-*+]|\d{1,3}[.)])\s+)?(?:\*\*|__)?(?P<label>[A-Za-z][A-Za-z /()&'-]{1,40}?)(?:\*\*|__)?\s*"
+_LABELED = re.compile(r"^\s*(?:(?:[-*+]|\d{1,3}[.)])\s+)?(?:\*\*|__)?(?P<label>[^\W\d_](?:[^\W\d_]|[ /()&'-]){1,40}?)(?:\*\*|__)?\s*"
                       r"(?::(?:\*\*|__)?|\s[-–—]\s)\s*(?P<value>\S.*)$")
 
 
@@ -194,7 +194,9 @@ def labeled(lines: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
 
 
 #: Between two 'Label: value' fields written on one line.
-_FIELD_SEPARATOR = re.compile(r"\s+[·•|]\s+(?=(?:\*\*|__)?[A-Za-z][A-Za-z /()&'-]{1,40}?(?:\*\*|__)?\s*:)")
+#: Also between sentences: 'All times in PST. Incident date: January 22, 2024.'
+_FIELD_SEPARATOR = re.compile(r"(?:\s+[·•|]\s+|(?<=[a-z0-9]\.)\s+)"
+                              r"(?=(?:\*\*|__)?[A-Z][A-Za-z /()&'-]{1,40}?(?:\*\*|__)?\s*:\s)")
 
 
 def label_key(label: str) -> str:

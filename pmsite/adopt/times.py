@@ -32,7 +32,9 @@ _MARKERS = {
     "resolved_at": re.compile(r"\b(resolved|(?:issue|incident|problem) (?:fixed|closed)|incident closed|"
                               r"fully (?:recovered|restored|operational)|verified operational|back to normal|"
                               r"permanently fixed|all systems (?:verified )?operational|(?:service|services|access) (?:was |were )?restored|"
-                             r"confirmed working|working again|outage (?:ends|ended|over))\b",
+                             r"confirmed working|working again|outage (?:ends|ended|over)|caught up|"
+                             r"returned to normal|(?:accepted|serving|succeed\w*|healthy|available|running)\b[^.;]{0,30}"
+                             r"\bagain)\b",
                              re.IGNORECASE),
 }
 #: Stated durations ("Time to detection: 7 hours") by the key of ``durations`` they fill.
