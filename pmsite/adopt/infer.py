@@ -119,7 +119,7 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     _summary(result, summary_sections, all_sections, where)
     _timeline(result, known["timeline"], fields, lines, where)
     _detection(result, fields)
-    _durations(result, lines)
+    _durations(result, lines, _heading_fields(all_sections))
     _people(result, known["attendees"], fields, where)
     byline = next((m for _, line in lead[0].lines for m in [BYLINE.match(line)] if m and m["author"]), None)
     if byline and "authors" not in result.meta:
@@ -341,11 +341,11 @@ def _summary(result: Inferred, summary_sections, all_sections, where) -> None:
 
 def _timeline(result: Inferred, timeline_sections, fields, lines, where) -> None:
     """Timestamps stated on their own lines ('Start time: ...') win; the timeline gives the others."""
-    zone, _, _ = times.zone_stated(lines)
+    stated_zone = times.zone_stated(lines)
     day = dt.date.fromisoformat(result.meta["date"]) if "date" in result.meta else None
-    found, notes = times.stated_timestamps(fields, zone, day)
+    found, notes = times.stated_timestamps(fields, stated_zone[0], day)
     for section in timeline_sections[:1]:
-        entries, _, timeline_notes = times.timeline_entries(section, day)
+        entries, _, timeline_notes = times.timeline_entries(section, day, stated_zone)
         from_timeline, order_notes = times.timestamps(entries, where(section))
         notes += timeline_notes + order_notes
         found += [f for f in from_timeline if not any(g.key == f.key for g in found)]
@@ -372,8 +372,8 @@ def _detection(result: Inferred, fields) -> None:
                     return result.set("detection", kind, f"line {number} ('{label}: {value[:30]}')")
 
 
-def _durations(result: Inferred, lines) -> None:
-    found, notes = times.stated_durations(lines)
+def _durations(result: Inferred, lines, section_fields) -> None:
+    found, notes = times.stated_durations(lines, section_fields)
     result.notes += notes
     stated = {finding.key: finding.value for finding in found}
     if stated:

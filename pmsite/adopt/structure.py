@@ -195,7 +195,7 @@ def labeled(lines: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
 
 #: Between two 'Label: value' fields written on one line.
 #: Also between sentences: 'All times in PST. Incident date: January 22, 2024.'
-_FIELD_SEPARATOR = re.compile(r"(?:\s+[·•|]\s+|(?<=[a-z0-9]\.)\s+)"
+_FIELD_SEPARATOR = re.compile(r"(?:\s+[·•|]\s+|(?<=[A-Za-z0-9]\.)\s+)"
                               r"(?=(?:\*\*|__)?[A-Z][A-Za-z /()&'-]{1,40}?(?:\*\*|__)?\s*:\s)")
 
 

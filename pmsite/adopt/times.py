@@ -122,11 +122,14 @@ def zone_stated(lines: list[tuple[int, str]]) -> tuple[dt.tzinfo | None, str, st
     return None, "", ""
 
 
-def timeline_entries(section: Section, incident_day: dt.date | None) -> tuple[list[Entry], dt.tzinfo | None, list[str]]:
+def timeline_entries(section: Section, incident_day: dt.date | None, document_zone: tuple = (None, "", "")
+                     ) -> tuple[list[Entry], dt.tzinfo | None, list[str]]:
     """Entries of a Timeline section, in the order written, with their day, time and zone."""
     notes: list[str] = []
     zone, _, ambiguous = zone_stated([(section.line, f"times: {section.title}"), *section.lines[:8],
                                       *((t.line, "|" + "|".join(t.header) + "|") for t in tables(section.lines))])
+    if zone is None and not ambiguous:  # 'All times in PST' once, at the top of the document
+        zone, ambiguous = document_zone[0], document_zone[2]
     if ambiguous:
         notes.append(f"the timeline's zone '{ambiguous}' names more than one time zone: timestamps left out")
     rows: list[tuple[int, str, str]] = []  # (line, when-text, event-text)
@@ -285,14 +288,27 @@ def stated_timestamps(fields: list[tuple[int, str, str]], zone: dt.tzinfo | None
     return found, notes
 
 
-def stated_durations(lines: list[tuple[int, str]]) -> tuple[list[TimeFinding], list[str]]:
-    """'Time to detection: 7 hours' and the like, in minutes; values like '?' or 'N/A' are noted."""
+#: One duration written in a sentence: 'for 173 minutes', '2 hours and 10 minutes'.
+_DURATION_RUN = re.compile(r"\d+(?:[.,]\d+)?\s*(?:d(?:ays?)?|h(?:ours?|rs?)?|m(?:in(?:ute)?s?)?)\b"
+                           r"(?:(?:\s*,?\s*|\s+and\s+)\d+(?:[.,]\d+)?\s*(?:h(?:ours?|rs?)?|m(?:in(?:ute)?s?)?)\b)*",
+                           re.IGNORECASE)
+
+
+def stated_durations(lines: list[tuple[int, str]], section_fields: list[tuple[int, str, str]] = ()
+                     ) -> tuple[list[TimeFinding], list[str]]:
+    """'Time to detection: 7 hours' and the like, in minutes; values like '?' or 'N/A' are noted. A
+    section titled like one ('## Duration') counts when its text states exactly one duration."""
     found: list[TimeFinding] = []
     notes: list[str] = []
-    for number, label, value in labeled(lines):
+    in_sections = {number for number, _, _ in section_fields}
+    for number, label, value in [*labeled(lines), *section_fields]:
+        value = re.split(r"(?<=[\w)])\.(?:\s+|$)", value.strip())[0]  # 'Time to detect: 1h 23m. The …'
         for key, pattern in _DURATION_LABELS:
             if pattern.match(label) and not any(f.key == key for f in found):
                 minutes = duration_minutes(value)
+                runs = _DURATION_RUN.findall(value)
+                if minutes is None and number in in_sections and len(runs) == 1:
+                    minutes = duration_minutes(runs[0])
                 bare = re.fullmatch(r"~?\s*(\d+(?:\.\d+)?)", value.strip())
                 if minutes is None and bare and re.search(r"\b(minutes|hours)\b", label):  # 'Minutes downtime: 95'
                     minutes = float(bare[1]) * (60 if "hours" in label else 1)
