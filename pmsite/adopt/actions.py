@@ -12,7 +12,7 @@ from typing import Any
 
 from pmsite.adopt.structure import Section, first_date, label_key, links, list_items, plain, tables
 
-_OWNER = re.compile(r"\b(?:owner|assignee|assigned to|responsible)\s*[:=]?\s*(?P<owner>@?[\w.-]+(?: [A-Z][\w.-]+)?)",
+_OWNER = re.compile(r"\b(?:owner|assignee|assigned to|responsible|responsable|verantwortlich)\s*[:=]?\s*(?P<owner>@?[\w.-]+(?: [A-Z][\w.-]+)?)",
                     re.IGNORECASE)
 #: '@joao' ending an item's text (or before its due date) names who owns it; not an e-mail address, and
 #: not a mention inside the sentence ('tell @support about it').
@@ -21,7 +21,7 @@ _MENTION = re.compile(r"(?<![\w@.])@(?P<handle>[A-Za-z][\w.-]*[A-Za-z0-9](?: [A-
 _DUE = re.compile(r"\b(?:due|deadline|by|target)\s*(?:date)?\s*[:=]?\s*(?P<date>\d{4}-\d{2}-\d{2}|"
                   r"\d{1,2}\.?\s+[A-Za-z]{3,9},?\s+\d{4}|[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})", re.IGNORECASE)
 #: Where an item's text turns to its owner, due date or status: "(owner: payments)", ", due 2024-04-01".
-_TRAILER = re.compile(r"\s*[(\[,;]?\s*\b(?:(?:owner|assignee|assigned to|status)\s*[:=]|due\s*(?:date\s*)?[:=]?\s*\d)"
+_TRAILER = re.compile(r"\s*[(\[,;]?\s*\b(?:(?:owner|assignee|assigned to|responsable|verantwortlich|status)\s*[:=]|due\s*(?:date\s*)?[:=]?\s*\d)"
                       r".*$", re.IGNORECASE)
 #: A tracker key such as PAY-512, which the item's link already carries.
 _KEY = r"[A-Z][A-Z0-9]{1,9}-\d+"

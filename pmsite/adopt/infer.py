@@ -14,6 +14,7 @@ from typing import Any
 
 from pmsite.adopt import times
 from pmsite.adopt.actions import action_items
+from pmsite.adopt.language import in_english
 from pmsite.adopt.read import BYLINE, Document
 from pmsite.adopt.structure import (DATE, Section, date_of, find_sections, first_date, labeled, list_items,
                                     numeric_date, paragraphs, plain, split_sections)
@@ -93,6 +94,7 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     text = document.markdown
     if not text.strip():
         raise NotAPostmortem("the file is empty")
+    text, language_notes = in_english(text)
     all_sections = split_sections(_with_pseudo_headings(text))
     known = {kind: find_sections(all_sections, pattern) for kind, pattern in _KNOWN.items()}
     top = min((s.level for s in all_sections[1:]), default=1)
@@ -103,7 +105,7 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
                              "Lessons): not read as a postmortem")
     if _PLACEHOLDER.search(text) and not any(d for d in map(date_of, DATE.finditer(text)) if d):
         raise NotAPostmortem("a template: placeholders such as 'YYYY' or 'Short event description' and no real date")
-    result = Inferred({})
+    result = Inferred({}, notes=language_notes)
     where = (lambda s: s.where()) if document.kind == "markdown" else (lambda s: f"heading '{s.title}'")
     lines = _own_lines(all_sections)
     fields = labeled(lines) + _heading_fields(all_sections)

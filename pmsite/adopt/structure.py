@@ -210,7 +210,12 @@ def label_key(label: str) -> str:
 MONTHS = {name: number for number, names in enumerate(
     (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
      ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
-     ("dec", "december")), 1) for name in names}
+     ("dec", "december"),), 1) for name in names}
+#: German and French month names ('21. Mai 2024', 'le 10 septembre 2024').
+MONTHS |= {name: number for number, names in enumerate(
+    (("januar", "janvier"), ("februar", "février", "fevrier"), ("märz", "mars"), ("avril",), ("mai",),
+     ("juni", "juin"), ("juli", "juillet"), ("august", "août"), ("septembre",), ("oktober", "octobre"),
+     ("novembre",), ("dezember", "décembre")), 1) for name in names}
 _MONTH = "(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 DATE = re.compile(
     r"\b(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})(?!\d)"  # also the day of '2024-03-04T14:05'
@@ -264,6 +269,7 @@ ZONES: dict[str, dt.tzinfo] = {
     "CDT": dt.timezone(dt.timedelta(hours=-5)), "MST": dt.timezone(dt.timedelta(hours=-7)),
     "MDT": dt.timezone(dt.timedelta(hours=-6)), "PST": dt.timezone(dt.timedelta(hours=-8)),
     "PDT": dt.timezone(dt.timedelta(hours=-7)), "JST": dt.timezone(dt.timedelta(hours=9)),
+    "MEZ": ZoneInfo("CET"), "MESZ": ZoneInfo("CET"),  # German for CET and CEST
     "AEST": dt.timezone(dt.timedelta(hours=10)), "AEDT": dt.timezone(dt.timedelta(hours=11)),
     # US zones named without standard/daylight: the zone's own rules say which applies that day
     "ET": ZoneInfo("America/New_York"), "CT": ZoneInfo("America/Chicago"), "MT": ZoneInfo("America/Denver"),

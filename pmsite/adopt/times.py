@@ -21,7 +21,7 @@ _STARTS = re.compile(r"\b((?:outage|impact|incident|degradation|disruption) (?:b
                      r"start of (?:the )?(?:outage|impact|incident))\b", re.IGNORECASE)
 #: Words of a timeline entry that mark a moment, by the timestamp they set.
 _MARKERS = {
-    "detected_at": re.compile(r"\b(alert(?:ed|s)?|alarm|paged|detected|noticed|discovered|became aware|"
+    "detected_at": re.compile(r"\b(alert(?:ed|s)?|alarm|alerte|paged|detected|noticed|discovered|became aware|"
                               r"reported|reports|(?:first |initial )?reports? (?:of|from)|"
                               r"(?:customers?|users?|support|clients?|partners?|staff|someone) (?:\w+ )?reports?|"
                               r"notified|informed of|escalat\w+|"
@@ -32,7 +32,7 @@ _MARKERS = {
     "resolved_at": re.compile(r"\b(resolved|(?:issue|incident|problem) (?:fixed|closed)|incident closed|"
                               r"fully (?:recovered|restored|operational)|verified operational|back to normal|"
                               r"permanently fixed|all systems (?:verified )?operational|(?:service|services|access) (?:was |were )?restored|"
-                             r"confirmed working|working again|outage (?:ends|ended|over)|caught up|"
+                             r"confirmed working|working again|outage (?:ends|ended|over)|caught up|wieder normal|behoben|résolu|"
                              r"returned to normal|(?:accepted|serving|succeed\w*|healthy|available|running)\b[^.;]{0,30}"
                              r"\bagain)\b",
                              re.IGNORECASE),
@@ -112,7 +112,7 @@ class TimeFinding:
 def zone_stated(lines: list[tuple[int, str]]) -> tuple[dt.tzinfo | None, str, str]:
     """The zone an 'All times in CET' line (or a header cell) states: (zone, where, ambiguous name)."""
     for number, line in lines:
-        if re.search(r"\b(times?|timestamps?|clock)\b", line, re.IGNORECASE) or line.lstrip().startswith("|"):
+        if re.search(r"\b(times?|timestamps?|clock|zeit(?:en|angaben)?|uhrzeit(?:en)?|heures?|horaires?)\b", line, re.IGNORECASE) or line.lstrip().startswith("|"):
             for match in ZONE.finditer(line):
                 if match["abbr"] in AMBIGUOUS_ZONES:
                     return None, f"line {number}", match["abbr"]

@@ -71,6 +71,7 @@ EXPECTED: dict[str, dict] = {
         "title": "Postmortem: Ausfall der Zahlungsabwicklung", "date": "2024-05-21", "severity": "SEV2",
         "authors": ["Jana Becker"],
         "started_at": "2024-05-21T09:14:00+02:00", "detected_at": "2024-05-21T09:26:00+02:00",
+        "resolved_at": "2024-05-21T10:06:00+02:00",  # 'laufen wieder normal'
         "items": [("Zertifikate automatisch erneuern", "Tobias Wolf", "done", "2024-06-01"),
                   ("Ablauf-Überwachung für alle Zertifikate", "Jana Becker", "open", "2024-06-30")],
     },
