@@ -59,7 +59,9 @@ def action_items(action_sections: list[Section], where) -> tuple[list[dict[str, 
     items: list[dict[str, Any]] = []
     notes: list[str] = []
     for section in action_sections:
-        section_tables = tables(section.lines)
+        # a one-column table is an action table only when its header says so (not Jira's 'Comments' box)
+        section_tables = [table for table in tables(section.lines) if len(table.header) > 1 or re.search(
+            r"\b(actions?|tasks?|items?|follow[ -]?ups?|todo)\b", plain(" ".join(table.header)), re.IGNORECASE)]
         for table in section_tables:
             items += _table_items(table)
         if not section_tables:
@@ -104,7 +106,7 @@ def _without_key(title: str, linked: bool) -> str:
     if not linked:
         return title.strip()
     stripped = re.sub(rf"^\s*{_KEY}\s*[:\-–]?\s+", "", title)
-    stripped = re.sub(rf"\s*[(\[]\s*{_KEY}\s*[)\]]\s*$", "", stripped)
+    stripped = re.sub(rf"\s*[(\[]\s*{_KEY}\s*[)\]][\s:;,\-–—]*$", "", stripped)
     return stripped.strip() if len(stripped.strip()) >= 3 else title.strip()
 
 

@@ -421,7 +421,7 @@ def _configured(name: str, text: str) -> bool:
 
 
 def _services_and_teams(result: Inferred, service_sections, fields, text: str, taxonomy, where) -> None:
-    for key, label_pattern in (("services", r"(affected |impacted )?(services?|systems?|components?)( affected| impacted)?"),
+    for key, label_pattern in (("services", r"(affected |impacted )?(services?|systems?|components?|component/s)( affected| impacted)?"),
                                ("teams", r"(teams?|owning teams?|teams? involved|responding teams?|team attribution)")):
         for number, label, value in fields:
             if re.fullmatch(label_pattern, label):

@@ -208,6 +208,7 @@ def html_document(path: Path, html: str, kind: str) -> Document:
     title = page_title if first_h1 is None or _is_section_name(first_h1.get_text(" ", strip=True)) else ""
     if google_title_paragraph := root.find("p", class_="title"):
         google_title_paragraph.decompose()  # it becomes the title heading instead
+    _unwrap_layout_tables(soup, root)
     merged = _expand_merged_cells(root)
     if merged:
         notes.append(f"{merged} table{'s' if merged != 1 else ''} with merged cells: each merged cell's text "
@@ -222,6 +223,38 @@ def html_document(path: Path, html: str, kind: str) -> Document:
     if changed:
         document.changed, document.changed_from = changed
     return document
+
+
+_BLOCKS = ("h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "pre", "blockquote")
+
+
+def _unwrap_layout_tables(soup, root) -> None:
+    """A table used for layout (Jira's issue view puts the whole description in one cell) holds headings
+    or lists in its cells: its rows become the blocks they hold, a row of short cells one paragraph
+    ('**Status:** Done'), so the sections inside are found."""
+    for table in reversed(root.find_all("table")):  # inner tables first
+        if not any(cell.find(_BLOCKS) for cell in table.find_all(["td", "th"])):
+            continue
+        blocks = []
+        for row in table.find_all("tr"):
+            if row.find_parent("table") is not table:
+                continue
+            cells = row.find_all(["td", "th"], recursive=False)
+            if any(cell.find(_BLOCKS) for cell in cells):
+                for cell in cells:
+                    cell.name = "div"
+                    blocks.append(cell.extract())
+            elif any(cell.get_text(strip=True) for cell in cells):
+                paragraph = soup.new_tag("p")
+                for index, cell in enumerate(cells):
+                    if index:
+                        paragraph.append(" ")
+                    for child in list(cell.contents):
+                        paragraph.append(child.extract())
+                blocks.append(paragraph)
+        for block in blocks:
+            table.insert_before(block)
+        table.decompose()
 
 
 def _drop_doc_comments(root) -> int:

@@ -47,8 +47,11 @@ EXPECTED: dict[str, dict] = {
         "items": [],
     },
     "jira-issue-export.html": {  # Jira 'Printable'/HTML issue view: a layout table around the description
-        "date": "2024-06-11", "started_at": "2024-06-11T14:20:00+00:00",
-        "detected_at": "2024-06-11T14:26:00+00:00",
+        "title": "[OPS-4471] Postmortem: Order API latency after cache eviction storm",  # as the page title writes it
+        "date": "2024-06-11", "started_at": "2024-06-11T14:20:00+00:00",  # not the comment's 2023-11-02
+        "detected_at": "2024-06-11T14:26:00+00:00", "resolved_at": "2024-06-11T14:54:00+00:00",
+        "services": ["order-api", "redis-cache"],  # 'Component/s'
+        "severity": "SEV2",  # 'Priority: Major', read as every 'Priority:' field is
         "items": [("Set maxmemory per key prefix", "Lin Zhao", None, None),
                   ("Alert on eviction rate", "Kwame Asante", None, None)],
         "links": ["https://jira.example.com/browse/OPS-4480", "https://jira.example.com/browse/OPS-4481"],
