@@ -16,6 +16,7 @@ from pmsite.adopt import times
 from pmsite.adopt.actions import action_items
 from pmsite.adopt.language import in_english
 from pmsite.adopt.read import BYLINE, Document
+from pmsite.adopt.updates import moments, status_updates
 from pmsite.adopt.structure import (DATE, Section, date_of, find_sections, first_date, labeled, list_items,
                                     numeric_date, paragraphs, plain, split_sections)
 from pmsite import sections
@@ -100,7 +101,8 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     top = min((s.level for s in all_sections[1:]), default=1)
     named = bool(_INCIDENT_NAME.search(document.path.name) or any(
         _INCIDENT_NAME.search(s.title) for s in all_sections[1:] if s.level == top))
-    if sum(bool(found) for found in known.values()) + named < 2:
+    updates = [] if known["timeline"] else status_updates(_own_lines(all_sections))
+    if sum(bool(found) for found in known.values()) + named + (len(updates) >= 2) < 2:
         raise NotAPostmortem("no postmortem headings (Summary, Timeline, Impact, Root cause, Action items, "
                              "Lessons): not read as a postmortem")
     if _PLACEHOLDER.search(text) and not any(d for d in map(date_of, DATE.finditer(text)) if d):
@@ -120,6 +122,8 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
                        [line for line in lines if line[0] not in in_actions])
     _summary(result, summary_sections, all_sections, where)
     _timeline(result, known["timeline"], fields, lines, where)
+    if updates:
+        _from_status_updates(result, updates)
     _detection(result, fields)
     _durations(result, lines, _heading_fields(all_sections))
     _people(result, known["attendees"], fields, where)
@@ -359,6 +363,22 @@ def _timeline(result: Inferred, timeline_sections, fields, lines, where) -> None
         result.set(finding.key, finding.value.isoformat(), finding.where)
 
 
+def _from_status_updates(result: Inferred, updates) -> None:
+    """A status page's 'Investigating … Resolved' updates give the day and the moments they name."""
+    result.notes += [u.problem for u in updates if u.problem]
+    found = [times.TimeFinding(key, instant, f"the '{key.split('_')[0]}' status update, line {line}")
+             for key, (instant, line) in moments(updates).items() if key not in result.meta]
+    kept, notes = times.in_order(found)
+    result.notes += notes
+    for finding in kept:
+        result.set(finding.key, finding.value.isoformat(), finding.where)
+    first = min((u for u in updates if u.posted), key=lambda u: u.posted, default=None)
+    if first and "date" not in result.meta:
+        result.set("date", first.posted.date().isoformat(), f"the first status update, line {first.line}")
+    if "started_at" not in result.meta:
+        result.notes.append("status updates say when the team knew, not when the impact began: started_at left out")
+
+
 _DETECTION = (("customer", r"customer|client|user report|support ticket"),
               ("automated_test", r"synthetic|automated test|smoke test|canary|health ?check|ci\b"),
               ("alert", r"alert|alarm|monitor|pager|page[ds]?\b|on-?call"),
@@ -421,7 +441,8 @@ def _configured(name: str, text: str) -> bool:
 
 
 def _services_and_teams(result: Inferred, service_sections, fields, text: str, taxonomy, where) -> None:
-    for key, label_pattern in (("services", r"(affected |impacted )?(services?|systems?|components?|component/s)( affected| impacted)?"),
+    for key, label_pattern in (("services", r"(affected |impacted )?(services?|systems?|components?|component/s)( affected| impacted)?|"
+                                            r"this incident affected"),
                                ("teams", r"(teams?|owning teams?|teams? involved|responding teams?|team attribution)")):
         for number, label, value in fields:
             if re.fullmatch(label_pattern, label):

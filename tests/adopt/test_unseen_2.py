@@ -43,8 +43,8 @@ EXPECTED: dict[str, dict] = {
         "title": "Delayed email notifications", "date": "2024-03-03", "severity": ABSENT,
         "started_at": ABSENT,  # the first update is when it was noticed, not when it began
         "detected_at": "2024-03-03T14:05:00+00:00", "mitigated_at": "2024-03-03T14:55:00+00:00",
-        "resolved_at": "2024-03-03T15:40:00+00:00",
-        "items": [],
+        "resolved_at": "2024-03-03T15:40:00+00:00", "services": ["notifications-email"],  # 'This incident affected:'
+        "items": [], "note": "started_at left out",
     },
     "jira-issue-export.html": {  # Jira 'Printable'/HTML issue view: a layout table around the description
         "title": "[OPS-4471] Postmortem: Order API latency after cache eviction storm",  # as the page title writes it
