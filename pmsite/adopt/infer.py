@@ -15,6 +15,7 @@ from typing import Any
 from pmsite.adopt import times
 from pmsite.adopt.actions import action_items
 from pmsite.adopt.language import in_english
+from pmsite.adopt.prose import prose_entries
 from pmsite.adopt.read import BYLINE, Document
 from pmsite.adopt.updates import moments, status_updates
 from pmsite.adopt.structure import (DATE, Section, date_of, find_sections, first_date, labeled, list_items,
@@ -47,6 +48,7 @@ _KNOWN = {
 }
 #: A title or file name that says it is about an incident counts as one postmortem heading.
 _INCIDENT_NAME = re.compile(r"post-?mortem|incident|outage|retrospective|\brca\b|root cause|disruption|degradation|"
+                            r"^summary of the\b.*\b(?:event|issue|interruption)\b|"
                             r"\bPM-?\d{4}", re.IGNORECASE)
 _SEVERITY_LABEL = re.compile(r"^(severity|sev|incident severity|incident level|severity level|impact level|priority|"
                              r"incident priority)$")
@@ -102,7 +104,8 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     named = bool(_INCIDENT_NAME.search(document.path.name) or any(
         _INCIDENT_NAME.search(s.title) for s in all_sections[1:] if s.level == top))
     updates = [] if known["timeline"] else status_updates(_own_lines(all_sections))
-    if sum(bool(found) for found in known.values()) + named + (len(updates) >= 2) < 2:
+    narrated = not known["timeline"] and not updates and len(prose_entries(_own_lines(all_sections), None)[0]) >= 2
+    if sum(bool(found) for found in known.values()) + named + (len(updates) >= 2) + narrated < 2:
         raise NotAPostmortem("no postmortem headings (Summary, Timeline, Impact, Root cause, Action items, "
                              "Lessons): not read as a postmortem")
     if _PLACEHOLDER.search(text) and not any(d for d in map(date_of, DATE.finditer(text)) if d):
@@ -120,10 +123,13 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     in_actions = {number for section in known["actions"] for number, _ in section.lines}  # an item's own priority
     _severity_and_type(result, [f for f in fields if f[0] not in in_actions],
                        [line for line in lines if line[0] not in in_actions])
-    _summary(result, summary_sections, all_sections, where)
+    # a status page's first words are its latest update, not a summary
+    _summary(result, summary_sections, [] if updates else undated_lead + all_sections[1:], where)
     _timeline(result, known["timeline"], fields, lines, where)
     if updates:
         _from_status_updates(result, updates)
+    elif narrated:
+        _from_prose(result, lines)
     _detection(result, fields)
     _durations(result, lines, _heading_fields(all_sections))
     _people(result, known["attendees"], fields, where)
@@ -377,6 +383,17 @@ def _from_status_updates(result: Inferred, updates) -> None:
         result.set("date", first.posted.date().isoformat(), f"the first status update, line {first.line}")
     if "started_at" not in result.meta:
         result.notes.append("status updates say when the team knew, not when the impact began: started_at left out")
+
+
+def _from_prose(result: Inferred, lines) -> None:
+    """A narrative without a timeline section: its sentences with zoned times are the entries."""
+    day = dt.date.fromisoformat(result.meta["date"]) if "date" in result.meta else None
+    entries, notes = prose_entries(lines, day)
+    found, order_notes = times.timestamps(entries, "a sentence of the text,")
+    kept, in_order_notes = times.in_order([f for f in found if f.key not in result.meta])
+    result.notes += notes + order_notes + in_order_notes
+    for finding in kept:
+        result.set(finding.key, finding.value.isoformat(), finding.where)
 
 
 _DETECTION = (("customer", r"customer|client|user report|support ticket"),

@@ -122,7 +122,8 @@ def paragraphs(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
         if stripped.startswith(("```", "~~~")):
             fence = not fence
             continue
-        is_text = stripped and not fence and not _ITEM.match(line) and not stripped.startswith(("|", "#", ">"))
+        is_text = stripped and not fence and not _ITEM.match(line) and not stripped.startswith(("|", "#", ">")) \
+            and not re.fullmatch(r"!\[[^\]]*\]\([^)]*\)", stripped)  # an image alone is no prose
         if is_text:
             if not current:
                 start = number
