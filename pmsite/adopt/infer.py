@@ -18,7 +18,7 @@ from pmsite.adopt.language import in_english
 from pmsite.adopt.prose import prose_entries
 from pmsite.adopt.read import BYLINE, Document
 from pmsite.adopt.updates import moments, status_updates
-from pmsite.adopt.structure import (DATE, Section, date_of, find_sections, first_date, labeled, list_items,
+from pmsite.adopt.structure import (DATE, MONTHS, Section, date_of, find_sections, first_date, labeled, list_items,
                                     numeric_date, paragraphs, plain, split_sections)
 from pmsite import sections
 from pmsite.scaffold import TYPE_CHOICES, slugify
@@ -103,6 +103,7 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     top = min((s.level for s in all_sections[1:]), default=1)
     named = bool(_INCIDENT_NAME.search(document.path.name) or any(
         _INCIDENT_NAME.search(s.title) for s in all_sections[1:] if s.level == top))
+    _one_incident(all_sections, known["timeline"])
     updates = [] if known["timeline"] else status_updates(_own_lines(all_sections))
     narrated = not known["timeline"] and not updates and len(prose_entries(_own_lines(all_sections), None)[0]) >= 2
     if sum(bool(found) for found in known.values()) + named + (len(updates) >= 2) + narrated < 2:
@@ -243,6 +244,22 @@ def _from_front_matter(result: Inferred, values: dict) -> None:
         items = [str(i) for value in found for i in (value if isinstance(value, list) else [value])]
         cleaned = [slugify(i, 40) if key == "tags" else i.strip() for i in items]
         result.set(key, list(dict.fromkeys(c for c in cleaned if c)), where)
+
+
+#: A heading that starts with a day and a time: 'April 16 08:05 UTC (lasting 2 hours)', '2024-04-03 17:20'.
+_DATED_HEADING = re.compile(rf"^\W*(?:\d{{4}}-\d{{2}}-\d{{2}}|(?:{'|'.join(MONTHS)})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?"
+                            rf"(?:\s+\d{{4}})?|\d{{1,2}}\.?\s+(?:{'|'.join(MONTHS)})\.?(?:\s+\d{{4}})?)\b[\s,]*"
+                            r"(?:at\s+)?\d{1,2}[:.]\d{2}", re.IGNORECASE)
+
+
+def _one_incident(all_sections: list[Section], timeline_sections: list[Section]) -> None:
+    """A monthly availability report tells several incidents, one section each: importing it as one
+    postmortem would mix their times, so it is skipped with a reason."""
+    in_timeline = {n for s in timeline_sections for n, _ in s.lines}
+    dated = [s.title for s in all_sections[1:] if s.line not in in_timeline and _DATED_HEADING.match(s.title)]
+    if len(dated) >= 2:
+        raise NotAPostmortem(f"several incidents in one file (sections '{dated[0]}', '{dated[1]}'…): split it "
+                             "into one file per incident to import them")
 
 
 def _lead(all_sections: list[Section]) -> list[Section]:
