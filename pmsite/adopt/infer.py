@@ -275,9 +275,10 @@ def _incident_date(result: Inferred, document: Document, fields, summary_section
     if "date" not in result.meta:
         _stated_date(result, document, fields, summary_sections, timeline_sections, where)
     if "date" not in result.meta:
+        stated = [(number, value) for number, label, value in fields if re.search(r"\bdate\b", label)]
+        stated += [(number, text) for section in summary_sections for number, text in paragraphs(section.lines)]
         result.notes += [f"line {number}: the date '{numeric_date(value)}' could be day/month or month/day: "
-                         "date left out" for number, label, value in fields
-                         if re.search(r"\bdate\b", label) and numeric_date(value)][:1]
+                         "date left out" for number, value in stated if numeric_date(value)][:1]
 
 
 def _stated_date(result: Inferred, document: Document, fields, summary_sections, timeline_sections, where) -> None:

@@ -1,8 +1,8 @@
 """Times a narrative states in its sentences, for write-ups with no timeline section.
 
 Public cloud providers write "At 9:37 AM PDT on June 13, a capacity addition …" and
-never a list. A sentence counts as a timeline entry only when its time carries its own
-zone; its day is the date the sentence writes (a day without a year only when it is the
+never a list. A sentence counts as a timeline entry only when it has one time and that time
+carries its own zone; its day is the date the sentence writes (a day without a year only when it is the
 incident date), else the incident date. Times that go backwards on an unwritten day
 (past midnight?) end the reading: what follows is left out.
 """
@@ -15,18 +15,21 @@ import re
 from pmsite.adopt.structure import DATE, TIME, ZONE, date_of, paragraphs, plain, time_of, zone_of
 from pmsite.adopt.times import _PARTIAL_DAY, Entry, _same_day
 
-_SENTENCE_END = re.compile(r"(?<=[a-z0-9)][.!?])\s+(?=[A-Z])")
+_SENTENCE_END = re.compile(r"(?<=[A-Za-z0-9)][.!?])\s+(?=[A-Z])")
 
 
 def prose_entries(lines: list[tuple[int, str]], incident_day: dt.date | None) -> tuple[list[Entry], list[str]]:
-    """One entry per sentence with a zoned time, in the order written, and notes on what was left out."""
+    """One entry per sentence with one time and its zone, in the order written, and notes on what was left out."""
     entries: list[Entry] = []
     notes: list[str] = []
     for number, paragraph in paragraphs(lines):
         for sentence in _SENTENCE_END.split(plain(paragraph)):
-            clock = next((m for m in TIME.finditer(DATE.sub(" ", sentence)) if _zone_after(sentence, m)), None)
-            if clock is None:
+            clocks = list(TIME.finditer(DATE.sub(" ", sentence)))
+            if len(clocks) != 1 or not _zone_after(sentence, clocks[0]):
+                if len(clocks) > 1:  # 'from 9:37 to 10:41 AM PDT': which moment its words mark is not clear
+                    notes.append(f"line {number}: '{sentence[:60]}…' names {len(clocks)} times: not read")
                 continue
+            clock = clocks[0]
             zone = _zone_after(sentence, clock)
             day = next((d for d in map(date_of, DATE.finditer(sentence)) if d), None)
             partial = [m[0].lower() for m in _PARTIAL_DAY.finditer(DATE.sub(" ", sentence)) if not m["weekday"]]

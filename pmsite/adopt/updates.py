@@ -17,7 +17,7 @@ from pmsite.adopt.structure import DATE, ZONE, date_of, plain, zone_of
 
 _STATUS = re.compile(r"^\W*(?P<status>investigating|identified|monitoring|update|resolved|postmortem|verifying|"
                      r"in progress|scheduled|completed)\W*(?:[-–—:]\s|$)", re.IGNORECASE)
-_POSTED = re.compile(r"^\W*(?:posted\b[^\n]*?)?(?P<when>(?:[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4}|\d{4}-\d{2}-\d{2})"
+_POSTED = re.compile(r"^\W*(?:posted\b[^\n]*?)?(?P<when>(?:[A-Z][a-z]{2,8}\.? \d{1,2}(?:, \d{4})?|\d{4}-\d{2}-\d{2})"
                      r"\s*[-–—,]?\s*(?P<clock>\d{1,2}:\d{2})\s*(?P<zone>\S+(?:\s*[+-]\d{1,2}(?::?\d{2})?)?))\W*$",
                      re.IGNORECASE)
 #: status word -> (timestamp, whether the earliest or the latest update of that status counts)

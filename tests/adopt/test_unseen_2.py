@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from pmsite.cli import cli
 from pmsite.config import load_config
 from pmsite.load import load_corpus
-from tests.adopt.test_unseen import ABSENT, SCALAR_FIELDS, score
+from tests.adopt.test_unseen import ABSENT, assert_as_stated, score
 from tests.conftest import REPO_ROOT
 
 CORPUS = REPO_ROOT / "tests" / "fixtures" / "adopt-unseen-2"
@@ -125,3 +125,113 @@ if __name__ == "__main__":  # python3 -m tests.adopt.test_unseen_2 content/postm
     import sys
 
     main(sys.argv[1])
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory):
+    """A new repository with the whole folder imported in one command, and the JSON report."""
+    root = tmp_path_factory.mktemp("unseen-2-site")
+    (root / "pmsite.yaml").write_text("title: Unseen 2\ntaxonomy:\n  services: [order-api, object-store, search]\n",
+                                      encoding="utf-8")
+    result = CliRunner().invoke(cli, ["-C", str(root), "import", str(CORPUS), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    reports = {Path(r["source"]).name: r for r in json.loads(result.stdout)["imported"]}
+    metas = {Path(pm.meta["imported_from"]).name: pm for pm in load_corpus(load_config(root))}
+    return root, reports, metas
+
+
+def test_every_postmortem_imports_and_validates_and_a_digest_of_several_is_skipped(imported):
+    root, reports, metas = imported
+    assert sorted(metas) == sorted(EXPECTED)
+    assert {name for name, r in reports.items() if r["outcome"] == "skipped"} == SKIPPED
+    assert "several incidents in one file" in reports["availability-report-month.md"]["reason"]
+    assert all(reports[name]["passes_validate"] for name in EXPECTED)
+    validate = CliRunner().invoke(cli, ["-C", str(root), "validate", "--min-severity", "warning"])
+    assert validate.exit_code == 0, validate.output
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_fields_are_what_the_document_states(imported, name):
+    _, reports, metas = imported
+    assert_as_stated(name, EXPECTED[name], metas[name], reports[name])
+    assert score(metas[name].meta, EXPECTED[name])[1:] == (0, 0)
+
+
+def test_what_is_not_understood_is_reported_not_guessed(imported):
+    _, reports, metas = imported
+    french = reports["french-postmortem.md"]
+    assert "detected_at" in french["missing"]  # 'premières plaintes des clients': prose, not read
+    assert any("prose in another language is not read" in note for note in french["notes"])
+    assert any("Sévérité" in note for note in french["notes"])
+    status = reports["statuspage-incident-history.md"]
+    assert "started_at" in status["missing"] and "summary" in status["missing"]
+    jekyll = reports["jekyll-front-matter.md"]
+    assert "published" not in jekyll["missing"] and jekyll["inferred"]["published"] == "the source's front-matter 'date'"
+    assert "layout" not in metas["jekyll-front-matter.md"].meta and "permalink" not in metas["jekyll-front-matter.md"].meta
+    blog = reports["blog-engineering-postmortem.md"]
+    assert blog["inferred"]["authors"].startswith("the byline")
+
+
+def test_the_build_measures_with_the_inferred_times(imported):
+    root, _, _ = imported
+    minutes = []
+    for expected in EXPECTED.values():
+        stated = expected.get("durations", {}).get("time_to_detect")
+        if stated is None and isinstance(expected.get("started_at"), str) and isinstance(expected.get("detected_at"), str):
+            gap = datetime.fromisoformat(expected["detected_at"]) - datetime.fromisoformat(expected["started_at"])
+            stated = gap.total_seconds() / 60
+        if stated is not None:
+            minutes.append(stated)
+    metrics = json.loads(CliRunner().invoke(cli, ["-C", str(root), "metrics", "--format", "json"]).stdout)["summary"]
+    assert metrics["time_to_detect_minutes"]["count"] == len(minutes) == 8
+    assert metrics["time_to_detect_minutes"]["median"] == 14.5  # 5, 6, 12, 14 | 15, 33, 83 (stated), 345
+    build = CliRunner().invoke(cli, ["-C", str(root), "build"])
+    assert build.exit_code == 0, build.output
+    page = next((root / "site" / "postmortems").glob("2024-01-22-*/index.html")).read_text(encoding="utf-8")
+    assert "<dt>Time to detect</dt><dd>1 h 23 min</dd>" in page or "<dt>Time to detect</dt><dd>83 min</dd>" in page
+
+
+def infer_text(tmp_path, text: str, name: str = "old.md") -> tuple[dict, list[str]]:
+    from pmsite.adopt.infer import infer
+    from pmsite.adopt.read import read_document
+
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    result = infer(read_document(path), {})
+    return result.meta, result.notes
+
+
+def test_a_zone_stated_once_at_the_top_serves_the_timeline_but_an_ambiguous_one_does_not(tmp_path):
+    text = "# Cache outage\n\nAll times in {zone}.\n\n## Summary\n\nOn 2024-03-04 the cache failed.\n\n" \
+           "## Timeline\n\n- 9:00 PM cache evicts\n- 9:20 PM alert fires\n- 11:05 PM resolved\n"
+    meta, _ = infer_text(tmp_path, text.format(zone="EST"))
+    assert (meta["started_at"], meta["resolved_at"]) == ("2024-03-04T21:00:00-05:00", "2024-03-04T23:05:00-05:00")
+    meta, notes = infer_text(tmp_path, text.format(zone="IST"))
+    assert "started_at" not in meta and any("IST" in note for note in notes)
+
+
+def test_prose_times_need_their_own_zone_and_stop_where_they_go_back(tmp_path):
+    meta, notes = infer_text(tmp_path, "# Summary of the Storage Service Event\n\nOn March 4, 2024, disks filled "
+                             "up. At 11:10 PM PST, writes began failing. Our alarm fired at 11:25 PM PST. At 12:40 AM "
+                             "PST, the service was resolved. At 3:00 PM the report was written.\n")
+    assert (meta["date"], meta["started_at"], meta["detected_at"]) == (
+        "2024-03-04", "2024-03-04T23:10:00-08:00", "2024-03-04T23:25:00-08:00")
+    assert "resolved_at" not in meta and any("another day?" in note for note in notes)
+
+
+def test_status_updates_without_a_year_are_left_out_with_a_note(tmp_path):
+    meta, notes = infer_text(tmp_path, "# Slow logins\n\n**Resolved** - Fixed.\nMar 03, 15:40 UTC\n\n"
+                             "**Investigating** - Looking.\nMar 03, 14:05 UTC\n\n**Identified** - Found.\n"
+                             "Posted Mar 03, 2024 - 14:20 UTC\n\n## Impact\n\nLogins were slow.\n")
+    assert "resolved_at" not in meta and "detected_at" not in meta and meta["date"] == "2024-03-03"
+    assert any("Mar 03, 15:40 UTC" in note and "no full date" in note for note in notes)
+
+
+def test_german_status_and_owner_columns_and_bold_headings(tmp_path):
+    meta, notes = infer_text(tmp_path, "# Störung im Login\n\n**Zusammenfassung**\n\nAm 03.05.2024 fiel der "
+                             "Login aus.\n\n**Maßnahmen**\n\n| Aufgabe | Zuständig | Status |\n| --- | --- | --- |\n"
+                             "| Zertifikat erneuern | Team Identity | In Bearbeitung |\n")
+    assert "date" not in meta  # 03.05.2024: day first or month first, the text does not say
+    assert any("03.05.2024" in note for note in notes) and any("Zuständig" in note for note in notes)
+    assert meta["action_items"] == [{"id": "AI-1", "title": "Zertifikat erneuern", "owner": "Team Identity",
+                                     "status": "in_progress"}]
