@@ -56,10 +56,11 @@ _SEVERITY_VALUE = (
     (re.compile(r"^\W*sev(?:erity)?[\s-]?([0-4])\b", re.IGNORECASE), lambda m: f"SEV{max(1, int(m[1]))}"),
     (re.compile(r"^\W*[ps]([0-4])\b", re.IGNORECASE), lambda m: f"SEV{max(1, int(m[1]))}"),
     (re.compile(r"^\W*(?:level|lvl)?\s*([1-4])\b", re.IGNORECASE), lambda m: f"SEV{m[1]}"),
-    (re.compile(r"^\W*(critical|blocker)\b", re.IGNORECASE), lambda m: "SEV1"),
-    (re.compile(r"^\W*(high|major)\b", re.IGNORECASE), lambda m: "SEV2"),
-    (re.compile(r"^\W*(medium|moderate)\b", re.IGNORECASE), lambda m: "SEV3"),
-    (re.compile(r"^\W*(low|minor)\b", re.IGNORECASE), lambda m: "SEV4"),
+    # English, German, French
+    (re.compile(r"^\W*(critical|blocker|kritisch|critique|bloquante?)\b", re.IGNORECASE), lambda m: "SEV1"),
+    (re.compile(r"^\W*(high|major|hoch|schwer|majeure?|élevée?|haute)\b", re.IGNORECASE), lambda m: "SEV2"),
+    (re.compile(r"^\W*(medium|moderate|mittel|moyenne?|modérée?)\b", re.IGNORECASE), lambda m: "SEV3"),
+    (re.compile(r"^\W*(low|minor|niedrig|gering|mineure?|faible|basse)\b", re.IGNORECASE), lambda m: "SEV4"),
 )
 #: A line that is nothing but a severity: 'Sev 2', 'SEV-1', '**SEV1**', GitLab's '~severity::2' label.
 _SEVERITY_LINE = re.compile(r"^\W*(?:sev(?:erity)?[\s-]?|~?\"?severity::)(?P<level>[1-4])\"?\W*$", re.IGNORECASE)
@@ -106,7 +107,8 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     _one_incident(all_sections, known["timeline"])
     updates = [] if known["timeline"] else status_updates(_own_lines(all_sections))
     narrated = not known["timeline"] and not updates and len(prose_entries(_own_lines(all_sections), None)[0]) >= 2
-    if sum(bool(found) for found in known.values()) + named + (len(updates) >= 2) + narrated < 2:
+    # a status page's stream of updates is an incident's record by itself
+    if sum(bool(found) for found in known.values()) + named + 2 * (len(updates) >= 2) + narrated < 2:
         raise NotAPostmortem("no postmortem headings (Summary, Timeline, Impact, Root cause, Action items, "
                              "Lessons): not read as a postmortem")
     if _PLACEHOLDER.search(text) and not any(d for d in map(date_of, DATE.finditer(text)) if d):
@@ -120,7 +122,9 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     summary_sections = known["summary"]
     lead = _lead(all_sections)
     undated_lead = [replace(lead[0], lines=[(n, "" if BYLINE.match(line) else line) for n, line in lead[0].lines])]
-    _incident_date(result, document, fields, summary_sections or undated_lead, known["timeline"], where)
+    # a status page's lead is its latest update: its first update gives the day instead
+    _incident_date(result, document, fields, summary_sections or ([] if updates else undated_lead), known["timeline"],
+                   where)
     in_actions = {number for section in known["actions"] for number, _ in section.lines}  # an item's own priority
     _severity_and_type(result, [f for f in fields if f[0] not in in_actions],
                        [line for line in lines if line[0] not in in_actions])

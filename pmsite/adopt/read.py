@@ -101,7 +101,8 @@ def _dated_by_its_author(document: Document) -> None:
         document.changed, document.changed_from = first_date(byline["date"]), f"the byline '{byline[0].strip()}'"
 
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+_FRONT_MATTER = re.compile(r"\A(?:---[ \t]*\n(?P<yaml>.*?\n)?(?:---|\.\.\.)|\+\+\+[ \t]*\n(?P<toml>.*?\n)?\+\+\+)"
+                           r"[ \t]*(?:\n|\Z)", re.DOTALL)  # YAML (Jekyll, Hugo) or TOML between '+++' (Hugo)
 _SETEXT = re.compile(r"^(?P<text>[^\s|>#\-*+][^\n]*)\n(?P<rule>=+|-+)[ \t]*$", re.MULTILINE)
 
 
@@ -111,16 +112,19 @@ def markdown_document(path: Path, text: str) -> Document:
     document = Document(path, "markdown", text)
     match = _FRONT_MATTER.match(text)
     if match:
+        import tomllib
+
         import yaml
 
+        language = "TOML" if match["toml"] is not None else "YAML"
         try:
-            values = yaml.safe_load(match["yaml"] or "")
-        except yaml.YAMLError:
+            values = tomllib.loads(match["toml"]) if language == "TOML" else yaml.safe_load(match["yaml"] or "")
+        except (yaml.YAMLError, tomllib.TOMLDecodeError):
             values = None
         document.front_matter = values if isinstance(values, dict) else {}
         document.markdown = text[match.end():].lstrip("\n")
         document.notes.append("the source's own front-matter block was set apart"
-                              + ("" if isinstance(values, dict) else " (it is not valid YAML: not read)"))
+                              + ("" if isinstance(values, dict) else f" (it is not valid {language}: not read)"))
     document.markdown = _SETEXT.sub(lambda m: ("# " if m["rule"][0] == "=" else "## ") + m["text"].strip(),
                                     document.markdown)
     return document

@@ -328,9 +328,20 @@ _DURATION_PART = re.compile(r"(?P<n>\d+(?:[.,]\d+)?)\s*(?P<unit>d(?:ays?)?|h(?:o
 _UNIT_MINUTES = {"d": 1440, "h": 60, "m": 1, "s": 1 / 60}
 
 
+#: Durations written in words: 'an hour and a half', 'half an hour', 'two hours'.
+_WORD_DURATIONS = ((r"\b(?:an?|one) (hour|day) and a half\b", lambda m: f"1.5 {m[1]}s"),
+                   (r"\bhalf an? (hour|day)\b", lambda m: f"0.5 {m[1]}"), (r"\b(?:an?|one) (hour|day|minute)\b", r"1 \1"))
+_NUMBER_WORDS = dict(zip("two three four five six seven eight nine ten eleven twelve".split(), range(2, 13)))
+
+
 def duration_minutes(text: str) -> float | None:
-    """'54 hours 10 minutes', '1h 30m', '399 minutes', '2 days' -> minutes; None for '?' or 'N/A'."""
+    """'54 hours 10 minutes', '1h 30m', '399 minutes', '2 days', 'an hour and a half' -> minutes; None for
+    '?' or 'N/A'."""
     text = text.strip()
+    for pattern, replacement in _WORD_DURATIONS:
+        text = re.sub(pattern, replacement, text, flags=re.IGNORECASE)
+    text = re.sub(rf"\b({'|'.join(_NUMBER_WORDS)})\b(?= (?:hours?|minutes?|days?)\b)",
+                  lambda m: str(_NUMBER_WORDS[m[1].lower()]), text, flags=re.IGNORECASE)
     clock = re.fullmatch(r"(\d{1,3}):([0-5]\d)(?::([0-5]\d))?", text)
     if clock:
         return int(clock[1]) * 60 + int(clock[2]) + int(clock[3] or 0) / 60

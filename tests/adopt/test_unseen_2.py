@@ -235,3 +235,23 @@ def test_german_status_and_owner_columns_and_bold_headings(tmp_path):
     assert any("03.05.2024" in note for note in notes) and any("Zuständig" in note for note in notes)
     assert meta["action_items"] == [{"id": "AI-1", "title": "Zertifikat erneuern", "owner": "Team Identity",
                                      "status": "in_progress"}]
+
+
+def test_hugo_toml_front_matter_is_set_apart_and_its_date_is_the_posts(tmp_path):
+    meta, _ = infer_text(tmp_path, '+++\ntitle = "Gateway 503s"\ndate = 2024-04-10T09:00:00Z\nauthors = ["Ravi Patel"]\n'
+                         "+++\n\n## Summary\n\nOn 8 April 2024 the gateway failed.\n\n## Action items\n\n- Fix it\n")
+    assert (meta["title"], meta["date"], meta["authors"]) == ("Gateway 503s", "2024-04-08", ["Ravi Patel"])
+
+
+def test_durations_in_words_and_a_plain_status_stream_and_french_severity_words(tmp_path):
+    meta, _ = infer_text(tmp_path, "# Search outage\n\n## Summary\n\nSearch was down.\n\n## Metrics\n\n"
+                         "- Time to mitigate: half an hour\n- Time to resolve: an hour and a half\n"
+                         "- Time to detect: a few minutes\n")
+    assert meta["durations"] == {"time_to_mitigate": 30, "time_to_resolve": 90}  # 'a few' says no number
+    meta, _ = infer_text(tmp_path, "# Elevated API errors\n\nResolved - Fixed.\nNov 25, 2023 - 16:40 PST\n\n"
+                         "Investigating - Looking into it.\nNov 25, 2023 - 14:32 PST\n")
+    assert (meta["date"], meta["detected_at"], meta["resolved_at"]) == (
+        "2023-11-25", "2023-11-25T14:32:00-08:00", "2023-11-25T16:40:00-08:00")
+    meta, _ = infer_text(tmp_path, "# Panne de la messagerie\n\nGravité : Majeure\n\n## Résumé\n\nLa messagerie "
+                         "était indisponible.\n\n## Actions\n\n- Ajouter une sonde\n")
+    assert meta["severity"] == "SEV2"
