@@ -65,9 +65,12 @@ def in_english(markdown: str) -> tuple[str, list[str]]:
     lines = markdown.split("\n")
     for index, line in enumerate(lines):
         heading = _HEADING.match(line)
-        if heading and (english := _english(heading["text"], _WORDS)):
-            lines[index] = ("## " if heading["marks"].strip() in ("**", "__") else heading["marks"]) + english
-            translated.append(heading["text"].strip())
+        # 'Zeitlicher Ablauf (MESZ)': the name without its bracket, which is kept
+        name, bracket = re.match(r"(.*?)\s*(\([^()]*\))?\s*$", heading["text"]).groups() if heading else ("", "")
+        if heading and (english := _english(name, _WORDS)):
+            lines[index] = ("## " if heading["marks"].strip() in ("**", "__") else heading["marks"]) + english \
+                + (f" {bracket}" if bracket else "")
+            translated.append(name.strip())
         elif line.lstrip().startswith("|"):
             cells = line.split("|")
             new = [(" " + english + " ") if (english := _english(cell, _WORDS) or _english(cell, _STATUSES))

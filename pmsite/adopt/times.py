@@ -25,14 +25,14 @@ _MARKERS = {
                               r"reported|reports|(?:first |initial )?reports? (?:of|from)|"
                               r"(?:customers?|users?|support|clients?|partners?|staff|someone) (?:\w+ )?reports?|"
                               r"notified|informed of|escalat\w+|"
-                              r"automated warning|monitoring (?:fired|triggered)|incident (?:declared|opened))\b",
+                              r"automated warning|monitoring (?:fired|triggered)|incident (?:(?:is|was) )?(?:declared|opened))\b",
                               re.IGNORECASE),
     "mitigated_at": re.compile(r"\b(mitigat\w*|impact (?:ended|stopped)|workaround (?:applied|in place))\b",
                                re.IGNORECASE),
     "resolved_at": re.compile(r"\b(resolved|(?:issue|incident|problem) (?:fixed|closed)|incident closed|"
                               r"fully (?:recovered|restored|operational)|verified operational|back to normal|"
                               r"permanently fixed|all systems (?:verified )?operational|(?:service|services|access) (?:was |were )?restored|"
-                             r"confirmed working|working again|outage (?:ends|ended|over)|caught up|wieder normal|behoben|résolu|"
+                             r"confirmed working|working again|(?:outage|incident) (?:ends?|ended|over)|caught up|wieder normal|behoben|résolu|"
                              r"returned to normal|(?:accepted|serving|succeed\w*|healthy|available|running)\b[^.;]{0,30}"
                              r"\bagain)\b",
                              re.IGNORECASE),
@@ -50,7 +50,7 @@ _DURATION_LABELS = (
 
 #: The 'when' at the start of a timeline entry ('14:05 UTC -', '2:05 PM:', '2024-03-04 14:05'), then the event.
 _ZONE_WORDS = "|".join(sorted([*ZONES, *AMBIGUOUS_ZONES], key=len, reverse=True))
-_ENTRY_HEAD = re.compile(r"^(.{0,40}?(?:\d{1,2}[:.h][0-5]\d(?::[0-5]\d)?|\d{1,2}(?=\s*[ap]\.?m\b))(?:\s*[ap]\.?m\.?(?![a-z]))?"
+_ENTRY_HEAD = re.compile(r"^(.{0,40}?(?:\d{1,2}[:.h][0-5]\d(?::[0-5]\d)?|\d{1,2}(?=\s*[ap]\.?m\b))(?:\s*[ap]\.?m\.?(?![a-z])|\s*Uhr\b)?"
                          r"(?:\s*[-–]\s*\d{1,2}[:.][0-5]\d(?:\s*[ap]\.?m\.?(?![a-z]))?)?"  # a range: '14:05-14:20 UTC'
 
                          rf"(?:\s*\(?(?:{_ZONE_WORDS}|UTC[+-]\d{{1,2}}(?::?\d\d)?)\)?(?![\w+-]))?)"

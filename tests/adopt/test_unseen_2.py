@@ -255,3 +255,20 @@ def test_durations_in_words_and_a_plain_status_stream_and_french_severity_words(
     meta, _ = infer_text(tmp_path, "# Panne de la messagerie\n\nGravité : Majeure\n\n## Résumé\n\nLa messagerie "
                          "était indisponible.\n\n## Actions\n\n- Ajouter une sonde\n")
     assert meta["severity"] == "SEV2"
+
+
+def test_a_status_column_timeline_and_a_german_heading_with_its_zone_in_brackets(tmp_path):
+    meta, _ = infer_text(tmp_path, "# Edge outage on June 21, 2022\n\n## Timeline and impact\n\n"
+                         "| Time (UTC) | Status | Description |\n| --- | --- | --- |\n"
+                         "| 03:56 | CHANGE START | Change deployed |\n| 06:27 | INCIDENT START | Impact starts |\n"
+                         "| 06:58 | INCIDENT IS DECLARED | First revert |\n| 07:42 | INCIDENT END | Reverts done |\n")
+    assert (meta["started_at"], meta["detected_at"], meta["resolved_at"]) == (
+        "2022-06-21T06:27:00+00:00", "2022-06-21T06:58:00+00:00", "2022-06-21T07:42:00+00:00")
+    meta, notes = infer_text(tmp_path, "# Suche nicht erreichbar\n\nDatum: 21. Mai 2024\nSchweregrad: hoch\n\n"
+                             "## Zeitlicher Ablauf (MESZ)\n\n- 09:14 Uhr Knoten fällt aus\n- 09:20 Uhr Alarm ausgelöst\n"
+                             "- 09:54 Uhr Störung behoben\n\n## Maßnahmen\n\n- [ ] Zweiten Knoten bereitstellen "
+                             "(verantwortlich: Team Suche)\n")
+    assert (meta["date"], meta["severity"], meta["started_at"], meta["detected_at"], meta["resolved_at"]) == (
+        "2024-05-21", "SEV2", "2024-05-21T09:14:00+02:00", "2024-05-21T09:20:00+02:00", "2024-05-21T09:54:00+02:00")
+    assert meta["action_items"][0] == {"id": "AI-1", "title": "Zweiten Knoten bereitstellen", "owner": "Team Suche",
+                                       "status": "open"}
