@@ -147,8 +147,11 @@ def _looks_like_html(data: bytes) -> bool:
     return head.startswith((b"<!doctype html", b"<html")) or b"<body" in head
 
 
-#: Word's Title and Subtitle paragraph styles, which mammoth's default map does not know.
-_WORD_STYLES = "p[style-name='Title'] => h1:fresh\np[style-name='Subtitle'] => p:fresh"
+#: Word's Title and Subtitle paragraph styles, which mammoth's default map does not know; a table of contents
+#: (the 'TOC Heading' and 'toc 1'… entries Word writes, page numbers and all) is left out: the headings remain.
+_WORD_STYLES = "\n".join(["p[style-name='Title'] => h1:fresh", "p[style-name='Subtitle'] => p:fresh",
+                          *(f"p[style-name='{name}'] => !" for name in
+                            ("TOC Heading", *(f"{toc} {level}" for toc in ("toc", "TOC") for level in range(1, 10))))])
 
 
 def _docx_to_html(data: bytes) -> tuple[str, list[str]]:

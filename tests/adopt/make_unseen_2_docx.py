@@ -5,6 +5,7 @@ changes (an insertion and a deletion). Run: python3 tests/adopt/make_unseen_2_do
 from pathlib import Path
 
 import docx
+from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 
@@ -16,14 +17,22 @@ section = document.sections[0]
 section.header.paragraphs[0].text = "CONFIDENTIAL - Internal use only - 2019-01-01"
 section.footer.paragraphs[0].text = "Page 1 of 2 - Printed 2019-02-02 08:00"
 document.add_paragraph("Postmortem: Message broker disk exhaustion", style="Title")
-# A table-of-contents field as Word writes it: the cached result lists the headings.
-toc = document.add_paragraph()
-toc._p.append(parse_xml(
-    f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="begin"/></w:r>'))
-toc._p.append(parse_xml(f'<w:r {nsdecls("w")}><w:instrText xml:space="preserve"> TOC \\o "1-3" \\h \\z \\u </w:instrText></w:r>'))
-toc._p.append(parse_xml(f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="separate"/></w:r>'))
-toc._p.append(parse_xml(f'<w:r {nsdecls("w")}><w:t>Summary 1 Timeline 1 Action items 2</w:t></w:r>'))
-toc._p.append(parse_xml(f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="end"/></w:r>'))
+# A table of contents as Word writes it: a 'TOC Heading' paragraph, then one 'toc 1' paragraph per heading
+# holding the TOC field's cached result (the heading's text and its page number).
+for name in ("TOC Heading", "toc 1"):
+    if name not in [style.name for style in document.styles]:
+        document.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+document.add_paragraph("Contents", style="TOC Heading")
+for number, (heading, page) in enumerate((("Summary", 1), ("Timeline", 1), ("Action items", 2))):
+    entry = document.add_paragraph(style="toc 1")
+    if number == 0:
+        entry._p.append(parse_xml(f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="begin"/></w:r>'))
+        entry._p.append(parse_xml(f'<w:r {nsdecls("w")}><w:instrText xml:space="preserve"> TOC \\o "1-3" \\h '
+                                  '</w:instrText></w:r>'))
+        entry._p.append(parse_xml(f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="separate"/></w:r>'))
+    entry.add_run(f"{heading}\t{page}")
+    if number == 2:
+        entry._p.append(parse_xml(f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="end"/></w:r>'))
 fields = document.add_paragraph()
 fields.add_run("Date of incident: ").bold = True
 fields.add_run("2024-11-19")

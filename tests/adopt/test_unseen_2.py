@@ -99,7 +99,8 @@ EXPECTED: dict[str, dict] = {
         "summary_starts": "The message broker stopped accepting messages for 38 minutes after",
         "items": [("Alert on unacknowledged message age", "Rosa Diaz", None, "2024-12-06"),
                   ("Set a disk quota per queue", "Emeka Obi", None, None)],
-        "body_lacks": ["an hour after", "CONFIDENTIAL", "Was this not SEV2"],
+        "body_lacks": ["an hour after", "CONFIDENTIAL", "Was this not SEV2", "Contents", "Action items\t2",
+                       "Action items 2"],
     },
 }
 #: A digest of several incidents is not one postmortem: importing it would mix their times.
