@@ -9,16 +9,14 @@ that the field is absent rather than guessed.
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from pmsite.cli import cli
-from pmsite.config import load_config
-from pmsite.load import load_corpus
-from tests.adopt.test_unseen import ABSENT, assert_as_stated, score
+from tests.adopt.test_unseen import (ABSENT, assert_as_stated, assert_imported_and_valid, detect_minutes,
+                                     import_folder, infer_text, score)
 from tests.conftest import REPO_ROOT
 
 CORPUS = REPO_ROOT / "tests" / "fixtures" / "adopt-unseen-2"
@@ -130,25 +128,12 @@ if __name__ == "__main__":  # python3 -m tests.adopt.test_unseen_2 content/postm
 
 @pytest.fixture(scope="module")
 def imported(tmp_path_factory):
-    """A new repository with the whole folder imported in one command, and the JSON report."""
-    root = tmp_path_factory.mktemp("unseen-2-site")
-    (root / "pmsite.yaml").write_text("title: Unseen 2\ntaxonomy:\n  services: [order-api, object-store, search]\n",
-                                      encoding="utf-8")
-    result = CliRunner().invoke(cli, ["-C", str(root), "import", str(CORPUS), "--format", "json"])
-    assert result.exit_code == 0, result.output
-    reports = {Path(r["source"]).name: r for r in json.loads(result.stdout)["imported"]}
-    metas = {Path(pm.meta["imported_from"]).name: pm for pm in load_corpus(load_config(root))}
-    return root, reports, metas
+    return import_folder(tmp_path_factory.mktemp("unseen-2-site"), CORPUS, "[order-api, object-store, search]")
 
 
 def test_every_postmortem_imports_and_validates_and_a_digest_of_several_is_skipped(imported):
-    root, reports, metas = imported
-    assert sorted(metas) == sorted(EXPECTED)
-    assert {name for name, r in reports.items() if r["outcome"] == "skipped"} == SKIPPED
-    assert "several incidents in one file" in reports["availability-report-month.md"]["reason"]
-    assert all(reports[name]["passes_validate"] for name in EXPECTED)
-    validate = CliRunner().invoke(cli, ["-C", str(root), "validate", "--min-severity", "warning"])
-    assert validate.exit_code == 0, validate.output
+    assert_imported_and_valid(imported, EXPECTED, SKIPPED)
+    assert "several incidents in one file" in imported[1]["availability-report-month.md"]["reason"]
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -175,14 +160,7 @@ def test_what_is_not_understood_is_reported_not_guessed(imported):
 
 def test_the_build_measures_with_the_inferred_times(imported):
     root, _, _ = imported
-    minutes = []
-    for expected in EXPECTED.values():
-        stated = expected.get("durations", {}).get("time_to_detect")
-        if stated is None and isinstance(expected.get("started_at"), str) and isinstance(expected.get("detected_at"), str):
-            gap = datetime.fromisoformat(expected["detected_at"]) - datetime.fromisoformat(expected["started_at"])
-            stated = gap.total_seconds() / 60
-        if stated is not None:
-            minutes.append(stated)
+    minutes = detect_minutes(EXPECTED)
     metrics = json.loads(CliRunner().invoke(cli, ["-C", str(root), "metrics", "--format", "json"]).stdout)["summary"]
     assert metrics["time_to_detect_minutes"]["count"] == len(minutes) == 8
     assert metrics["time_to_detect_minutes"]["median"] == 14.5  # 5, 6, 12, 14 | 15, 33, 83 (stated), 345
@@ -190,16 +168,6 @@ def test_the_build_measures_with_the_inferred_times(imported):
     assert build.exit_code == 0, build.output
     page = next((root / "site" / "postmortems").glob("2024-01-22-*/index.html")).read_text(encoding="utf-8")
     assert "<dt>Time to detect</dt><dd>1 h 23 min</dd>" in page or "<dt>Time to detect</dt><dd>83 min</dd>" in page
-
-
-def infer_text(tmp_path, text: str, name: str = "old.md") -> tuple[dict, list[str]]:
-    from pmsite.adopt.infer import infer
-    from pmsite.adopt.read import read_document
-
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    result = infer(read_document(path), {})
-    return result.meta, result.notes
 
 
 def test_a_zone_stated_once_at_the_top_serves_the_timeline_but_an_ambiguous_one_does_not(tmp_path):
