@@ -260,7 +260,9 @@ def _one_incident(all_sections: list[Section], timeline_sections: list[Section])
     """A monthly availability report tells several incidents, one section each: importing it as one
     postmortem would mix their times, so it is skipped with a reason."""
     in_timeline = {n for s in timeline_sections for n, _ in s.lines}
-    dated = [s.title for s in all_sections[1:] if s.line not in in_timeline and _DATED_HEADING.match(s.title)]
+    headings = [(s.line, s.title) for s in all_sections[1:]]
+    headings += [(n, bold["text"]) for n, line in _own_lines(all_sections) for bold in [_BOLD_LINE.match(line)] if bold]
+    dated = [title for line, title in headings if line not in in_timeline and _DATED_HEADING.match(title)]
     if len(dated) >= 2:
         raise NotAPostmortem(f"several incidents in one file (sections '{dated[0]}', '{dated[1]}'…): split it "
                              "into one file per incident to import them")

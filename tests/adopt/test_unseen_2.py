@@ -241,3 +241,12 @@ def test_a_status_column_timeline_and_a_german_heading_with_its_zone_in_brackets
         "2024-05-21", "SEV2", "2024-05-21T09:14:00+02:00", "2024-05-21T09:20:00+02:00", "2024-05-21T09:54:00+02:00")
     assert meta["action_items"][0] == {"id": "AI-1", "title": "Zweiten Knoten bereitstellen", "owner": "Team Suche",
                                        "status": "open"}
+
+
+def test_several_incidents_under_bold_dated_lines_are_not_merged(tmp_path):
+    from pmsite.adopt.infer import NotAPostmortem
+
+    with pytest.raises(NotAPostmortem, match="several incidents in one file"):
+        infer_text(tmp_path, "# Incident report: May 2024\n\n**May 3 14:20 UTC (lasting 41 minutes)**\n\nJobs were "
+                   "delayed at 14:20 UTC. Failed over at 15:01 UTC.\n\n**May 21 09:12 UTC (lasting 65 minutes)**\n\n"
+                   "Builds failed at 09:12 UTC. Rolled back at 10:17 UTC.\n")
