@@ -21,7 +21,7 @@ _STARTS = re.compile(r"\b((?:outage|impact|incident|degradation|disruption) (?:b
                      r"start of (?:the )?(?:outage|impact|incident))\b", re.IGNORECASE)
 #: Words of a timeline entry that mark a moment, by the timestamp they set.
 _MARKERS = {
-    "detected_at": re.compile(r"\b(alert(?:ed|s)?|alarm|alerte|paged|detected|noticed|discovered|became aware|"
+    "detected_at": re.compile(r"\b(alert(?:ed|s)?|alarms?|alerte|paged|detected|noticed|discovered|became aware|"
                               r"reported|reports|(?:first |initial )?reports? (?:of|from)|"
                               r"(?:customers?|users?|support|clients?|partners?|staff|someone) (?:\w+ )?reports?|"
                               r"notified|informed of|escalat\w+|"

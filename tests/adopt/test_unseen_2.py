@@ -250,3 +250,11 @@ def test_several_incidents_under_bold_dated_lines_are_not_merged(tmp_path):
         infer_text(tmp_path, "# Incident report: May 2024\n\n**May 3 14:20 UTC (lasting 41 minutes)**\n\nJobs were "
                    "delayed at 14:20 UTC. Failed over at 15:01 UTC.\n\n**May 21 09:12 UTC (lasting 65 minutes)**\n\n"
                    "Builds failed at 09:12 UTC. Rolled back at 10:17 UTC.\n")
+
+
+def test_a_narratives_window_gives_its_start_only(tmp_path):
+    meta, _ = infer_text(tmp_path, "# Summary of the Storage Service Event\n\nWe share details about the disruption "
+                         "on March 4, 2024.\n\nBetween 10:15 AM and 11:40 AM PST, customers saw errors. At 10:32 AM "
+                         "PST, our alarms fired. At 11:40 AM PST, the service was fully recovered.\n")
+    assert (meta["started_at"], meta["detected_at"], meta["resolved_at"]) == (
+        "2024-03-04T10:15:00-08:00", "2024-03-04T10:32:00-08:00", "2024-03-04T11:40:00-08:00")
