@@ -138,9 +138,10 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     _detection(result, fields)
     _durations(result, lines, _heading_fields(all_sections))
     _people(result, known["attendees"], fields, where)
-    byline = next((m for _, line in lead[0].lines for m in [BYLINE.match(line)] if m and m["author"]), None)
+    byline = next((m for _, line in lead[0].lines for m in [BYLINE.match(line)]
+                   if m and (m["author"] or m["author_after"])), None)
     if byline and "authors" not in result.meta:
-        result.set("authors", [byline["author"]], f"the byline '{byline[0].strip()}'")
+        result.set("authors", [byline["author"] or byline["author_after"]], f"the byline '{byline[0].strip()}'")
     # configured names count where the text says what was affected, not in action items or lessons
     impact = [s for s in all_sections[1:] if re.search(r"\bimpact\b", sections.normalise_title(s.title))]
     affected = "\n".join([result.meta["title"], *(s.title for s in all_sections[1:]), *(

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-#: A section heading, label or column name (lower case, accents kept) -> its English name.
+#: A section heading, label or column name (lower case, accents kept) -> its English name. Words English
+#: shares ('Actions', 'Impact', 'Participants', 'Causes') are read as English already.
 _WORDS = {
     # German
     "zusammenfassung": "Summary", "überblick": "Overview", "kurzfassung": "Summary",
@@ -31,15 +32,14 @@ _WORDS = {
     "zuständig": "Owner", "fällig": "Due", "frist": "Due", "fälligkeit": "Due", "termin": "Due",
     # French
     "résumé": "Summary", "synthèse": "Summary", "chronologie des événements": "Timeline",
-    "déroulé": "Timeline", "actions": "Action items", "actions correctives": "Action items",
-    "plan d'action": "Action items", "plan d’action": "Action items", "cause": "Root cause",
-    "causes": "Root cause", "cause racine": "Root cause", "causes racines": "Root cause",
-    "impact": "Impact", "impacts": "Impact", "détection": "Detection", "résolution": "Resolution",
-    "leçons apprises": "Lessons learned", "enseignements": "Lessons learned", "participants": "Participants",
+    "déroulé": "Timeline", "actions correctives": "Action items",
+    "plan d'action": "Action items", "plan d’action": "Action items", "cause racine": "Root cause",
+    "causes racines": "Root cause", "détection": "Detection", "résolution": "Resolution",
+    "leçons apprises": "Lessons learned", "enseignements": "Lessons learned",
     "services impactés": "Affected services", "services affectés": "Affected services",
     "date de l'incident": "Incident date", "date de l’incident": "Incident date", "sévérité": "Severity",
     "gravité": "Severity", "auteur": "Author", "auteurs": "Authors", "heure": "Time", "horodatage": "Time",
-    "événement": "Event", "action": "Action", "responsable": "Owner", "échéance": "Due",
+    "événement": "Event", "responsable": "Owner", "échéance": "Due",
     "statut": "Status", "état": "Status",
 }
 #: A status cell's whole text -> the English word the status reader knows.

@@ -83,8 +83,10 @@ def read_document(path: Path) -> Document:
 
 
 #: A blog post's byline: '*Posted by Noor Hassan on 2024-03-07*', 'Published on March 7, 2024'.
-BYLINE = re.compile(r"^\W*(?:posted|published|written)(?: by (?P<author>[A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,3}))?"
-                    r",? on (?P<date>[^*_\n]{6,30}?)\W*$", re.IGNORECASE | re.MULTILINE)
+#: 'Posted on March 7, 2024 by Noor Hassan' too.
+_NAME = r"[A-Z](?:[^\W_]|[.'-])*(?: [A-Z](?:[^\W_]|[.'-])*){0,3}"
+BYLINE = re.compile(rf"^[\W_]*(?:posted|published|written)(?: by (?P<author>{_NAME}))?,? on (?P<date>[^*_\n]{{6,30}}?)"
+                    rf"(?: by (?P<author_after>{_NAME}))?[\W_]*$", re.IGNORECASE | re.MULTILINE)
 
 
 def _dated_by_its_author(document: Document) -> None:

@@ -258,3 +258,10 @@ def test_a_narratives_window_gives_its_start_only(tmp_path):
                          "PST, our alarms fired. At 11:40 AM PST, the service was fully recovered.\n")
     assert (meta["started_at"], meta["detected_at"], meta["resolved_at"]) == (
         "2024-03-04T10:15:00-08:00", "2024-03-04T10:32:00-08:00", "2024-03-04T11:40:00-08:00")
+
+
+def test_a_byline_with_the_date_first_names_the_author_and_is_not_the_incident_day(tmp_path):
+    meta, notes = infer_text(tmp_path, "# Edge proxy outage\n\n_Published on March 9, 2024 by Ines Duarte_\n\n"
+                             "On 5 March 2024 the proxy failed.\n\n## Impact\n\nErrors.\n\n## Actions\n\n- Fix\n")
+    assert (meta["date"], meta["authors"]) == ("2024-03-05", ["Ines Duarte"])
+    assert not [note for note in notes if "German or French" in note]  # 'Impact', 'Actions' are English too
