@@ -130,6 +130,10 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
                        [line for line in lines if line[0] not in in_actions])
     # a status page's first words are its latest update, not a summary
     _summary(result, summary_sections, [] if updates else undated_lead + all_sections[1:], where)
+    teaser = next((v.strip() for k in ("summary", "description", "excerpt")
+                   for v in [document.front_matter.get(k)] if isinstance(v, str) and len(v.strip()) >= 10), "")
+    if teaser and not summary_sections:  # a blog post's own summary line, when no section is one
+        result.set("summary", teaser, "the source's front-matter")
     _timeline(result, known["timeline"], fields, lines, where)
     if updates:
         _from_status_updates(result, updates)
@@ -246,7 +250,8 @@ def _from_front_matter(result: Inferred, values: dict) -> None:
         result.set("title", values["title"].strip(), where)
     for key, names in (("tags", ("tags", "categories")), ("authors", ("authors", "author"))):
         found = [values.get(name) for name in names if values.get(name)]
-        items = [str(i) for value in found for i in (value if isinstance(value, list) else [value])]
+        items = [str(i) for value in found for i in (value if isinstance(value, list) else [value])
+                 if isinstance(i, (str, int))]  # not Hugo's 'author: {name: …}' tables
         cleaned = [slugify(i, 40) if key == "tags" else i.strip() for i in items]
         result.set(key, list(dict.fromkeys(c for c in cleaned if c)), where)
 
@@ -310,19 +315,21 @@ def _stated_date(result: Inferred, document: Document, fields, summary_sections,
                 break
             if day:
                 return result.set("date", day.isoformat(), f"{where(section)}, line {number}")
-    # another tool's front-matter 'date' (and a Jekyll file name) is the page's day: the incident's only
-    # when the text states none
+    # another tool's front-matter 'date' (and a Jekyll post's file name) is the page's day: the incident's only
+    # when the text states none, its timeline included
     day = document.front_matter.get("date")
     day = day if isinstance(day, (dt.date, dt.datetime)) else first_date(str(day)) if day else None
-    if day:
-        return result.set("date", (day.date() if isinstance(day, dt.datetime) else day).isoformat(),
-                          "the source's front-matter")
-    day = first_date(document.path.name)
-    if day:
-        return result.set("date", day.isoformat(), "the file name")
+    named_day = first_date(document.path.name)
+    if named_day and not document.front_matter:
+        return result.set("date", named_day.isoformat(), "the file name")
     if timeline_days:
         return result.set("date", timeline_days[0].isoformat(),
                           f"first day of the timeline, {where(timeline_sections[0])}")
+    if day:
+        return result.set("date", (day.date() if isinstance(day, dt.datetime) else day).isoformat(),
+                          "the source's front-matter")
+    if named_day:
+        return result.set("date", named_day.isoformat(), "the file name")
 
 
 def _severity_and_type(result: Inferred, fields, lines) -> None:

@@ -265,3 +265,11 @@ def test_a_byline_with_the_date_first_names_the_author_and_is_not_the_incident_d
                              "On 5 March 2024 the proxy failed.\n\n## Impact\n\nErrors.\n\n## Actions\n\n- Fix\n")
     assert (meta["date"], meta["authors"]) == ("2024-03-05", ["Ines Duarte"])
     assert not [note for note in notes if "German or French" in note]  # 'Impact', 'Actions' are English too
+
+
+def test_a_posts_description_is_the_summary_when_no_section_is_and_odd_authors_are_skipped(tmp_path):
+    meta, _ = infer_text(tmp_path, "---\ntitle: Cache stampede\ndate: 2024-05-02\ndescription: The cache expired at "
+                         "once and the database fell over.\nauthor:\n  name: Ada\n---\n\n## Impact\n\nSlow pages.\n\n## Timeline\n\nAll times UTC."
+                         "\n\n- 2024-05-01 10:00 keys expire\n- 2024-05-01 10:20 resolved\n")
+    assert (meta["summary"], meta["date"]) == ("The cache expired at once and the database fell over.", "2024-05-01")
+    assert "authors" not in meta
