@@ -335,7 +335,8 @@ def _export_title(soup) -> str:
     for candidate in (soup.find(id="title-text"), google_title, soup.find("title")):
         if candidate is not None and candidate.get_text(strip=True):
             text = candidate.get_text(" ", strip=True)
-            return re.sub(r"^[^:]{1,60} : ", "", text)  # "Space name : Page title"
+            # "Space name : Page title" (Confluence), "Acme Status - Incident name" (Statuspage)
+            return re.sub(r"^[^:]{1,60} : |^[^-–]{1,60} Status [-–] ", "", text)
     return ""
 
 

@@ -44,6 +44,11 @@ EXPECTED: dict[str, dict] = {
         "resolved_at": "2024-03-03T15:40:00+00:00", "services": ["notifications-email"],  # 'This incident affected:'
         "items": [], "note": "started_at left out",
     },
+    "statuspage-incident-page.html": {  # the same shape saved from the incident's web page
+        "title": "Delayed webhook deliveries", "date": "2024-03-03", "started_at": ABSENT,
+        "detected_at": "2024-03-03T14:11:00+00:00", "mitigated_at": "2024-03-03T15:02:00+00:00",
+        "resolved_at": "2024-03-03T15:40:00+00:00", "services": ["webhooks"], "items": [],
+    },
     "jira-issue-export.html": {  # Jira 'Printable'/HTML issue view: a layout table around the description
         "title": "[OPS-4471] Postmortem: Order API latency after cache eviction storm",  # as the page title writes it
         "date": "2024-06-11", "started_at": "2024-06-11T14:20:00+00:00",  # not the comment's 2023-11-02
