@@ -30,6 +30,8 @@ _WORDS = {
     "uhrzeit": "Time", "zeit": "Time", "zeitpunkt": "Time", "ereignis": "Event", "beschreibung": "Description",
     "maßnahme": "Action", "massnahme": "Action", "aufgabe": "Action", "verantwortlich": "Owner",
     "zuständig": "Owner", "fällig": "Due", "frist": "Due", "fälligkeit": "Due", "termin": "Due",
+    "dauer": "Duration", "ausfallzeit": "Downtime", "zeit bis zur erkennung": "Time to detect",
+    "zeit bis zur behebung": "Time to resolve",
     # French
     "résumé": "Summary", "synthèse": "Summary", "chronologie des événements": "Timeline",
     "déroulé": "Timeline", "actions correctives": "Action items",
@@ -40,7 +42,9 @@ _WORDS = {
     "date de l'incident": "Incident date", "date de l’incident": "Incident date", "sévérité": "Severity",
     "gravité": "Severity", "auteur": "Author", "auteurs": "Authors", "heure": "Time", "horodatage": "Time",
     "événement": "Event", "responsable": "Owner", "échéance": "Due",
-    "statut": "Status", "état": "Status",
+    "statut": "Status", "état": "Status", "durée": "Duration", "durée de l'incident": "Duration",
+    "temps de détection": "Time to detect", "temps de résolution": "Time to resolve",
+    "temps de rétablissement": "Time to recover",
 }
 #: A status cell's whole text -> the English word the status reader knows.
 _STATUSES = {

@@ -323,7 +323,7 @@ def time_of(match: re.Match) -> dt.time:
     return dt.time(hour, int(match["min"] or 0), int(match["s"] or 0))
 
 
-_DURATION_PART = re.compile(r"(?P<n>\d+(?:[.,]\d+)?)\s*(?P<unit>d(?:ays?)?|h(?:ours?|rs?)?|m(?:in(?:ute)?s?)?|"
+_DURATION_PART = re.compile(r"(?P<n>\d+(?:[.,]\d+)?)\s*(?P<unit>d(?:ays?)?|h(?:ours?|rs?|eures?)?|m(?:in(?:ute)?s?|inuten)?|"
                             r"s(?:ec(?:ond)?s?)?)\b", re.IGNORECASE)
 _UNIT_MINUTES = {"d": 1440, "h": 60, "m": 1, "s": 1 / 60}
 

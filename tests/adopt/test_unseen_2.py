@@ -278,3 +278,12 @@ def test_a_posts_description_is_the_summary_when_no_section_is_and_odd_authors_a
                          "\n\n- 2024-05-01 10:00 keys expire\n- 2024-05-01 10:20 resolved\n")
     assert (meta["summary"], meta["date"]) == ("The cache expired at once and the database fell over.", "2024-05-01")
     assert "authors" not in meta
+
+
+def test_french_and_german_duration_labels(tmp_path):
+    meta, _ = infer_text(tmp_path, "# Panne de la recherche\n\n## Résumé\n\nLa recherche était vide.\n\n"
+                         "- Temps de détection : 20 minutes\n- Durée : 1 heure 30 minutes\n\n## Actions\n\n- Corriger\n")
+    assert meta["durations"] == {"time_to_detect": 20, "time_to_resolve": 90}
+    meta, _ = infer_text(tmp_path, "# Ausfall der Suche\n\n## Zusammenfassung\n\nDie Suche war leer.\n\n"
+                         "- Dauer: 45 min\n\n## Maßnahmen\n\n- Beheben\n")
+    assert meta["durations"] == {"time_to_resolve": 45}
