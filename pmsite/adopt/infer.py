@@ -269,7 +269,8 @@ def _one_incident(all_sections: list[Section], timeline_sections: list[Section])
     headings = [(s.line, s.title) for s in all_sections[1:]]
     headings += [(n, bold["text"]) for n, line in _own_lines(all_sections) for bold in [_BOLD_LINE.match(line)] if bold]
     dated = [title for line, title in headings if line not in in_timeline and _DATED_HEADING.match(title)]
-    if len(dated) >= 2:
+    days = {re.sub(r"\W+", " ", _DATED_HEADING.match(title)[0].rsplit(" ", 1)[0]).strip().lower() for title in dated}
+    if len(dated) >= 2 and len(days) >= 2:  # one day's bold times are one incident's story
         raise NotAPostmortem(f"several incidents in one file (sections '{dated[0]}', '{dated[1]}'…): split it "
                              "into one file per incident to import them")
 

@@ -287,3 +287,10 @@ def test_french_and_german_duration_labels(tmp_path):
     meta, _ = infer_text(tmp_path, "# Ausfall der Suche\n\n## Zusammenfassung\n\nDie Suche war leer.\n\n"
                          "- Dauer: 45 min\n\n## Maßnahmen\n\n- Beheben\n")
     assert meta["durations"] == {"time_to_resolve": 45}
+
+
+def test_bold_times_of_one_day_outside_a_timeline_are_not_several_incidents(tmp_path):
+    meta, _ = infer_text(tmp_path, "# Incident: queue backlog\n\n## What happened\n\nAll times UTC.\n\n"
+                         "**March 4 14:05 UTC**\n\nThe queue backed up.\n\n**March 4 14:40 UTC**\n\nIt drained.\n\n"
+                         "## Action items\n\n- Add a queue alert\n")
+    assert meta["title"] == "Incident: queue backlog"
