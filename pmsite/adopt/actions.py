@@ -12,16 +12,16 @@ from typing import Any
 
 from pmsite.adopt.structure import Section, first_date, label_key, links, list_items, plain, tables
 
-_OWNER = re.compile(r"\b(?:owner|assignee|assigned to|responsible)\s*[:=]?\s*(?P<owner>@?[\w.-]+(?: [A-Z][\w.-]+)?)",
+_OWNER = re.compile(r"\b(?:owner|assignee|assigned to|responsible|responsable|verantwortlich)\s*[:=]?\s*(?P<owner>@?[\w.-]+(?: [A-Z][\w.-]+)?)",
                     re.IGNORECASE)
 #: '@joao' ending an item's text (or before its due date) names who owns it; not an e-mail address, and
 #: not a mention inside the sentence ('tell @support about it').
 _MENTION = re.compile(r"(?<![\w@.])@(?P<handle>[A-Za-z][\w.-]*[A-Za-z0-9](?: [A-Z][a-z]+(?=\s*$))?)"
-                      r"(?=\s*(?:$|[-–—,;(|]))")
+                      r"(?=\s*(?:$|[-–—,;(|])|\)\s*$)")
 _DUE = re.compile(r"\b(?:due|deadline|by|target)\s*(?:date)?\s*[:=]?\s*(?P<date>\d{4}-\d{2}-\d{2}|"
                   r"\d{1,2}\.?\s+[A-Za-z]{3,9},?\s+\d{4}|[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})", re.IGNORECASE)
 #: Where an item's text turns to its owner, due date or status: "(owner: payments)", ", due 2024-04-01".
-_TRAILER = re.compile(r"\s*[(\[,;]?\s*\b(?:(?:owner|assignee|assigned to|status)\s*[:=]|due\s*(?:date\s*)?[:=]?\s*\d)"
+_TRAILER = re.compile(r"\s*[(\[,;]?\s*\b(?:(?:owner|assignee|assigned to|responsable|verantwortlich|status)\s*[:=]|due\s*(?:date\s*)?[:=]?\s*\d)"
                       r".*$", re.IGNORECASE)
 #: A tracker key such as PAY-512, which the item's link already carries.
 _KEY = r"[A-Z][A-Z0-9]{1,9}-\d+"
@@ -59,7 +59,9 @@ def action_items(action_sections: list[Section], where) -> tuple[list[dict[str, 
     items: list[dict[str, Any]] = []
     notes: list[str] = []
     for section in action_sections:
-        section_tables = tables(section.lines)
+        # a one-column table is an action table only when its header says so (not Jira's 'Comments' box)
+        section_tables = [table for table in tables(section.lines) if len(table.header) > 1 or re.search(
+            r"\b(actions?|tasks?|items?|follow[ -]?ups?|todo)\b", plain(" ".join(table.header)), re.IGNORECASE)]
         for table in section_tables:
             items += _table_items(table)
         if not section_tables:
@@ -77,7 +79,7 @@ def _list_item(entry) -> dict[str, Any] | None:
     title = _TRAILER.sub("", title) or plain(text)
     owner, mention = _OWNER.search(plain(text)), _MENTION.search(plain(text))
     if mention and not owner:
-        title = re.sub(r"\s{2,}", " ", _MENTION.sub("", title))
+        title = re.sub(r"\s{2,}", " ", re.sub(r"\(\s*\)", "", _MENTION.sub("", title)))
     title = _without_key(title, bool(links(text))).rstrip(" :;,-–—")
     if len(title) < 3:
         return None
@@ -104,7 +106,7 @@ def _without_key(title: str, linked: bool) -> str:
     if not linked:
         return title.strip()
     stripped = re.sub(rf"^\s*{_KEY}\s*[:\-–]?\s+", "", title)
-    stripped = re.sub(rf"\s*[(\[]\s*{_KEY}\s*[)\]]\s*$", "", stripped)
+    stripped = re.sub(rf"\s*[(\[]\s*{_KEY}\s*[)\]][\s:;,\-–—]*$", "", stripped)
     return stripped.strip() if len(stripped.strip()) >= 3 else title.strip()
 
 

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from pmsite.adopt import times
 from pmsite.adopt.actions import action_items
-from pmsite.adopt.read import Document
-from pmsite.adopt.structure import (DATE, Section, date_of, find_sections, first_date, labeled, list_items,
+from pmsite.adopt.language import in_english
+from pmsite.adopt.prose import prose_entries
+from pmsite.adopt.read import BYLINE, Document
+from pmsite.adopt.updates import moments, status_updates
+from pmsite.adopt.structure import (DATE, MONTHS, Section, date_of, find_sections, first_date, labeled, list_items,
                                     numeric_date, paragraphs, plain, split_sections)
 from pmsite import sections
 from pmsite.scaffold import TYPE_CHOICES, slugify
@@ -31,7 +34,9 @@ _KNOWN = {
     "actions": re.compile(r"^(action items?|actions?|follow ?ups?|follow up (actions|items|tasks)|remediations?|"
                           r"remediation (items|actions|plan|and prevention)|(corrective|preventi?v?e|preventative)"
                           r"( and (preventi?v?e|preventative|corrective))? (actions?|measures)|repair items|"
-                          r"next steps|action plan|todo|to do|(action items|follow ups) and (follow ups|action items))$"),
+                          r"next steps|action plan|todo|to do|(action items|follow ups) and (follow ups|action items)|"
+                          r"(remediation|follow ?up)s? and (remediation|follow ?up)s?( steps| actions| items)?|"
+                          r"follow ?up (steps|work))$"),
     "lessons": re.compile(r"\b(lessons?( learned| learnt)?|learnings|what we learned|takeaways|key takeaways)\b"),
     "attendees": re.compile(r"^(attendees|participants|people involved|responders|present|involved)$"),
     "services": re.compile(r"^(affected|impacted) (services|systems|components)$|^(services|systems|components) "
@@ -43,6 +48,7 @@ _KNOWN = {
 }
 #: A title or file name that says it is about an incident counts as one postmortem heading.
 _INCIDENT_NAME = re.compile(r"post-?mortem|incident|outage|retrospective|\brca\b|root cause|disruption|degradation|"
+                            r"^summary of the\b.*\b(?:event|issue|interruption)\b|"
                             r"\bPM-?\d{4}", re.IGNORECASE)
 _SEVERITY_LABEL = re.compile(r"^(severity|sev|incident severity|incident level|severity level|impact level|priority|"
                              r"incident priority)$")
@@ -50,10 +56,11 @@ _SEVERITY_VALUE = (
     (re.compile(r"^\W*sev(?:erity)?[\s-]?([0-4])\b", re.IGNORECASE), lambda m: f"SEV{max(1, int(m[1]))}"),
     (re.compile(r"^\W*[ps]([0-4])\b", re.IGNORECASE), lambda m: f"SEV{max(1, int(m[1]))}"),
     (re.compile(r"^\W*(?:level|lvl)?\s*([1-4])\b", re.IGNORECASE), lambda m: f"SEV{m[1]}"),
-    (re.compile(r"^\W*(critical|blocker)\b", re.IGNORECASE), lambda m: "SEV1"),
-    (re.compile(r"^\W*(high|major)\b", re.IGNORECASE), lambda m: "SEV2"),
-    (re.compile(r"^\W*(medium|moderate)\b", re.IGNORECASE), lambda m: "SEV3"),
-    (re.compile(r"^\W*(low|minor)\b", re.IGNORECASE), lambda m: "SEV4"),
+    # English, German, French
+    (re.compile(r"^\W*(critical|blocker|kritisch|critique|bloquante?)\b", re.IGNORECASE), lambda m: "SEV1"),
+    (re.compile(r"^\W*(high|major|hoch|schwer|majeure?|élevée?|haute)\b", re.IGNORECASE), lambda m: "SEV2"),
+    (re.compile(r"^\W*(medium|moderate|mittel|moyenne?|modérée?)\b", re.IGNORECASE), lambda m: "SEV3"),
+    (re.compile(r"^\W*(low|minor|niedrig|gering|mineure?|faible|basse)\b", re.IGNORECASE), lambda m: "SEV4"),
 )
 #: A line that is nothing but a severity: 'Sev 2', 'SEV-1', '**SEV1**', GitLab's '~severity::2' label.
 _SEVERITY_LINE = re.compile(r"^\W*(?:sev(?:erity)?[\s-]?|~?\"?severity::)(?P<level>[1-4])\"?\W*$", re.IGNORECASE)
@@ -91,32 +98,54 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     text = document.markdown
     if not text.strip():
         raise NotAPostmortem("the file is empty")
+    text, language_notes = in_english(text)
     all_sections = split_sections(_with_pseudo_headings(text))
     known = {kind: find_sections(all_sections, pattern) for kind, pattern in _KNOWN.items()}
     top = min((s.level for s in all_sections[1:]), default=1)
     named = bool(_INCIDENT_NAME.search(document.path.name) or any(
         _INCIDENT_NAME.search(s.title) for s in all_sections[1:] if s.level == top))
-    if sum(bool(found) for found in known.values()) + named < 2:
+    _one_incident(all_sections, known["timeline"])
+    updates = [] if known["timeline"] else status_updates(_own_lines(all_sections))
+    narrated = not known["timeline"] and not updates and len(prose_entries(_own_lines(all_sections), None)[0]) >= 2
+    # a status page's stream of updates is an incident's record by itself
+    if sum(bool(found) for found in known.values()) + named + 2 * (len(updates) >= 2) + narrated < 2:
         raise NotAPostmortem("no postmortem headings (Summary, Timeline, Impact, Root cause, Action items, "
                              "Lessons): not read as a postmortem")
     if _PLACEHOLDER.search(text) and not any(d for d in map(date_of, DATE.finditer(text)) if d):
         raise NotAPostmortem("a template: placeholders such as 'YYYY' or 'Short event description' and no real date")
-    result = Inferred({})
+    result = Inferred({}, notes=language_notes)
     where = (lambda s: s.where()) if document.kind == "markdown" else (lambda s: f"heading '{s.title}'")
     lines = _own_lines(all_sections)
     fields = labeled(lines) + _heading_fields(all_sections)
     _title(result, document.path, all_sections, fields)
     _from_front_matter(result, document.front_matter)
     summary_sections = known["summary"]
-    _incident_date(result, document.path, fields, summary_sections, known["timeline"], where)
+    lead = _lead(all_sections)
+    undated_lead = [replace(lead[0], lines=[(n, "" if BYLINE.match(line) else line) for n, line in lead[0].lines])]
+    # a status page's lead is its latest update: its first update gives the day instead
+    _incident_date(result, document, fields, summary_sections or ([] if updates else undated_lead), known["timeline"],
+                   where)
     in_actions = {number for section in known["actions"] for number, _ in section.lines}  # an item's own priority
     _severity_and_type(result, [f for f in fields if f[0] not in in_actions],
                        [line for line in lines if line[0] not in in_actions])
-    _summary(result, summary_sections, all_sections, where)
+    # a status page's first words are its latest update, not a summary
+    _summary(result, summary_sections, [] if updates else undated_lead + all_sections[1:], where)
+    teaser = next((v.strip() for k in ("summary", "description", "excerpt")
+                   for v in [document.front_matter.get(k)] if isinstance(v, str) and len(v.strip()) >= 10), "")
+    if teaser and not summary_sections:  # a blog post's own summary line, when no section is one
+        result.set("summary", teaser, "the source's front-matter")
     _timeline(result, known["timeline"], fields, lines, where)
+    if updates:
+        _from_status_updates(result, updates)
+    elif narrated:
+        _from_prose(result, lines)
     _detection(result, fields)
-    _durations(result, lines)
+    _durations(result, lines, _heading_fields(all_sections))
     _people(result, known["attendees"], fields, where)
+    byline = next((m for _, line in lead[0].lines for m in [BYLINE.match(line)]
+                   if m and (m["author"] or m["author_after"])), None)
+    if byline and "authors" not in result.meta:
+        result.set("authors", [byline["author"] or byline["author_after"]], f"the byline '{byline[0].strip()}'")
     # configured names count where the text says what was affected, not in action items or lessons
     impact = [s for s in all_sections[1:] if re.search(r"\bimpact\b", sections.normalise_title(s.title))]
     affected = "\n".join([result.meta["title"], *(s.title for s in all_sections[1:]), *(
@@ -219,28 +248,53 @@ def _from_front_matter(result: Inferred, values: dict) -> None:
     where = "the source's front-matter"
     if isinstance(values.get("title"), str) and len(values["title"].strip()) >= 3:
         result.set("title", values["title"].strip(), where)
-    day = values.get("date")
-    day = day if isinstance(day, (dt.date, dt.datetime)) else first_date(str(day)) if day else None
-    if day:
-        result.set("date", (day.date() if isinstance(day, dt.datetime) else day).isoformat(), where)
     for key, names in (("tags", ("tags", "categories")), ("authors", ("authors", "author"))):
         found = [values.get(name) for name in names if values.get(name)]
-        items = [str(i) for value in found for i in (value if isinstance(value, list) else [value])]
+        items = [str(i) for value in found for i in (value if isinstance(value, list) else [value])
+                 if isinstance(i, (str, int))]  # not Hugo's 'author: {name: …}' tables
         cleaned = [slugify(i, 40) if key == "tags" else i.strip() for i in items]
         result.set(key, list(dict.fromkeys(c for c in cleaned if c)), where)
 
 
-def _incident_date(result: Inferred, path: Path, fields, summary_sections, timeline_sections, where) -> None:
+#: A heading that starts with a day and a time: 'April 16 08:05 UTC (lasting 2 hours)', '2024-04-03 17:20'.
+_DATED_HEADING = re.compile(rf"^\W*(?:\d{{4}}-\d{{2}}-\d{{2}}|(?:{'|'.join(MONTHS)})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?"
+                            rf"(?:\s+\d{{4}})?|\d{{1,2}}\.?\s+(?:{'|'.join(MONTHS)})\.?(?:\s+\d{{4}})?)\b[\s,]*"
+                            r"(?:at\s+)?\d{1,2}[:.]\d{2}", re.IGNORECASE)
+
+
+def _one_incident(all_sections: list[Section], timeline_sections: list[Section]) -> None:
+    """A monthly availability report tells several incidents, one section each: importing it as one
+    postmortem would mix their times, so it is skipped with a reason."""
+    in_timeline = {n for s in timeline_sections for n, _ in s.lines}
+    headings = [(s.line, s.title) for s in all_sections[1:]]
+    headings += [(n, bold["text"]) for n, line in _own_lines(all_sections) for bold in [_BOLD_LINE.match(line)] if bold]
+    dated = [title for line, title in headings if line not in in_timeline and _DATED_HEADING.match(title)]
+    days = {re.sub(r"\W+", " ", _DATED_HEADING.match(title)[0].rsplit(" ", 1)[0]).strip().lower() for title in dated}
+    if len(dated) >= 2 and len(days) >= 2:  # one day's bold times are one incident's story
+        raise NotAPostmortem(f"several incidents in one file (sections '{dated[0]}', '{dated[1]}'…): split it "
+                             "into one file per incident to import them")
+
+
+def _lead(all_sections: list[Section]) -> list[Section]:
+    """The text before the first section heading (under the title heading, if there is one)."""
+    titled = len(all_sections) > 1 and all_sections[1].level == 1 and not any(s.level == 1 for s in all_sections[2:])
+    end = all_sections[2].line if titled and len(all_sections) > 2 else float("inf")
+    lines = all_sections[0].lines + ([(n, line) for n, line in all_sections[1].lines if n < end] if titled else [])
+    return [Section("", 0, 0, lines)]
+
+
+def _incident_date(result: Inferred, document: Document, fields, summary_sections, timeline_sections, where) -> None:
     """The incident's day, from the first place that states it; an all-numeric date is never read."""
     if "date" not in result.meta:
-        _stated_date(result, path, fields, summary_sections, timeline_sections, where)
+        _stated_date(result, document, fields, summary_sections, timeline_sections, where)
     if "date" not in result.meta:
+        stated = [(number, value) for number, label, value in fields if re.search(r"\bdate\b", label)]
+        stated += [(number, text) for section in summary_sections for number, text in paragraphs(section.lines)]
         result.notes += [f"line {number}: the date '{numeric_date(value)}' could be day/month or month/day: "
-                         "date left out" for number, label, value in fields
-                         if re.search(r"\bdate\b", label) and numeric_date(value)][:1]
+                         "date left out" for number, value in stated if numeric_date(value)][:1]
 
 
-def _stated_date(result: Inferred, path: Path, fields, summary_sections, timeline_sections, where) -> None:
+def _stated_date(result: Inferred, document: Document, fields, summary_sections, timeline_sections, where) -> None:
     for number, label, value in fields:
         if re.fullmatch(r"(incident )?date( of (the )?incident)?|occurred( on)?|incident start(ed)?", label):
             day = first_date(value)
@@ -262,12 +316,21 @@ def _stated_date(result: Inferred, path: Path, fields, summary_sections, timelin
                 break
             if day:
                 return result.set("date", day.isoformat(), f"{where(section)}, line {number}")
-    day = first_date(path.name)
-    if day:
-        return result.set("date", day.isoformat(), "the file name")
+    # another tool's front-matter 'date' (and a Jekyll post's file name) is the page's day: the incident's only
+    # when the text states none, its timeline included
+    day = document.front_matter.get("date")
+    day = day if isinstance(day, (dt.date, dt.datetime)) else first_date(str(day)) if day else None
+    named_day = first_date(document.path.name)
+    if named_day and not document.front_matter:
+        return result.set("date", named_day.isoformat(), "the file name")
     if timeline_days:
         return result.set("date", timeline_days[0].isoformat(),
                           f"first day of the timeline, {where(timeline_sections[0])}")
+    if day:
+        return result.set("date", (day.date() if isinstance(day, dt.datetime) else day).isoformat(),
+                          "the source's front-matter")
+    if named_day:
+        return result.set("date", named_day.isoformat(), "the file name")
 
 
 def _severity_and_type(result: Inferred, fields, lines) -> None:
@@ -323,11 +386,11 @@ def _summary(result: Inferred, summary_sections, all_sections, where) -> None:
 
 def _timeline(result: Inferred, timeline_sections, fields, lines, where) -> None:
     """Timestamps stated on their own lines ('Start time: ...') win; the timeline gives the others."""
-    zone, _, _ = times.zone_stated(lines)
+    stated_zone = times.zone_stated(lines)
     day = dt.date.fromisoformat(result.meta["date"]) if "date" in result.meta else None
-    found, notes = times.stated_timestamps(fields, zone, day)
+    found, notes = times.stated_timestamps(fields, stated_zone[0], day)
     for section in timeline_sections[:1]:
-        entries, _, timeline_notes = times.timeline_entries(section, day)
+        entries, _, timeline_notes = times.timeline_entries(section, day, stated_zone)
         from_timeline, order_notes = times.timestamps(entries, where(section))
         notes += timeline_notes + order_notes
         found += [f for f in from_timeline if not any(g.key == f.key for g in found)]
@@ -335,6 +398,33 @@ def _timeline(result: Inferred, timeline_sections, fields, lines, where) -> None
         notes.append(f"{len(timeline_sections)} timeline sections: times read from the first only")
     kept, order_notes = times.in_order(found)
     result.notes += notes + order_notes
+    for finding in kept:
+        result.set(finding.key, finding.value.isoformat(), finding.where)
+
+
+def _from_status_updates(result: Inferred, updates) -> None:
+    """A status page's 'Investigating … Resolved' updates give the day and the moments they name."""
+    result.notes += [u.problem for u in updates if u.problem]
+    found = [times.TimeFinding(key, instant, f"the '{key.split('_')[0]}' status update, line {line}")
+             for key, (instant, line) in moments(updates).items() if key not in result.meta]
+    kept, notes = times.in_order(found)
+    result.notes += notes
+    for finding in kept:
+        result.set(finding.key, finding.value.isoformat(), finding.where)
+    first = min((u for u in updates if u.posted), key=lambda u: u.posted, default=None)
+    if first and "date" not in result.meta:
+        result.set("date", first.posted.date().isoformat(), f"the first status update, line {first.line}")
+    if "started_at" not in result.meta:
+        result.notes.append("status updates say when the team knew, not when the impact began: started_at left out")
+
+
+def _from_prose(result: Inferred, lines) -> None:
+    """A narrative without a timeline section: its sentences with zoned times are the entries."""
+    day = dt.date.fromisoformat(result.meta["date"]) if "date" in result.meta else None
+    entries, notes = prose_entries(lines, day)
+    found, order_notes = times.timestamps(entries, "a sentence of the text,")
+    kept, in_order_notes = times.in_order([f for f in found if f.key not in result.meta])
+    result.notes += notes + order_notes + in_order_notes
     for finding in kept:
         result.set(finding.key, finding.value.isoformat(), finding.where)
 
@@ -354,8 +444,8 @@ def _detection(result: Inferred, fields) -> None:
                     return result.set("detection", kind, f"line {number} ('{label}: {value[:30]}')")
 
 
-def _durations(result: Inferred, lines) -> None:
-    found, notes = times.stated_durations(lines)
+def _durations(result: Inferred, lines, section_fields) -> None:
+    found, notes = times.stated_durations(lines, section_fields)
     result.notes += notes
     stated = {finding.key: finding.value for finding in found}
     if stated:
@@ -401,7 +491,8 @@ def _configured(name: str, text: str) -> bool:
 
 
 def _services_and_teams(result: Inferred, service_sections, fields, text: str, taxonomy, where) -> None:
-    for key, label_pattern in (("services", r"(affected |impacted )?(services?|systems?|components?)( affected| impacted)?"),
+    for key, label_pattern in (("services", r"(affected |impacted )?(services?|systems?|components?|component/s)( affected| impacted)?|"
+                                            r"this incident affected"),
                                ("teams", r"(teams?|owning teams?|teams? involved|responding teams?|team attribution)")):
         for number, label, value in fields:
             if re.fullmatch(label_pattern, label):

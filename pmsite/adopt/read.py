@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pmsite.adopt.structure import first_date
 from pmsite.characters import FORBIDDEN_CHARACTER, printable
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -69,6 +70,8 @@ def read_document(path: Path) -> Document:
         is_html = path.suffix.lower() in HTML_SUFFIXES or _looks_like_html(data)
         document = html_document(path, text, "html") if is_html else markdown_document(path, text)
     if document.changed is None:
+        _dated_by_its_author(document)
+    if document.changed is None:
         document.changed, document.changed_from = mtime, "the file's modification time"
     markdown = document.markdown.replace("\x0b", "\n").replace("\x0c", "\n")  # Word's line and page breaks
     replaced = len(FORBIDDEN_CHARACTER.findall(markdown))
@@ -79,7 +82,29 @@ def read_document(path: Path) -> Document:
     return document
 
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+#: A blog post's byline: '*Posted by Noor Hassan on 2024-03-07*', 'Published on March 7, 2024'.
+#: 'Posted on March 7, 2024 by Noor Hassan' too.
+_NAME = r"[A-Z](?:[^\W_]|[.'-])*(?: [A-Z](?:[^\W_]|[.'-])*){0,3}"
+BYLINE = re.compile(rf"^[\W_]*(?:posted|published|written)(?: by (?P<author>{_NAME}))?,? on (?P<date>[^*_\n]{{6,30}}?)"
+                    rf"(?: by (?P<author_after>{_NAME}))?[\W_]*$", re.IGNORECASE | re.MULTILINE)
+
+
+def _dated_by_its_author(document: Document) -> None:
+    """The day a post's byline or another tool's front-matter 'date' gives is when it was written (published),
+    not the incident's day."""
+    stated = document.front_matter.get("date")
+    day = stated if isinstance(stated, (dt.date, dt.datetime)) else first_date(str(stated)) if stated else None
+    if day:
+        document.changed = day.date() if isinstance(day, dt.datetime) else day
+        document.changed_from = "the source's front-matter 'date'"
+        return
+    byline = next((m for m in BYLINE.finditer(document.markdown[:2000]) if first_date(m["date"])), None)
+    if byline:
+        document.changed, document.changed_from = first_date(byline["date"]), f"the byline '{byline[0].strip()}'"
+
+
+_FRONT_MATTER = re.compile(r"\A(?:---[ \t]*\n(?P<yaml>.*?\n)?(?:---|\.\.\.)|\+\+\+[ \t]*\n(?P<toml>.*?\n)?\+\+\+)"
+                           r"[ \t]*(?:\n|\Z)", re.DOTALL)  # YAML (Jekyll, Hugo) or TOML between '+++' (Hugo)
 _SETEXT = re.compile(r"^(?P<text>[^\s|>#\-*+][^\n]*)\n(?P<rule>=+|-+)[ \t]*$", re.MULTILINE)
 
 
@@ -89,16 +114,19 @@ def markdown_document(path: Path, text: str) -> Document:
     document = Document(path, "markdown", text)
     match = _FRONT_MATTER.match(text)
     if match:
+        import tomllib
+
         import yaml
 
+        language = "TOML" if match["toml"] is not None else "YAML"
         try:
-            values = yaml.safe_load(match["yaml"] or "")
-        except yaml.YAMLError:
+            values = tomllib.loads(match["toml"]) if language == "TOML" else yaml.safe_load(match["yaml"] or "")
+        except (yaml.YAMLError, tomllib.TOMLDecodeError):
             values = None
         document.front_matter = values if isinstance(values, dict) else {}
         document.markdown = text[match.end():].lstrip("\n")
         document.notes.append("the source's own front-matter block was set apart"
-                              + ("" if isinstance(values, dict) else " (it is not valid YAML: not read)"))
+                              + ("" if isinstance(values, dict) else f" (it is not valid {language}: not read)"))
     document.markdown = _SETEXT.sub(lambda m: ("# " if m["rule"][0] == "=" else "## ") + m["text"].strip(),
                                     document.markdown)
     return document
@@ -121,8 +149,11 @@ def _looks_like_html(data: bytes) -> bool:
     return head.startswith((b"<!doctype html", b"<html")) or b"<body" in head
 
 
-#: Word's Title and Subtitle paragraph styles, which mammoth's default map does not know.
-_WORD_STYLES = "p[style-name='Title'] => h1:fresh\np[style-name='Subtitle'] => p:fresh"
+#: Word's Title and Subtitle paragraph styles, which mammoth's default map does not know; a table of contents
+#: (the 'TOC Heading' and 'toc 1'… entries Word writes, page numbers and all) is left out: the headings remain.
+_WORD_STYLES = "\n".join(["p[style-name='Title'] => h1:fresh", "p[style-name='Subtitle'] => p:fresh",
+                          *(f"p[style-name='{name}'] => !" for name in
+                            ("TOC Heading", *(f"{toc} {level}" for toc in ("toc", "TOC") for level in range(1, 10))))])
 
 
 def _docx_to_html(data: bytes) -> tuple[str, list[str]]:
@@ -186,6 +217,7 @@ def html_document(path: Path, html: str, kind: str) -> Document:
     title = page_title if first_h1 is None or _is_section_name(first_h1.get_text(" ", strip=True)) else ""
     if google_title_paragraph := root.find("p", class_="title"):
         google_title_paragraph.decompose()  # it becomes the title heading instead
+    _unwrap_layout_tables(soup, root)
     merged = _expand_merged_cells(root)
     if merged:
         notes.append(f"{merged} table{'s' if merged != 1 else ''} with merged cells: each merged cell's text "
@@ -200,6 +232,38 @@ def html_document(path: Path, html: str, kind: str) -> Document:
     if changed:
         document.changed, document.changed_from = changed
     return document
+
+
+_BLOCKS = ("h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "pre", "blockquote")
+
+
+def _unwrap_layout_tables(soup, root) -> None:
+    """A table used for layout (Jira's issue view puts the whole description in one cell) holds headings
+    or lists in its cells: its rows become the blocks they hold, a row of short cells one paragraph
+    ('**Status:** Done'), so the sections inside are found."""
+    for table in reversed(root.find_all("table")):  # inner tables first
+        if not any(cell.find(_BLOCKS) for cell in table.find_all(["td", "th"])):
+            continue
+        blocks = []
+        for row in table.find_all("tr"):
+            if row.find_parent("table") is not table:
+                continue
+            cells = row.find_all(["td", "th"], recursive=False)
+            if any(cell.find(_BLOCKS) for cell in cells):
+                for cell in cells:
+                    cell.name = "div"
+                    blocks.append(cell.extract())
+            elif any(cell.get_text(strip=True) for cell in cells):
+                paragraph = soup.new_tag("p")
+                for index, cell in enumerate(cells):
+                    if index:
+                        paragraph.append(" ")
+                    for child in list(cell.contents):
+                        paragraph.append(child.extract())
+                blocks.append(paragraph)
+        for block in blocks:
+            table.insert_before(block)
+        table.decompose()
 
 
 def _drop_doc_comments(root) -> int:
@@ -271,7 +335,8 @@ def _export_title(soup) -> str:
     for candidate in (soup.find(id="title-text"), google_title, soup.find("title")):
         if candidate is not None and candidate.get_text(strip=True):
             text = candidate.get_text(" ", strip=True)
-            return re.sub(r"^[^:]{1,60} : ", "", text)  # "Space name : Page title"
+            # "Space name : Page title" (Confluence), "Acme Status - Incident name" (Statuspage)
+            return re.sub(r"^[^:]{1,60} : |^[^-–]{1,60} Status [-–] ", "", text)
     return ""
 
 

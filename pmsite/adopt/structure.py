@@ -122,7 +122,8 @@ def paragraphs(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
         if stripped.startswith(("```", "~~~")):
             fence = not fence
             continue
-        is_text = stripped and not fence and not _ITEM.match(line) and not stripped.startswith(("|", "#", ">"))
+        is_text = stripped and not fence and not _ITEM.match(line) and not stripped.startswith(("|", "#", ">")) \
+            and not re.fullmatch(r"!\[[^\]]*\]\([^)]*\)", stripped)  # an image alone is no prose
         if is_text:
             if not current:
                 start = number
@@ -173,7 +174,7 @@ def tables(lines: list[tuple[int, str]]) -> list[Table]:
 
 
 # -- "Label: value" lines ------------------------------------------------------------------
-_LABELED = re.compile(r"^\s*(?:(?:[-*+]|\d{1,3}[.)])\s+)?(?:\*\*|__)?(?P<label>[A-Za-z][A-Za-z /()&'-]{1,40}?)(?:\*\*|__)?\s*"
+_LABELED = re.compile(r"^\s*(?:(?:[-*+]|\d{1,3}[.)])\s+)?(?:\*\*|__)?(?P<label>[^\W\d_](?:[^\W\d_]|[ /()&'-]){1,40}?)(?:\*\*|__)?\s*"
                       r"(?::(?:\*\*|__)?|\s[-–—]\s)\s*(?P<value>\S.*)$")
 
 
@@ -194,7 +195,9 @@ def labeled(lines: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
 
 
 #: Between two 'Label: value' fields written on one line.
-_FIELD_SEPARATOR = re.compile(r"\s+[·•|]\s+(?=(?:\*\*|__)?[A-Za-z][A-Za-z /()&'-]{1,40}?(?:\*\*|__)?\s*:)")
+#: Also between sentences: 'All times in PST. Incident date: January 22, 2024.'
+_FIELD_SEPARATOR = re.compile(r"(?:\s+[·•|]\s+|(?<=[A-Za-z0-9]\.)\s+)"
+                              r"(?=(?:\*\*|__)?[A-Z][A-Za-z /()&'-]{1,40}?(?:\*\*|__)?\s*:\s)")
 
 
 def label_key(label: str) -> str:
@@ -208,7 +211,12 @@ def label_key(label: str) -> str:
 MONTHS = {name: number for number, names in enumerate(
     (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
      ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
-     ("dec", "december")), 1) for name in names}
+     ("dec", "december"),), 1) for name in names}
+#: German and French month names ('21. Mai 2024', 'le 10 septembre 2024').
+MONTHS |= {name: number for number, names in enumerate(
+    (("januar", "janvier"), ("februar", "février", "fevrier"), ("märz", "mars"), ("avril",), ("mai",),
+     ("juni", "juin"), ("juli", "juillet"), ("august", "août"), ("septembre",), ("oktober", "octobre"),
+     ("novembre",), ("dezember", "décembre")), 1) for name in names}
 _MONTH = "(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 DATE = re.compile(
     r"\b(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})(?!\d)"  # also the day of '2024-03-04T14:05'
@@ -262,6 +270,7 @@ ZONES: dict[str, dt.tzinfo] = {
     "CDT": dt.timezone(dt.timedelta(hours=-5)), "MST": dt.timezone(dt.timedelta(hours=-7)),
     "MDT": dt.timezone(dt.timedelta(hours=-6)), "PST": dt.timezone(dt.timedelta(hours=-8)),
     "PDT": dt.timezone(dt.timedelta(hours=-7)), "JST": dt.timezone(dt.timedelta(hours=9)),
+    "MEZ": ZoneInfo("CET"), "MESZ": ZoneInfo("CET"),  # German for CET and CEST
     "AEST": dt.timezone(dt.timedelta(hours=10)), "AEDT": dt.timezone(dt.timedelta(hours=11)),
     # US zones named without standard/daylight: the zone's own rules say which applies that day
     "ET": ZoneInfo("America/New_York"), "CT": ZoneInfo("America/Chicago"), "MT": ZoneInfo("America/Denver"),
@@ -314,14 +323,25 @@ def time_of(match: re.Match) -> dt.time:
     return dt.time(hour, int(match["min"] or 0), int(match["s"] or 0))
 
 
-_DURATION_PART = re.compile(r"(?P<n>\d+(?:[.,]\d+)?)\s*(?P<unit>d(?:ays?)?|h(?:ours?|rs?)?|m(?:in(?:ute)?s?)?|"
+_DURATION_PART = re.compile(r"(?P<n>\d+(?:[.,]\d+)?)\s*(?P<unit>d(?:ays?)?|h(?:ours?|rs?|eures?)?|m(?:in(?:ute)?s?|inuten)?|"
                             r"s(?:ec(?:ond)?s?)?)\b", re.IGNORECASE)
 _UNIT_MINUTES = {"d": 1440, "h": 60, "m": 1, "s": 1 / 60}
 
 
+#: Durations written in words: 'an hour and a half', 'half an hour', 'two hours'.
+_WORD_DURATIONS = ((r"\b(?:an?|one) (hour|day) and a half\b", lambda m: f"1.5 {m[1]}s"),
+                   (r"\bhalf an? (hour|day)\b", lambda m: f"0.5 {m[1]}"), (r"\b(?:an?|one) (hour|day|minute)\b", r"1 \1"))
+_NUMBER_WORDS = dict(zip("two three four five six seven eight nine ten eleven twelve".split(), range(2, 13)))
+
+
 def duration_minutes(text: str) -> float | None:
-    """'54 hours 10 minutes', '1h 30m', '399 minutes', '2 days' -> minutes; None for '?' or 'N/A'."""
+    """'54 hours 10 minutes', '1h 30m', '399 minutes', '2 days', 'an hour and a half' -> minutes; None for
+    '?' or 'N/A'."""
     text = text.strip()
+    for pattern, replacement in _WORD_DURATIONS:
+        text = re.sub(pattern, replacement, text, flags=re.IGNORECASE)
+    text = re.sub(rf"\b({'|'.join(_NUMBER_WORDS)})\b(?= (?:hours?|minutes?|days?)\b)",
+                  lambda m: str(_NUMBER_WORDS[m[1].lower()]), text, flags=re.IGNORECASE)
     clock = re.fullmatch(r"(\d{1,3}):([0-5]\d)(?::([0-5]\d))?", text)
     if clock:
         return int(clock[1]) * 60 + int(clock[2]) + int(clock[3] or 0) / 60

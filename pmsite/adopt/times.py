@@ -21,18 +21,20 @@ _STARTS = re.compile(r"\b((?:outage|impact|incident|degradation|disruption) (?:b
                      r"start of (?:the )?(?:outage|impact|incident))\b", re.IGNORECASE)
 #: Words of a timeline entry that mark a moment, by the timestamp they set.
 _MARKERS = {
-    "detected_at": re.compile(r"\b(alert(?:ed|s)?|alarm|paged|detected|noticed|discovered|became aware|"
+    "detected_at": re.compile(r"\b(alert(?:ed|s)?|alarms?|alerte|paged|detected|noticed|discovered|became aware|"
                               r"reported|reports|(?:first |initial )?reports? (?:of|from)|"
                               r"(?:customers?|users?|support|clients?|partners?|staff|someone) (?:\w+ )?reports?|"
                               r"notified|informed of|escalat\w+|"
-                              r"automated warning|monitoring (?:fired|triggered)|incident (?:declared|opened))\b",
+                              r"automated warning|monitoring (?:fired|triggered)|incident (?:(?:is|was) )?(?:declared|opened))\b",
                               re.IGNORECASE),
     "mitigated_at": re.compile(r"\b(mitigat\w*|impact (?:ended|stopped)|workaround (?:applied|in place))\b",
                                re.IGNORECASE),
     "resolved_at": re.compile(r"\b(resolved|(?:issue|incident|problem) (?:fixed|closed)|incident closed|"
                               r"fully (?:recovered|restored|operational)|verified operational|back to normal|"
                               r"permanently fixed|all systems (?:verified )?operational|(?:service|services|access) (?:was |were )?restored|"
-                             r"confirmed working|working again|outage (?:ends|ended|over))\b",
+                             r"confirmed working|working again|(?:outage|incident) (?:ends?|ended|over)|caught up|wieder normal|behoben|résolu|"
+                             r"returned to normal|(?:accepted|serving|succeed\w*|healthy|available|running)\b[^.;]{0,30}"
+                             r"\bagain)\b",
                              re.IGNORECASE),
 }
 #: Stated durations ("Time to detection: 7 hours") by the key of ``durations`` they fill.
@@ -48,7 +50,7 @@ _DURATION_LABELS = (
 
 #: The 'when' at the start of a timeline entry ('14:05 UTC -', '2:05 PM:', '2024-03-04 14:05'), then the event.
 _ZONE_WORDS = "|".join(sorted([*ZONES, *AMBIGUOUS_ZONES], key=len, reverse=True))
-_ENTRY_HEAD = re.compile(r"^(.{0,40}?(?:\d{1,2}[:.h][0-5]\d(?::[0-5]\d)?|\d{1,2}(?=\s*[ap]\.?m\b))(?:\s*[ap]\.?m\.?(?![a-z]))?"
+_ENTRY_HEAD = re.compile(r"^(.{0,40}?(?:\d{1,2}[:.h][0-5]\d(?::[0-5]\d)?|\d{1,2}(?=\s*[ap]\.?m\b))(?:\s*[ap]\.?m\.?(?![a-z])|\s*Uhr\b)?"
                          r"(?:\s*[-–]\s*\d{1,2}[:.][0-5]\d(?:\s*[ap]\.?m\.?(?![a-z]))?)?"  # a range: '14:05-14:20 UTC'
 
                          rf"(?:\s*\(?(?:{_ZONE_WORDS}|UTC[+-]\d{{1,2}}(?::?\d\d)?)\)?(?![\w+-]))?)"
@@ -110,7 +112,7 @@ class TimeFinding:
 def zone_stated(lines: list[tuple[int, str]]) -> tuple[dt.tzinfo | None, str, str]:
     """The zone an 'All times in CET' line (or a header cell) states: (zone, where, ambiguous name)."""
     for number, line in lines:
-        if re.search(r"\b(times?|timestamps?|clock)\b", line, re.IGNORECASE) or line.lstrip().startswith("|"):
+        if re.search(r"\b(times?|timestamps?|clock|zeit(?:en|angaben)?|uhrzeit(?:en)?|heures?|horaires?)\b", line, re.IGNORECASE) or line.lstrip().startswith("|"):
             for match in ZONE.finditer(line):
                 if match["abbr"] in AMBIGUOUS_ZONES:
                     return None, f"line {number}", match["abbr"]
@@ -120,11 +122,14 @@ def zone_stated(lines: list[tuple[int, str]]) -> tuple[dt.tzinfo | None, str, st
     return None, "", ""
 
 
-def timeline_entries(section: Section, incident_day: dt.date | None) -> tuple[list[Entry], dt.tzinfo | None, list[str]]:
+def timeline_entries(section: Section, incident_day: dt.date | None, document_zone: tuple = (None, "", "")
+                     ) -> tuple[list[Entry], dt.tzinfo | None, list[str]]:
     """Entries of a Timeline section, in the order written, with their day, time and zone."""
     notes: list[str] = []
     zone, _, ambiguous = zone_stated([(section.line, f"times: {section.title}"), *section.lines[:8],
                                       *((t.line, "|" + "|".join(t.header) + "|") for t in tables(section.lines))])
+    if zone is None and not ambiguous:  # 'All times in PST' once, at the top of the document
+        zone, ambiguous = document_zone[0], document_zone[2]
     if ambiguous:
         notes.append(f"the timeline's zone '{ambiguous}' names more than one time zone: timestamps left out")
     rows: list[tuple[int, str, str]] = []  # (line, when-text, event-text)
@@ -283,14 +288,27 @@ def stated_timestamps(fields: list[tuple[int, str, str]], zone: dt.tzinfo | None
     return found, notes
 
 
-def stated_durations(lines: list[tuple[int, str]]) -> tuple[list[TimeFinding], list[str]]:
-    """'Time to detection: 7 hours' and the like, in minutes; values like '?' or 'N/A' are noted."""
+#: One duration written in a sentence: 'for 173 minutes', '2 hours and 10 minutes'.
+_DURATION_RUN = re.compile(r"\d+(?:[.,]\d+)?\s*(?:d(?:ays?)?|h(?:ours?|rs?)?|m(?:in(?:ute)?s?)?)\b"
+                           r"(?:(?:\s*,?\s*|\s+and\s+)\d+(?:[.,]\d+)?\s*(?:h(?:ours?|rs?)?|m(?:in(?:ute)?s?)?)\b)*",
+                           re.IGNORECASE)
+
+
+def stated_durations(lines: list[tuple[int, str]], section_fields: list[tuple[int, str, str]] = ()
+                     ) -> tuple[list[TimeFinding], list[str]]:
+    """'Time to detection: 7 hours' and the like, in minutes; values like '?' or 'N/A' are noted. A
+    section titled like one ('## Duration') counts when its text states exactly one duration."""
     found: list[TimeFinding] = []
     notes: list[str] = []
-    for number, label, value in labeled(lines):
+    in_sections = {number for number, _, _ in section_fields}
+    for number, label, value in [*labeled(lines), *section_fields]:
+        value = re.split(r"(?<=[\w)])\.(?:\s+|$)", value.strip())[0]  # 'Time to detect: 1h 23m. The …'
         for key, pattern in _DURATION_LABELS:
             if pattern.match(label) and not any(f.key == key for f in found):
                 minutes = duration_minutes(value)
+                runs = _DURATION_RUN.findall(value)
+                if minutes is None and number in in_sections and len(runs) == 1:
+                    minutes = duration_minutes(runs[0])
                 bare = re.fullmatch(r"~?\s*(\d+(?:\.\d+)?)", value.strip())
                 if minutes is None and bare and re.search(r"\b(minutes|hours)\b", label):  # 'Minutes downtime: 95'
                     minutes = float(bare[1]) * (60 if "hours" in label else 1)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import statistics
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from pmsite.adopt.infer import REPORTED_FIELDS
 from pmsite.cli import cli
 from pmsite.config import load_config
 from pmsite.load import load_corpus
@@ -240,23 +242,43 @@ SCALAR_FIELDS = ("title", "date", "severity", "started_at", "detected_at", "miti
 
 @pytest.fixture(scope="module")
 def imported(tmp_path_factory):
-    """A new repository with the whole folder imported in one command, and the JSON report."""
-    root = tmp_path_factory.mktemp("unseen-site")
-    (root / "pmsite.yaml").write_text("title: Unseen\ntaxonomy:\n  services: [thumbnailer, cdn, search, login]\n",
-                                      encoding="utf-8")
-    result = CliRunner().invoke(cli, ["-C", str(root), "import", str(CORPUS), "--format", "json"])
+    return import_folder(tmp_path_factory.mktemp("unseen-site"), CORPUS, "[thumbnailer, cdn, search, login]")
+
+
+def import_folder(root: Path, folder: Path, services: str):
+    """A new repository with the whole folder imported in one command: (root, reports by source name,
+    postmortems by source name)."""
+    (root / "pmsite.yaml").write_text(f"title: Unseen\ntaxonomy:\n  services: {services}\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["-C", str(root), "import", str(folder), "--format", "json"])
     assert result.exit_code == 0, result.output
     reports = {Path(r["source"]).name: r for r in json.loads(result.stdout)["imported"]}
     metas = {Path(pm.meta["imported_from"]).name: pm for pm in load_corpus(load_config(root))}
     return root, reports, metas
 
 
+def detect_minutes(expected_by_name: dict[str, dict]) -> list[float]:
+    """The time to detect each document states, or its stated start and detection times imply."""
+    minutes = []
+    for expected in expected_by_name.values():
+        stated = expected.get("durations", {}).get("time_to_detect")
+        if stated is None and isinstance(expected.get("started_at"), str) and isinstance(expected.get("detected_at"), str):
+            gap = datetime.fromisoformat(expected["detected_at"]) - datetime.fromisoformat(expected["started_at"])
+            stated = gap.total_seconds() / 60
+        if stated is not None:
+            minutes.append(stated)
+    return minutes
+
+
 def test_every_postmortem_imports_and_validates_and_the_others_are_skipped(imported):
+    assert_imported_and_valid(imported, EXPECTED, {"confluence-runbook.html", "README.md"})
+
+
+def assert_imported_and_valid(imported, expected: dict, skipped: set[str]) -> None:
+    """Exactly the expected documents were imported, the others skipped, and the repository validates."""
     root, reports, metas = imported
-    assert sorted(metas) == sorted(EXPECTED)
-    assert {name for name, r in reports.items() if r["outcome"] == "skipped"} == {"confluence-runbook.html",
-                                                                                 "README.md"}
-    assert all(reports[name]["passes_validate"] for name in EXPECTED)
+    assert sorted(metas) == sorted(expected)
+    assert {name for name, r in reports.items() if r["outcome"] == "skipped"} == skipped
+    assert all(reports[name]["passes_validate"] for name in expected)
     validate = CliRunner().invoke(cli, ["-C", str(root), "validate", "--min-severity", "warning"])
     assert validate.exit_code == 0, validate.output
 
@@ -264,13 +286,18 @@ def test_every_postmortem_imports_and_validates_and_the_others_are_skipped(impor
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_fields_are_what_the_document_states(imported, name):
     _, reports, metas = imported
-    expected, meta = EXPECTED[name], metas[name].meta
+    assert_as_stated(name, EXPECTED[name], metas[name], reports[name])
+
+
+def assert_as_stated(name: str, expected: dict, postmortem, report: dict) -> None:
+    """Each field EXPECTED names has its value (ABSENT ones are left out and reported), items and notes too."""
+    meta = postmortem.meta
     for key in SCALAR_FIELDS:
         if key not in expected:
             continue
         if expected[key] is ABSENT:
             assert key not in meta, f"{name}: {key} should be left out, got {meta.get(key)!r}"
-            assert key in reports[name]["missing"] or key not in ("date", "severity", "started_at")
+            assert key in report["missing"] or key not in REPORTED_FIELDS, f"{name}: {key} not reported missing"
         else:
             assert meta.get(key) == expected[key], f"{name}: {key}"
     if "summary_starts" in expected:
@@ -281,8 +308,8 @@ def test_fields_are_what_the_document_states(imported, name):
     if "links" in expected:
         assert [i.get("link") for i in items] == expected["links"]
     if "note" in expected:
-        assert any(expected["note"] in note for note in reports[name]["notes"]), reports[name]["notes"]
-    body = metas[name].body
+        assert any(expected["note"] in note for note in report["notes"]), report["notes"]
+    body = postmortem.body
     for fragment in expected.get("body_lacks", []):
         assert fragment not in body, f"{name}: {fragment!r} leaked into the body"
 
@@ -300,16 +327,7 @@ def test_ambiguous_values_are_reported_not_guessed(imported):
 
 def test_the_build_measures_with_the_inferred_times(imported):
     root, _, metas = imported
-    minutes = []
-    for name, expected in EXPECTED.items():
-        stated = expected.get("durations", {}).get("time_to_detect")
-        if stated is None and isinstance(expected.get("started_at"), str) and isinstance(expected.get("detected_at"), str):
-            from datetime import datetime
-
-            gap = datetime.fromisoformat(expected["detected_at"]) - datetime.fromisoformat(expected["started_at"])
-            stated = gap.total_seconds() / 60
-        if stated is not None:
-            minutes.append(stated)
+    minutes = detect_minutes(EXPECTED)
     metrics = json.loads(CliRunner().invoke(cli, ["-C", str(root), "metrics", "--format", "json"]).stdout)["summary"]
     assert metrics["time_to_detect_minutes"]["count"] == len(minutes) == 17
     assert metrics["time_to_detect_minutes"]["median"] == statistics.median(minutes) == 11
