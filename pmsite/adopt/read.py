@@ -114,22 +114,31 @@ def markdown_document(path: Path, text: str) -> Document:
     document = Document(path, "markdown", text)
     match = _FRONT_MATTER.match(text)
     if match:
-        import tomllib
-
-        import yaml
+        from pmsite.yamlpos import YamlSyntaxError, load_plain
 
         language = "TOML" if match["toml"] is not None else "YAML"
-        try:
-            values = tomllib.loads(match["toml"]) if language == "TOML" else yaml.safe_load(match["yaml"] or "")
-        except (yaml.YAMLError, tomllib.TOMLDecodeError):
-            values = None
+        problem = f"it is not a {language} mapping"
+        try:  # bounded: an export is untrusted, and an alias bomb must not take the import down
+            values = _toml().loads(match["toml"]) if language == "TOML" else load_plain(match["yaml"] or "")
+        except YamlSyntaxError as exc:
+            values, problem = None, exc.message
+        except ValueError as exc:  # TOMLDecodeError
+            values, problem = None, f"not valid TOML: {exc}"
         document.front_matter = values if isinstance(values, dict) else {}
         document.markdown = text[match.end():].lstrip("\n")
         document.notes.append("the source's own front-matter block was set apart"
-                              + ("" if isinstance(values, dict) else f" (it is not valid {language}: not read)"))
+                              + ("" if isinstance(values, dict) else f" (not read: {problem})"))
     document.markdown = _SETEXT.sub(lambda m: ("# " if m["rule"][0] == "=" else "## ") + m["text"].strip(),
                                     document.markdown)
     return document
+
+
+def _toml():
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10: the same parser as a package
+        import tomli as tomllib
+    return tomllib
 
 
 def _decode(data: bytes) -> str:

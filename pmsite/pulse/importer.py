@@ -23,8 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pmsite.pulse.settings import PulseSettings
 from pmsite.pulse.store import (
     WEEK_PATTERN,
@@ -34,6 +32,7 @@ from pmsite.pulse.store import (
     answer_problem,
     iso_week,
 )
+from pmsite.yamlpos import YamlSyntaxError, load_plain
 
 CANONICAL = ("team", "submitted_at", "question", "answer")
 #: Imported files by sha256, so the same export is not counted twice.
@@ -114,9 +113,11 @@ def load_mapping(name_or_file: str, settings: PulseSettings, cwd: Path) -> Mappi
         raise PulseError(f"--mapping {name_or_file}: neither a preset ({', '.join(PRESETS)}), "
                          "a pulse.mappings name nor a YAML file")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raw = load_plain(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
         raise PulseError(f"{name_or_file}: cannot read the mapping ({exc})") from None
+    except YamlSyntaxError as exc:
+        raise PulseError(f"{name_or_file}:{exc.position.line}: {exc.message}; {exc.suggestion}") from None
     return Mapping.parse(raw, name_or_file)
 
 

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
-import yaml
 
 from pmsite.cache import digest, read_sealed, write_sealed
 from pmsite.config import Config
 from pmsite.errors import ConfigError
 from pmsite.render.site import VIEW_FIELDS
 from pmsite.resources import themes_dir
+from pmsite.yamlpos import YamlSyntaxError, load_plain
 
 THEME_FILE = "theme.yml"
 STATIC_FOLDER = "static"
@@ -51,10 +51,12 @@ def _theme_settings(folder: Path) -> dict:
     path = folder / THEME_FILE
     if not path.is_file():
         return {}
-    try:
-        settings = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
+    try:  # bounded: a theme folder is something a pull request can carry
+        settings = load_plain(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the theme settings ({exc})") from None
+    except YamlSyntaxError as exc:
+        raise ConfigError(f"{path}:{exc.position.line}: {exc.message}; {exc.suggestion}") from None
     if not isinstance(settings, dict):
         raise ConfigError(f"{path}: theme settings must be a mapping of keys to values")
     return settings

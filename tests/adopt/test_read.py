@@ -159,3 +159,15 @@ def test_confluence_task_lists_keep_their_checkbox_state(tmp_path):
     items = infer(document, {}).meta["action_items"]
     assert [(item["title"], item["status"]) for item in items] == [("Add jitter", "done"),
                                                                    ("Warm the cache on deploy", "open")]
+
+
+def test_a_front_matter_alias_bomb_is_refused_and_the_text_still_imports(tmp_path):
+    """Another tool's front-matter is untrusted YAML: it goes through the bounded reader."""
+    levels = ["a: &a [x, x, x, x, x, x, x, x, x]"] + [
+        f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]" for previous, name in zip("abcdef", "bcdefg")]
+    source = write(tmp_path / "bomb.md", "---\n" + "\n".join(levels) + "\n---\n# Queue backlog\n\n## Summary\n\nStalled.\n",
+                   dedent=False)
+    document = read_document(source)
+    assert document.front_matter == {}
+    assert any("not read" in note and "aliases" in note for note in document.notes)
+    assert document.markdown.startswith("# Queue backlog")

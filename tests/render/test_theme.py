@@ -66,6 +66,19 @@ def test_theme_loops_are_refused(site_root):
         load_theme(load_config(site_root))
 
 
+@pytest.mark.parametrize("settings, says", [
+    ("extends: default\nfields: [title\n", r"theme\.yml:\d+: "),  # a syntax error names its line
+    ("a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n" for p, n in zip("abcdef", "bcdefg")), "aliases"),
+])
+def test_a_broken_or_exploding_theme_file_is_a_one_line_error(site_root, settings, says):
+    """theme.yml is something a pull request can carry: it is read with the bounded YAML reader."""
+    (site_root / "pmsite.yaml").write_text("theme: brand\n")
+    write(site_root / "themes" / "brand" / "theme.yml", settings, dedent=False)
+    with pytest.raises(ConfigError, match=says):
+        load_theme(load_config(site_root))
+
+
 def test_a_theme_names_the_listed_fields_it_shows_so_lists_follow_their_edits(tmp_path):
     make_site(tmp_path, config="theme: brand\n")
     write(tmp_path / "themes" / "brand" / "theme.yml", "extends: default\nlisted_fields: [summary]\n")
