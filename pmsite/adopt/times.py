@@ -37,6 +37,10 @@ _MARKERS = {
                              r"\bagain)\b",
                              re.IGNORECASE),
 }
+#: Finding the cause is not noticing the incident: "Root cause discovered" marks no detection.
+_CAUSE_FOUND = re.compile(r"\b(?:root[- ])?causes? (?:(?:was|were|is) )?(?:found|identified|discovered|determined|confirmed)|"
+                          r"\b(?:found|identified|discovered|determined|confirmed) (?:the |a )?(?:root[- ])?causes?\b",
+                          re.IGNORECASE)
 #: Stated durations ("Time to detection: 7 hours") by the key of ``durations`` they fill.
 _DURATION_LABELS = (
     ("time_to_detect", re.compile(r"^(?:time to (?:detect(?:ion)?|discover(?:y)?|notice)|ttd|mttd)$")),
@@ -224,7 +228,8 @@ def timestamps(entries: list[Entry], where: str) -> tuple[list[TimeFinding], lis
         how = f"timeline entry '{_short(first.text)}'" if begins else "earliest timeline entry"
         found.append(TimeFinding("started_at", first.instant, f"{how}, {where} line {first.line}"))
     for key, pattern in _MARKERS.items():
-        marked = [e for e in timed if pattern.search(e.text)]
+        marked = [e for e in timed if pattern.search(e.text)
+                  and not (key == "detected_at" and _CAUSE_FOUND.search(e.text))]
         if marked:
             chosen = max(marked, key=lambda e: e.instant) if key == "resolved_at" else min(marked, key=lambda e: e.instant)
             found.append(TimeFinding(key, chosen.instant, f"timeline entry '{_short(chosen.text)}', line {chosen.line}"))

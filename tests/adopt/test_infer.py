@@ -286,3 +286,30 @@ def test_a_plain_language_postmortem_is_recognised_and_control_characters_droppe
     assert found.meta["summary"] == "Checkout failed for 20 minutes on 4 June 2024."
     with pytest.raises(NotAPostmortem):  # one heading, and nothing in its name says incident
         infer(document("# Checkout\n\n## What happened\n\nText.\n", "notes.md"), TAXONOMY)
+
+
+def test_finding_the_root_cause_is_not_detecting_the_incident():
+    """'Root cause discovered' comes after the outage was noticed: it marks no detection."""
+    text = """\
+# All services returning 404
+
+## Summary
+
+Every service behind the ingress answered 404 until the ingress controller was rolled back.
+
+## Timeline
+
+All times in UTC.
+
+| Time | Event |
+| --- | --- |
+| 2021-09-06 08:00 | All services returning 404 |
+| 2021-09-06 08:50 | Roll back initiated |
+| 2021-09-06 09:10 | Root cause discovered by deleting the malformed route |
+| 2021-09-06 09:20 | Services restored |
+"""
+    found = infer(document(text), TAXONOMY)
+    assert "detected_at" not in found.meta
+    paged = infer(document(text.replace("All services returning 404 |", "Alert fired: services returning 404 |")),
+                  TAXONOMY)
+    assert paged.meta["detected_at"] == "2021-09-06T08:00:00+00:00"
