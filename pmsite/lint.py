@@ -421,9 +421,9 @@ def _parse_candidates(files: list[_FileLint], settings: LintSettings, sentences:
     sentence (``sentences``, by display path), else its parse, in one batched ``nlp.pipe`` run for all files."""
     work = []
     for file in files:
-        known = (sentences.get(file.postmortem.display_path) if sentences else None) or {}
+        known = sentences.get(file.postmortem.display_path) if sentences else None
         for candidate in file.candidates:
-            hits = known.get(file.sentence_key(candidate))
+            hits = known.get(file.sentence_key(candidate)) if known else None  # no key without a cache to ask
             if hits is None or any(rule_id not in RULES_BY_ID for rule_id, *_ in hits):
                 work.append((file, candidate))
             else:
