@@ -234,7 +234,7 @@ class Index:
     def shown(self, row: int, candidates: list[list[float]], limit: int, floor: float = SCORE_FLOOR) -> list[Similar]:
         """The candidates a page shows, with why (after ``candidates_all``)."""
         query_ids = self._own.indices[self._own.indptr[row]:self._own.indptr[row + 1]]
-        return [self._similar(query_ids, int(i), score) for i, score in [c for c in candidates if c[1] >= floor][:limit]]
+        return [self._similar(query_ids, int(i), score) for i, score in _shown(candidates, limit, floor)]
 
     def _best(self, matrix, scores, exclude: list[int | None], limit: int, floor: float) -> list[list[Similar]]:
         np = self._np
@@ -258,6 +258,11 @@ class Index:
         from pmsite.similar_state import why
 
         return why(self.state, self.is_label, query_ids, index)
+
+
+def _shown(candidates: list[list[float]], limit: int, floor: float = SCORE_FLOOR) -> list[list[float]]:
+    """The best ``limit`` candidates (``[index, score]``, best first) that reach the floor: what a page shows."""
+    return [candidate for candidate in candidates if candidate[1] >= floor][:limit]
 
 
 def _result_key(postmortems: list[Postmortem], limit: int) -> str:
@@ -383,7 +388,7 @@ def _update(stored: dict, previous: object, weights_file, postmortems: list[Post
         ids = weights.row(row)[0]
         query_ids = ids[keep_terms[ids]]
         shown = []
-        for j, score in [c for c in candidates[row] if c[1] >= SCORE_FLOOR][:limit]:
+        for j, score in _shown(candidates[row], limit):
             other = postmortems[j]
             reason = reasons.get(other.display_path)
             if reason is None or row in changed or j in changed:
