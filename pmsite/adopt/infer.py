@@ -19,7 +19,7 @@ from pmsite.adopt.prose import prose_entries
 from pmsite.adopt.read import BYLINE, Document
 from pmsite.adopt.updates import moments, status_updates
 from pmsite.adopt.structure import (DATE, MONTHS, Section, date_of, find_sections, first_date, labeled, list_items,
-                                    numeric_date, paragraphs, plain, split_sections)
+                                    numeric_date, paragraphs, plain, split_sections, stated_day)
 from pmsite import sections
 from pmsite.scaffold import TYPE_CHOICES, slugify
 
@@ -318,8 +318,7 @@ def _stated_date(result: Inferred, document: Document, fields, summary_sections,
                 return result.set("date", day.isoformat(), f"{where(section)}, line {number}")
     # another tool's front-matter 'date' (and a Jekyll post's file name) is the page's day: the incident's only
     # when the text states none, its timeline included
-    day = document.front_matter.get("date")
-    day = day if isinstance(day, (dt.date, dt.datetime)) else first_date(str(day)) if day else None
+    day = stated_day(document.front_matter.get("date"))
     named_day = first_date(document.path.name)
     if named_day and not document.front_matter:
         return result.set("date", named_day.isoformat(), "the file name")
@@ -327,8 +326,7 @@ def _stated_date(result: Inferred, document: Document, fields, summary_sections,
         return result.set("date", timeline_days[0].isoformat(),
                           f"first day of the timeline, {where(timeline_sections[0])}")
     if day:
-        return result.set("date", (day.date() if isinstance(day, dt.datetime) else day).isoformat(),
-                          "the source's front-matter")
+        return result.set("date", day.isoformat(), "the source's front-matter")
     if named_day:
         return result.set("date", named_day.isoformat(), "the file name")
 

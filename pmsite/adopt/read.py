@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pmsite.adopt.structure import first_date
+from pmsite.adopt.structure import first_date, stated_day
 from pmsite.characters import FORBIDDEN_CHARACTER, printable
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -92,11 +92,9 @@ BYLINE = re.compile(rf"^[\W_]*(?:posted|published|written)(?: by (?P<author>{_NA
 def _dated_by_its_author(document: Document) -> None:
     """The day a post's byline or another tool's front-matter 'date' gives is when it was written (published),
     not the incident's day."""
-    stated = document.front_matter.get("date")
-    day = stated if isinstance(stated, (dt.date, dt.datetime)) else first_date(str(stated)) if stated else None
+    day = stated_day(document.front_matter.get("date"))
     if day:
-        document.changed = day.date() if isinstance(day, dt.datetime) else day
-        document.changed_from = "the source's front-matter 'date'"
+        document.changed, document.changed_from = day, "the source's front-matter 'date'"
         return
     byline = next((m for m in BYLINE.finditer(document.markdown[:2000]) if first_date(m["date"])), None)
     if byline:

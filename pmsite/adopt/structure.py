@@ -251,6 +251,15 @@ def first_date(text: str) -> dt.date | None:
     return next((day for day in map(date_of, DATE.finditer(text)) if day), None)
 
 
+def stated_day(value: object) -> dt.date | None:
+    """The day of another tool's front-matter value: a YAML or TOML date or time, or text holding a date."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return first_date(str(value)) if value else None
+
+
 #: '03/04/2024' or '3-4-24': day first or month first depends on who wrote it, so it is never read as a date.
 NUMERIC_DATE = re.compile(r"(?<![\d/.-])\d{1,2}([/.-])\d{1,2}\1(?:\d{4}|\d{2})(?![\d/.-])")
 
