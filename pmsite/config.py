@@ -169,8 +169,7 @@ def load_config(root: Path | None = None, config_file: Path | None = None) -> Co
     try:
         parsed = parse_yaml(text)
     except YamlSyntaxError as exc:
-        pos = exc.position
-        raise ConfigError(f"{display}:{pos.line}:{pos.column}: {exc.message}; fix the YAML") from None
+        raise ConfigError(f"{exc.located(display)}; fix the YAML") from None
     raw = parsed.data if parsed.data is not None else {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{display}:1:1: the configuration must be a mapping of keys to values")

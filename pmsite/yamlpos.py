@@ -73,6 +73,10 @@ class YamlSyntaxError(Exception):
         self.rule = rule
         self.suggestion = suggestion
 
+    def located(self, display: str) -> str:
+        """'FILE:LINE:COLUMN: what is wrong', for a one-line error naming a YAML file."""
+        return f"{display}:{self.position.line}:{self.position.column}: {self.message}"
+
 
 def _check_shape(text: str, loader_class: type, first_line: int) -> None:
     """Refuse a document nested past ``MAX_DEPTH`` or holding more than ``MAX_VALUES`` with aliases expanded.

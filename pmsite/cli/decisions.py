@@ -57,7 +57,7 @@ def _read_from(file: Path, display: str, target: Postmortem) -> list[dict[str, A
     try:
         parsed = parse_yaml(text)
     except YamlSyntaxError as exc:
-        raise ContentError(f"{display}:{exc.position.line}:{exc.position.column}: {exc.message}") from None
+        raise ContentError(exc.located(display)) from None
     data, positions = parsed.data, parsed.positions
     if isinstance(data, dict) and set(data) == {"decisions"}:
         data = data["decisions"]

@@ -117,7 +117,7 @@ def load_mapping(name_or_file: str, settings: PulseSettings, cwd: Path) -> Mappi
     except (OSError, UnicodeDecodeError) as exc:
         raise PulseError(f"{name_or_file}: cannot read the mapping ({exc})") from None
     except YamlSyntaxError as exc:
-        raise PulseError(f"{name_or_file}:{exc.position.line}: {exc.message}; {exc.suggestion}") from None
+        raise PulseError(f"{exc.located(name_or_file)}; {exc.suggestion}") from None
     return Mapping.parse(raw, name_or_file)
 
 

@@ -56,7 +56,7 @@ def _theme_settings(folder: Path) -> dict:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the theme settings ({exc})") from None
     except YamlSyntaxError as exc:
-        raise ConfigError(f"{path}:{exc.position.line}: {exc.message}; {exc.suggestion}") from None
+        raise ConfigError(f"{exc.located(str(path))}; {exc.suggestion}") from None
     if not isinstance(settings, dict):
         raise ConfigError(f"{path}: theme settings must be a mapping of keys to values")
     return settings

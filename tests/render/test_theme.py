@@ -67,7 +67,7 @@ def test_theme_loops_are_refused(site_root):
 
 
 @pytest.mark.parametrize("settings, says", [
-    ("extends: default\nfields: [title\n", r"theme\.yml:\d+: "),  # a syntax error names its line
+    ("extends: default\nfields: [title\n", r"theme\.yml:\d+:\d+: "),  # a syntax error names its line and column
     ("a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n" for p, n in zip("abcdef", "bcdefg")), "aliases"),
 ])
