@@ -22,7 +22,9 @@ most its terms could score (the sum of their idf), shown from ``TEXT_FLOOR``
 least ``SUGGEST`` (0.33) and 1.5 times any rival.
 
 Title, summary and lessons count double, services and tags count as their own
-terms (``service:checkout``) as well as words. Tokens are cached by each file's
+terms (``service:checkout``) as well as words; the body counts without the
+story of the response (timeline, impact, ...) and the names of the people in it.
+Tokens are cached by each file's
 content digest and the site's result by the digest of all of them, in JSON
 under the cache folder (never pickle: caches are untrusted input); when a few
 files changed, ``similar_state`` scores only them again.
@@ -61,6 +63,14 @@ MAX_STALE = 50
 KEEP = SHOWN + MAX_CHANGED
 #: From this many postmortems on, the site's ranking leaves out of its queries the terms in more than half of them.
 COMMON_MIN_DOCUMENTS = 100
+#: Headings of sections that tell how the response went rather than what the problem was: the chronology,
+#: the effects, what went well or lucky, the decisions taken, who took part. (bench/similar.py measures
+#: recall with and without them.)
+RESPONSE_SECTIONS = re.compile(r"\b(timeline|chronology|sequence of events|impact|went (well|right)|lucky"
+                               r"|decision points?|attendees?|atendees|participants|people involved|stats|statistics)\b",
+                               re.IGNORECASE)
+#: Front-matter fields naming people, whose names say who responded, not what failed.
+PEOPLE_FIELDS = ("authors", "reviewers", "approved_by", "participants")
 
 @lru_cache(maxsize=1)
 def _version() -> str:
@@ -79,10 +89,17 @@ incident incidents postmortem summary timeline action actions items item lessons
 """.split())
 
 
+#: Plurals made with "es" after a hissing sound ("refreshes", "fixes", "patches", "branches", "processes");
+#: "caches", "sizes" and "services" only take an "s".
+_ES_PLURAL = re.compile(r"(?:sh|x|tch|[^aeiou]ch|ss)es$")
+
+
 def _stem(word: str) -> str:
     """Plurals to singular ('pools' meets 'pool'): light enough that a term shown as a reason is still a word."""
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
+    if _ES_PLURAL.search(word) and len(word) > 4:
+        return word[:-2]
     if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
         return word[:-1]
     return word
@@ -99,13 +116,40 @@ def words(text: str) -> list[str]:
 
 
 def tokens(pm: Postmortem) -> list[str]:
-    """The terms a postmortem is indexed by, its weighted fields repeated."""
+    """The terms a postmortem is indexed by, its weighted fields repeated.
+
+    The body counts without the sections that tell the story of the response
+    (``RESPONSE_SECTIONS``) and without the names of the people involved: two
+    incidents are the same problem when their causes match, not their
+    responders, chronology or customer impact.
+    """
     meta = pm.meta
     lessons = " ".join(item for item in pm.str_list("lessons") if item)  # any shape: validation reports it
     weighted = " ".join([pm.title, str(meta.get("summary") or ""), lessons])
     labels = [f"service:{s.lower()}" for s in pm.str_list("services")] + [f"tag:{t.lower()}" for t in pm.str_list("tags")]
     plain_labels = " ".join(pm.str_list("services") + pm.str_list("tags"))
-    return words(weighted) * 2 + labels * 2 + words(plain_labels) + words(_strip_markup(pm.body))
+    people = set(words(" ".join(name for field in PEOPLE_FIELDS for name in pm.str_list(field))))
+    body = [term for term in words(_strip_markup(_without_response(pm.body))) if term not in people]
+    return words(weighted) * 2 + labels * 2 + words(plain_labels) + body
+
+
+def _without_response(body: str) -> str:
+    """The body less every section (with its subsections) whose heading names a part of the response."""
+    from pmsite.sections import heading_spans
+
+    lines = body.split("\n")
+    kept, start, dropped_from = [], 0, None  # dropped_from: level of the response heading being skipped
+    for heading in heading_spans(body):
+        if dropped_from is None:
+            kept += lines[start:heading.line]
+        if dropped_from is not None and heading.level <= dropped_from:
+            dropped_from = None
+        if dropped_from is None and RESPONSE_SECTIONS.search(heading.text):
+            dropped_from = heading.level
+        start = heading.line
+    if dropped_from is None:
+        kept += lines[start:]
+    return "\n".join(kept)
 
 
 def _strip_markup(body: str) -> str:

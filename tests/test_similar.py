@@ -24,18 +24,55 @@ def sample_repo(tmp_path: Path) -> Path:
 
 
 def test_postmortems_sharing_a_fingerprint_find_each_other(tmp_path):
-    """Recall over the sample corpus: 7 postmortems share a fingerprint with another one."""
+    """Recall over the sample corpus: each of the 7 postmortems that share a fingerprint finds one of its own
+    first (bench/similar_recall.py prints the margins, and recall on hand-labelled DFDS postmortems)."""
     corpus = load_corpus(load_config(sample_repo(tmp_path)))
     fingerprint = {pm.display_path: pm.meta.get("fingerprint") for pm in corpus}
     found = similar.site_similar(corpus, None, limit=3)
     recurring = [path for path, fp in fingerprint.items() if fp and list(fingerprint.values()).count(fp) > 1]
     hits = [[fingerprint[s.path] == fingerprint[path] for s in found[path]] for path in recurring]
     assert len(recurring) == 7
-    assert sum(h[:1] == [True] for h in hits) == 6  # recall@1 6/7: the miss ranks the postmortem it links first
-    assert sum(any(h) for h in hits) == 7  # recall@3 7/7
-    miss = next(path for path, h in zip(recurring, hits) if h[:1] != [True])
-    first = next(pm for pm in corpus if pm.display_path == found[miss][0].path)
-    assert next(pm for pm in corpus if pm.display_path == miss).id in first.str_list("related")
+    assert [h[:1] for h in hits] == [[True]] * 7  # recall@1 7/7
+
+
+def test_the_story_of_the_response_does_not_make_two_problems_alike(tmp_path):
+    """Same responders, same chronology, same customer impact, different causes: not similar.
+
+    C shares A's timeline, impact and people word for word; B shares only A's cause (an expired
+    credential, in other words). B is A's most similar postmortem all the same.
+    """
+    (tmp_path / "pmsite.yaml").write_text("title: t\n", encoding="utf-8")
+    response = ("## Impact\n\nCustomers could not sign in or refresh sessions for ninety minutes; support "
+                "answered 1,200 chats and the mobile app showed an error banner.\n\n"
+                "## Timeline\n\n| Time | Event |\n|---|---|\n| 09:04 | Hannah posts in #incidents; Ravi "
+                "acknowledges and rolls back the morning deploy. |\n| 09:40 | Ravi and Hannah restart every "
+                "pod in batches. |\n\n### Paging\n\nHannah paged Ravi twice before the rollback.\n\n"
+                "## What went well\n\nHannah and Ravi kept the status page current.\n\n")
+    causes = {
+        "a": "The client certificate auth presents to the signing service was issued by hand a year ago, "
+             "had no owner and no expiry alert, and expired.",
+        "b": "The API token the publisher uses was created by hand with a one-year lifetime, had no owner "
+             "and no expiry alert, and expired.",
+        "c": "A disk on the database primary filled with write-ahead log after replication to a replica "
+             "stalled, and the database stopped accepting writes.",
+    }
+    for name, cause in causes.items():
+        story = response if name != "b" else "## Timeline\n\n| Time | Event |\n|---|---|\n| 11:35 | Sofia " \
+                                               "issues a new token. |\n\n"
+        people = "[hannah, ravi]" if name != "b" else "[sofia]"
+        write(tmp_path / "content" / "postmortems" / f"{name}.md",
+              f"---\nid: PM-2024-00{ord(name) - 96}\ntitle: Incident {name}\nstatus: published\nseverity: SEV3\n"
+              f"type: availability\ndate: 2024-01-0{ord(name) - 96}\nauthors: {people}\n---\n\n"
+              f"## Summary\n\nSomething broke.\n\n{story}## Contributing factors\n\n{cause}\n", dedent=False)
+    corpus = load_corpus(load_config(tmp_path))
+    found = similar.site_similar(corpus, None, limit=2)
+    assert [s.id for s in found["content/postmortems/a.md"]][:1] == ["PM-2024-002"]
+    assert all("hannah" not in s.why and "ravi" not in s.why for s in found["content/postmortems/a.md"])
+
+
+def test_plurals_in_es_meet_their_singular():
+    assert similar.words("refreshes fixes patches branches processes caches sizes services policies") == \
+        ["refresh", "fix", "patch", "branch", "process", "cache", "size", "service", "policy"]
 
 
 def test_similar_json_is_best_first_and_leaves_the_file_out(runner, tmp_path):
