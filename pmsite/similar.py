@@ -69,6 +69,8 @@ COMMON_MIN_DOCUMENTS = 100
 RESPONSE_SECTIONS = re.compile(r"\b(timeline|chronology|sequence of events|impact|went (well|right)|lucky"
                                r"|decision points?|attendees?|atendees|participants|people involved|stats|statistics)\b",
                                re.IGNORECASE)
+#: A response heading is short: "Timeline (all times UTC)", "Things that went well".
+RESPONSE_HEADING_WORDS = 6
 #: Front-matter fields naming people, whose names say who responded, not what failed.
 PEOPLE_FIELDS = ("authors", "reviewers", "approved_by", "participants")
 
@@ -134,17 +136,27 @@ def tokens(pm: Postmortem) -> list[str]:
 
 
 def _without_response(body: str) -> str:
-    """The body less every section (with its subsections) whose heading names a part of the response."""
+    """The body less every section (with its subsections) whose heading names a part of the response.
+
+    A heading names one when it is short ("Timeline (UTC)", "Customer impact"); a longer one, or the
+    document's one top heading over all the others (its title), says what the text is about instead.
+    """
     from pmsite.sections import heading_spans
 
+    headings = heading_spans(body)
+    top = min((heading.level for heading in headings), default=0)
+    title = headings[0] if sum(heading.level == top for heading in headings) == 1 and len(headings) > 1 \
+        and headings[0].level == top else None
     lines = body.split("\n")
     kept, start, dropped_from = [], 0, None  # dropped_from: level of the response heading being skipped
-    for heading in heading_spans(body):
+    for heading in headings:
         if dropped_from is None:
             kept += lines[start:heading.line]
         if dropped_from is not None and heading.level <= dropped_from:
             dropped_from = None
-        if dropped_from is None and RESPONSE_SECTIONS.search(heading.text):
+        named = re.sub(r"\(.*?\)", "", heading.text)  # "Timeline (all times in Central European Time)"
+        if dropped_from is None and heading is not title and len(named.split()) <= RESPONSE_HEADING_WORDS \
+                and RESPONSE_SECTIONS.search(named):
             dropped_from = heading.level
         start = heading.line
     if dropped_from is None:

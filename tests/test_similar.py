@@ -70,6 +70,47 @@ def test_the_story_of_the_response_does_not_make_two_problems_alike(tmp_path):
     assert all("hannah" not in s.why and "ravi" not in s.why for s in found["content/postmortems/a.md"])
 
 
+def test_a_response_heading_is_a_short_one_and_never_the_documents_title(tmp_path):
+    (tmp_path / "pmsite.yaml").write_text("title: t\n", encoding="utf-8")
+    write(tmp_path / "content" / "postmortems" / "pm.md", """\
+        ---
+        id: PM-2024-001
+        title: Checkout impact
+        status: published
+        severity: SEV3
+        type: availability
+        date: 2024-01-01
+        ---
+
+        # Checkout impact from a resolver change
+
+        ## What happened
+
+        A resolver upgrade dropped search domains.
+
+        ## Timeline (all times in Central European Summer Time)
+
+        Pagers went off.
+
+        ```
+        ## Impact
+        resolver logs kept
+        ```
+
+        ### Customers
+
+        Orders queued.
+
+        ## How the impact of a resolver change was hidden from monitoring
+
+        Synthetic probes used literal addresses.
+        """)
+    [pm] = load_corpus(load_config(tmp_path))
+    body = set(similar.tokens(pm)) - set(similar.words("Checkout impact"))
+    assert {"resolver", "upgrade", "search", "domain", "synthetic", "probe", "literal", "address"} <= body
+    assert not {"pager", "went", "log", "kept", "order", "queued", "customer"} & body
+
+
 def test_plurals_in_es_meet_their_singular():
     assert similar.words("refreshes fixes patches branches processes caches sizes services policies") == \
         ["refresh", "fix", "patch", "branch", "process", "cache", "size", "service", "policy"]
