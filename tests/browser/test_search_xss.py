@@ -91,7 +91,9 @@ def test_no_filter_label_result_title_or_excerpt_runs_script(page, hostile_searc
     page.locator(".pagefind-ui__result").first.wait_for()
     for summary in page.locator("summary.pagefind-ui__filter-name").all():
         summary.click()  # open every filter group: its labels are rendered now
-    page.wait_for_timeout(300)
+    # a fixed pause was too short on a loaded machine: wait until every label shows its text
+    page.wait_for_function("() => { const labels = document.querySelectorAll('label.pagefind-ui__filter-label');"
+                           " return labels.length > 0 && Array.from(labels).every(l => l.innerText.trim()); }")
     labels = " ".join(page.locator("label.pagefind-ui__filter-label").all_inner_texts())
     titles = " ".join(page.locator(".pagefind-ui__result-title").all_inner_texts())
     excerpts = " ".join(page.locator(".pagefind-ui__result-excerpt").all_inner_texts())
