@@ -237,7 +237,7 @@ EXPECTED: dict[str, dict] = {
     },
 }
 SCALAR_FIELDS = ("title", "date", "severity", "started_at", "detected_at", "mitigated_at", "resolved_at", "authors",
-                 "participants", "detection", "services", "teams", "durations", "published")
+                 "participants", "detection", "services", "teams", "tags", "lessons", "durations", "published")
 
 
 @pytest.fixture(scope="module")
