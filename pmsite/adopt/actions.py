@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pmsite.adopt.structure import Section, first_date, label_key, links, list_items, plain, tables
+from pmsite.adopt.structure import Section, first_date, label_key, links, list_items, person, plain, tables
 
 _OWNER = re.compile(r"\b(?:owner|assignee|assigned to|responsible|responsable|verantwortlich)\s*[:=]?\s*(?P<owner>@?[\w.-]+(?: [A-Z][\w.-]+)?)",
                     re.IGNORECASE)
@@ -18,7 +18,7 @@ _OWNER = re.compile(r"\b(?:owner|assignee|assigned to|responsible|responsable|ve
 #: not a mention inside the sentence ('tell @support about it').
 _MENTION = re.compile(r"(?<![\w@.])@(?P<handle>[A-Za-z][\w.-]*[A-Za-z0-9](?: [A-Z][a-z]+(?=\s*$))?)"
                       r"(?=\s*(?:$|[-–—,;(|])|\)\s*$)")
-_DUE = re.compile(r"\b(?:due|deadline|by|target)\s*(?:date)?\s*[:=]?\s*(?P<date>\d{4}-\d{2}-\d{2}|"
+_DUE = re.compile(r"\b(?:due|deadline|by|target)\s*(?:date)?\s*[:=]?\s*(?P<date>\d{4}-\d{2}-\d{2}|\d{1,2}[/.]\d{1,2}[/.]\d{4}|"
                   r"\d{1,2}\.?\s+[A-Za-z]{3,9},?\s+\d{4}|[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})", re.IGNORECASE)
 #: Where an item's text turns to its owner, due date or status: "(owner: payments)", ", due 2024-04-01".
 _TRAILER = re.compile(r"\s*[(\[,;]?\s*\b(?:(?:owner|assignee|assigned to|responsable|verantwortlich|status)\s*[:=]|due\s*(?:date\s*)?[:=]?\s*\d)"
@@ -50,7 +50,7 @@ _NOBODY = re.compile(r"\W*(tbd|tba|tbc|n/?a|none|nobody|unassigned|unknown|todo|
 
 
 def owner_of(value: str) -> str | None:
-    name = plain(value).strip().lstrip("@")
+    name = person(plain(value))
     return None if _NOBODY.fullmatch(name) else name
 
 
@@ -72,11 +72,20 @@ def action_items(action_sections: list[Section], where) -> tuple[list[dict[str, 
     return [{"id": f"AI-{number}", **item} for number, item in enumerate(items, 1)], notes
 
 
+#: A bracket ending an item that says its status or when it is expected: '(Completed)', '(In progress)',
+#: '(Estimated completion: May 2024)', '(ETA: 2024-06-01)'. It is not part of the item's title.
+_STATUS_BRACKET = re.compile(r"\s*\((?:(?P<status>completed?|done|in progress|ongoing|not started|open|closed|planned|"
+                             r"blocked)|(?P<eta>(?:estimated |expected |target )?(?:completion|eta|due)\b[^()]{0,40}))\)"
+                             r"[\s.]*$", re.IGNORECASE)
+
+
 def _list_item(entry) -> dict[str, Any] | None:
     text = entry.text
     bold = re.match(r"^\s*(\*\*|__)(?P<lead>.+?)\1\s*[:.\-–]?\s*", text)
     title = plain(bold["lead"]) if bold and len(plain(bold["lead"])) >= 3 else plain(text)
     title = _TRAILER.sub("", title) or plain(text)
+    bracket = _STATUS_BRACKET.search(title)
+    title = title[:bracket.start()] if bracket and bracket.start() >= 3 else title
     owner, mention = _OWNER.search(plain(text)), _MENTION.search(plain(text))
     if mention and not owner:
         title = re.sub(r"\s{2,}", " ", re.sub(r"\(\s*\)", "", _MENTION.sub("", title)))
@@ -97,6 +106,10 @@ def _list_item(entry) -> dict[str, Any] | None:
     inline = _INLINE_STATUS.search(plain(text))
     if inline and status_of(inline["value"]):
         item["status"] = status_of(inline["value"])
+    if bracket and bracket["status"]:
+        item["status"] = status_of(bracket["status"])
+    elif bracket and "due" not in item and first_date(bracket["eta"]):
+        item["due"] = first_date(bracket["eta"]).isoformat()
     _nested_fields(item, entry.children)
     return item
 

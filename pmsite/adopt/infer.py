@@ -19,7 +19,8 @@ from pmsite.adopt.prose import prose_entries
 from pmsite.adopt.read import BYLINE, Document
 from pmsite.adopt.updates import moments, status_updates
 from pmsite.adopt.structure import (DATE, MONTHS, Section, date_of, find_sections, first_date, labeled, list_items,
-                                    numeric_date, paragraphs, plain, split_sections, stated_day)
+                                    numeric_date, paragraphs, person, plain, row_fields, split_sections,
+                                    stated_day)
 from pmsite import sections
 from pmsite.scaffold import TYPE_CHOICES, slugify
 
@@ -36,7 +37,10 @@ _KNOWN = {
                           r"( and (preventi?v?e|preventative|corrective))? (actions?|measures)|repair items|"
                           r"next steps|action plan|todo|to do|(action items|follow ups) and (follow ups|action items)|"
                           r"(remediation|follow ?up)s? and (remediation|follow ?up)s?( steps| actions| items)?|"
-                          r"follow ?up (steps|work))$"),
+                          r"follow ?up (steps|work)|"
+                          # a public cloud's review: 'How are we making incidents like this less likely…?'
+                          r"how (are|will|can) we (make|making|prevent\w*|reduc\w*|avoid\w*)\b.*|"
+                          r"what (are we|we are|we re|we will be|we ll be) (doing|changing|improving)\b.*)$"),
     "lessons": re.compile(r"\b(lessons?( learned| learnt)?|learnings|what we learned|takeaways|key takeaways)\b"),
     "attendees": re.compile(r"^(attendees|participants|people involved|responders|present|involved)$"),
     "services": re.compile(r"^(affected|impacted) (services|systems|components)$|^(services|systems|components) "
@@ -57,10 +61,10 @@ _SEVERITY_VALUE = (
     (re.compile(r"^\W*[ps]([0-4])\b", re.IGNORECASE), lambda m: f"SEV{max(1, int(m[1]))}"),
     (re.compile(r"^\W*(?:level|lvl)?\s*([1-4])\b", re.IGNORECASE), lambda m: f"SEV{m[1]}"),
     # English, German, French
-    (re.compile(r"^\W*(critical|blocker|kritisch|critique|bloquante?)\b", re.IGNORECASE), lambda m: "SEV1"),
+    (re.compile(r"^\W*(critical|blocker|highest|kritisch|critique|bloquante?)\b", re.IGNORECASE), lambda m: "SEV1"),
     (re.compile(r"^\W*(high|major|hoch|schwer|majeure?|élevée?|haute)\b", re.IGNORECASE), lambda m: "SEV2"),
     (re.compile(r"^\W*(medium|moderate|mittel|moyenne?|modérée?)\b", re.IGNORECASE), lambda m: "SEV3"),
-    (re.compile(r"^\W*(low|minor|niedrig|gering|mineure?|faible|basse)\b", re.IGNORECASE), lambda m: "SEV4"),
+    (re.compile(r"^\W*(low|lowest|minor|niedrig|gering|mineure?|faible|basse)\b", re.IGNORECASE), lambda m: "SEV4"),
 )
 #: A line that is nothing but a severity: 'Sev 2', 'SEV-1', '**SEV1**', GitLab's '~severity::2' label.
 _SEVERITY_LINE = re.compile(r"^\W*(?:sev(?:erity)?[\s-]?|~?\"?severity::)(?P<level>[1-4])\"?\W*$", re.IGNORECASE)
@@ -70,6 +74,10 @@ _TITLE_SEVERITY = re.compile(r"^\W*(?:sev(?:erity)?[\s-]?|p)(?P<level>[0-4])\b\W
 _ID_IN_NAME = re.compile(r"\b(?P<prefix>[A-Z]{2,8})-?(?P<year>(?:19|20)\d{2})-(?P<number>\d{3,})\b")
 _PLACEHOLDER = re.compile(r"\b(20xx|yyyy|HH:mm|XXX|YYY|ZZZ|Incident Title|Short event description|TBD|"
                           r"lorem ipsum)\b", re.IGNORECASE)
+
+
+#: A line that answers nothing: GitHub issue forms write '_No response_' under a question left blank.
+_NO_ANSWER = re.compile(r"^[ \t]*[_*]*(?:no response|n/?a|none|tbd|tba)[_*.]*[ \t]*$", re.IGNORECASE | re.MULTILINE)
 
 
 class NotAPostmortem(Exception):
@@ -99,8 +107,10 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     if not text.strip():
         raise NotAPostmortem("the file is empty")
     text, language_notes = in_english(text)
+    text = _NO_ANSWER.sub("", text)
     all_sections = split_sections(_with_pseudo_headings(text))
     known = {kind: find_sections(all_sections, pattern) for kind, pattern in _KNOWN.items()}
+    timeline_notes = _unnamed_timeline(all_sections, known)
     top = min((s.level for s in all_sections[1:]), default=1)
     named = bool(_INCIDENT_NAME.search(document.path.name) or any(
         _INCIDENT_NAME.search(s.title) for s in all_sections[1:] if s.level == top))
@@ -113,10 +123,11 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
                              "Lessons): not read as a postmortem")
     if _PLACEHOLDER.search(text) and not any(d for d in map(date_of, DATE.finditer(text)) if d):
         raise NotAPostmortem("a template: placeholders such as 'YYYY' or 'Short event description' and no real date")
-    result = Inferred({}, notes=language_notes)
+    result = Inferred({}, notes=language_notes + timeline_notes)
     where = (lambda s: s.where()) if document.kind == "markdown" else (lambda s: f"heading '{s.title}'")
     lines = _own_lines(all_sections)
-    fields = labeled(lines) + _heading_fields(all_sections)
+    listed = {n for kind in ("timeline", "actions", "lessons") for section in known[kind] for n, _ in section.lines}
+    fields = labeled(lines) + _heading_fields(all_sections) + row_fields([ln for ln in lines if ln[0] not in listed])
     _title(result, document.path, all_sections, fields)
     _from_front_matter(result, document.front_matter)
     summary_sections = known["summary"]
@@ -172,7 +183,8 @@ def _is_title_line(lines: list[str], index: int) -> bool:
             and not re.match(r"(last |first )?(updated|modified|edited|created|published|draft|status|version|"
                              r"table of contents|contents|confidential|internal)\b", line, re.IGNORECASE)
             and not line.startswith(("#", "|", "-", "*", "+", ">", "<", "[", "!", "`"))
-            and (index + 1 >= len(lines) or not lines[index + 1].strip()))
+            and (index + 1 >= len(lines) or not lines[index + 1].strip()
+                 or bool(_FIELD_START.match(lines[index + 1].strip()))))  # 'Date: …' lines under a plain title
 
 
 def _with_pseudo_headings(text: str) -> str:
@@ -196,15 +208,38 @@ def _with_pseudo_headings(text: str) -> str:
     return "\n".join(lines)
 
 
+def _unnamed_timeline(all_sections: list[Section], known: dict[str, list[Section]]) -> list[str]:
+    """Without a section named a timeline, the first section whose items are timed entries is one
+    ('How did we respond?' over '12 March 2024 @ 13:45 UTC – …' bullets); the note says which."""
+    if known["timeline"]:
+        return []
+    taken = [s for kind in ("actions", "lessons", "attendees") for s in known[kind]]
+    found = next((s for s in all_sections[1:] if s not in taken and times.reads_as_timeline(s)), None)
+    if found is None:
+        return []
+    known["timeline"] = [found]
+    return [f"heading '{found.title}' (line {found.line}) is read as the timeline: its items start with times"]
+
+
 def _heading_fields(all_sections: list[Section]) -> list[tuple[int, str, str]]:
-    """A short section that is one value ('## Severity' over 'SEV-2', '## Date' over '4 March 2024'),
-    as the 'Label: value' line it stands for."""
+    """A short section that is one value ('## Severity' over 'SEV-2', '## Date' over '4 March 2024', a GitHub
+    issue form's '### Start time (UTC)' over '2024-08-27 16:40'), as the 'Label: value' line it stands for;
+    a short list is one value ('container-registry, ci-runners'). A zone in the heading's brackets goes with
+    the value."""
     found = []
     for section in all_sections[1:]:
         filled = [(n, line.strip()) for n, line in section.lines if line.strip()]
-        if filled and len(filled) <= 2 and len(section.title.split()) <= 4 and len(filled[0][1]) <= 80 \
-                and not filled[0][1].startswith(("|", "#")):
-            found.append((filled[0][0], sections.normalise_title(section.title), plain(filled[0][1].lstrip("-*+ "))))
+        name, bracket = re.match(r"(.*?)\s*(?:\(([^()]*)\))?\s*$", section.title).groups()
+        items = list_items(section.lines)
+        if items and len(items) == len(filled) <= 8 and all(len(plain(i.text)) <= 40 for i in items):
+            value = ", ".join(plain(i.text) for i in items)
+        elif filled and len(filled) <= 2 and len(filled[0][1]) <= 80 and not filled[0][1].startswith(("|", "#")):
+            value = plain(filled[0][1].lstrip("-*+ "))
+        else:
+            continue
+        if len(name.split()) <= 4:
+            zone = f" ({bracket})" if bracket and times.ZONE.fullmatch(bracket.strip()) else ""
+            found.append((filled[0][0], sections.normalise_title(name or section.title), value + zone))
     return found
 
 
@@ -458,7 +493,7 @@ def _names(items) -> list[str]:
     for item in items:
         text = re.sub(r"\s*\([^)]{0,60}\)", "", plain(item))  # 'Priya Raman (incident commander)'
         text = re.sub(r"\s+[-–—]\s+.*$", "", text)  # 'Jonas Berg - database'
-        parts = [p.strip().lstrip("@") for p in re.split(r",|;| and ", text) if p.strip().lstrip("@")]
+        parts = [person(p) for p in re.split(r",|;| and ", text) if person(p)]
         for part in parts:
             words = part.split()
             if len(words) > 1 and all(re.fullmatch(r"[A-Z]{1,4}", w) for w in words):
@@ -476,8 +511,9 @@ def _people(result: Inferred, attendees, fields, where) -> None:
             result.set("participants", _names([value]), f"line {number} ('{label}')")
             break
     for number, label, value in fields if "authors" not in result.meta else []:
-        if re.fullmatch(r"(authors?|written by|prepared by|postmortem owner|document owner)", label):
-            names = [n.strip().lstrip("@") for n in re.split(r",|;| and ", value) if n.strip().lstrip("@")]
+        if re.fullmatch(r"(authors?|written by|prepared by|(postmortem|post incident review|pir|retrospective|retro|"
+                        r"review|report|document) (owner|author)s?)", label):
+            names = [person(n) for n in re.split(r",|;| and ", value) if person(n)]
             result.set("authors", list(dict.fromkeys(names)), f"line {number} ('{label}')")
             break
 

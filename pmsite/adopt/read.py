@@ -9,6 +9,7 @@ means: that is ``infer``'s job.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import io
 import re
@@ -66,9 +67,11 @@ def read_document(path: Path) -> Document:
         document = html_document(path, html, "docx")
         document.notes[:0] = notes
     else:
-        text = _decode(data)
-        is_html = path.suffix.lower() in HTML_SUFFIXES or _looks_like_html(data)
+        decode_notes: list[str] = []
+        text = _decode(data, decode_notes)
+        is_html = path.suffix.lower() in HTML_SUFFIXES or _looks_like_html(text)
         document = html_document(path, text, "html") if is_html else markdown_document(path, text)
+        document.notes[:0] = decode_notes
     if document.changed is None:
         _dated_by_its_author(document)
     if document.changed is None:
@@ -139,7 +142,22 @@ def _toml():
     return tomllib
 
 
-def _decode(data: bytes) -> str:
+#: Byte order marks that say which encoding a text is in (Notepad's "Unicode" is UTF-16 LE with one):
+#: decoding by them is reading what the file states, not guessing. UTF-32 first: its LE mark starts as UTF-16's.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _decode(data: bytes, notes: list[str]) -> str:
+    encoding = next((name for bom, name in _BOMS if data.startswith(bom)), None)
+    if encoding:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise NotConvertible(f"byte {exc.start}: the file starts with a {encoding.upper()} byte order mark but "
+                                 f"is not valid {encoding.upper()}; save it as UTF-8 and import it again") from None
+        notes.append(f"read as {encoding.upper()} (the file's byte order mark says so)")
+        return text.replace("\r\n", "\n").replace("\r", "\n")
     if b"\x00" in data[:8192]:
         raise NotConvertible("this is a binary file, not a text document")
     try:
@@ -151,9 +169,9 @@ def _decode(data: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _looks_like_html(data: bytes) -> bool:
-    head = data[:2048].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html")) or b"<body" in head
+def _looks_like_html(text: str) -> bool:
+    head = text[:2048].lstrip().lower()
+    return head.startswith(("<!doctype html", "<html")) or "<body" in head
 
 
 #: Word's Title and Subtitle paragraph styles, which mammoth's default map does not know; a table of contents
@@ -225,6 +243,7 @@ def html_document(path: Path, html: str, kind: str) -> Document:
     if google_title_paragraph := root.find("p", class_="title"):
         google_title_paragraph.decompose()  # it becomes the title heading instead
     _unwrap_layout_tables(soup, root)
+    _definitions_as_fields(soup, root)
     merged = _expand_merged_cells(root)
     if merged:
         notes.append(f"{merged} table{'s' if merged != 1 else ''} with merged cells: each merged cell's text "
@@ -271,6 +290,36 @@ def _unwrap_layout_tables(soup, root) -> None:
         for block in blocks:
             table.insert_before(block)
         table.decompose()
+
+
+def _definitions_as_fields(soup, root) -> None:
+    """A definition list of fields (Jira Service Management's review page: <dt>Priority</dt><dd>Highest</dd>)
+    becomes one '**Priority:** Highest' paragraph a term, as a document written by hand would say it; a value
+    holding blocks (a list) follows its term's paragraph."""
+    for listing in reversed(root.find_all("dl")):  # inner lists first
+        blocks = []
+        for term in listing.find_all("dt", recursive=False):
+            values = []
+            for sibling in term.find_next_siblings(["dt", "dd"]):
+                if sibling.name == "dt":
+                    break
+                values.append(sibling)
+            label = soup.new_tag("strong")
+            label.string = term.get_text(" ", strip=True).rstrip(":") + ":"
+            paragraph = soup.new_tag("p")
+            paragraph.append(label)
+            blocks.append(paragraph)
+            for index, value in enumerate(values):
+                if value.find(_BLOCKS + ("p", "div")):
+                    value.name = "div"
+                    blocks.append(value.extract())
+                    continue
+                paragraph.append(" " if index == 0 else ", ")
+                for child in list(value.contents):
+                    paragraph.append(child.extract())
+        for block in blocks:
+            listing.insert_before(block)
+        listing.decompose()
 
 
 def _drop_doc_comments(root) -> int:

@@ -62,6 +62,11 @@ def plain(text: str) -> str:
     return re.sub(r"\s+", " ", _CONTROL.sub("", html.unescape(text))).strip()
 
 
+def person(text: str) -> str:
+    """A name as written, without the '@' of a mention ('@kavi') or of Google's 'user@' shorthand ('kavi@')."""
+    return re.sub(r"^@(?=\w)|(?<=\w)@$", "", text.strip())
+
+
 def links(text: str) -> list[str]:
     urls = [m.group(2) for m in _LINK.finditer(text)] + re.findall(r"<(https?://[^>\s]+)>", text)
     urls += re.findall(r"(?<![(<\[])\bhttps?://[^\s)>\]|]+", _LINK.sub("", text))
@@ -181,11 +186,17 @@ _LABELED = re.compile(r"^\s*(?:(?:[-*+]|\d{1,3}[.)])\s+)?(?:\*\*|__)?(?P<label>[
 def labeled(lines: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
     """(line, label in lower case, value) from 'Label: value' lines and two-column table rows."""
     found = []
+    previous = ""
     for number, line in lines:
+        term, previous = previous, line.strip() or previous
         if line.lstrip().startswith("|"):
             cells = split_row(line)
             if len(cells) == 2 and not _SEPARATOR.match(line):
                 found.append((number, label_key(cells[0]).rstrip(":"), plain(cells[1])))
+            continue
+        definition = _DEFINITION.match(line)
+        if definition and _DEFINED_TERM.fullmatch(plain(term)):  # 'Severity' over ':   SEV2' (a definition list)
+            found.append((number, label_key(plain(term)), plain(definition["value"])))
             continue
         for part in _FIELD_SEPARATOR.split(line):  # 'Incident date: May 14 · Severity: SEV 2 · Status: Final'
             match = _LABELED.match(part)
@@ -194,6 +205,20 @@ def labeled(lines: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
     return found
 
 
+def row_fields(lines: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
+    """A table of one row under a header of field names ('| Date | Authors | Severity |' over their values),
+    as the 'Label: value' lines it stands for. Tables of more rows are lists of things, not fields."""
+    found = []
+    for table in tables(lines):
+        if len(table.rows) == 1 and len(table.header) >= 2 and all(_DEFINED_TERM.fullmatch(h) for h in table.header):
+            number, cells = table.rows[0]
+            found += [(number, label_key(name), plain(cell)) for name, cell in zip(table.header, cells) if plain(cell)]
+    return found
+
+
+#: A definition list of Markdown Extra and Pandoc: a term on its own line, then ':   its value'.
+_DEFINITION = re.compile(r"^:[ \t]+(?P<value>\S.*)$")
+_DEFINED_TERM = re.compile(r"[^\W\d_](?:[^\W\d_]|[ /()&'-]){1,40}")
 #: Between two 'Label: value' fields written on one line.
 #: Also between sentences: 'All times in PST. Incident date: January 22, 2024.'
 _FIELD_SEPARATOR = re.compile(r"(?:\s+[·•|]\s+|(?<=[A-Za-z0-9]\.)\s+)"

@@ -17,7 +17,8 @@ from pmsite.adopt.structure import (AMBIGUOUS_ZONES, DATE, MONTHS, TIME, ZONE, Z
 
 TIMESTAMP_KEYS = ("started_at", "detected_at", "mitigated_at", "resolved_at")
 #: An entry that says the impact began ('OUTAGE BEGINS' in the SRE book's template) is the start, not the earliest.
-_STARTS = re.compile(r"\b((?:outage|impact|incident|degradation|disruption) (?:begins|began|starts|started)|"
+_STARTS = re.compile(r"\b((?:outage|impact|incident|degradation|disruption|(?:failures?|errors?|timeouts?|delays?|"
+                     r"downtime)) (?:begins?|began|starts?|started)|"
                      r"start of (?:the )?(?:outage|impact|incident))\b", re.IGNORECASE)
 #: Words of a timeline entry that mark a moment, by the timestamp they set.
 _MARKERS = {
@@ -25,6 +26,8 @@ _MARKERS = {
                               r"reported|reports|(?:first |initial )?reports? (?:of|from)|"
                               r"(?:customers?|users?|support|clients?|partners?|staff|someone) (?:\w+ )?reports?|"
                               r"notified|informed of|escalat\w+|"
+                              r"receiv\w* (?:the |a )?(?:first )?(?:support |customer )?tickets?|first (?:support |customer )?ticket|"
+                              r"(?:support|customer|help ?desk) tickets? (?:received|opened|raised|filed|came in)|"
                               r"automated warning|monitoring (?:fired|triggered)|incident (?:(?:is|was) )?(?:declared|opened))\b",
                               re.IGNORECASE),
     "mitigated_at": re.compile(r"\b(mitigat\w*|impact (?:ended|stopped)|workaround (?:applied|in place))\b",
@@ -91,6 +94,14 @@ def _is_entry_line(line: str) -> bool:
     return bool(re.match(r"\s*(?:\||(?:[-*+]|\d{1,3}[.)])\s)", line))
 
 
+def reads_as_timeline(section: Section) -> bool:
+    """A section not named a timeline that is one all the same: at least three list items, nearly all starting
+    with a time ('12 March 2024 @ 13:45 UTC – Customer impact began', under 'How did we respond?')."""
+    items = list_items(section.lines)
+    timed = sum(bool(_ENTRY_HEAD.match(plain(item.text))) for item in items)
+    return len(items) >= 3 and timed >= 0.8 * len(items)
+
+
 @dataclass
 class Entry:
     line: int
@@ -116,7 +127,7 @@ class TimeFinding:
 def zone_stated(lines: list[tuple[int, str]]) -> tuple[dt.tzinfo | None, str, str]:
     """The zone an 'All times in CET' line (or a header cell) states: (zone, where, ambiguous name)."""
     for number, line in lines:
-        if re.search(r"\b(times?|timestamps?|clock|zeit(?:en|angaben)?|uhrzeit(?:en)?|heures?|horaires?)\b", line, re.IGNORECASE) or line.lstrip().startswith("|"):
+        if re.search(r"\b(times?|timestamps?|time ?zones?|tz|clock|zeit(?:en|angaben)?|uhrzeit(?:en)?|heures?|horaires?)\b", line, re.IGNORECASE) or line.lstrip().startswith("|"):
             for match in ZONE.finditer(line):
                 if match["abbr"] in AMBIGUOUS_ZONES:
                     return None, f"line {number}", match["abbr"]
@@ -252,10 +263,11 @@ _TIMESTAMP_LABELS = (
     ("started_at", re.compile(r"^(?:(?:incident |impact |outage )?start(?:ed)?(?: time| at| date)?|"
                               r"(?:incident |impact )?began|time (?:of|of the) incident|"
                               r"(?:start|beginning) of (?:the )?(?:impact|incident|outage)|first impact)$")),
-    ("detected_at", re.compile(r"^(?:detect(?:ed|ion)(?: time| at)?|time (?:of )?detection|time detected)$")),
+    ("detected_at", re.compile(r"^(?:detect(?:ed|ion)?(?: time| at)?|time (?:of )?detection|time detected)$")),
     ("mitigated_at", re.compile(r"^(?:mitigat(?:ed|ion)(?: time| at)?|time mitigated)$")),
     ("resolved_at", re.compile(r"^(?:(?:incident |impact |outage )?end(?:ed)?(?: time| at| date)?|"
                                r"resolv(?:ed|ution)(?: time| at)?|recover(?:ed|y)(?: time| at)?|time resolved|"
+                               r"(?:service |services )?restored(?: at)?|time restored|"
                                r"end of (?:the )?(?:impact|incident|outage))$")),
 )
 
