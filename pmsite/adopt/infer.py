@@ -15,7 +15,7 @@ from typing import Any
 from pmsite.adopt import times
 from pmsite.adopt.actions import action_items
 from pmsite.adopt.language import in_english
-from pmsite.adopt.prose import prose_entries
+from pmsite.adopt.prose import WINDOW_START, prose_entries
 from pmsite.adopt.read import BYLINE, Document
 from pmsite.adopt.updates import moments, status_updates
 from pmsite.adopt.structure import (DATE, MONTHS, Section, date_of, find_sections, first_date, labeled, list_items,
@@ -39,7 +39,8 @@ _KNOWN = {
                           r"(remediation|follow ?up)s? and (remediation|follow ?up)s?( steps| actions| items)?|"
                           r"follow ?up (steps|work)|"
                           # a public cloud's review: 'How are we making incidents like this less likely…?'
-                          r"how (are|will|can) we (make|making|prevent\w*|reduc\w*|avoid\w*)\b.*|"
+                          r"how (are|will|can) we (prevent\w*|reduc\w*|avoid\w*)\b.*|"
+                          r"how (are|will|can) we (make|making)\b.*\bless (likely|impactful|frequent)\b.*|"
                           r"what (are we|we are|we re|we will be|we ll be) (doing|changing|improving)\b.*)$"),
     "lessons": re.compile(r"\b(lessons?( learned| learnt)?|learnings|what we learned|takeaways|key takeaways)\b"),
     "attendees": re.compile(r"^(attendees|participants|people involved|responders|present|involved)$"),
@@ -116,7 +117,10 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
         _INCIDENT_NAME.search(s.title) for s in all_sections[1:] if s.level == top))
     _one_incident(all_sections, known["timeline"])
     updates = [] if known["timeline"] else status_updates(_own_lines(all_sections))
-    narrated = not known["timeline"] and not updates and len(prose_entries(_own_lines(all_sections), None)[0]) >= 2
+    told = [] if known["timeline"] or updates else prose_entries(_own_lines(all_sections), None)[0]
+    narrated = len(told) >= 2
+    # 'Between 13:45 UTC on 12 March 2024 and …': one dated window states the start by itself
+    windowed = any(entry.text.startswith(WINDOW_START) and entry.day for entry in told)
     # a status page's stream of updates is an incident's record by itself
     if sum(bool(found) for found in known.values()) + named + 2 * (len(updates) >= 2) + narrated < 2:
         raise NotAPostmortem("no postmortem headings (Summary, Timeline, Impact, Root cause, Action items, "
@@ -148,7 +152,7 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     _timeline(result, known["timeline"], fields, lines, where)
     if updates:
         _from_status_updates(result, updates)
-    elif narrated:
+    elif narrated or windowed:
         _from_prose(result, lines)
     _detection(result, fields)
     _durations(result, lines, _heading_fields(all_sections))

@@ -159,6 +159,10 @@ def _decode(data: bytes, notes: list[str]) -> str:
         notes.append(f"read as {encoding.upper()} (the file's byte order mark says so)")
         return text.replace("\r\n", "\n").replace("\r", "\n")
     if b"\x00" in data[:8192]:
+        sample = data[:200]
+        if any(half and not half.strip(b"\x00") for half in (sample[0::2], sample[1::2])):  # every other byte NUL
+            raise NotConvertible("this looks like UTF-16 text without a byte order mark, which does not say its byte "
+                                 "order; save the file as UTF-8 and import it again")
         raise NotConvertible("this is a binary file, not a text document")
     try:
         text = data.decode("utf-8-sig")

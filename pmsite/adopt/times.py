@@ -71,6 +71,15 @@ _PARTIAL_DAY = re.compile(r"\b(?P<weekday>mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|\
                           re.IGNORECASE)
 
 
+#: A chat log's time in brackets: '[14:02] <deploybot> …', '[2024-07-02 14:02:03] …'.
+_BRACKETED_TIME = re.compile(r"^\s*\[(?P<when>[^\]\[]{0,24}\d{1,2}:[0-5]\d[^\]\[]{0,12})\]")
+
+
+def _entry_text(markdown: str) -> str:
+    """An entry's plain text, a chat log's bracketed time unbracketed (a '<nick>' goes as any tag does)."""
+    return plain(_BRACKETED_TIME.sub(lambda m: m["when"] + " ", markdown))
+
+
 def _same_day(token: str, day: dt.date) -> bool:
     """Whether 'mon', '4 mar' or 'march 4' (a day without its year) can be ``day``; 'day 1' can be any."""
     if token.isalpha():
@@ -157,15 +166,15 @@ def timeline_entries(section: Section, incident_day: dt.date | None, document_zo
             rows.append((number, plain(when), plain(event)))
     if not rows:
         for item in list_items(section.lines):
-            head = _ENTRY_HEAD.match(plain(item.text))
+            head = _ENTRY_HEAD.match(_entry_text(item.text))
             if head:
                 rows.append((item.line, head[1], head[2]))
             elif _is_day_only(plain(item.text)):  # '- Monday, 2024-03-04' over its '  - 14:05 …' entries
                 rows += [(item.line, f"{plain(item.text)} {sub[1]}", sub[2]) for child in item.children
-                         for sub in [_ENTRY_HEAD.match(plain(child))] if sub]
+                         for sub in [_ENTRY_HEAD.match(_entry_text(child))] if sub]
     if not rows:  # the SRE book's shape: one '14:51 What happened' line after another, no list
         for number, line in section.lines:
-            text = plain(line)
+            text = _entry_text(line)
             day = DATE.match(text)
             if TIME.match(text[day.end():].lstrip(" ,T") if day else text):
                 head = _ENTRY_HEAD.match(text)
@@ -213,6 +222,9 @@ def timeline_entries(section: Section, incident_day: dt.date | None, document_zo
                          "the incident date (the times never go backwards)")
         else:
             notes.append("the timeline gives times without a day and crosses midnight: timestamps left out")
+    elif undated and partial_days:  # '07/08/2024 01:00': a day, but not one that reads only one way
+        notes.append(f"the timeline's day ({', '.join(sorted(partial_days))}) is not written in full (no year, or "
+                     "day and month in either order) and the incident date is not stated: timestamps left out")
     elif undated:
         notes.append("the timeline gives times without a day and the incident date is not stated: timestamps "
                      "left out")
