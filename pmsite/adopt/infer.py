@@ -515,7 +515,7 @@ def _people(result: Inferred, attendees, fields, where) -> None:
             result.set("participants", _names([value]), f"line {number} ('{label}')")
             break
     for number, label, value in fields if "authors" not in result.meta else []:
-        if re.fullmatch(r"(authors?|written by|prepared by|(postmortem|post incident review|pir|retrospective|retro|"
+        if re.fullmatch(r"(authors?|written by|prepared by|(postmortem|post[- ]?incident review|pir|retrospective|retro|"
                         r"review|report|document) (owner|author)s?)", label):
             names = [person(n) for n in re.split(r",|;| and ", value) if person(n)]
             result.set("authors", list(dict.fromkeys(names)), f"line {number} ('{label}')")

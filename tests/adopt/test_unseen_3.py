@@ -166,3 +166,142 @@ if __name__ == "__main__":  # python3 -m tests.adopt.test_unseen_3 content/postm
     import sys
 
     main(sys.argv[1])
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory):
+    return import_folder(tmp_path_factory.mktemp("unseen-3-site"), CORPUS, SERVICES)
+
+
+def test_every_postmortem_imports_and_validates_and_latin1_is_refused_with_its_line(imported):
+    assert_imported_and_valid(imported, EXPECTED, SKIPPED)
+    _, reports, _ = imported
+    assert reports["latin1-legacy.md"]["reason"] == ("line 4: byte 0xe9 is not valid UTF-8; save the file as UTF-8 "
+                                                     "and import it again")
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_fields_are_what_the_document_states(imported, name):
+    _, reports, metas = imported
+    assert_as_stated(name, EXPECTED[name], metas[name], reports[name])
+    assert score(metas[name].meta, EXPECTED[name])[1:] == (0, 0)
+
+
+def test_what_is_not_stated_or_ambiguous_is_reported_not_guessed(imported):
+    _, reports, metas = imported
+    backup = reports["setext-ddmmyyyy.txt"]
+    assert {"date", "started_at", "detected_at", "resolved_at"} <= set(backup["missing"])
+    assert any("07/08/2024" in note and "timestamps left out" in note for note in backup["notes"])
+    form = reports["github-issue-form.md"]
+    assert "detected_at" in form["missing"] and "lessons" not in metas["github-issue-form.md"].meta
+    assert "_No response_" in metas["github-issue-form.md"].body  # the body is kept whole
+    azure = reports["azure-pir-blob-storage.md"]
+    assert any("'How did we respond?'" in note and "read as the timeline" in note for note in azure["notes"])
+    assert not any("communications" in note for note in azure["notes"])  # a feedback survey is no action section
+    assert any("UTF-16" in note for note in reports["utf16-notepad.txt"]["notes"])
+    assert any("merged cells" in note for note in reports["docx-field-table.docx"]["notes"])
+
+
+def test_re_running_changes_nothing_and_a_dry_run_writes_nothing(imported, tmp_path):
+    from click.testing import CliRunner
+
+    from pmsite.cli import cli
+    from tests.adopt.test_import_cli import digests
+
+    root, _, _ = imported
+    folder = root / "content" / "postmortems"
+    before, sources = digests(folder), digests(CORPUS)
+    again = CliRunner().invoke(cli, ["-C", str(root), "import", str(CORPUS)])
+    assert again.exit_code == 0 and again.output.splitlines()[-1].startswith(f"Summary: {len(EXPECTED)} already imported")
+    assert digests(folder) == before and digests(CORPUS) == sources
+    (tmp_path / "pmsite.yaml").write_text("title: Dry\n", encoding="utf-8")
+    dry = CliRunner().invoke(cli, ["-C", str(tmp_path), "import", str(CORPUS), "--dry-run"])
+    assert dry.exit_code == 0 and f"{len(EXPECTED)} would import" in dry.output
+    assert not (tmp_path / "content").exists()
+
+
+# -- the rules behind the batch, in other words than its documents ---------------------------------------------
+def test_a_definition_list_and_a_one_row_field_table_are_fields(tmp_path):
+    meta, _ = infer_text(tmp_path, "# Queue outage\n\nIncident date\n:   4 March 2024\n\nSeverity\n:   High\n\n"
+                         "## Summary\n\nThe queue stopped.\n\n## Action items\n\n- Add an alert\n")
+    assert (meta["date"], meta["severity"]) == ("2024-03-04", "SEV2")
+    meta, _ = infer_text(tmp_path, "# Queue outage\n\n| Incident date | Severity | Post-incident review owner |\n"
+                         "|---|---|---|\n| 2024-03-04 | Lowest | ana@ |\n\n## Summary\n\nThe queue stopped.\n\n"
+                         "## Timeline (UTC)\n\n| Time | Event |\n|---|---|\n| 10:00 | Errors start |\n| 10:40 | Resolved |\n")
+    assert (meta["date"], meta["severity"], meta["authors"]) == ("2024-03-04", "SEV4", ["ana"])
+    assert (meta["started_at"], meta["resolved_at"]) == ("2024-03-04T10:00:00+00:00", "2024-03-04T10:40:00+00:00")
+
+
+def test_a_time_zone_line_and_a_zone_in_a_question_heading(tmp_path):
+    meta, _ = infer_text(tmp_path, "# Mail delays\n\nTime zone: Europe/Oslo\nStart: 2024-01-05 10:00\n"
+                         "Detect: 2024-01-05 10:20\n\n## Summary\n\nMail was slow.\n\n## Action items\n\n- Fix\n")
+    assert (meta["started_at"], meta["detected_at"]) == ("2024-01-05T10:00:00+01:00", "2024-01-05T10:20:00+01:00")
+    meta, notes = infer_text(tmp_path, "# Mail delays\n\n### Start time (CET)\n\n2024-01-05 10:00\n\n"
+                             "### Detection time\n\nN/A\n\n### Services affected\n\n- mail\n- calendar\n\n"
+                             "### Summary\n\nMail was slow.\n\n### Action items\n\n_No response_\n")
+    assert meta["started_at"] == "2024-01-05T10:00:00+01:00" and "detected_at" not in meta
+    assert meta["services"] == ["mail", "calendar"] and meta.get("action_items", []) == []
+
+
+def test_a_section_of_timed_items_is_the_timeline_when_none_is_named(tmp_path):
+    meta, notes = infer_text(tmp_path, "# API errors\n\nDate: 2024-05-02\n\n## Summary\n\nErrors.\n\n## Response\n\n"
+                             "- 13:40 UTC deploy\n- 13:45 UTC errors begin\n- 13:58 UTC alert fired\n"
+                             "- 19:20 UTC service restored\n\n## Next steps\n\n- Add a canary (In progress)\n"
+                             "- Add an alert (ETA: 2024-06-01)\n")
+    assert (meta["started_at"], meta["detected_at"], meta["resolved_at"]) == (
+        "2024-05-02T13:45:00+00:00", "2024-05-02T13:58:00+00:00", "2024-05-02T19:20:00+00:00")
+    assert any("'Response'" in note for note in notes)
+    assert [(i["title"], i.get("status"), i.get("due")) for i in meta["action_items"]] == [
+        ("Add a canary", "in_progress", None), ("Add an alert", None, "2024-06-01")]
+    meta, _ = infer_text(tmp_path, "# API errors\n\n## Summary\n\nErrors.\n\n## Response\n\n- Rolled back\n"
+                         "- Paged the team at 13:58 UTC\n- Wrote this\n\n## Action items\n\n- Fix\n")
+    assert "started_at" not in meta  # one time among plain items is no timeline
+
+
+def test_a_dated_window_alone_states_the_start_and_a_chat_log_is_a_timeline(tmp_path):
+    meta, _ = infer_text(tmp_path, "## Post Incident Review (PIR) - DNS resolution failures\n\n### What happened?\n\n"
+                         "Between 22:10 UTC on 3 May 2024 and 01:30 UTC on 4 May 2024, lookups failed.\n\n"
+                         "### What went wrong and why?\n\nA bad zone file.\n")
+    assert (meta["date"], meta["started_at"]) == ("2024-05-03", "2024-05-03T22:10:00+00:00")
+    assert "resolved_at" not in meta  # the window's end is when impact ended, not said to be resolved
+    meta, _ = infer_text(tmp_path, "# Uploads failing\n\nDate: 2024-07-02\n\n## Summary\n\nUploads failed.\n\n"
+                         "## Timeline (EDT)\n\n[14:02] <deploybot> deploy 4821\n[14:09] <ana> customers report "
+                         "errors\n[15:31] <ana> resolved\n")
+    assert (meta["started_at"], meta["detected_at"], meta["resolved_at"]) == (
+        "2024-07-02T14:02:00-04:00", "2024-07-02T14:09:00-04:00", "2024-07-02T15:31:00-04:00")
+
+
+def test_byte_order_marks_say_the_encoding_and_utf16_without_one_is_refused(tmp_path):
+    from pmsite.adopt.read import NotConvertible, read_document
+
+    text = "# Outage\n\n## Summary\n\nDown on 2024-03-04.\n"
+    for encoding in ("utf-16-be", "utf-32"):
+        path = tmp_path / f"{encoding}.md"
+        path.write_bytes((("\ufeff" + text) if encoding.endswith("be") else text).encode(encoding))  # 'utf-32' adds one
+        document = read_document(path)
+        assert document.markdown.startswith("# Outage") and "byte order mark" in document.notes[0]
+    path = tmp_path / "no-bom.md"
+    path.write_bytes(text.encode("utf-16-le"))
+    with pytest.raises(NotConvertible, match="UTF-16 text without a byte order mark"):
+        read_document(path)
+
+
+def test_an_html_definition_list_with_a_list_value(tmp_path):
+    from pmsite.adopt.infer import infer
+    from pmsite.adopt.read import read_document
+
+    path = tmp_path / "review.html"
+    path.write_text("<html><body><h1>Login outage</h1><dl><dt>Incident date</dt><dd>March 4, 2024</dd>"
+                    "<dt>Affected services</dt><dd><ul><li>login</li><li>sso</li></ul></dd></dl>"
+                    "<h2>Summary</h2><p>Logins failed.</p></body></html>", encoding="utf-8")
+    document = read_document(path)
+    assert "**Incident date:** March 4, 2024" in document.markdown and "- sso" in document.markdown
+    assert infer(document, {}).meta["date"] == "2024-03-04"
+
+
+def test_a_plain_first_line_over_field_lines_is_the_title_and_tickets_are_detection(tmp_path):
+    meta, _ = infer_text(tmp_path, "VPN outage - Oslo office\nDate: 2024-02-01\nSeverity: Highest\n\nSUMMARY\n"
+                         "The VPN was down.\n\nTIMELINE (all times UTC)\n08:00 VPN concentrator reboots\n"
+                         "08:06 Service desk receives a ticket from staff\n08:30 VPN back to normal\n")
+    assert (meta["title"], meta["severity"], meta["detected_at"]) == (
+        "VPN outage - Oslo office", "SEV1", "2024-02-01T08:06:00+00:00")
