@@ -8,12 +8,11 @@ reported rather than guessed.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
 from tests.adopt.test_unseen import (ABSENT, assert_as_stated, assert_imported_and_valid, import_folder, infer_text,
-                                     score)
+                                     print_scores, score)
 from tests.conftest import REPO_ROOT
 
 CORPUS = REPO_ROOT / "tests" / "fixtures" / "adopt-unseen-3"
@@ -147,25 +146,10 @@ EXPECTED: dict[str, dict] = {
 SKIPPED = {"latin1-legacy.md", "README.md"}
 
 
-def main(folder: str) -> None:
-    """Print correct / wrong / left out per document imported into FOLDER (content/postmortems)."""
-    import yaml
-
-    seen = set()
-    for path in sorted(Path(folder).glob("*.md")):
-        meta = yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])
-        name = Path(meta.get("imported_from", "")).name
-        if name in EXPECTED:
-            seen.add(name)
-            print("| {} | {} | {} | {} |".format(name, *score(meta, EXPECTED[name])))
-    for name in sorted(set(EXPECTED) - seen):
-        print(f"| {name} | not imported |")
-
-
 if __name__ == "__main__":  # python3 -m tests.adopt.test_unseen_3 content/postmortems
     import sys
 
-    main(sys.argv[1])
+    print_scores(sys.argv[1], EXPECTED)
 
 
 @pytest.fixture(scope="module")
