@@ -8,7 +8,6 @@ reported rather than guessed.
 
 from __future__ import annotations
 
-
 import pytest
 
 from tests.adopt.test_unseen import (ABSENT, assert_as_stated, assert_imported_and_valid, import_folder, infer_text,
