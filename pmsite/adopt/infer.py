@@ -14,13 +14,13 @@ from typing import Any
 
 from pmsite.adopt import times
 from pmsite.adopt.actions import action_items
+from pmsite.adopt.dates import incident_date
 from pmsite.adopt.language import in_english
 from pmsite.adopt.prose import WINDOW_START, prose_entries
 from pmsite.adopt.read import BYLINE, Document
 from pmsite.adopt.updates import moments, status_updates
-from pmsite.adopt.structure import (DATE, MONTHS, Section, date_of, find_sections, first_date, labeled, list_items,
-                                    numeric_date, paragraphs, person, plain, row_fields, split_sections,
-                                    stated_day)
+from pmsite.adopt.structure import (DATE, MONTHS, Section, date_of, find_sections, labeled, list_items,
+                                    paragraphs, person, plain, row_fields, split_sections)
 from pmsite import sections
 from pmsite.scaffold import TYPE_CHOICES, slugify
 
@@ -53,6 +53,7 @@ _KNOWN = {
 }
 #: A title or file name that says it is about an incident counts as one postmortem heading.
 _INCIDENT_NAME = re.compile(r"post-?mortem|incident|outage|retrospective|\brca\b|root cause|disruption|degradation|"
+                            r"availability report|"
                             r"^summary of the\b.*\b(?:event|issue|interruption)\b|"
                             r"\bPM-?\d{4}", re.IGNORECASE)
 _SEVERITY_LABEL = re.compile(r"^(severity|sev|incident severity|incident level|severity level|impact level|priority|"
@@ -115,14 +116,16 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     top = min((s.level for s in all_sections[1:]), default=1)
     named = bool(_INCIDENT_NAME.search(document.path.name) or any(
         _INCIDENT_NAME.search(s.title) for s in all_sections[1:] if s.level == top))
-    _one_incident(all_sections, known["timeline"])
+    dated_sections = _one_incident(all_sections, known["timeline"])
     updates = [] if known["timeline"] else status_updates(_own_lines(all_sections))
     told = [] if known["timeline"] or updates else prose_entries(_own_lines(all_sections), None)[0]
     narrated = len(told) >= 2
     # 'Between 13:45 UTC on 12 March 2024 and …': one dated window states the start by itself
     windowed = any(entry.text.startswith(WINDOW_START) and entry.day for entry in told)
     # a status page's stream of updates is an incident's record by itself
-    if sum(bool(found) for found in known.values()) + named + 2 * (len(updates) >= 2) + narrated < 2:
+    # so is one section headed by its day and time ('May 21 09:12 UTC (lasting 65 minutes)')
+    if sum(bool(found) for found in known.values()) + named + 2 * (len(updates) >= 2) + narrated \
+            + (dated_sections == 1) < 2:
         raise NotAPostmortem("no postmortem headings (Summary, Timeline, Impact, Root cause, Action items, "
                              "Lessons): not read as a postmortem")
     if _PLACEHOLDER.search(text) and not any(d for d in map(date_of, DATE.finditer(text)) if d):
@@ -138,8 +141,8 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     lead = _lead(all_sections)
     undated_lead = [replace(lead[0], lines=[(n, "" if BYLINE.match(line) else line) for n, line in lead[0].lines])]
     # a status page's lead is its latest update: its first update gives the day instead
-    _incident_date(result, document, fields, summary_sections or ([] if updates else undated_lead), known["timeline"],
-                   where)
+    incident_date(result, document, fields, summary_sections or ([] if updates else undated_lead), known["timeline"],
+                  where, [s.title for s in all_sections[1:]] + [line for _, line in lead[0].lines])
     in_actions = {number for section in known["actions"] for number, _ in section.lines}  # an item's own priority
     _severity_and_type(result, [f for f in fields if f[0] not in in_actions],
                        [line for line in lines if line[0] not in in_actions])
@@ -152,7 +155,7 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     _timeline(result, known["timeline"], fields, lines, where)
     if updates:
         _from_status_updates(result, updates)
-    elif narrated or windowed:
+    elif narrated or windowed or dated_sections == 1:
         _from_prose(result, lines)
     _detection(result, fields)
     _durations(result, lines, _heading_fields(all_sections))
@@ -301,9 +304,10 @@ _DATED_HEADING = re.compile(rf"^\W*(?:\d{{4}}-\d{{2}}-\d{{2}}|(?:{'|'.join(MONTH
                             r"(?:at\s+)?\d{1,2}[:.]\d{2}", re.IGNORECASE)
 
 
-def _one_incident(all_sections: list[Section], timeline_sections: list[Section]) -> None:
+def _one_incident(all_sections: list[Section], timeline_sections: list[Section]) -> int:
     """A monthly availability report tells several incidents, one section each: importing it as one
-    postmortem would mix their times, so it is skipped with a reason."""
+    postmortem would mix their times, so it is skipped with a reason. The number of sections headed by
+    a day and a time."""
     in_timeline = {n for s in timeline_sections for n, _ in s.lines}
     headings = [(s.line, s.title) for s in all_sections[1:]]
     headings += [(n, bold["text"]) for n, line in _own_lines(all_sections) for bold in [_BOLD_LINE.match(line)] if bold]
@@ -312,6 +316,7 @@ def _one_incident(all_sections: list[Section], timeline_sections: list[Section])
     if len(dated) >= 2 and len(days) >= 2:  # one day's bold times are one incident's story
         raise NotAPostmortem(f"several incidents in one file (sections '{dated[0]}', '{dated[1]}'…): split it "
                              "into one file per incident to import them")
+    return len(dated)
 
 
 def _lead(all_sections: list[Section]) -> list[Section]:
@@ -320,54 +325,6 @@ def _lead(all_sections: list[Section]) -> list[Section]:
     end = all_sections[2].line if titled and len(all_sections) > 2 else float("inf")
     lines = all_sections[0].lines + ([(n, line) for n, line in all_sections[1].lines if n < end] if titled else [])
     return [Section("", 0, 0, lines)]
-
-
-def _incident_date(result: Inferred, document: Document, fields, summary_sections, timeline_sections, where) -> None:
-    """The incident's day, from the first place that states it; an all-numeric date is never read."""
-    if "date" not in result.meta:
-        _stated_date(result, document, fields, summary_sections, timeline_sections, where)
-    if "date" not in result.meta:
-        stated = [(number, value) for number, label, value in fields if re.search(r"\bdate\b", label)]
-        stated += [(number, text) for section in summary_sections for number, text in paragraphs(section.lines)]
-        result.notes += [f"line {number}: the date '{numeric_date(value)}' could be day/month or month/day: "
-                         "date left out" for number, value in stated if numeric_date(value)][:1]
-
-
-def _stated_date(result: Inferred, document: Document, fields, summary_sections, timeline_sections, where) -> None:
-    for number, label, value in fields:
-        if re.fullmatch(r"(incident )?date( of (the )?incident)?|occurred( on)?|incident start(ed)?", label):
-            day = first_date(value)
-            if day:
-                return result.set("date", day.isoformat(), f"line {number} ('{label}')")
-    for number, label, value in fields:
-        if times.is_start_label(label) and first_date(value) and times.TIME.search(DATE.sub(" ", value)):
-            return result.set("date", first_date(value).isoformat(), f"line {number} ('{label}')")
-    if first_date(result.meta["title"]):
-        return result.set("date", first_date(result.meta["title"]).isoformat(), "the title")
-    timeline_days = sorted(e.day for section in timeline_sections[:1]
-                           for e in times.timeline_entries(section, None)[0] if e.day)
-    for section in summary_sections:
-        for number, paragraph in paragraphs(section.lines):
-            day = first_date(paragraph)
-            if day and timeline_days and not (timeline_days[0] - dt.timedelta(days=2) <= day <= timeline_days[-1]):
-                result.notes.append(f"{where(section)}, line {number}: {day.isoformat()} is not a day of the "
-                                    "timeline (an earlier event?): the timeline's first day is the date")
-                break
-            if day:
-                return result.set("date", day.isoformat(), f"{where(section)}, line {number}")
-    # another tool's front-matter 'date' (and a Jekyll post's file name) is the page's day: the incident's only
-    # when the text states none, its timeline included
-    day = stated_day(document.front_matter.get("date"))
-    named_day = first_date(document.path.name)
-    if named_day and not document.front_matter:
-        return result.set("date", named_day.isoformat(), "the file name")
-    if timeline_days:
-        return result.set("date", timeline_days[0].isoformat(),
-                          f"first day of the timeline, {where(timeline_sections[0])}")
-    if day:
-        return result.set("date", day.isoformat(), "the source's front-matter")
-    if named_day:
-        return result.set("date", named_day.isoformat(), "the file name")
 
 
 def _severity_and_type(result: Inferred, fields, lines) -> None:

@@ -132,6 +132,12 @@ EXPECTED: dict[str, dict] = {
         "items": [("Fail the consumer health check when no subscription is active", "ifeoma", "done", None),
                   ("Replay webhooks automatically after a consumer outage", "dmitri", "open", None)],
     },
+    "availability-report-may.md": {  # a monthly report telling one incident under its day-and-time heading
+        "title": "Availability report: May 2024", "date": "2024-05-21",  # 'May 21' in the report of 'May 2024'
+        "severity": ABSENT, "started_at": "2024-05-21T09:12:00+00:00", "detected_at": "2024-05-21T09:20:00+00:00",
+        "resolved_at": "2024-05-21T10:17:00+00:00",  # 'The backlog of queued jobs cleared at 10:17 UTC'
+        "items": [],  # what they will change is prose, not a list
+    },
     "github-issue-form.md": {  # '### Question' over its answer; '_No response_' answers nothing
         "title": "Postmortem: Container registry pulls timing out (#1432)", "date": "2024-08-27",
         "severity": "SEV1", "started_at": "2024-08-27T16:40:00+00:00", "detected_at": ABSENT,
@@ -288,3 +294,14 @@ def test_a_plain_first_line_over_field_lines_is_the_title_and_tickets_are_detect
                          "08:06 Service desk receives a ticket from staff\n08:30 VPN back to normal\n")
     assert (meta["title"], meta["severity"], meta["detected_at"]) == (
         "VPN outage - Oslo office", "SEV1", "2024-02-01T08:06:00+00:00")
+
+
+def test_a_report_of_one_month_dates_its_one_incident_and_two_days_date_nothing(tmp_path):
+    text = ("# Service report - October 2024\n\nWe had one incident in October.\n\n**Oct 9 16:40 UTC (lasting 2 hours)**"
+            "\n\nOn Oct 9 at 16:40 UTC, builds failed. At 16:55 UTC our alarms fired. At 18:40 UTC the queue had drained."
+            "\n")
+    meta, _ = infer_text(tmp_path, text)
+    assert (meta["date"], meta["started_at"], meta["detected_at"], meta["resolved_at"]) == (
+        "2024-10-09", "2024-10-09T16:40:00+00:00", "2024-10-09T16:55:00+00:00", "2024-10-09T18:40:00+00:00")
+    meta, _ = infer_text(tmp_path, text.replace("On Oct 9", "On Oct 10") + "\n## Impact\n\nBuilds failed.\n")
+    assert "date" not in meta and "started_at" not in meta  # Oct 9 or Oct 10: the text says both
