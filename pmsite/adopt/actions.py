@@ -21,7 +21,7 @@ _MENTION = re.compile(r"(?<![\w@.])@(?P<handle>[A-Za-z][\w.-]*[A-Za-z0-9](?: [A-
 _DUE = re.compile(r"\b(?:due|deadline|by|target)\s*(?:date)?\s*[:=]?\s*(?P<date>\d{4}-\d{2}-\d{2}|\d{1,2}[/.]\d{1,2}[/.]\d{4}|"
                   r"\d{1,2}\.?\s+[A-Za-z]{3,9},?\s+\d{4}|[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})", re.IGNORECASE)
 #: Where an item's text turns to its owner, due date or status: "(owner: payments)", ", due 2024-04-01".
-_TRAILER = re.compile(r"\s*[(\[,;]?\s*\b(?:(?:owner|assignee|assigned to|responsable|verantwortlich|status)\s*[:=]|due\s*(?:date\s*)?[:=]?\s*\d)"
+_TRAILER = re.compile(r"\s*[(\[,;]?\s*\b(?:(?:owner|assignee|assigned to|responsable|verantwortlich|status)\s*[:=]|due\s*(?:date\s*)?[:=]?\s*(?:\d|[A-Z][a-z]{2,8}\.? \d))"
                       r".*$", re.IGNORECASE)
 #: A tracker key such as PAY-512, which the item's link already carries.
 _KEY = r"[A-Z][A-Z0-9]{1,9}-\d+"
@@ -79,10 +79,20 @@ _STATUS_BRACKET = re.compile(r"\s*\((?:(?P<status>completed?|done|in progress|on
                              r"[\s.]*$", re.IGNORECASE)
 
 
+#: Between an item's text and the fields after it: 'Add an alert — Sam — due Feb 20, 2024'.
+_DASHES = re.compile(r"\s+(?:—|–|--)\s+")
+#: A part after a dash that is a field or says nobody ('due …', 'Owner: …', 'TBD'), not the item's own words.
+_FIELD_PART = re.compile(r"(?:owner|assignee|assigned to|due|deadline|eta|target|status|priority)\b|"
+                         r"(?:tbd|tba|tbc|n/?a|\?+)\W*$", re.IGNORECASE)
+
+
 def _list_item(entry) -> dict[str, Any] | None:
     text = entry.text
     bold = re.match(r"^\s*(\*\*|__)(?P<lead>.+?)\1\s*[:.\-–]?\s*", text)
     title = plain(bold["lead"]) if bold and len(plain(bold["lead"])) >= 3 else plain(text)
+    parts = _DASHES.split(title)
+    if len(parts) > 1 and any(_FIELD_PART.match(part) for part in parts[1:]):
+        title = parts[0]  # an unlabelled part between ('— Sam —') is not read as the owner: it says no role
     title = _TRAILER.sub("", title) or plain(text)
     bracket = _STATUS_BRACKET.search(title)
     title = title[:bracket.start()] if bracket and bracket.start() >= 3 else title

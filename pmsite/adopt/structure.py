@@ -75,7 +75,8 @@ def links(text: str) -> list[str]:
 
 # -- lists ----------------------------------------------------------------------------------
 #: A list item: '- ', '1. ', or an HTML '<li>' line that Markdown files may hold.
-_ITEM = re.compile(r"^(?P<indent>\s*)(?:[-*+]\s|\d{1,3}[.)]\s|<li\b[^>]*>)\s*(?:\\?\[(?P<box>[ xX])\\?\]\s+|(?P<glyph>[☐☑☒✅✔✓])\s*)?"
+#: A checkbox needs no list marker: Dropbox Paper and some exports write '[ ] Add an alert' or '☐ Add an alert'.
+_ITEM = re.compile(r"^(?P<indent>\s*)(?:[-*+]\s|\d{1,3}[.)]\s|<li\b[^>]*>|(?=\\?\[[ xX]\\?\]\s|[☐☑☒]\s))\s*(?:\\?\[(?P<box>[ xX])\\?\]\s+|(?P<glyph>[☐☑☒✅✔✓])\s*)?"
                    r"(?P<text>.*)$")
 
 

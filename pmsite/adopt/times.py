@@ -35,7 +35,7 @@ _MARKERS = {
     "resolved_at": re.compile(r"\b(resolved|(?:issue|incident|problem) (?:fixed|closed)|incident closed|"
                               r"fully (?:recovered|restored|operational)|verified operational|back to normal|"
                               r"permanently fixed|all systems (?:verified )?operational|(?:service|services|access) (?:was |were )?restored|"
-                             r"confirmed working|working again|(?:backlog|queues?|errors?|alerts?|alarms?)(?: of [\w ]{1,30}?)? "
+                             r"confirmed working|working again|all clear|^\W*(?:fixed|recovered)\W*$|(?:backlog|queues?|errors?|alerts?|alarms?)(?: of [\w ]{1,30}?)? "
                              r"(?:has |have |was |were |had )?(?:cleared|drained)|(?:outage|incident) (?:ends?|ended|over)|caught up|wieder normal|behoben|résolu|"
                              r"returned to normal|(?:accepted|serving|succeed\w*|healthy|available|running)\b[^.;]{0,30}"
                              r"\bagain)\b",

@@ -305,3 +305,13 @@ def test_a_report_of_one_month_dates_its_one_incident_and_two_days_date_nothing(
         "2024-10-09", "2024-10-09T16:40:00+00:00", "2024-10-09T16:55:00+00:00", "2024-10-09T18:40:00+00:00")
     meta, _ = infer_text(tmp_path, text.replace("On Oct 9", "On Oct 10") + "\n## Impact\n\nBuilds failed.\n")
     assert "date" not in meta and "started_at" not in meta  # Oct 9 or Oct 10: the text says both
+
+
+def test_checkboxes_without_a_list_marker_and_dash_separated_fields_after_an_item(tmp_path):
+    meta, _ = infer_text(tmp_path, "# Login failures\n\nDate: Feb 2, 2024\n\n## Timeline (PT)\n\n- 2:05 PM errors begin\n"
+                         "- 3:01 PM all clear\n\n## Follow-ups\n\n[ ] Add an alert — Sam — due Feb 20, 2024\n"
+                         "☑ Add a runbook — TBD\n[x] Rotate the key -- status: done\n")
+    assert meta["resolved_at"] == "2024-02-02T15:01:00-08:00"
+    assert [(i["title"], i.get("owner"), i.get("status"), i.get("due")) for i in meta["action_items"]] == [
+        ("Add an alert", None, "open", "2024-02-20"),  # 'Sam' is not labelled an owner: left out
+        ("Add a runbook", None, "done", None), ("Rotate the key", None, "done", None)]
