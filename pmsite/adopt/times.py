@@ -147,9 +147,12 @@ def zone_stated(lines: list[tuple[int, str]]) -> tuple[dt.tzinfo | None, str, st
     return None, "", ""
 
 
-def timeline_entries(section: Section, incident_day: dt.date | None, document_zone: tuple = (None, "", "")
+def timeline_entries(section: Section, incident_day: dt.date | None, document_zone: tuple = (None, "", ""),
+                     stated: tuple[dt.datetime | None, dt.datetime | None] = (None, None)
                      ) -> tuple[list[Entry], dt.tzinfo | None, list[str]]:
-    """Entries of a Timeline section, in the order written, with their day, time and zone."""
+    """Entries of a Timeline section, in the order written, with their day, time and zone. STATED is the
+    start and end the document states on their own lines ('Incident start: 2024-06-01 22:50 CEST'), which
+    give the days of times written without one when the first and last entries are those two moments."""
     notes: list[str] = []
     zone, _, ambiguous = zone_stated([(section.line, f"times: {section.title}"), *section.lines[:8],
                                       *((t.line, "|" + "|".join(t.header) + "|") for t in tables(section.lines))])
@@ -214,6 +217,10 @@ def timeline_entries(section: Section, incident_day: dt.date | None, document_zo
     elif undated and incident_day is not None and not all(_same_day(t, incident_day) for t in partial_days):
         notes.append(f"the timeline's day ({', '.join(partial_days)}) is not the incident date "
                      f"{incident_day.isoformat()}: timestamps left out")
+    elif undated and _between(timed, *stated):
+        notes.append(f"the timeline gives times without a day: its first and last entries are the stated start and "
+                     f"end ({stated[0].isoformat()}, {stated[1].isoformat()}), which give their days"
+                     + ("" if zone else " and zone"))
     elif undated and incident_day is not None:
         clocks = [e.time for e in timed]
         if clocks == sorted(clocks):
@@ -233,6 +240,27 @@ def timeline_entries(section: Section, incident_day: dt.date | None, document_zo
         notes.append("the timeline does not say its time zone (no 'All times in UTC' line): "
                      "started_at, detected_at and resolved_at left out")
     return entries, zone, notes
+
+
+def _between(timed: list[Entry], start: dt.datetime | None, end: dt.datetime | None) -> bool:
+    """Give the timed entries their day (and zone) when the first is the stated start and, reading them in
+    order with a day passing each time the clock goes back, the last is the stated end."""
+    if start is None or end is None or len({e.zone for e in timed}) > 1:
+        return False
+    zone = timed[0].zone or start.tzinfo
+    local = start.astimezone(zone)
+    if timed[0].time != local.time().replace(tzinfo=None):
+        return False
+    days, day, previous = [], local.date(), timed[0].time
+    for entry in timed:
+        day += dt.timedelta(days=entry.time < previous)
+        days.append(day)
+        previous = entry.time
+    if dt.datetime.combine(days[-1], timed[-1].time, zone) != end:
+        return False
+    for entry, day in zip(timed, days):
+        entry.day, entry.zone = day, zone
+    return True
 
 
 def timestamps(entries: list[Entry], where: str) -> tuple[list[TimeFinding], list[str]]:

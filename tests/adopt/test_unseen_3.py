@@ -315,3 +315,14 @@ def test_checkboxes_without_a_list_marker_and_dash_separated_fields_after_an_ite
     assert [(i["title"], i.get("owner"), i.get("status"), i.get("due")) for i in meta["action_items"]] == [
         ("Add an alert", None, "open", "2024-02-20"),  # 'Sam' is not labelled an owner: left out
         ("Add a runbook", None, "done", None), ("Rotate the key", None, "done", None)]
+
+
+def test_a_stated_start_and_end_give_the_days_of_a_timeline_across_midnight_only_when_they_match(tmp_path):
+    text = ("# Outage: image CDN errors\n\n**Incident start:** 2024-06-01 22:50 CEST\n**Incident end:** 2024-06-02 "
+            "{end} CEST\n\n## Summary\n\nThe CDN failed.\n\n## Timeline\n\n- 22:50 errors start\n- 23:05 alert fires\n"
+            "- 00:40 mitigated by failover\n- 01:15 resolved\n")
+    meta, _ = infer_text(tmp_path, text.format(end="01:15"))
+    assert (meta["detected_at"], meta["mitigated_at"]) == ("2024-06-01T23:05:00+02:00", "2024-06-02T00:40:00+02:00")
+    meta, notes = infer_text(tmp_path, text.format(end="02:30"))  # the last entry is not the stated end
+    assert "detected_at" not in meta and "mitigated_at" not in meta and meta["resolved_at"] == "2024-06-02T02:30:00+02:00"
+    assert any("crosses midnight" in note for note in notes)
