@@ -248,6 +248,7 @@ def html_document(path: Path, html: str, kind: str) -> Document:
         google_title_paragraph.decompose()  # it becomes the title heading instead
     _unwrap_layout_tables(soup, root)
     _definitions_as_fields(soup, root)
+    _captions_out_of_tables(soup, root)
     merged = _expand_merged_cells(root)
     if merged:
         notes.append(f"{merged} table{'s' if merged != 1 else ''} with merged cells: each merged cell's text "
@@ -415,6 +416,23 @@ def _last_modified(soup) -> tuple[dt.date, str] | None:
                 except ValueError:
                     continue
     return None
+
+
+def _captions_out_of_tables(soup, root) -> None:
+    """A first row of one cell over rows of several ('Follow-up work' spanning the table) is the table's
+    caption, not its header: it becomes an italic paragraph above the table (not bold, which would read as a
+    heading of its own), so the next row is the header."""
+    for table in root.find_all("table"):
+        rows = [row for row in table.find_all("tr") if row.find_parent("table") is table]
+        if len(rows) < 2:
+            continue
+        first, second = (row.find_all(["td", "th"], recursive=False) for row in rows[:2])
+        if len(first) == 1 and len(second) >= 2 and first[0].get_text(strip=True):
+            caption = soup.new_tag("p")
+            caption.append(soup.new_tag("em"))
+            caption.em.string = first[0].get_text(" ", strip=True)
+            table.insert_before(caption)
+            rows[0].decompose()
 
 
 def _expand_merged_cells(root) -> int:

@@ -326,3 +326,19 @@ def test_a_stated_start_and_end_give_the_days_of_a_timeline_across_midnight_only
     meta, notes = infer_text(tmp_path, text.format(end="02:30"))  # the last entry is not the stated end
     assert "detected_at" not in meta and "mitigated_at" not in meta and meta["resolved_at"] == "2024-06-02T02:30:00+02:00"
     assert any("crosses midnight" in note for note in notes)
+
+
+def test_a_row_of_one_cell_over_a_table_is_its_caption_not_its_header(tmp_path):
+    from pmsite.adopt.infer import infer
+    from pmsite.adopt.read import read_document
+
+    path = tmp_path / "cache.html"
+    path.write_text("<html><body><h1>Cache outage</h1><p>Date: 2024-03-04</p><h2>Summary</h2><p>Cache down.</p>"
+                    "<h2>Action items</h2><table><tr><th colspan='3'>Follow-up work</th></tr><tr><th>Action</th>"
+                    "<th>Owner</th><th>Due</th></tr><tr><td>Add cache alert</td><td rowspan='2'>Ops</td>"
+                    "<td>2024-04-01</td></tr><tr><td>Add runbook</td><td>2024-04-15</td></tr></table></body></html>",
+                    encoding="utf-8")
+    document = read_document(path)
+    assert "*Follow-up work*" in document.markdown and any("merged cells" in note for note in document.notes)
+    assert [(i["title"], i.get("owner"), i.get("due")) for i in infer(document, {}).meta["action_items"]] == [
+        ("Add cache alert", "Ops", "2024-04-01"), ("Add runbook", "Ops", "2024-04-15")]
