@@ -36,7 +36,7 @@ def _stated_date(result, document: Document, fields, summary_sections, timeline_
             if day:
                 return result.set("date", day.isoformat(), f"line {number} ('{label}')")
     for number, label, value in fields:
-        if times.is_start_label(label) and first_date(value) and times.TIME.search(DATE.sub(" ", value)):
+        if times.moment_of(label) == "started_at" and first_date(value) and times.TIME.search(DATE.sub(" ", value)):
             return result.set("date", first_date(value).isoformat(), f"line {number} ('{label}')")
     if first_date(result.meta["title"]):
         return result.set("date", first_date(result.meta["title"]).isoformat(), "the title")

@@ -82,6 +82,11 @@ _PLACEHOLDER = re.compile(r"\b(20xx|yyyy|HH:mm|XXX|YYY|ZZZ|Incident Title|Short 
 _NO_ANSWER = re.compile(r"^[ \t]*[_*]*(?:no response|n/?a|none|tbd|tba)[_*.]*[ \t]*$", re.IGNORECASE | re.MULTILINE)
 
 
+#: Blockquote marks and a callout's type ('> [!NOTE]', Obsidian's '> [!info] Facts'): what is inside a callout
+#: is read as if written outside it.
+_QUOTE_MARK = re.compile(r"^[ \t]*(?:>[ \t]?)+(?:\[![A-Za-z]+\][-+]?[ \t]*)?", re.MULTILINE)
+
+
 class NotAPostmortem(Exception):
     """The text is not a postmortem (a README, a template, an empty file); the message says why."""
 
@@ -109,7 +114,7 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     if not text.strip():
         raise NotAPostmortem("the file is empty")
     text, language_notes = in_english(text)
-    text = _NO_ANSWER.sub("", text)
+    text = _QUOTE_MARK.sub("", _NO_ANSWER.sub("", text))
     all_sections = split_sections(_with_pseudo_headings(text))
     known = {kind: find_sections(all_sections, pattern) for kind, pattern in _KNOWN.items()}
     timeline_notes = _unnamed_timeline(all_sections, known)
@@ -117,24 +122,27 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     named = bool(_INCIDENT_NAME.search(document.path.name) or any(
         _INCIDENT_NAME.search(s.title) for s in all_sections[1:] if s.level == top))
     dated_sections = _one_incident(all_sections, known["timeline"])
-    updates = [] if known["timeline"] else status_updates(_own_lines(all_sections))
-    told = [] if known["timeline"] or updates else prose_entries(_own_lines(all_sections), None)[0]
+    lines = _own_lines(all_sections)
+    listed = {n for kind in ("timeline", "actions", "lessons") for section in known[kind] for n, _ in section.lines}
+    fields = labeled(lines) + _heading_fields(all_sections) + row_fields([ln for ln in lines if ln[0] not in listed])
+    updates = [] if known["timeline"] else status_updates(lines)
+    told = [] if known["timeline"] or updates else prose_entries(lines, None)[0]
     narrated = len(told) >= 2
     # 'Between 13:45 UTC on 12 March 2024 and …': one dated window states the start by itself
     windowed = any(entry.text.startswith(WINDOW_START) and entry.day for entry in told)
     # a status page's stream of updates is an incident's record by itself
-    # so is one section headed by its day and time ('May 21 09:12 UTC (lasting 65 minutes)')
+    # so is one section headed by its day and time ('May 21 09:12 UTC (lasting 65 minutes)'); a severity and two
+    # moments of the incident stated as fields count as a heading does
+    stated_moments = {times.moment_of(label) for _, label, _ in fields} - {None}
+    fielded = any(_SEVERITY_LABEL.match(label) for _, label, _ in fields) + (len(stated_moments) >= 2)
     if sum(bool(found) for found in known.values()) + named + 2 * (len(updates) >= 2) + narrated \
-            + (dated_sections == 1) < 2:
+            + (dated_sections == 1) + fielded < 2:
         raise NotAPostmortem("no postmortem headings (Summary, Timeline, Impact, Root cause, Action items, "
                              "Lessons): not read as a postmortem")
     if _PLACEHOLDER.search(text) and not any(d for d in map(date_of, DATE.finditer(text)) if d):
         raise NotAPostmortem("a template: placeholders such as 'YYYY' or 'Short event description' and no real date")
     result = Inferred({}, notes=language_notes + timeline_notes)
     where = (lambda s: s.where()) if document.kind == "markdown" else (lambda s: f"heading '{s.title}'")
-    lines = _own_lines(all_sections)
-    listed = {n for kind in ("timeline", "actions", "lessons") for section in known[kind] for n, _ in section.lines}
-    fields = labeled(lines) + _heading_fields(all_sections) + row_fields([ln for ln in lines if ln[0] not in listed])
     _title(result, document.path, all_sections, fields)
     _from_front_matter(result, document.front_matter)
     summary_sections = known["summary"]

@@ -193,17 +193,25 @@ def labeled(lines: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
         if line.lstrip().startswith("|"):
             cells = split_row(line)
             if len(cells) == 2 and not _SEPARATOR.match(line):
-                found.append((number, label_key(cells[0]).rstrip(":"), plain(cells[1])))
+                found.append(field_of(number, cells[0], cells[1]))
             continue
         definition = _DEFINITION.match(line)
         if definition and _DEFINED_TERM.fullmatch(plain(term)):  # 'Severity' over ':   SEV2' (a definition list)
-            found.append((number, label_key(plain(term)), plain(definition["value"])))
+            found.append(field_of(number, term, definition["value"]))
             continue
         for part in _FIELD_SEPARATOR.split(line):  # 'Incident date: May 14 · Severity: SEV 2 · Status: Final'
             match = _LABELED.match(part)
             if match:
-                found.append((number, label_key(match["label"]), plain(match["value"])))
+                found.append(field_of(number, match["label"], match["value"]))
     return found
+
+
+def field_of(number: int, label: str, value: str) -> tuple[int, str, str]:
+    """(line, label as inference matches it, value); a zone in the label's brackets ('Start (UTC)',
+    'Detected (CET)') goes with the value, as if written after it."""
+    bracket = re.search(r"\(([^()]*)\)\W*$", plain(label))
+    zone = f" ({bracket[1].strip()})" if bracket and ZONE.fullmatch(bracket[1].strip()) else ""
+    return number, label_key(label).rstrip(":"), plain(value) + zone
 
 
 def row_fields(lines: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
@@ -213,7 +221,7 @@ def row_fields(lines: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
     for table in tables(lines):
         if len(table.rows) == 1 and len(table.header) >= 2 and all(_DEFINED_TERM.fullmatch(h) for h in table.header):
             number, cells = table.rows[0]
-            found += [(number, label_key(name), plain(cell)) for name, cell in zip(table.header, cells) if plain(cell)]
+            found += [field_of(number, name, cell) for name, cell in zip(table.header, cells) if plain(cell)]
     return found
 
 

@@ -313,9 +313,9 @@ _TIMESTAMP_LABELS = (
 )
 
 
-def is_start_label(label: str) -> bool:
-    """'Started', 'Start time', 'Impact began': a line stating when the incident started."""
-    return bool(_TIMESTAMP_LABELS[0][1].match(label))
+def moment_of(label: str) -> str | None:
+    """The timestamp a label names ('Start time' started_at, 'Detect time' detected_at), or None."""
+    return next((key for key, pattern in _TIMESTAMP_LABELS if pattern.match(label)), None)
 
 
 def stated_timestamps(fields: list[tuple[int, str, str]], zone: dt.tzinfo | None,

@@ -342,3 +342,16 @@ def test_a_row_of_one_cell_over_a_table_is_its_caption_not_its_header(tmp_path):
     assert "*Follow-up work*" in document.markdown and any("merged cells" in note for note in document.notes)
     assert [(i["title"], i.get("owner"), i.get("due")) for i in infer(document, {}).meta["action_items"]] == [
         ("Add cache alert", "Ops", "2024-04-01"), ("Add runbook", "Ops", "2024-04-15")]
+
+
+def test_callouts_are_read_as_their_text_and_a_zone_in_a_labels_brackets_goes_with_its_value(tmp_path):
+    meta, _ = infer_text(tmp_path, "# Checkout errors after deploy\n\n> [!NOTE]\n> **Severity:** SEV2\n> **Date:** "
+                         "2024-03-04\n\n## Timeline\n\n> All times UTC.\n>\n> - 10:00 errors start\n> - 10:30 resolved\n\n"
+                         "## Action items\n\n> - [ ] Add a canary (owner: ana)\n")
+    assert (meta["severity"], meta["date"], meta["resolved_at"]) == ("SEV2", "2024-03-04", "2024-03-04T10:30:00+00:00")
+    assert meta["action_items"][0] == {"id": "AI-1", "title": "Add a canary", "owner": "ana", "status": "open"}
+    meta, _ = infer_text(tmp_path, "# Checkout errors\n\n| Key | Value |\n|---|---|\n| Severity | SEV2 |\n"
+                         "| Start (UTC) | 2024-03-04 10:00 |\n| Resolved (UTC) | 2024-03-04 10:30 |\n| Detected | "
+                         "2024-03-04 10:05 |\n\n## Summary\n\nCheckout failed.\n")
+    assert (meta["started_at"], meta["resolved_at"]) == ("2024-03-04T10:00:00+00:00", "2024-03-04T10:30:00+00:00")
+    assert meta["detected_at"] == "2024-03-04T10:05:00+00:00"  # a zone the table writes serves all its rows
