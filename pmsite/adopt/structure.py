@@ -254,7 +254,7 @@ MONTHS |= {name: number for number, names in enumerate(
 _MONTH = "(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 DATE = re.compile(
     r"\b(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})(?!\d)"  # also the day of '2024-03-04T14:05'
-    r"|\b(?P<sy>\d{4})/(?P<sm>\d{1,2})/(?P<sd>\d{1,2})(?![\d/])"  # year first: '2024/01/09' is never ambiguous
+    r"|\b(?P<sy>\d{4})(?P<ssep>[/.])(?P<sm>\d{1,2})(?P=ssep)(?P<sd>\d{1,2})(?![\d/.])"  # year first: '2024/01/09', '2024.01.09'
     rf"|\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\.?(?:\s+|-)(?:of\s+)?(?P<m>{_MONTH})(?:,?\s+|-)(?P<y>\d{{4}})\b"
     rf"|\b(?P<m2>{_MONTH})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{{4}})\b"
     # all-numeric: read only when one part cannot be a month ('03/24/2024', '24.03.2024'), else no date
@@ -315,6 +315,11 @@ ZONES: dict[str, dt.tzinfo] = {
     "PDT": dt.timezone(dt.timedelta(hours=-7)), "JST": dt.timezone(dt.timedelta(hours=9)),
     "MEZ": ZoneInfo("CET"), "MESZ": ZoneInfo("CET"),  # German for CET and CEST
     "AEST": dt.timezone(dt.timedelta(hours=10)), "AEDT": dt.timezone(dt.timedelta(hours=11)),
+    # more abbreviations that name one offset each
+    **{name: dt.timezone(dt.timedelta(minutes=minutes)) for name, minutes in (
+        ("HST", -600), ("AKST", -540), ("AKDT", -480), ("BRT", -180), ("WAT", 60), ("CAT", 120), ("SAST", 120),
+        ("EAT", 180), ("MSK", 180), ("PKT", 300), ("NPT", 345), ("ICT", 420), ("WIB", 420), ("SGT", 480),
+        ("HKT", 480), ("AWST", 480), ("KST", 540), ("ACST", 570), ("ACDT", 630), ("NZST", 720), ("NZDT", 780))},
     # US zones named without standard/daylight: the zone's own rules say which applies that day
     "ET": ZoneInfo("America/New_York"), "CT": ZoneInfo("America/Chicago"), "MT": ZoneInfo("America/Denver"),
     "PT": ZoneInfo("America/Los_Angeles"),

@@ -355,3 +355,9 @@ def test_callouts_are_read_as_their_text_and_a_zone_in_a_labels_brackets_goes_wi
                          "2024-03-04 10:05 |\n\n## Summary\n\nCheckout failed.\n")
     assert (meta["started_at"], meta["resolved_at"]) == ("2024-03-04T10:00:00+00:00", "2024-03-04T10:30:00+00:00")
     assert meta["detected_at"] == "2024-03-04T10:05:00+00:00"  # a zone the table writes serves all its rows
+
+
+def test_more_zone_abbreviations_and_year_first_dotted_dates(tmp_path):
+    meta, _ = infer_text(tmp_path, "# Payments outage\n\nDate: 2024.03.12\n\n## Timeline (all times SGT)\n\n"
+                         "- 09:00 errors start\n- 09:40 resolved\n\n## Action items\n\n- Fix\n")
+    assert (meta["date"], meta["started_at"]) == ("2024-03-12", "2024-03-12T09:00:00+08:00")
