@@ -20,7 +20,7 @@ from pmsite.adopt.prose import WINDOW_START, prose_entries
 from pmsite.adopt.read import BYLINE, Document
 from pmsite.adopt.updates import moments, status_updates
 from pmsite.adopt.structure import (DATE, MONTHS, Section, date_of, find_sections, labeled, list_items,
-                                    paragraphs, person, plain, row_fields, split_sections)
+                                    paragraphs, person, plain, row_fields, section_name, split_sections)
 from pmsite import sections
 from pmsite.scaffold import TYPE_CHOICES, slugify
 
@@ -173,7 +173,7 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     if byline and "authors" not in result.meta:
         result.set("authors", [byline["author"] or byline["author_after"]], f"the byline '{byline[0].strip()}'")
     # configured names count where the text says what was affected, not in action items or lessons
-    impact = [s for s in all_sections[1:] if re.search(r"\bimpact\b", sections.normalise_title(s.title))]
+    impact = [s for s in all_sections[1:] if re.search(r"\bimpact\b", section_name(s.title))]
     affected = "\n".join([result.meta["title"], *(s.title for s in all_sections[1:]), *(
         line for s in [*summary_sections, *impact, *known["timeline"], *known["services"]] for _, line in s.lines)])
     _services_and_teams(result, known["services"], fields, affected, taxonomy, where)
@@ -216,7 +216,7 @@ def _with_pseudo_headings(text: str) -> str:
         if plain_match and (plain_match["colon"] or plain_match["text"].split()[0].isupper()) \
                 and len(plain_match["text"].split()) <= 6:
             match = plain_match
-        if match and any(pattern.search(sections.normalise_title(match["text"])) for pattern in _KNOWN.values()):
+        if match and any(pattern.search(section_name(match["text"])) for pattern in _KNOWN.values()):
             lines[index] = "## " + match["text"].strip()
         elif index == first and not has_title and (match is not None or _is_title_line(lines, index)):
             lines[index] = "# " + (match["text"] if match else line).strip()  # a bold or lone first line
@@ -254,7 +254,7 @@ def _heading_fields(all_sections: list[Section]) -> list[tuple[int, str, str]]:
             continue
         if len(name.split()) <= 4:
             zone = f" ({bracket})" if bracket and times.ZONE.fullmatch(bracket.strip()) else ""
-            found.append((filled[0][0], sections.normalise_title(name or section.title), value + zone))
+            found.append((filled[0][0], section_name(name or section.title), value + zone))
     return found
 
 
@@ -272,7 +272,7 @@ def _title(result: Inferred, path: Path, all_sections: list[Section], fields) ->
     else a 'Title:' line; else the file name."""
     headings = [s for s in all_sections[1:] if s.title]
     first = min(headings, key=lambda s: (s.level, s.line)) if headings else None
-    if first is not None and any(pattern.search(sections.normalise_title(first.title))
+    if first is not None and any(pattern.search(section_name(first.title))
                                  for kind, pattern in _KNOWN.items() if kind != "other"):
         first = None  # "# Summary" names a section, not the document
     lone_top = first is not None and first is headings[0] and sum(s.level == first.level for s in headings) == 1

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pmsite.adopt.structure import first_date, stated_day
+from pmsite.adopt.structure import first_date, section_name, stated_day
 from pmsite.characters import FORBIDDEN_CHARACTER, printable
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -384,9 +384,7 @@ def _unwrap_redirects(root) -> None:
 
 def _is_section_name(text: str) -> bool:
     """A heading such as 'Summary' names a section, not the document."""
-    from pmsite.sections import normalise_title
-
-    return normalise_title(text) in ("summary", "overview", "executive summary", "incident summary", "timeline",
+    return section_name(text) in ("summary", "overview", "executive summary", "incident summary", "timeline",
                                      "impact", "background", "description", "tl dr")
 
 

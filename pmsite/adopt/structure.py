@@ -39,9 +39,18 @@ def split_sections(text: str) -> list[Section]:
     return result
 
 
+#: A heading's number: '1.', '2.3', 'IV.', 'A)' ('## 1. Executive Summary' in a corporate template).
+_HEADING_NUMBER = re.compile(r"^\s*(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVXivx]{1,4}[.)]|[A-Ha-h][.)])\s+(?=\S)")
+
+
+def section_name(title: str) -> str:
+    """A heading as its section's name is matched: lower case, no punctuation, without its number."""
+    return sections.normalise_title(_HEADING_NUMBER.sub("", title))
+
+
 def find_sections(all_sections: list[Section], pattern: re.Pattern) -> list[Section]:
     """Sections whose title matches, outermost only (a match inside a match is part of it)."""
-    matched = [s for s in all_sections if s.line and pattern.search(sections.normalise_title(s.title))]
+    matched = [s for s in all_sections if s.line and pattern.search(section_name(s.title))]
     return [s for s in matched if not any(o is not s and o.line < s.line and s.line <= o.lines[-1][0]
                                           for o in matched if o.lines)]
 

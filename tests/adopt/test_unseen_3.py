@@ -361,3 +361,14 @@ def test_more_zone_abbreviations_and_year_first_dotted_dates(tmp_path):
     meta, _ = infer_text(tmp_path, "# Payments outage\n\nDate: 2024.03.12\n\n## Timeline (all times SGT)\n\n"
                          "- 09:00 errors start\n- 09:40 resolved\n\n## Action items\n\n- Fix\n")
     assert (meta["date"], meta["started_at"]) == ("2024-03-12", "2024-03-12T09:00:00+08:00")
+
+
+def test_numbered_headings_name_their_sections(tmp_path):
+    meta, _ = infer_text(tmp_path, "# Incident Report: Email delays\n\n## 1. Executive Summary\n\nEmails were delayed "
+                         "on 2024-05-07.\n\n## 2.1 Timeline (UTC)\n\n- 08:00 queue grows\n- 10:00 queue drained\n\n"
+                         "## IV. Corrective Actions\n\n- Add a queue alert (owner: mail)\n\n## B) Lessons learned\n\n"
+                         "- Alerts matter.\n")
+    assert (meta["summary"], meta["date"], meta["resolved_at"]) == (
+        "Emails were delayed on 2024-05-07.", "2024-05-07", "2024-05-07T10:00:00+00:00")
+    assert meta["action_items"] == [{"id": "AI-1", "title": "Add a queue alert", "owner": "mail"}]
+    assert meta["lessons"] == ["Alerts matter."]
