@@ -28,16 +28,19 @@ from pmsite.scaffold import TYPE_CHOICES, slugify
 REPORTED_FIELDS = ("severity", "type", "date", "summary", "started_at", "detected_at", "resolved_at", "services",
                    "action_items")
 
+#: One name of an action-item section; a heading may join several ('Action items / Follow-ups', 'Next steps &
+#: action items', 'Action items and owners'). 'Actions taken' or 'Immediate actions' tell the response instead.
+_ACTIONS_NAME = (r"(action items?|actions?|follow ?ups?|follow ?up (actions|items|tasks|action items|steps|work)|"
+                 r"remediations?|remediation (items|actions|tasks|plan|steps|work|and prevention)|"
+                 r"(corrective|preventi?v?e|preventative|improvement)( and (preventi?v?e|preventative|corrective))? "
+                 r"(actions?|measures)|repair items|next steps|action plan|todo|to do|tasks|actions to take|"
+                 r"recommendations?|future work)")
 _KNOWN = {
-    "summary": re.compile(r"^((executive |incident |issue |event )?summary|(incident )?overview|tl ?dr|"
-                          r"(incident )?description|what happened|summary of (the )?incident|synopsis)$"),
+    "summary": re.compile(r"^((executive |incident |issue |event |brief |short )?summary( of (the )?(incident|event|"
+                          r"outage|issue))?|(incident )?overview|tl ?dr|abstract|"
+                          r"(incident )?description|what happened|synopsis)$"),
     "timeline": re.compile(r"\b(timeline|chronology|sequence of events|time line)\b"),
-    "actions": re.compile(r"^(action items?|actions?|follow ?ups?|follow up (actions|items|tasks)|remediations?|"
-                          r"remediation (items|actions|plan|and prevention)|(corrective|preventi?v?e|preventative)"
-                          r"( and (preventi?v?e|preventative|corrective))? (actions?|measures)|repair items|"
-                          r"next steps|action plan|todo|to do|(action items|follow ups) and (follow ups|action items)|"
-                          r"(remediation|follow ?up)s? and (remediation|follow ?up)s?( steps| actions| items)?|"
-                          r"follow ?up (steps|work)|"
+    "actions": re.compile(rf"^({_ACTIONS_NAME}(( and)? ({_ACTIONS_NAME}|owners))*|"
                           # a public cloud's review: 'How are we making incidents like this less likely…?'
                           r"how (are|will|can) we (prevent\w*|reduc\w*|avoid\w*)\b.*|"
                           r"how (are|will|can) we (make|making)\b.*\bless (likely|impactful|frequent)\b.*|"

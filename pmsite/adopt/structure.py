@@ -44,8 +44,9 @@ _HEADING_NUMBER = re.compile(r"^\s*(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVXivx]{1,4}[.)]
 
 
 def section_name(title: str) -> str:
-    """A heading as its section's name is matched: lower case, no punctuation, without its number."""
-    return sections.normalise_title(_HEADING_NUMBER.sub("", title))
+    """A heading as its section's name is matched: lower case, no punctuation, without its number or a
+    closing bracket ('Action items (owner/due)')."""
+    return sections.normalise_title(re.sub(r"\s*\([^()]*\)\W*$", "", _HEADING_NUMBER.sub("", title)) or title)
 
 
 def find_sections(all_sections: list[Section], pattern: re.Pattern) -> list[Section]:

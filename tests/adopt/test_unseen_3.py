@@ -372,3 +372,12 @@ def test_numbered_headings_name_their_sections(tmp_path):
         "Emails were delayed on 2024-05-07.", "2024-05-07", "2024-05-07T10:00:00+00:00")
     assert meta["action_items"] == [{"id": "AI-1", "title": "Add a queue alert", "owner": "mail"}]
     assert meta["lessons"] == ["Alerts matter."]
+
+
+@pytest.mark.parametrize("heading", ["Action Items (owner/due)", "Action items / Follow-ups", "Next steps & action items",
+                                     "Remediation tasks", "Corrective and preventive actions (CAPA)", "Tasks"])
+def test_action_sections_named_in_more_ways_and_the_response_is_not_one(tmp_path, heading):
+    meta, _ = infer_text(tmp_path, f"# Queue outage\n\n## Summary (TL;DR)\n\nThe queue stopped on 2024-03-04.\n\n"
+                         f"## Actions taken\n\n- Restarted the broker\n\n## {heading}\n\n- Add a queue alert\n")
+    assert meta["summary"] == "The queue stopped on 2024-03-04."
+    assert [i["title"] for i in meta["action_items"]] == ["Add a queue alert"]  # not 'Restarted the broker'
