@@ -381,3 +381,20 @@ def test_action_sections_named_in_more_ways_and_the_response_is_not_one(tmp_path
                          f"## Actions taken\n\n- Restarted the broker\n\n## {heading}\n\n- Add a queue alert\n")
     assert meta["summary"] == "The queue stopped on 2024-03-04."
     assert [i["title"] for i in meta["action_items"]] == ["Add a queue alert"]  # not 'Restarted the broker'
+
+
+def test_owners_written_first_or_as_a_dri_and_fields_in_one_bracket(tmp_path):
+    meta, _ = infer_text(tmp_path, "# Queue outage\n\n## Summary\n\nThe queue stopped on 2024-03-04.\n\n## Action items\n\n"
+                         "- [ ] @ana: Add a queue alert\n- [x] Add a runbook (OPS-12, @bo, due 2024-04-01)\n"
+                         "- [ ] Tune retries — DRI: Cy Lo\n\n## Follow-ups\n\n| Description | DRI | Target date |\n"
+                         "|---|---|---|\n| Cap the producer rate | Dee | 2024-05-01 |\n")
+    assert [(i["title"], i.get("owner"), i.get("due")) for i in meta["action_items"]] == [
+        ("Add a queue alert", "ana", None), ("Add a runbook", "bo", "2024-04-01"), ("Tune retries", "Cy Lo", None),
+        ("Cap the producer rate", "Dee", "2024-05-01")]
+
+
+def test_owner_words_inside_other_words_name_nobody(tmp_path):
+    meta, _ = infer_text(tmp_path, "# Queue outage\n\n## Summary\n\nThe queue stopped on 2024-03-04.\n\n## Action items\n\n"
+                         "- Teach the Product Owners about CVEs\n- Avoid drift by pinning versions\n"
+                         "- Make the platform team responsible for upgrades\n")
+    assert [i.get("owner") for i in meta["action_items"]] == [None, None, None]
