@@ -133,13 +133,7 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     narrated = len(told) >= 2
     # 'Between 13:45 UTC on 12 March 2024 and …': one dated window states the start by itself
     windowed = any(entry.text.startswith(WINDOW_START) and entry.day for entry in told)
-    # a status page's stream of updates is an incident's record by itself
-    # so is one section headed by its day and time ('May 21 09:12 UTC (lasting 65 minutes)'); a severity and two
-    # moments of the incident stated as fields count as a heading does
-    stated_moments = {times.moment_of(label) for _, label, _ in fields} - {None}
-    fielded = any(_SEVERITY_LABEL.match(label) for _, label, _ in fields) + (len(stated_moments) >= 2)
-    if sum(bool(found) for found in known.values()) + named + 2 * (len(updates) >= 2) + narrated \
-            + (dated_sections == 1) + fielded < 2:
+    if _signs_of_a_postmortem(known, named, updates, narrated, dated_sections, fields) < 2:
         raise NotAPostmortem("no postmortem headings (Summary, Timeline, Impact, Root cause, Action items, "
                              "Lessons): not read as a postmortem")
     if _PLACEHOLDER.search(text) and not any(d for d in map(date_of, DATE.finditer(text)) if d):
@@ -188,6 +182,16 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
         result.set("action_items", items, "; ".join(where(s) for s in known["actions"]))
     result.missing = [key for key in REPORTED_FIELDS if key not in result.meta]
     return result
+
+
+def _signs_of_a_postmortem(known, named: bool, updates, narrated: bool, dated_sections: int, fields) -> int:
+    """Each section kind a postmortem has, a title or file name naming an incident, a status page's updates
+    (two signs: they are an incident's record by themselves), times told in sentences, one section headed by
+    a day and a time ('May 21 09:12 UTC (lasting 65 minutes)'), two moments of the incident stated as fields
+    ('Start time:', 'Resolved:'). A severity line is not one: runbooks say which alerts page them."""
+    moments = {times.moment_of(label) for _, label, _ in fields} - {None}
+    return (sum(bool(found) for found in known.values()) + named + 2 * (len(updates) >= 2) + narrated
+            + (dated_sections == 1) + (len(moments) >= 2))
 
 
 _BOLD_LINE = re.compile(r"^\s*(\*\*|__)(?P<text>[^*_\n]{2,60}?)\s*:?\s*\1\s*:?\s*$")

@@ -398,3 +398,11 @@ def test_owner_words_inside_other_words_name_nobody(tmp_path):
                          "- Teach the Product Owners about CVEs\n- Avoid drift by pinning versions\n"
                          "- Make the platform team responsible for upgrades\n")
     assert [i.get("owner") for i in meta["action_items"]] == [None, None, None]
+
+
+def test_a_runbook_that_names_a_severity_is_still_no_postmortem(tmp_path):
+    from pmsite.adopt.infer import NotAPostmortem
+
+    with pytest.raises(NotAPostmortem, match="no postmortem headings"):
+        infer_text(tmp_path, "# Restart the queue\n\nSeverity: SEV2 alerts page this runbook.\n\n## Overview\n\n"
+                   "How to restart the queue.\n\n## Steps\n\n1. Drain\n2. Restart\n")
