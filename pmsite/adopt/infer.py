@@ -220,8 +220,9 @@ def _with_pseudo_headings(text: str) -> str:
     for index, line in enumerate(lines):
         match = _BOLD_LINE.match(line)
         plain_match = None if match or (index and lines[index - 1].strip()) else _PLAIN_HEADING.match(line)
-        if plain_match and (plain_match["colon"] or plain_match["text"].split()[0].isupper()) \
-                and len(plain_match["text"].split()) <= 6:
+        named = plain_match and any(pattern.fullmatch(section_name(plain_match["text"])) for pattern in _KNOWN.values())
+        if plain_match and (plain_match["colon"] or plain_match["text"].split()[0].isupper() or named) \
+                and len(plain_match["text"].split()) <= 6:  # 'TIMELINE', 'Action items:', 'Summary' alone
             match = plain_match
         if match and any(pattern.search(section_name(match["text"])) for pattern in _KNOWN.values()):
             lines[index] = "## " + match["text"].strip()

@@ -207,6 +207,7 @@ def html_document(path: Path, html: str, kind: str) -> Document:
     soup = BeautifulSoup(html, "html.parser")
     page_title = _export_title(soup)  # before <head> and the page header go
     notes: list[str] = []
+    _bold_by_style(soup)  # before the styles go: Google Docs makes a line bold with a class, not <b>
     dropped = len(soup.find_all(("script", "style")))  # counted first: inside <head> they go with it
     for element in soup.find_all(_DROPPED_TAGS):
         if not element.decomposed:
@@ -295,6 +296,23 @@ def _unwrap_layout_tables(soup, root) -> None:
         for block in blocks:
             table.insert_before(block)
         table.decompose()
+
+
+_BOLD_RULE = re.compile(r"\.(?P<name>[\w-]+)\s*\{[^}]*\bfont-weight\s*:\s*(?:bold|[6-9]00)\b", re.IGNORECASE)
+
+
+def _bold_by_style(soup) -> None:
+    """Text made bold by a style (Google Docs' '.c1{font-weight:700}' classes, an inline 'font-weight: bold')
+    is written as <strong>, so a bold line naming a section is read as one, as a Markdown file's would be."""
+    classes = {m["name"] for style in soup.find_all("style") for m in _BOLD_RULE.finditer(style.get_text())}
+    for element in soup.find_all(["span", "p"]):
+        bold_class = any(name in classes for name in element.get("class") or [])
+        inline = re.search(r"font-weight\s*:\s*(?:bold|[6-9]00)\b", element.get("style") or "", re.IGNORECASE)
+        if (bold_class or inline) and element.get_text(strip=True) and not element.find(["strong", "b"]):
+            wrapper = soup.new_tag("strong")
+            for child in list(element.contents):
+                wrapper.append(child.extract())
+            element.append(wrapper)
 
 
 def _definitions_as_fields(soup, root) -> None:

@@ -406,3 +406,22 @@ def test_a_runbook_that_names_a_severity_is_still_no_postmortem(tmp_path):
     with pytest.raises(NotAPostmortem, match="no postmortem headings"):
         infer_text(tmp_path, "# Restart the queue\n\nSeverity: SEV2 alerts page this runbook.\n\n## Overview\n\n"
                    "How to restart the queue.\n\n## Steps\n\n1. Drain\n2. Restart\n")
+
+
+def test_bold_by_a_style_class_and_plain_lines_naming_a_section_are_headings(tmp_path):
+    from pmsite.adopt.infer import infer
+    from pmsite.adopt.read import read_document
+
+    path = tmp_path / "doc.html"
+    path.write_text("<html><head><style>.c1{font-weight:700}.c2{font-weight:400}</style></head><body>"
+                    "<p><span class='c1'>Checkout outage postmortem</span></p><p><span class='c1'>Summary</span></p>"
+                    "<p><span class='c2'>On 2024-03-04 checkout failed.</span></p><p><span style='font-weight: bold'>"
+                    "Timeline (all times UTC)</span></p><p><span class='c2'>10:00 errors start</span></p>"
+                    "<p><span class='c2'>10:30 resolved</span></p></body></html>", encoding="utf-8")
+    meta = infer(read_document(path), {}).meta
+    assert (meta["title"], meta["started_at"], meta["resolved_at"]) == (
+        "Checkout outage postmortem", "2024-03-04T10:00:00+00:00", "2024-03-04T10:30:00+00:00")
+    meta, _ = infer_text(tmp_path, "Checkout outage\n\nSummary\nOn 2024-03-04 checkout failed.\n\nAction items\n"
+                         "- Add an alert (owner: ana)\n")
+    assert (meta["title"], meta["summary"]) == ("Checkout outage", "On 2024-03-04 checkout failed.")
+    assert meta["action_items"] == [{"id": "AI-1", "title": "Add an alert", "owner": "ana"}]
