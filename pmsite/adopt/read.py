@@ -62,10 +62,17 @@ def read_document(path: Path) -> Document:
         raise NotConvertible(f"cannot read the file ({exc.strerror or exc})") from None
     if len(data) > MAX_BYTES:
         raise NotConvertible(f"the file is {len(data) // 1_000_000} MB; a postmortem export is far smaller")
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # OLE2: Word 97-2003 .doc, old Excel and Outlook files
+        raise NotConvertible("an Office 97-2003 file (such as a .doc), which cannot be read; save it as .docx or "
+                             "export it as HTML, then import that")
     if path.suffix.lower() in DOCX_SUFFIXES:
         html, notes = _docx_to_html(data)
         document = html_document(path, html, "docx")
         document.notes[:0] = notes
+    elif _is_mime_html(data):
+        document = html_document(path, _html_of_mime(data), "html")
+        document.notes.insert(0, "read the HTML part of a MIME web archive (Confluence's 'Export to Word' .doc, "
+                                 "a browser's .mht)")
     else:
         decode_notes: list[str] = []
         text = _decode(data, decode_notes)
@@ -171,6 +178,28 @@ def _decode(data: bytes, notes: list[str]) -> str:
         raise NotConvertible(f"line {line}: byte 0x{data[exc.start]:02x} is not valid UTF-8; "
                              "save the file as UTF-8 and import it again") from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _is_mime_html(data: bytes) -> bool:
+    """A MIME web archive: mail-style headers, then the page as a 'multipart/related' part."""
+    head = data[:4096].lower()
+    return b"mime-version:" in head and b"multipart/related" in head and b"text/html" in data[:65536].lower()
+
+
+def _html_of_mime(data: bytes) -> str:
+    """The first text/html part of a MIME web archive, its transfer encoding and charset undone."""
+    import email
+    from email import policy
+
+    message = email.message_from_bytes(data, policy=policy.default)
+    part = next((p for p in message.walk() if p.get_content_type() == "text/html"), None)
+    if part is None:
+        raise NotConvertible("a MIME web archive without an HTML part; export the page as HTML instead")
+    try:
+        return part.get_content()
+    except (LookupError, ValueError) as exc:  # an unknown charset, a broken encoding
+        raise NotConvertible(f"the archive's HTML part cannot be decoded ({exc}); export the page as HTML "
+                             "instead") from None
 
 
 def _looks_like_html(text: str) -> bool:

@@ -425,3 +425,25 @@ def test_bold_by_a_style_class_and_plain_lines_naming_a_section_are_headings(tmp
                          "- Add an alert (owner: ana)\n")
     assert (meta["title"], meta["summary"]) == ("Checkout outage", "On 2024-03-04 checkout failed.")
     assert meta["action_items"] == [{"id": "AI-1", "title": "Add an alert", "owner": "ana"}]
+
+
+def test_a_mime_web_archive_is_read_as_its_html_and_an_office_97_file_is_named(tmp_path):
+    import quopri
+
+    from pmsite.adopt.read import NotConvertible, read_document
+
+    html = ("<html><body><h1>Payments outage</h1><p>Date: 2024-03-04</p><h2>Summary</h2><p>Payments failed "
+            "because the acquirer’s certificate expired.</p></body></html>")
+    path = tmp_path / "Payments outage.doc"  # Confluence's 'Export to Word'
+    path.write_bytes(b"Date: Mon, 4 Mar 2024 12:00:00 +0000\nSubject: Exported From Confluence\nMIME-Version: 1.0\n"
+                     b'Content-Type: multipart/related; boundary="XYZ"\n\n--XYZ\nContent-Type: text/html; '
+                     b"charset=UTF-8\nContent-Transfer-Encoding: quoted-printable\n\n"
+                     + quopri.encodestring(html.encode()) + b"\n--XYZ--\n")
+    document = read_document(path)
+    assert document.markdown.startswith("# Payments outage") and "Content-Type" not in document.markdown
+    assert "acquirer’s certificate" in document.markdown  # quoted-printable UTF-8, decoded
+    assert "MIME web archive" in document.notes[0]
+    old = tmp_path / "old.doc"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64)
+    with pytest.raises(NotConvertible, match="Office 97-2003"):
+        read_document(old)
