@@ -402,7 +402,7 @@ def _timeline(result: Inferred, timeline_sections, fields, lines, where) -> None
     for section in timeline_sections[:1]:
         stated = tuple(next((f.value for f in found if f.key == key), None) for key in ("started_at", "resolved_at"))
         entries, _, timeline_notes = times.timeline_entries(section, day, stated_zone, stated)
-        from_timeline, order_notes = times.timestamps(entries, where(section))
+        from_timeline, order_notes = times.timestamps(entries, where(section), day)
         notes += timeline_notes + order_notes
         found += [f for f in from_timeline if not any(g.key == f.key for g in found)]
     if len(timeline_sections) > 1:

@@ -258,14 +258,16 @@ def _between(timed: list[Entry], start: dt.datetime | None, end: dt.datetime | N
         previous = entry.time
     if dt.datetime.combine(days[-1], timed[-1].time, zone) != end:
         return False
-    for entry, day in zip(timed, days):
+    for entry, day in zip(timed, days, strict=True):
         entry.day, entry.zone = day, zone
     return True
 
 
-def timestamps(entries: list[Entry], where: str) -> tuple[list[TimeFinding], list[str]]:
-    """started_at from the entry saying the impact began, else the earliest timed entry; the others
-    from the words of their entries, kept in order."""
+def timestamps(entries: list[Entry], where: str, incident_day: dt.date | None = None
+               ) -> tuple[list[TimeFinding], list[str]]:
+    """started_at from the entry saying the impact began, else the earliest timed entry (not one before the
+    stated incident date: that is the lead-up, 'the change was merged'); the others from the words of their
+    entries, kept in order."""
     timed = [e for e in entries if e.instant is not None]
     if not timed:
         return [], []
@@ -276,6 +278,10 @@ def timestamps(entries: list[Entry], where: str) -> tuple[list[TimeFinding], lis
     untimed_before = [e for e in entries if e.time is None and e.day and e.day < first.instant.date()]
     if untimed_before:
         notes.append(f"the timeline's first entries (line {untimed_before[0].line}) have no time: started_at left out")
+    elif not begins and incident_day and first.instant.date() < incident_day:
+        notes.append(f"the timeline's earliest entry (line {first.line}, {first.instant.date().isoformat()}) is before "
+                     f"the incident date {incident_day.isoformat()}, and no entry says the impact began: started_at "
+                     "left out")
     else:
         how = f"timeline entry '{_short(first.text)}'" if begins else "earliest timeline entry"
         found.append(TimeFinding("started_at", first.instant, f"{how}, {where} line {first.line}"))

@@ -447,3 +447,13 @@ def test_a_mime_web_archive_is_read_as_its_html_and_an_office_97_file_is_named(t
     old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64)
     with pytest.raises(NotConvertible, match="Office 97-2003"):
         read_document(old)
+
+
+def test_a_lead_up_entry_before_the_incident_date_is_not_the_start(tmp_path):
+    text = ("# Checkout outage\n\nDate: 2024-03-04\n\n## Timeline (UTC)\n\n- 2024-02-20 14:00 the change was merged\n"
+            "- 2024-03-04 10:00 {event}\n- 2024-03-04 10:05 alert fired\n- 2024-03-04 10:30 resolved\n")
+    meta, notes = infer_text(tmp_path, text.format(event="deploy reaches production"))
+    assert "started_at" not in meta and meta["detected_at"] == "2024-03-04T10:05:00+00:00"
+    assert any("before the incident date" in note for note in notes)
+    meta, _ = infer_text(tmp_path, text.format(event="deploy reaches production; errors begin"))
+    assert meta["started_at"] == "2024-03-04T10:00:00+00:00"
