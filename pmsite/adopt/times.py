@@ -310,7 +310,8 @@ _TIMESTAMP_LABELS = (
     ("started_at", re.compile(r"^(?:(?:incident |impact |outage )?start(?:ed)?(?: time| at| date)?|"
                               r"(?:incident |impact )?began|time (?:of|of the) incident|"
                               r"(?:start|beginning) of (?:the )?(?:impact|incident|outage)|first impact)$")),
-    ("detected_at", re.compile(r"^(?:detect(?:ed|ion)?(?: time| at)?|time (?:of )?detection|time detected)$")),
+    ("detected_at", re.compile(r"^(?:detect(?:ed|ion)?(?: time| at)?|time (?:of )?detection|time detected|"
+                               r"(?:first )?reported(?: at)?|(?:alert )?triggered(?: at)?|alerted(?: at)?)$")),
     ("mitigated_at", re.compile(r"^(?:mitigat(?:ed|ion)(?: time| at)?|time mitigated)$")),
     ("resolved_at", re.compile(r"^(?:(?:incident |impact |outage )?end(?:ed)?(?: time| at| date)?|"
                                r"resolv(?:ed|ution)(?: time| at)?|recover(?:ed|y)(?: time| at)?|time resolved|"

@@ -457,3 +457,11 @@ def test_a_lead_up_entry_before_the_incident_date_is_not_the_start(tmp_path):
     assert any("before the incident date" in note for note in notes)
     meta, _ = infer_text(tmp_path, text.format(event="deploy reaches production; errors begin"))
     assert meta["started_at"] == "2024-03-04T10:00:00+00:00"
+
+
+def test_reported_and_triggered_lines_state_the_detection(tmp_path):
+    for label in ("Reported at", "Triggered"):
+        meta, _ = infer_text(tmp_path, f"# Checkout errors\n\n- **Impact started at:** 2024-03-04 10:00 UTC\n"
+                             f"- **{label}:** 2024-03-04 10:07 UTC\n- **Reported by:** Ana\n"
+                             "- **Resolved at:** 2024-03-04 10:40 UTC\n\n## Summary\n\nCheckout failed.\n")
+        assert meta["detected_at"] == "2024-03-04T10:07:00+00:00", label
