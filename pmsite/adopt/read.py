@@ -262,6 +262,10 @@ def html_document(path: Path, html: str, kind: str) -> Document:
             else:
                 element.replace_with(element.get("alt") or "")
     _emoticons_as_text(root)
+    stamped = _instants_of_time_elements(root)
+    if stamped:
+        notes.append(f"{stamped} <time> element{'s' if stamped != 1 else ''} shown with the instant of its datetime "
+                     "attribute (the page wrote it in the reader's own zone)")
     _nest_google_lists(root)
     comments = _drop_doc_comments(root)
     if comments:
@@ -342,6 +346,22 @@ def _bold_by_style(soup) -> None:
             for child in list(element.contents):
                 wrapper.append(child.extract())
             element.append(wrapper)
+
+
+_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})")
+
+
+def _instants_of_time_elements(root) -> int:
+    """A page renders <time datetime="2024-05-06T08:12:00Z">8:12 AM</time> in its reader's zone, so the text
+    alone says no day or zone: the exact instant is written first, '2024-05-06T08:12:00Z (8:12 AM)'."""
+    count = 0
+    for element in root.find_all("time"):
+        instant = (element.get("datetime") or "").strip()
+        text = element.get_text(" ", strip=True)
+        if _INSTANT.fullmatch(instant) and not first_date(text):  # 'May 6, 2024 8:12 AM UTC' says it already
+            element.string = f"{instant} ({text})" if text else instant
+            count += 1
+    return count
 
 
 def _definitions_as_fields(soup, root) -> None:

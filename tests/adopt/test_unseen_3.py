@@ -465,3 +465,20 @@ def test_reported_and_triggered_lines_state_the_detection(tmp_path):
                              f"- **{label}:** 2024-03-04 10:07 UTC\n- **Reported by:** Ana\n"
                              "- **Resolved at:** 2024-03-04 10:40 UTC\n\n## Summary\n\nCheckout failed.\n")
         assert meta["detected_at"] == "2024-03-04T10:07:00+00:00", label
+
+
+def test_a_time_element_gives_its_instant_when_its_text_is_only_a_local_time(tmp_path):
+    from pmsite.adopt.infer import infer
+    from pmsite.adopt.read import read_document
+
+    path = tmp_path / "delays.html"
+    path.write_text("<html><body><h1>Webhook delays</h1><h2>Summary</h2><p>Webhooks were late.</p><h2>Timeline</h2><ul>"
+                    '<li><time datetime="2024-05-06T08:12:00Z">8:12 AM</time> errors start</li>'
+                    '<li><time datetime="2024-05-06T09:47:00Z">9:47 AM</time> resolved</li>'
+                    '<li><time datetime="2024-05-07">the next day</time> postmortem written</li></ul></body></html>',
+                    encoding="utf-8")
+    document = read_document(path)
+    assert "- 2024-05-06T08:12:00Z (8:12 AM) errors start" in document.markdown
+    assert "the next day postmortem written" in document.markdown  # a day without a time is left as written
+    meta = infer(document, {}).meta
+    assert (meta["started_at"], meta["resolved_at"]) == ("2024-05-06T08:12:00+00:00", "2024-05-06T09:47:00+00:00")
