@@ -81,6 +81,16 @@ def _entry_text(markdown: str) -> str:
     return plain(_BRACKETED_TIME.sub(lambda m: m["when"] + " ", markdown))
 
 
+def _only_when(head: str) -> bool:
+    """Whether a line's start is only when it happened: a time, with at most a date, a weekday, 'at' or 'on'
+    and a zone ('14:51', 'March 4, 2024 at 10:00 UTC'); not a sentence that mentions a time."""
+    rest = re.sub(r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|\b(?:at|on)\b|[@,]|T(?=\d)", " ", DATE.sub(" ", head),
+                  flags=re.IGNORECASE)
+    if not TIME.search(rest):
+        return False
+    return not ZONE.sub(" ", TIME.sub(" ", rest, count=1)).strip(" -–—:()[]~|")
+
+
 def _same_day(token: str, day: dt.date) -> bool:
     """Whether 'mon', '4 mar' or 'march 4' (a day without its year) can be ``day``; 'day 1' can be any."""
     if token.isalpha():
@@ -178,12 +188,9 @@ def timeline_entries(section: Section, incident_day: dt.date | None, document_zo
                          for sub in [_ENTRY_HEAD.match(_entry_text(child))] if sub]
     if not rows:  # the SRE book's shape: one '14:51 What happened' line after another, no list
         for number, line in section.lines:
-            text = _entry_text(line)
-            day = DATE.match(text)
-            if TIME.match(text[day.end():].lstrip(" ,T") if day else text):
-                head = _ENTRY_HEAD.match(text)
-                if head:
-                    rows.append((number, head[1], head[2]))
+            head = _ENTRY_HEAD.match(_entry_text(line))
+            if head and _only_when(head[1]):  # 'March 4, 2024 at 10:00 UTC — …', 'Mon 4 March 2024, 10:00 …'
+                rows.append((number, head[1], head[2]))
     day_lines = {n: date_of(m) for n, line in section.lines if not _is_entry_line(line)
                  for m in [DATE.search(line)] if m}
     entries = []

@@ -482,3 +482,13 @@ def test_a_time_element_gives_its_instant_when_its_text_is_only_a_local_time(tmp
     assert "the next day postmortem written" in document.markdown  # a day without a time is left as written
     meta = infer(document, {}).meta
     assert (meta["started_at"], meta["resolved_at"]) == ("2024-05-06T08:12:00+00:00", "2024-05-06T09:47:00+00:00")
+
+
+@pytest.mark.parametrize("when", ["March 4, 2024 at {} UTC —", "**Mon 4 March 2024, {} UTC**", "2024-03-04T{}Z"])
+def test_timeline_lines_that_start_with_a_date_and_a_time_without_a_list(tmp_path, when):
+    lines = "\n\n".join(f"{when.format(clock)} {event}" for clock, event in (
+        ("10:00", "errors start"), ("10:05", "alert fired"), ("10:30", "resolved")))
+    meta, _ = infer_text(tmp_path, f"# Checkout outage\n\n## Summary\n\nCheckout failed.\n\n## Timeline\n\n{lines}\n\n"
+                         "Version 1.10 was released at 09:00 UTC the day before.\n")
+    assert (meta["started_at"], meta["detected_at"], meta["resolved_at"]) == (
+        "2024-03-04T10:00:00+00:00", "2024-03-04T10:05:00+00:00", "2024-03-04T10:30:00+00:00")
