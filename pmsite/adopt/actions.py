@@ -10,18 +10,23 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pmsite.adopt.structure import Section, first_date, label_key, links, list_items, plain, tables
+from pmsite.adopt.structure import Section, first_date, label_key, links, list_items, person, plain, tables
 
-_OWNER = re.compile(r"\b(?:owner|assignee|assigned to|responsible|responsable|verantwortlich)\s*[:=]?\s*(?P<owner>@?[\w.-]+(?: [A-Z][\w.-]+)?)",
-                    re.IGNORECASE)
+#: Words that introduce who owns an item ('DRI' is the directly responsible individual).
+_OWNER_WORDS = r"owner|assignee|assigned to|responsible|responsable|verantwortlich|dri"
+#: 'owner ana' needs no colon; the other words do ('DRI: Cy Lo'), or 'responsible for', 'drift' would name owners.
+_OWNER = re.compile(r"\b(?:(?:owner|assignee|assigned to)\b\s*[:=]?|(?:responsible|responsable|verantwortlich|dri)\s*[:=])"
+                    r"\s*(?P<owner>@?[\w.-]+(?: [A-Z][\w.-]+)?)", re.IGNORECASE)
+#: '@ana: Add a queue alert': the owner first.
+_LEADING_MENTION = re.compile(r"^@(?P<handle>[A-Za-z][\w.-]*[A-Za-z0-9])\s*[:\-–—]\s+(?=\S)")
 #: '@joao' ending an item's text (or before its due date) names who owns it; not an e-mail address, and
 #: not a mention inside the sentence ('tell @support about it').
 _MENTION = re.compile(r"(?<![\w@.])@(?P<handle>[A-Za-z][\w.-]*[A-Za-z0-9](?: [A-Z][a-z]+(?=\s*$))?)"
                       r"(?=\s*(?:$|[-–—,;(|])|\)\s*$)")
-_DUE = re.compile(r"\b(?:due|deadline|by|target)\s*(?:date)?\s*[:=]?\s*(?P<date>\d{4}-\d{2}-\d{2}|"
+_DUE = re.compile(r"\b(?:due|deadline|by|target)\s*(?:date)?\s*[:=]?\s*(?P<date>\d{4}-\d{2}-\d{2}|\d{1,2}[/.]\d{1,2}[/.]\d{4}|"
                   r"\d{1,2}\.?\s+[A-Za-z]{3,9},?\s+\d{4}|[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})", re.IGNORECASE)
 #: Where an item's text turns to its owner, due date or status: "(owner: payments)", ", due 2024-04-01".
-_TRAILER = re.compile(r"\s*[(\[,;]?\s*\b(?:(?:owner|assignee|assigned to|responsable|verantwortlich|status)\s*[:=]|due\s*(?:date\s*)?[:=]?\s*\d)"
+_TRAILER = re.compile(rf"\s*[(\[,;]?\s*\b(?:(?:{_OWNER_WORDS}|status)\s*[:=]|due\s*(?:date\s*)?[:=]?\s*(?:\d|[A-Z][a-z]{2,8}\.? \d))"
                       r".*$", re.IGNORECASE)
 #: A tracker key such as PAY-512, which the item's link already carries.
 _KEY = r"[A-Z][A-Z0-9]{1,9}-\d+"
@@ -50,7 +55,7 @@ _NOBODY = re.compile(r"\W*(tbd|tba|tbc|n/?a|none|nobody|unassigned|unknown|todo|
 
 
 def owner_of(value: str) -> str | None:
-    name = plain(value).strip().lstrip("@")
+    name = person(plain(value))
     return None if _NOBODY.fullmatch(name) else name
 
 
@@ -72,20 +77,43 @@ def action_items(action_sections: list[Section], where) -> tuple[list[dict[str, 
     return [{"id": f"AI-{number}", **item} for number, item in enumerate(items, 1)], notes
 
 
+#: A bracket ending an item that says its status or when it is expected: '(Completed)', '(In progress)',
+#: '(Estimated completion: May 2024)', '(ETA: 2024-06-01)'. It is not part of the item's title.
+_STATUS_BRACKET = re.compile(r"\s*\((?:(?P<status>completed?|done|in progress|ongoing|not started|open|closed|planned|"
+                             r"blocked)|(?P<eta>(?:estimated |expected |target )?(?:completion|eta|due)\b[^()]{0,40}))\)"
+                             r"[\s.]*$", re.IGNORECASE)
+
+
+#: Between an item's text and the fields after it: 'Add an alert — Sam — due Feb 20, 2024'.
+_DASHES = re.compile(r"\s+(?:—|–|--)\s+")
+#: A part after a dash that is a field or says nobody ('due …', 'Owner: …', 'TBD'), not the item's own words.
+_FIELD_PART = re.compile(rf"(?:{_OWNER_WORDS}|due|deadline|eta|target|status|priority)\b|"
+                         r"(?:tbd|tba|tbc|n/?a|\?+)\W*$", re.IGNORECASE)
+
+
 def _list_item(entry) -> dict[str, Any] | None:
     text = entry.text
     bold = re.match(r"^\s*(\*\*|__)(?P<lead>.+?)\1\s*[:.\-–]?\s*", text)
     title = plain(bold["lead"]) if bold and len(plain(bold["lead"])) >= 3 else plain(text)
+    leading = _LEADING_MENTION.match(title)
+    title = title[leading.end():] if leading else title
+    parts = _DASHES.split(title)
+    if len(parts) > 1 and any(_FIELD_PART.match(part) for part in parts[1:]):
+        title = parts[0]  # an unlabelled part between ('— Sam —') is not read as the owner: it says no role
     title = _TRAILER.sub("", title) or plain(text)
+    bracket = _STATUS_BRACKET.search(title)
+    title = title[:bracket.start()] if bracket and bracket.start() >= 3 else title
     owner, mention = _OWNER.search(plain(text)), _MENTION.search(plain(text))
     if mention and not owner:
         title = re.sub(r"\s{2,}", " ", re.sub(r"\(\s*\)", "", _MENTION.sub("", title)))
+    if title.count("(") > title.count(")"):  # '(OPS-12, @bo, due …' lost its fields and its close
+        title = title[:title.rindex("(")]
     title = _without_key(title, bool(links(text))).rstrip(" :;,-–—")
     if len(title) < 3:
         return None
     item: dict[str, Any] = {"title": title}
-    if (owner and owner_of(owner["owner"])) or mention:
-        item["owner"] = owner_of(owner["owner"]) if owner else mention["handle"]
+    if (owner and owner_of(owner["owner"])) or mention or leading:
+        item["owner"] = owner_of(owner["owner"]) if owner else (mention or leading)["handle"]
     due = _DUE.search(plain(text))
     if due and first_date(due["date"]):
         item["due"] = first_date(due["date"]).isoformat()
@@ -97,6 +125,10 @@ def _list_item(entry) -> dict[str, Any] | None:
     inline = _INLINE_STATUS.search(plain(text))
     if inline and status_of(inline["value"]):
         item["status"] = status_of(inline["value"])
+    if bracket and bracket["status"]:
+        item["status"] = status_of(bracket["status"])
+    elif bracket and "due" not in item and first_date(bracket["eta"]):
+        item["due"] = first_date(bracket["eta"]).isoformat()
     _nested_fields(item, entry.children)
     return item
 
@@ -118,7 +150,7 @@ def _nested_fields(item: dict[str, Any], children: list[str]) -> None:
         if not match:
             continue
         label, value = label_key(match["label"]), plain(match["value"])
-        if re.fullmatch(r"owner|assignee|assigned to|responsible", label) and owner_of(value):
+        if re.fullmatch(_OWNER_WORDS, label) and owner_of(value):
             item["owner"] = owner_of(value)
         elif re.fullmatch(r"status|state", label) and status_of(value):
             item["status"] = status_of(value)
@@ -132,7 +164,7 @@ def _table_items(table) -> list[dict[str, Any]]:
     columns: dict[str, int] = {}
     for index, name in enumerate(table.header):
         lowered = name.lower()
-        for key, pattern in (("owner", r"owner|assignee|who|responsible|team"), ("due", r"due|deadline|target|when|by|eta"),
+        for key, pattern in (("owner", r"owner|assignee|who|responsible|team|dri"), ("due", r"due|deadline|target|when|by|eta"),
                              ("status", r"status|state|done|complete"),
                              ("link", r"link|ticket|issue|jira|tracker|url|bug"),
                              ("priority", r"priority|prio"),

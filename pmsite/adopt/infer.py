@@ -14,12 +14,13 @@ from typing import Any
 
 from pmsite.adopt import times
 from pmsite.adopt.actions import action_items
+from pmsite.adopt.dates import incident_date
 from pmsite.adopt.language import in_english
-from pmsite.adopt.prose import prose_entries
+from pmsite.adopt.prose import WINDOW_START, prose_entries
 from pmsite.adopt.read import BYLINE, Document
 from pmsite.adopt.updates import moments, status_updates
-from pmsite.adopt.structure import (DATE, MONTHS, Section, date_of, find_sections, first_date, labeled, list_items,
-                                    numeric_date, paragraphs, plain, split_sections, stated_day)
+from pmsite.adopt.structure import (DATE, MONTHS, Section, date_of, find_sections, labeled, list_items,
+                                    paragraphs, person, plain, row_fields, section_name, split_sections)
 from pmsite import sections
 from pmsite.scaffold import TYPE_CHOICES, slugify
 
@@ -27,16 +28,23 @@ from pmsite.scaffold import TYPE_CHOICES, slugify
 REPORTED_FIELDS = ("severity", "type", "date", "summary", "started_at", "detected_at", "resolved_at", "services",
                    "action_items")
 
+#: One name of an action-item section; a heading may join several ('Action items / Follow-ups', 'Next steps &
+#: action items', 'Action items and owners'). 'Actions taken' or 'Immediate actions' tell the response instead.
+_ACTIONS_NAME = (r"(action items?|actions?|follow ?ups?|follow ?up (actions|items|tasks|action items|steps|work)|"
+                 r"remediations?|remediation (items|actions|tasks|plan|steps|work|and prevention)|"
+                 r"(corrective|preventi?v?e|preventative|improvement)( and (preventi?v?e|preventative|corrective))? "
+                 r"(actions?|measures)|repair items|next steps|action plan|todo|to do|tasks|actions to take|"
+                 r"recommendations?|future work)")
 _KNOWN = {
-    "summary": re.compile(r"^((executive |incident |issue |event )?summary|(incident )?overview|tl ?dr|"
-                          r"(incident )?description|what happened|summary of (the )?incident|synopsis)$"),
+    "summary": re.compile(r"^((executive |incident |issue |event |brief |short )?summary( of (the )?(incident|event|"
+                          r"outage|issue))?|(incident )?overview|tl ?dr|abstract|"
+                          r"(incident )?description|what happened|synopsis)$"),
     "timeline": re.compile(r"\b(timeline|chronology|sequence of events|time line)\b"),
-    "actions": re.compile(r"^(action items?|actions?|follow ?ups?|follow up (actions|items|tasks)|remediations?|"
-                          r"remediation (items|actions|plan|and prevention)|(corrective|preventi?v?e|preventative)"
-                          r"( and (preventi?v?e|preventative|corrective))? (actions?|measures)|repair items|"
-                          r"next steps|action plan|todo|to do|(action items|follow ups) and (follow ups|action items)|"
-                          r"(remediation|follow ?up)s? and (remediation|follow ?up)s?( steps| actions| items)?|"
-                          r"follow ?up (steps|work))$"),
+    "actions": re.compile(rf"^({_ACTIONS_NAME}(( and)? ({_ACTIONS_NAME}|owners))*|"
+                          # a public cloud's review: 'How are we making incidents like this less likely…?'
+                          r"how (are|will|can) we (prevent\w*|reduc\w*|avoid\w*)\b.*|"
+                          r"how (are|will|can) we (make|making)\b.*\bless (likely|impactful|frequent)\b.*|"
+                          r"what (are we|we are|we re|we will be|we ll be) (doing|changing|improving)\b.*)$"),
     "lessons": re.compile(r"\b(lessons?( learned| learnt)?|learnings|what we learned|takeaways|key takeaways)\b"),
     "attendees": re.compile(r"^(attendees|participants|people involved|responders|present|involved)$"),
     "services": re.compile(r"^(affected|impacted) (services|systems|components)$|^(services|systems|components) "
@@ -48,6 +56,7 @@ _KNOWN = {
 }
 #: A title or file name that says it is about an incident counts as one postmortem heading.
 _INCIDENT_NAME = re.compile(r"post-?mortem|incident|outage|retrospective|\brca\b|root cause|disruption|degradation|"
+                            r"availability report|"
                             r"^summary of the\b.*\b(?:event|issue|interruption)\b|"
                             r"\bPM-?\d{4}", re.IGNORECASE)
 _SEVERITY_LABEL = re.compile(r"^(severity|sev|incident severity|incident level|severity level|impact level|priority|"
@@ -57,10 +66,10 @@ _SEVERITY_VALUE = (
     (re.compile(r"^\W*[ps]([0-4])\b", re.IGNORECASE), lambda m: f"SEV{max(1, int(m[1]))}"),
     (re.compile(r"^\W*(?:level|lvl)?\s*([1-4])\b", re.IGNORECASE), lambda m: f"SEV{m[1]}"),
     # English, German, French
-    (re.compile(r"^\W*(critical|blocker|kritisch|critique|bloquante?)\b", re.IGNORECASE), lambda m: "SEV1"),
+    (re.compile(r"^\W*(critical|blocker|highest|kritisch|critique|bloquante?)\b", re.IGNORECASE), lambda m: "SEV1"),
     (re.compile(r"^\W*(high|major|hoch|schwer|majeure?|élevée?|haute)\b", re.IGNORECASE), lambda m: "SEV2"),
     (re.compile(r"^\W*(medium|moderate|mittel|moyenne?|modérée?)\b", re.IGNORECASE), lambda m: "SEV3"),
-    (re.compile(r"^\W*(low|minor|niedrig|gering|mineure?|faible|basse)\b", re.IGNORECASE), lambda m: "SEV4"),
+    (re.compile(r"^\W*(low|lowest|minor|niedrig|gering|mineure?|faible|basse)\b", re.IGNORECASE), lambda m: "SEV4"),
 )
 #: A line that is nothing but a severity: 'Sev 2', 'SEV-1', '**SEV1**', GitLab's '~severity::2' label.
 _SEVERITY_LINE = re.compile(r"^\W*(?:sev(?:erity)?[\s-]?|~?\"?severity::)(?P<level>[1-4])\"?\W*$", re.IGNORECASE)
@@ -70,6 +79,15 @@ _TITLE_SEVERITY = re.compile(r"^\W*(?:sev(?:erity)?[\s-]?|p)(?P<level>[0-4])\b\W
 _ID_IN_NAME = re.compile(r"\b(?P<prefix>[A-Z]{2,8})-?(?P<year>(?:19|20)\d{2})-(?P<number>\d{3,})\b")
 _PLACEHOLDER = re.compile(r"\b(20xx|yyyy|HH:mm|XXX|YYY|ZZZ|Incident Title|Short event description|TBD|"
                           r"lorem ipsum)\b", re.IGNORECASE)
+
+
+#: A line that answers nothing: GitHub issue forms write '_No response_' under a question left blank.
+_NO_ANSWER = re.compile(r"^[ \t]*[_*]*(?:no response|n/?a|none|tbd|tba)[_*.]*[ \t]*$", re.IGNORECASE | re.MULTILINE)
+
+
+#: Blockquote marks and a callout's type ('> [!NOTE]', Obsidian's '> [!info] Facts'): what is inside a callout
+#: is read as if written outside it.
+_QUOTE_MARK = re.compile(r"^[ \t]*(?:>[ \t]?)+(?:\[![A-Za-z]+\][-+]?[ \t]*)?", re.MULTILINE)
 
 
 class NotAPostmortem(Exception):
@@ -99,32 +117,37 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     if not text.strip():
         raise NotAPostmortem("the file is empty")
     text, language_notes = in_english(text)
+    text = _QUOTE_MARK.sub("", _NO_ANSWER.sub("", text))
     all_sections = split_sections(_with_pseudo_headings(text))
     known = {kind: find_sections(all_sections, pattern) for kind, pattern in _KNOWN.items()}
+    timeline_notes = _unnamed_timeline(all_sections, known)
     top = min((s.level for s in all_sections[1:]), default=1)
     named = bool(_INCIDENT_NAME.search(document.path.name) or any(
         _INCIDENT_NAME.search(s.title) for s in all_sections[1:] if s.level == top))
-    _one_incident(all_sections, known["timeline"])
-    updates = [] if known["timeline"] else status_updates(_own_lines(all_sections))
-    narrated = not known["timeline"] and not updates and len(prose_entries(_own_lines(all_sections), None)[0]) >= 2
-    # a status page's stream of updates is an incident's record by itself
-    if sum(bool(found) for found in known.values()) + named + 2 * (len(updates) >= 2) + narrated < 2:
+    dated_sections = _one_incident(all_sections, known["timeline"])
+    lines = _own_lines(all_sections)
+    listed = {n for kind in ("timeline", "actions", "lessons") for section in known[kind] for n, _ in section.lines}
+    fields = labeled(lines) + _heading_fields(all_sections) + row_fields([ln for ln in lines if ln[0] not in listed])
+    updates = [] if known["timeline"] else status_updates(lines)
+    told = [] if known["timeline"] or updates else prose_entries(lines, None)[0]
+    narrated = len(told) >= 2
+    # 'Between 13:45 UTC on 12 March 2024 and …': one dated window states the start by itself
+    windowed = any(entry.text.startswith(WINDOW_START) and entry.day for entry in told)
+    if _signs_of_a_postmortem(known, named, updates, narrated, dated_sections, fields) < 2:
         raise NotAPostmortem("no postmortem headings (Summary, Timeline, Impact, Root cause, Action items, "
                              "Lessons): not read as a postmortem")
     if _PLACEHOLDER.search(text) and not any(d for d in map(date_of, DATE.finditer(text)) if d):
         raise NotAPostmortem("a template: placeholders such as 'YYYY' or 'Short event description' and no real date")
-    result = Inferred({}, notes=language_notes)
+    result = Inferred({}, notes=language_notes + timeline_notes)
     where = (lambda s: s.where()) if document.kind == "markdown" else (lambda s: f"heading '{s.title}'")
-    lines = _own_lines(all_sections)
-    fields = labeled(lines) + _heading_fields(all_sections)
     _title(result, document.path, all_sections, fields)
     _from_front_matter(result, document.front_matter)
     summary_sections = known["summary"]
     lead = _lead(all_sections)
     undated_lead = [replace(lead[0], lines=[(n, "" if BYLINE.match(line) else line) for n, line in lead[0].lines])]
     # a status page's lead is its latest update: its first update gives the day instead
-    _incident_date(result, document, fields, summary_sections or ([] if updates else undated_lead), known["timeline"],
-                   where)
+    incident_date(result, document, fields, summary_sections or ([] if updates else undated_lead), known["timeline"],
+                  where, [s.title for s in all_sections[1:]] + [line for _, line in lead[0].lines])
     in_actions = {number for section in known["actions"] for number, _ in section.lines}  # an item's own priority
     _severity_and_type(result, [f for f in fields if f[0] not in in_actions],
                        [line for line in lines if line[0] not in in_actions])
@@ -137,7 +160,7 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     _timeline(result, known["timeline"], fields, lines, where)
     if updates:
         _from_status_updates(result, updates)
-    elif narrated:
+    elif narrated or windowed or dated_sections == 1:
         _from_prose(result, lines)
     _detection(result, fields)
     _durations(result, lines, _heading_fields(all_sections))
@@ -147,7 +170,7 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     if byline and "authors" not in result.meta:
         result.set("authors", [byline["author"] or byline["author_after"]], f"the byline '{byline[0].strip()}'")
     # configured names count where the text says what was affected, not in action items or lessons
-    impact = [s for s in all_sections[1:] if re.search(r"\bimpact\b", sections.normalise_title(s.title))]
+    impact = [s for s in all_sections[1:] if re.search(r"\bimpact\b", section_name(s.title))]
     affected = "\n".join([result.meta["title"], *(s.title for s in all_sections[1:]), *(
         line for s in [*summary_sections, *impact, *known["timeline"], *known["services"]] for _, line in s.lines)])
     _services_and_teams(result, known["services"], fields, affected, taxonomy, where)
@@ -161,6 +184,16 @@ def infer(document: Document, taxonomy: dict[str, list[str]]) -> Inferred:
     return result
 
 
+def _signs_of_a_postmortem(known, named: bool, updates, narrated: bool, dated_sections: int, fields) -> int:
+    """Each section kind a postmortem has, a title or file name naming an incident, a status page's updates
+    (two signs: they are an incident's record by themselves), times told in sentences, one section headed by
+    a day and a time ('May 21 09:12 UTC (lasting 65 minutes)'), two moments of the incident stated as fields
+    ('Start time:', 'Resolved:'). A severity line is not one: runbooks say which alerts page them."""
+    moments = {times.moment_of(label) for _, label, _ in fields} - {None}
+    return (sum(bool(found) for found in known.values()) + named + 2 * (len(updates) >= 2) + narrated
+            + (dated_sections == 1) + (len(moments) >= 2))
+
+
 _BOLD_LINE = re.compile(r"^\s*(\*\*|__)(?P<text>[^*_\n]{2,60}?)\s*:?\s*\1\s*:?\s*$")
 #: 'TIMELINE' or 'Action items:' alone on a line, as plain-text postmortems mark their sections.
 _PLAIN_HEADING = re.compile(r"^(?P<text>[A-Za-z][A-Za-z &/'(),;-]{2,48}?)\s*(?P<colon>:)?\s*$")
@@ -172,7 +205,8 @@ def _is_title_line(lines: list[str], index: int) -> bool:
             and not re.match(r"(last |first )?(updated|modified|edited|created|published|draft|status|version|"
                              r"table of contents|contents|confidential|internal)\b", line, re.IGNORECASE)
             and not line.startswith(("#", "|", "-", "*", "+", ">", "<", "[", "!", "`"))
-            and (index + 1 >= len(lines) or not lines[index + 1].strip()))
+            and (index + 1 >= len(lines) or not lines[index + 1].strip()
+                 or bool(_FIELD_START.match(lines[index + 1].strip()))))  # 'Date: …' lines under a plain title
 
 
 def _with_pseudo_headings(text: str) -> str:
@@ -186,25 +220,49 @@ def _with_pseudo_headings(text: str) -> str:
     for index, line in enumerate(lines):
         match = _BOLD_LINE.match(line)
         plain_match = None if match or (index and lines[index - 1].strip()) else _PLAIN_HEADING.match(line)
-        if plain_match and (plain_match["colon"] or plain_match["text"].split()[0].isupper()) \
-                and len(plain_match["text"].split()) <= 6:
+        named = plain_match and any(pattern.fullmatch(section_name(plain_match["text"])) for pattern in _KNOWN.values())
+        if plain_match and (plain_match["colon"] or plain_match["text"].split()[0].isupper() or named) \
+                and len(plain_match["text"].split()) <= 6:  # 'TIMELINE', 'Action items:', 'Summary' alone
             match = plain_match
-        if match and any(pattern.search(sections.normalise_title(match["text"])) for pattern in _KNOWN.values()):
+        if match and any(pattern.search(section_name(match["text"])) for pattern in _KNOWN.values()):
             lines[index] = "## " + match["text"].strip()
         elif index == first and not has_title and (match is not None or _is_title_line(lines, index)):
             lines[index] = "# " + (match["text"] if match else line).strip()  # a bold or lone first line
     return "\n".join(lines)
 
 
+def _unnamed_timeline(all_sections: list[Section], known: dict[str, list[Section]]) -> list[str]:
+    """Without a section named a timeline, the first section whose items are timed entries is one
+    ('How did we respond?' over '12 March 2024 @ 13:45 UTC – …' bullets); the note says which."""
+    if known["timeline"]:
+        return []
+    taken = [s for kind in ("actions", "lessons", "attendees") for s in known[kind]]
+    found = next((s for s in all_sections[1:] if s not in taken and times.reads_as_timeline(s)), None)
+    if found is None:
+        return []
+    known["timeline"] = [found]
+    return [f"heading '{found.title}' (line {found.line}) is read as the timeline: its items start with times"]
+
+
 def _heading_fields(all_sections: list[Section]) -> list[tuple[int, str, str]]:
-    """A short section that is one value ('## Severity' over 'SEV-2', '## Date' over '4 March 2024'),
-    as the 'Label: value' line it stands for."""
+    """A short section that is one value ('## Severity' over 'SEV-2', '## Date' over '4 March 2024', a GitHub
+    issue form's '### Start time (UTC)' over '2024-08-27 16:40'), as the 'Label: value' line it stands for;
+    a short list is one value ('container-registry, ci-runners'). A zone in the heading's brackets goes with
+    the value."""
     found = []
     for section in all_sections[1:]:
         filled = [(n, line.strip()) for n, line in section.lines if line.strip()]
-        if filled and len(filled) <= 2 and len(section.title.split()) <= 4 and len(filled[0][1]) <= 80 \
-                and not filled[0][1].startswith(("|", "#")):
-            found.append((filled[0][0], sections.normalise_title(section.title), plain(filled[0][1].lstrip("-*+ "))))
+        name, bracket = re.match(r"(.*?)\s*(?:\(([^()]*)\))?\s*$", section.title).groups()
+        items = list_items(section.lines)
+        if items and len(items) == len(filled) <= 8 and all(len(plain(i.text)) <= 40 for i in items):
+            value = ", ".join(plain(i.text) for i in items)
+        elif filled and len(filled) <= 2 and len(filled[0][1]) <= 80 and not filled[0][1].startswith(("|", "#")):
+            value = plain(filled[0][1].lstrip("-*+ "))
+        else:
+            continue
+        if len(name.split()) <= 4:
+            zone = f" ({bracket})" if bracket and times.ZONE.fullmatch(bracket.strip()) else ""
+            found.append((filled[0][0], section_name(name or section.title), value + zone))
     return found
 
 
@@ -222,7 +280,7 @@ def _title(result: Inferred, path: Path, all_sections: list[Section], fields) ->
     else a 'Title:' line; else the file name."""
     headings = [s for s in all_sections[1:] if s.title]
     first = min(headings, key=lambda s: (s.level, s.line)) if headings else None
-    if first is not None and any(pattern.search(sections.normalise_title(first.title))
+    if first is not None and any(pattern.search(section_name(first.title))
                                  for kind, pattern in _KNOWN.items() if kind != "other"):
         first = None  # "# Summary" names a section, not the document
     lone_top = first is not None and first is headings[0] and sum(s.level == first.level for s in headings) == 1
@@ -262,9 +320,10 @@ _DATED_HEADING = re.compile(rf"^\W*(?:\d{{4}}-\d{{2}}-\d{{2}}|(?:{'|'.join(MONTH
                             r"(?:at\s+)?\d{1,2}[:.]\d{2}", re.IGNORECASE)
 
 
-def _one_incident(all_sections: list[Section], timeline_sections: list[Section]) -> None:
+def _one_incident(all_sections: list[Section], timeline_sections: list[Section]) -> int:
     """A monthly availability report tells several incidents, one section each: importing it as one
-    postmortem would mix their times, so it is skipped with a reason."""
+    postmortem would mix their times, so it is skipped with a reason. The number of sections headed by
+    a day and a time."""
     in_timeline = {n for s in timeline_sections for n, _ in s.lines}
     headings = [(s.line, s.title) for s in all_sections[1:]]
     headings += [(n, bold["text"]) for n, line in _own_lines(all_sections) for bold in [_BOLD_LINE.match(line)] if bold]
@@ -273,6 +332,7 @@ def _one_incident(all_sections: list[Section], timeline_sections: list[Section])
     if len(dated) >= 2 and len(days) >= 2:  # one day's bold times are one incident's story
         raise NotAPostmortem(f"several incidents in one file (sections '{dated[0]}', '{dated[1]}'…): split it "
                              "into one file per incident to import them")
+    return len(dated)
 
 
 def _lead(all_sections: list[Section]) -> list[Section]:
@@ -281,54 +341,6 @@ def _lead(all_sections: list[Section]) -> list[Section]:
     end = all_sections[2].line if titled and len(all_sections) > 2 else float("inf")
     lines = all_sections[0].lines + ([(n, line) for n, line in all_sections[1].lines if n < end] if titled else [])
     return [Section("", 0, 0, lines)]
-
-
-def _incident_date(result: Inferred, document: Document, fields, summary_sections, timeline_sections, where) -> None:
-    """The incident's day, from the first place that states it; an all-numeric date is never read."""
-    if "date" not in result.meta:
-        _stated_date(result, document, fields, summary_sections, timeline_sections, where)
-    if "date" not in result.meta:
-        stated = [(number, value) for number, label, value in fields if re.search(r"\bdate\b", label)]
-        stated += [(number, text) for section in summary_sections for number, text in paragraphs(section.lines)]
-        result.notes += [f"line {number}: the date '{numeric_date(value)}' could be day/month or month/day: "
-                         "date left out" for number, value in stated if numeric_date(value)][:1]
-
-
-def _stated_date(result: Inferred, document: Document, fields, summary_sections, timeline_sections, where) -> None:
-    for number, label, value in fields:
-        if re.fullmatch(r"(incident )?date( of (the )?incident)?|occurred( on)?|incident start(ed)?", label):
-            day = first_date(value)
-            if day:
-                return result.set("date", day.isoformat(), f"line {number} ('{label}')")
-    for number, label, value in fields:
-        if times.is_start_label(label) and first_date(value) and times.TIME.search(DATE.sub(" ", value)):
-            return result.set("date", first_date(value).isoformat(), f"line {number} ('{label}')")
-    if first_date(result.meta["title"]):
-        return result.set("date", first_date(result.meta["title"]).isoformat(), "the title")
-    timeline_days = sorted(e.day for section in timeline_sections[:1]
-                           for e in times.timeline_entries(section, None)[0] if e.day)
-    for section in summary_sections:
-        for number, paragraph in paragraphs(section.lines):
-            day = first_date(paragraph)
-            if day and timeline_days and not (timeline_days[0] - dt.timedelta(days=2) <= day <= timeline_days[-1]):
-                result.notes.append(f"{where(section)}, line {number}: {day.isoformat()} is not a day of the "
-                                    "timeline (an earlier event?): the timeline's first day is the date")
-                break
-            if day:
-                return result.set("date", day.isoformat(), f"{where(section)}, line {number}")
-    # another tool's front-matter 'date' (and a Jekyll post's file name) is the page's day: the incident's only
-    # when the text states none, its timeline included
-    day = stated_day(document.front_matter.get("date"))
-    named_day = first_date(document.path.name)
-    if named_day and not document.front_matter:
-        return result.set("date", named_day.isoformat(), "the file name")
-    if timeline_days:
-        return result.set("date", timeline_days[0].isoformat(),
-                          f"first day of the timeline, {where(timeline_sections[0])}")
-    if day:
-        return result.set("date", day.isoformat(), "the source's front-matter")
-    if named_day:
-        return result.set("date", named_day.isoformat(), "the file name")
 
 
 def _severity_and_type(result: Inferred, fields, lines) -> None:
@@ -388,8 +400,9 @@ def _timeline(result: Inferred, timeline_sections, fields, lines, where) -> None
     day = dt.date.fromisoformat(result.meta["date"]) if "date" in result.meta else None
     found, notes = times.stated_timestamps(fields, stated_zone[0], day)
     for section in timeline_sections[:1]:
-        entries, _, timeline_notes = times.timeline_entries(section, day, stated_zone)
-        from_timeline, order_notes = times.timestamps(entries, where(section))
+        stated = tuple(next((f.value for f in found if f.key == key), None) for key in ("started_at", "resolved_at"))
+        entries, _, timeline_notes = times.timeline_entries(section, day, stated_zone, stated)
+        from_timeline, order_notes = times.timestamps(entries, where(section), day)
         notes += timeline_notes + order_notes
         found += [f for f in from_timeline if not any(g.key == f.key for g in found)]
     if len(timeline_sections) > 1:
@@ -458,7 +471,7 @@ def _names(items) -> list[str]:
     for item in items:
         text = re.sub(r"\s*\([^)]{0,60}\)", "", plain(item))  # 'Priya Raman (incident commander)'
         text = re.sub(r"\s+[-–—]\s+.*$", "", text)  # 'Jonas Berg - database'
-        parts = [p.strip().lstrip("@") for p in re.split(r",|;| and ", text) if p.strip().lstrip("@")]
+        parts = [person(p) for p in re.split(r",|;| and ", text) if person(p)]
         for part in parts:
             words = part.split()
             if len(words) > 1 and all(re.fullmatch(r"[A-Z]{1,4}", w) for w in words):
@@ -476,8 +489,9 @@ def _people(result: Inferred, attendees, fields, where) -> None:
             result.set("participants", _names([value]), f"line {number} ('{label}')")
             break
     for number, label, value in fields if "authors" not in result.meta else []:
-        if re.fullmatch(r"(authors?|written by|prepared by|postmortem owner|document owner)", label):
-            names = [n.strip().lstrip("@") for n in re.split(r",|;| and ", value) if n.strip().lstrip("@")]
+        if re.fullmatch(r"(authors?|written by|prepared by|(postmortem|post[- ]?incident review|pir|retrospective|retro|"
+                        r"review|report|document) (owner|author)s?)", label):
+            names = [person(n) for n in re.split(r",|;| and ", value) if person(n)]
             result.set("authors", list(dict.fromkeys(names)), f"line {number} ('{label}')")
             break
 

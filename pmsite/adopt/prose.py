@@ -17,6 +17,8 @@ import re
 from pmsite.adopt.structure import DATE, TIME, ZONE, date_of, paragraphs, plain, time_of, zone_of
 from pmsite.adopt.times import _PARTIAL_DAY, Entry, _same_day
 
+#: How an entry that is the start of a window is written, so the reader knows its words mark nothing.
+WINDOW_START = "(start of a window)"
 _SENTENCE_END = re.compile(r"(?<=[A-Za-z0-9)][.!?])\s+(?=[A-Z])")
 
 
@@ -30,7 +32,7 @@ def prose_entries(lines: list[tuple[int, str]], incident_day: dt.date | None) ->
             window = len(clocks) == 2 and _WINDOW.search(DATE.sub(" ", sentence)) and _zone_after(sentence, clocks[1])
             if window:  # 'Between 10:15 AM and 11:40 AM PST, …': the window's start, its words mark nothing
                 clock, zone = clocks[0], _zone_after(sentence, clocks[0]) or _zone_after(sentence, clocks[1])
-                sentence = f"(start of a window) {sentence[:40]}"
+                sentence = f"{WINDOW_START} {sentence[:40]}"
             elif len(clocks) != 1 or not _zone_after(sentence, clocks[0]):
                 if len(clocks) > 1:  # which moment its words mark is not clear
                     notes.append(f"line {number}: '{sentence[:60]}…' names {len(clocks)} times: not read")
@@ -51,7 +53,8 @@ def prose_entries(lines: list[tuple[int, str]], incident_day: dt.date | None) ->
 
 
 #: 'between 10:15 AM and 11:40 AM PST', 'from 9:37 to 10:41 AM PDT'
-_WINDOW = re.compile(r"\b(?:between|from)\s+\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?\s*)?(?:[A-Z]{2,5}\s+)?"
+#: 'Between 13:45 UTC on 12 March 2024 and 02:10 UTC on 13 March 2024' too (dates are blanked before matching)
+_WINDOW = re.compile(r"\b(?:between|from)\s+\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?\s*)?(?:[A-Z]{2,5}\s+)?(?:on\s+)?"
                      r"(?:and|to|until|till)\s+\d{1,2}[:.]\d{2}", re.IGNORECASE)
 
 

@@ -9,13 +9,14 @@ means: that is ``infer``'s job.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pmsite.adopt.structure import first_date, stated_day
+from pmsite.adopt.structure import first_date, section_name, stated_day
 from pmsite.characters import FORBIDDEN_CHARACTER, printable
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -61,14 +62,23 @@ def read_document(path: Path) -> Document:
         raise NotConvertible(f"cannot read the file ({exc.strerror or exc})") from None
     if len(data) > MAX_BYTES:
         raise NotConvertible(f"the file is {len(data) // 1_000_000} MB; a postmortem export is far smaller")
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # OLE2: Word 97-2003 .doc, old Excel and Outlook files
+        raise NotConvertible("an Office 97-2003 file (such as a .doc), which cannot be read; save it as .docx or "
+                             "export it as HTML, then import that")
     if path.suffix.lower() in DOCX_SUFFIXES:
         html, notes = _docx_to_html(data)
         document = html_document(path, html, "docx")
         document.notes[:0] = notes
+    elif _is_mime_html(data):
+        document = html_document(path, _html_of_mime(data), "html")
+        document.notes.insert(0, "read the HTML part of a MIME web archive (Confluence's 'Export to Word' .doc, "
+                                 "a browser's .mht)")
     else:
-        text = _decode(data)
-        is_html = path.suffix.lower() in HTML_SUFFIXES or _looks_like_html(data)
+        decode_notes: list[str] = []
+        text = _decode(data, decode_notes)
+        is_html = path.suffix.lower() in HTML_SUFFIXES or _looks_like_html(text)
         document = html_document(path, text, "html") if is_html else markdown_document(path, text)
+        document.notes[:0] = decode_notes
     if document.changed is None:
         _dated_by_its_author(document)
     if document.changed is None:
@@ -139,8 +149,27 @@ def _toml():
     return tomllib
 
 
-def _decode(data: bytes) -> str:
+#: Byte order marks that say which encoding a text is in (Notepad's "Unicode" is UTF-16 LE with one):
+#: decoding by them is reading what the file states, not guessing. UTF-32 first: its LE mark starts as UTF-16's.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _decode(data: bytes, notes: list[str]) -> str:
+    encoding = next((name for bom, name in _BOMS if data.startswith(bom)), None)
+    if encoding:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise NotConvertible(f"byte {exc.start}: the file starts with a {encoding.upper()} byte order mark but "
+                                 f"is not valid {encoding.upper()}; save it as UTF-8 and import it again") from None
+        notes.append(f"read as {encoding.upper()} (the file's byte order mark says so)")
+        return text.replace("\r\n", "\n").replace("\r", "\n")
     if b"\x00" in data[:8192]:
+        sample = data[:200]
+        if any(half and not half.strip(b"\x00") for half in (sample[0::2], sample[1::2])):  # every other byte NUL
+            raise NotConvertible("this looks like UTF-16 text without a byte order mark, which does not say its byte "
+                                 "order; save the file as UTF-8 and import it again")
         raise NotConvertible("this is a binary file, not a text document")
     try:
         text = data.decode("utf-8-sig")
@@ -151,9 +180,31 @@ def _decode(data: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _looks_like_html(data: bytes) -> bool:
-    head = data[:2048].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html")) or b"<body" in head
+def _is_mime_html(data: bytes) -> bool:
+    """A MIME web archive: mail-style headers, then the page as a 'multipart/related' part."""
+    head = data[:4096].lower()
+    return b"mime-version:" in head and b"multipart/related" in head and b"text/html" in data[:65536].lower()
+
+
+def _html_of_mime(data: bytes) -> str:
+    """The first text/html part of a MIME web archive, its transfer encoding and charset undone."""
+    import email
+    from email import policy
+
+    message = email.message_from_bytes(data, policy=policy.default)
+    part = next((p for p in message.walk() if p.get_content_type() == "text/html"), None)
+    if part is None:
+        raise NotConvertible("a MIME web archive without an HTML part; export the page as HTML instead")
+    try:
+        return part.get_content()
+    except (LookupError, ValueError) as exc:  # an unknown charset, a broken encoding
+        raise NotConvertible(f"the archive's HTML part cannot be decoded ({exc}); export the page as HTML "
+                             "instead") from None
+
+
+def _looks_like_html(text: str) -> bool:
+    head = text[:2048].lstrip().lower()
+    return head.startswith(("<!doctype html", "<html")) or "<body" in head
 
 
 #: Word's Title and Subtitle paragraph styles, which mammoth's default map does not know; a table of contents
@@ -185,6 +236,7 @@ def html_document(path: Path, html: str, kind: str) -> Document:
     soup = BeautifulSoup(html, "html.parser")
     page_title = _export_title(soup)  # before <head> and the page header go
     notes: list[str] = []
+    _bold_by_style(soup)  # before the styles go: Google Docs makes a line bold with a class, not <b>
     dropped = len(soup.find_all(("script", "style")))  # counted first: inside <head> they go with it
     for element in soup.find_all(_DROPPED_TAGS):
         if not element.decomposed:
@@ -210,6 +262,10 @@ def html_document(path: Path, html: str, kind: str) -> Document:
             else:
                 element.replace_with(element.get("alt") or "")
     _emoticons_as_text(root)
+    stamped = _instants_of_time_elements(root)
+    if stamped:
+        notes.append(f"{stamped} <time> element{'s' if stamped != 1 else ''} shown with the instant of its datetime "
+                     "attribute (the page wrote it in the reader's own zone)")
     _nest_google_lists(root)
     comments = _drop_doc_comments(root)
     if comments:
@@ -225,6 +281,8 @@ def html_document(path: Path, html: str, kind: str) -> Document:
     if google_title_paragraph := root.find("p", class_="title"):
         google_title_paragraph.decompose()  # it becomes the title heading instead
     _unwrap_layout_tables(soup, root)
+    _definitions_as_fields(soup, root)
+    _captions_out_of_tables(soup, root)
     merged = _expand_merged_cells(root)
     if merged:
         notes.append(f"{merged} table{'s' if merged != 1 else ''} with merged cells: each merged cell's text "
@@ -271,6 +329,69 @@ def _unwrap_layout_tables(soup, root) -> None:
         for block in blocks:
             table.insert_before(block)
         table.decompose()
+
+
+_BOLD_RULE = re.compile(r"\.(?P<name>[\w-]+)\s*\{[^}]*\bfont-weight\s*:\s*(?:bold|[6-9]00)\b", re.IGNORECASE)
+
+
+def _bold_by_style(soup) -> None:
+    """Text made bold by a style (Google Docs' '.c1{font-weight:700}' classes, an inline 'font-weight: bold')
+    is written as <strong>, so a bold line naming a section is read as one, as a Markdown file's would be."""
+    classes = {m["name"] for style in soup.find_all("style") for m in _BOLD_RULE.finditer(style.get_text())}
+    for element in soup.find_all(["span", "p"]):
+        bold_class = any(name in classes for name in element.get("class") or [])
+        inline = re.search(r"font-weight\s*:\s*(?:bold|[6-9]00)\b", element.get("style") or "", re.IGNORECASE)
+        if (bold_class or inline) and element.get_text(strip=True) and not element.find(["strong", "b"]):
+            wrapper = soup.new_tag("strong")
+            for child in list(element.contents):
+                wrapper.append(child.extract())
+            element.append(wrapper)
+
+
+_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})")
+
+
+def _instants_of_time_elements(root) -> int:
+    """A page renders <time datetime="2024-05-06T08:12:00Z">8:12 AM</time> in its reader's zone, so the text
+    alone says no day or zone: the exact instant is written first, '2024-05-06T08:12:00Z (8:12 AM)'."""
+    count = 0
+    for element in root.find_all("time"):
+        instant = (element.get("datetime") or "").strip()
+        text = element.get_text(" ", strip=True)
+        if _INSTANT.fullmatch(instant) and not first_date(text):  # 'May 6, 2024 8:12 AM UTC' says it already
+            element.string = f"{instant} ({text})" if text else instant
+            count += 1
+    return count
+
+
+def _definitions_as_fields(soup, root) -> None:
+    """A definition list of fields (Jira Service Management's review page: <dt>Priority</dt><dd>Highest</dd>)
+    becomes one '**Priority:** Highest' paragraph a term, as a document written by hand would say it; a value
+    holding blocks (a list) follows its term's paragraph."""
+    for listing in reversed(root.find_all("dl")):  # inner lists first
+        blocks = []
+        for term in listing.find_all("dt", recursive=False):
+            values = []
+            for sibling in term.find_next_siblings(["dt", "dd"]):
+                if sibling.name == "dt":
+                    break
+                values.append(sibling)
+            label = soup.new_tag("strong")
+            label.string = term.get_text(" ", strip=True).rstrip(":") + ":"
+            paragraph = soup.new_tag("p")
+            paragraph.append(label)
+            blocks.append(paragraph)
+            for index, value in enumerate(values):
+                if value.find(_BLOCKS + ("p", "div")):
+                    value.name = "div"
+                    blocks.append(value.extract())
+                    continue
+                paragraph.append(" " if index == 0 else ", ")
+                for child in list(value.contents):
+                    paragraph.append(child.extract())
+        for block in blocks:
+            listing.insert_before(block)
+        listing.decompose()
 
 
 def _drop_doc_comments(root) -> int:
@@ -330,9 +451,7 @@ def _unwrap_redirects(root) -> None:
 
 def _is_section_name(text: str) -> bool:
     """A heading such as 'Summary' names a section, not the document."""
-    from pmsite.sections import normalise_title
-
-    return normalise_title(text) in ("summary", "overview", "executive summary", "incident summary", "timeline",
+    return section_name(text) in ("summary", "overview", "executive summary", "incident summary", "timeline",
                                      "impact", "background", "description", "tl dr")
 
 
@@ -362,6 +481,23 @@ def _last_modified(soup) -> tuple[dt.date, str] | None:
                 except ValueError:
                     continue
     return None
+
+
+def _captions_out_of_tables(soup, root) -> None:
+    """A first row of one cell over rows of several ('Follow-up work' spanning the table) is the table's
+    caption, not its header: it becomes an italic paragraph above the table (not bold, which would read as a
+    heading of its own), so the next row is the header."""
+    for table in root.find_all("table"):
+        rows = [row for row in table.find_all("tr") if row.find_parent("table") is table]
+        if len(rows) < 2:
+            continue
+        first, second = (row.find_all(["td", "th"], recursive=False) for row in rows[:2])
+        if len(first) == 1 and len(second) >= 2 and first[0].get_text(strip=True):
+            caption = soup.new_tag("p")
+            caption.append(soup.new_tag("em"))
+            caption.em.string = first[0].get_text(" ", strip=True)
+            table.insert_before(caption)
+            rows[0].decompose()
 
 
 def _expand_merged_cells(root) -> int:

@@ -39,9 +39,19 @@ def split_sections(text: str) -> list[Section]:
     return result
 
 
+#: A heading's number: '1.', '2.3', 'IV.', 'A)' ('## 1. Executive Summary' in a corporate template).
+_HEADING_NUMBER = re.compile(r"^\s*(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVXivx]{1,4}[.)]|[A-Ha-h][.)])\s+(?=\S)")
+
+
+def section_name(title: str) -> str:
+    """A heading as its section's name is matched: lower case, no punctuation, without its number or a
+    closing bracket ('Action items (owner/due)')."""
+    return sections.normalise_title(re.sub(r"\s*\([^()]*\)\W*$", "", _HEADING_NUMBER.sub("", title)) or title)
+
+
 def find_sections(all_sections: list[Section], pattern: re.Pattern) -> list[Section]:
     """Sections whose title matches, outermost only (a match inside a match is part of it)."""
-    matched = [s for s in all_sections if s.line and pattern.search(sections.normalise_title(s.title))]
+    matched = [s for s in all_sections if s.line and pattern.search(section_name(s.title))]
     return [s for s in matched if not any(o is not s and o.line < s.line and s.line <= o.lines[-1][0]
                                           for o in matched if o.lines)]
 
@@ -62,6 +72,11 @@ def plain(text: str) -> str:
     return re.sub(r"\s+", " ", _CONTROL.sub("", html.unescape(text))).strip()
 
 
+def person(text: str) -> str:
+    """A name as written, without the '@' of a mention ('@kavi') or of Google's 'user@' shorthand ('kavi@')."""
+    return re.sub(r"^@(?=\w)|(?<=\w)@$", "", text.strip())
+
+
 def links(text: str) -> list[str]:
     urls = [m.group(2) for m in _LINK.finditer(text)] + re.findall(r"<(https?://[^>\s]+)>", text)
     urls += re.findall(r"(?<![(<\[])\bhttps?://[^\s)>\]|]+", _LINK.sub("", text))
@@ -70,7 +85,8 @@ def links(text: str) -> list[str]:
 
 # -- lists ----------------------------------------------------------------------------------
 #: A list item: '- ', '1. ', or an HTML '<li>' line that Markdown files may hold.
-_ITEM = re.compile(r"^(?P<indent>\s*)(?:[-*+]\s|\d{1,3}[.)]\s|<li\b[^>]*>)\s*(?:\\?\[(?P<box>[ xX])\\?\]\s+|(?P<glyph>[☐☑☒✅✔✓])\s*)?"
+#: A checkbox needs no list marker: Dropbox Paper and some exports write '[ ] Add an alert' or '☐ Add an alert'.
+_ITEM = re.compile(r"^(?P<indent>\s*)(?:[-*+]\s|\d{1,3}[.)]\s|<li\b[^>]*>|(?=\\?\[[ xX]\\?\]\s|[☐☑☒]\s))\s*(?:\\?\[(?P<box>[ xX])\\?\]\s+|(?P<glyph>[☐☑☒✅✔✓])\s*)?"
                    r"(?P<text>.*)$")
 
 
@@ -181,19 +197,47 @@ _LABELED = re.compile(r"^\s*(?:(?:[-*+]|\d{1,3}[.)])\s+)?(?:\*\*|__)?(?P<label>[
 def labeled(lines: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
     """(line, label in lower case, value) from 'Label: value' lines and two-column table rows."""
     found = []
+    previous = ""
     for number, line in lines:
+        term, previous = previous, line.strip() or previous
         if line.lstrip().startswith("|"):
             cells = split_row(line)
             if len(cells) == 2 and not _SEPARATOR.match(line):
-                found.append((number, label_key(cells[0]).rstrip(":"), plain(cells[1])))
+                found.append(field_of(number, cells[0], cells[1]))
+            continue
+        definition = _DEFINITION.match(line)
+        if definition and _DEFINED_TERM.fullmatch(plain(term)):  # 'Severity' over ':   SEV2' (a definition list)
+            found.append(field_of(number, term, definition["value"]))
             continue
         for part in _FIELD_SEPARATOR.split(line):  # 'Incident date: May 14 · Severity: SEV 2 · Status: Final'
             match = _LABELED.match(part)
             if match:
-                found.append((number, label_key(match["label"]), plain(match["value"])))
+                found.append(field_of(number, match["label"], match["value"]))
     return found
 
 
+def field_of(number: int, label: str, value: str) -> tuple[int, str, str]:
+    """(line, label as inference matches it, value); a zone in the label's brackets ('Start (UTC)',
+    'Detected (CET)') goes with the value, as if written after it."""
+    bracket = re.search(r"\(([^()]*)\)\W*$", plain(label))
+    zone = f" ({bracket[1].strip()})" if bracket and ZONE.fullmatch(bracket[1].strip()) else ""
+    return number, label_key(label).rstrip(":"), plain(value) + zone
+
+
+def row_fields(lines: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
+    """A table of one row under a header of field names ('| Date | Authors | Severity |' over their values),
+    as the 'Label: value' lines it stands for. Tables of more rows are lists of things, not fields."""
+    found = []
+    for table in tables(lines):
+        if len(table.rows) == 1 and len(table.header) >= 2 and all(_DEFINED_TERM.fullmatch(h) for h in table.header):
+            number, cells = table.rows[0]
+            found += [field_of(number, name, cell) for name, cell in zip(table.header, cells) if plain(cell)]
+    return found
+
+
+#: A definition list of Markdown Extra and Pandoc: a term on its own line, then ':   its value'.
+_DEFINITION = re.compile(r"^:[ \t]+(?P<value>\S.*)$")
+_DEFINED_TERM = re.compile(r"[^\W\d_](?:[^\W\d_]|[ /()&'-]){1,40}")
 #: Between two 'Label: value' fields written on one line.
 #: Also between sentences: 'All times in PST. Incident date: January 22, 2024.'
 _FIELD_SEPARATOR = re.compile(r"(?:\s+[·•|]\s+|(?<=[A-Za-z0-9]\.)\s+)"
@@ -220,7 +264,7 @@ MONTHS |= {name: number for number, names in enumerate(
 _MONTH = "(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 DATE = re.compile(
     r"\b(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})(?!\d)"  # also the day of '2024-03-04T14:05'
-    r"|\b(?P<sy>\d{4})/(?P<sm>\d{1,2})/(?P<sd>\d{1,2})(?![\d/])"  # year first: '2024/01/09' is never ambiguous
+    r"|\b(?P<sy>\d{4})(?P<ssep>[/.])(?P<sm>\d{1,2})(?P=ssep)(?P<sd>\d{1,2})(?![\d/.])"  # year first: '2024/01/09', '2024.01.09'
     rf"|\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\.?(?:\s+|-)(?:of\s+)?(?P<m>{_MONTH})(?:,?\s+|-)(?P<y>\d{{4}})\b"
     rf"|\b(?P<m2>{_MONTH})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{{4}})\b"
     # all-numeric: read only when one part cannot be a month ('03/24/2024', '24.03.2024'), else no date
@@ -281,6 +325,11 @@ ZONES: dict[str, dt.tzinfo] = {
     "PDT": dt.timezone(dt.timedelta(hours=-7)), "JST": dt.timezone(dt.timedelta(hours=9)),
     "MEZ": ZoneInfo("CET"), "MESZ": ZoneInfo("CET"),  # German for CET and CEST
     "AEST": dt.timezone(dt.timedelta(hours=10)), "AEDT": dt.timezone(dt.timedelta(hours=11)),
+    # more abbreviations that name one offset each
+    **{name: dt.timezone(dt.timedelta(minutes=minutes)) for name, minutes in (
+        ("HST", -600), ("AKST", -540), ("AKDT", -480), ("BRT", -180), ("WAT", 60), ("CAT", 120), ("SAST", 120),
+        ("EAT", 180), ("MSK", 180), ("PKT", 300), ("NPT", 345), ("ICT", 420), ("WIB", 420), ("SGT", 480),
+        ("HKT", 480), ("AWST", 480), ("KST", 540), ("ACST", 570), ("ACDT", 630), ("NZST", 720), ("NZDT", 780))},
     # US zones named without standard/daylight: the zone's own rules say which applies that day
     "ET": ZoneInfo("America/New_York"), "CT": ZoneInfo("America/Chicago"), "MT": ZoneInfo("America/Denver"),
     "PT": ZoneInfo("America/Los_Angeles"),

@@ -17,7 +17,8 @@ from pmsite.adopt.structure import (AMBIGUOUS_ZONES, DATE, MONTHS, TIME, ZONE, Z
 
 TIMESTAMP_KEYS = ("started_at", "detected_at", "mitigated_at", "resolved_at")
 #: An entry that says the impact began ('OUTAGE BEGINS' in the SRE book's template) is the start, not the earliest.
-_STARTS = re.compile(r"\b((?:outage|impact|incident|degradation|disruption) (?:begins|began|starts|started)|"
+_STARTS = re.compile(r"\b((?:outage|impact|incident|degradation|disruption|(?:failures?|errors?|timeouts?|delays?|"
+                     r"downtime)) (?:begins?|began|starts?|started)|"
                      r"start of (?:the )?(?:outage|impact|incident))\b", re.IGNORECASE)
 #: Words of a timeline entry that mark a moment, by the timestamp they set.
 _MARKERS = {
@@ -25,6 +26,8 @@ _MARKERS = {
                               r"reported|reports|(?:first |initial )?reports? (?:of|from)|"
                               r"(?:customers?|users?|support|clients?|partners?|staff|someone) (?:\w+ )?reports?|"
                               r"notified|informed of|escalat\w+|"
+                              r"receiv\w* (?:the |a )?(?:first )?(?:support |customer )?tickets?|first (?:support |customer )?ticket|"
+                              r"(?:support|customer|help ?desk) tickets? (?:received|opened|raised|filed|came in)|"
                               r"automated warning|monitoring (?:fired|triggered)|incident (?:(?:is|was) )?(?:declared|opened))\b",
                               re.IGNORECASE),
     "mitigated_at": re.compile(r"\b(mitigat\w*|impact (?:ended|stopped)|workaround (?:applied|in place))\b",
@@ -32,7 +35,8 @@ _MARKERS = {
     "resolved_at": re.compile(r"\b(resolved|(?:issue|incident|problem) (?:fixed|closed)|incident closed|"
                               r"fully (?:recovered|restored|operational)|verified operational|back to normal|"
                               r"permanently fixed|all systems (?:verified )?operational|(?:service|services|access) (?:was |were )?restored|"
-                             r"confirmed working|working again|(?:outage|incident) (?:ends?|ended|over)|caught up|wieder normal|behoben|résolu|"
+                             r"confirmed working|working again|all clear|^\W*(?:fixed|recovered)\W*$|(?:backlog|queues?|errors?|alerts?|alarms?)(?: of [\w ]{1,30}?)? "
+                             r"(?:has |have |was |were |had )?(?:cleared|drained)|(?:outage|incident) (?:ends?|ended|over)|caught up|wieder normal|behoben|résolu|"
                              r"returned to normal|(?:accepted|serving|succeed\w*|healthy|available|running)\b[^.;]{0,30}"
                              r"\bagain)\b",
                              re.IGNORECASE),
@@ -68,6 +72,25 @@ _PARTIAL_DAY = re.compile(r"\b(?P<weekday>mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|\
                           re.IGNORECASE)
 
 
+#: A chat log's time in brackets: '[14:02] <deploybot> …', '[2024-07-02 14:02:03] …'.
+_BRACKETED_TIME = re.compile(r"^\s*\[(?P<when>[^\]\[]{0,24}\d{1,2}:[0-5]\d[^\]\[]{0,12})\]")
+
+
+def _entry_text(markdown: str) -> str:
+    """An entry's plain text, a chat log's bracketed time unbracketed (a '<nick>' goes as any tag does)."""
+    return plain(_BRACKETED_TIME.sub(lambda m: m["when"] + " ", markdown))
+
+
+def _only_when(head: str) -> bool:
+    """Whether a line's start is only when it happened: a time, with at most a date, a weekday, 'at' or 'on'
+    and a zone ('14:51', 'March 4, 2024 at 10:00 UTC'); not a sentence that mentions a time."""
+    rest = re.sub(r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|\b(?:at|on)\b|[@,]|T(?=\d)", " ", DATE.sub(" ", head),
+                  flags=re.IGNORECASE)
+    if not TIME.search(rest):
+        return False
+    return not ZONE.sub(" ", TIME.sub(" ", rest, count=1)).strip(" -–—:()[]~|")
+
+
 def _same_day(token: str, day: dt.date) -> bool:
     """Whether 'mon', '4 mar' or 'march 4' (a day without its year) can be ``day``; 'day 1' can be any."""
     if token.isalpha():
@@ -89,6 +112,14 @@ def _is_day_only(text: str) -> bool:
 def _is_entry_line(line: str) -> bool:
     """A table row or list item (an entry), not a day line such as '**2024-03-06**' or '### Saturday'."""
     return bool(re.match(r"\s*(?:\||(?:[-*+]|\d{1,3}[.)])\s)", line))
+
+
+def reads_as_timeline(section: Section) -> bool:
+    """A section not named a timeline that is one all the same: at least three list items, nearly all starting
+    with a time ('12 March 2024 @ 13:45 UTC – Customer impact began', under 'How did we respond?')."""
+    items = list_items(section.lines)
+    timed = sum(bool(_ENTRY_HEAD.match(plain(item.text))) for item in items)
+    return len(items) >= 3 and timed >= 0.8 * len(items)
 
 
 @dataclass
@@ -116,7 +147,7 @@ class TimeFinding:
 def zone_stated(lines: list[tuple[int, str]]) -> tuple[dt.tzinfo | None, str, str]:
     """The zone an 'All times in CET' line (or a header cell) states: (zone, where, ambiguous name)."""
     for number, line in lines:
-        if re.search(r"\b(times?|timestamps?|clock|zeit(?:en|angaben)?|uhrzeit(?:en)?|heures?|horaires?)\b", line, re.IGNORECASE) or line.lstrip().startswith("|"):
+        if re.search(r"\b(times?|timestamps?|time ?zones?|tz|clock|zeit(?:en|angaben)?|uhrzeit(?:en)?|heures?|horaires?)\b", line, re.IGNORECASE) or line.lstrip().startswith("|"):
             for match in ZONE.finditer(line):
                 if match["abbr"] in AMBIGUOUS_ZONES:
                     return None, f"line {number}", match["abbr"]
@@ -126,9 +157,12 @@ def zone_stated(lines: list[tuple[int, str]]) -> tuple[dt.tzinfo | None, str, st
     return None, "", ""
 
 
-def timeline_entries(section: Section, incident_day: dt.date | None, document_zone: tuple = (None, "", "")
+def timeline_entries(section: Section, incident_day: dt.date | None, document_zone: tuple = (None, "", ""),
+                     stated: tuple[dt.datetime | None, dt.datetime | None] = (None, None)
                      ) -> tuple[list[Entry], dt.tzinfo | None, list[str]]:
-    """Entries of a Timeline section, in the order written, with their day, time and zone."""
+    """Entries of a Timeline section, in the order written, with their day, time and zone. STATED is the
+    start and end the document states on their own lines ('Incident start: 2024-06-01 22:50 CEST'), which
+    give the days of times written without one when the first and last entries are those two moments."""
     notes: list[str] = []
     zone, _, ambiguous = zone_stated([(section.line, f"times: {section.title}"), *section.lines[:8],
                                       *((t.line, "|" + "|".join(t.header) + "|") for t in tables(section.lines))])
@@ -146,20 +180,17 @@ def timeline_entries(section: Section, incident_day: dt.date | None, document_zo
             rows.append((number, plain(when), plain(event)))
     if not rows:
         for item in list_items(section.lines):
-            head = _ENTRY_HEAD.match(plain(item.text))
+            head = _ENTRY_HEAD.match(_entry_text(item.text))
             if head:
                 rows.append((item.line, head[1], head[2]))
             elif _is_day_only(plain(item.text)):  # '- Monday, 2024-03-04' over its '  - 14:05 …' entries
                 rows += [(item.line, f"{plain(item.text)} {sub[1]}", sub[2]) for child in item.children
-                         for sub in [_ENTRY_HEAD.match(plain(child))] if sub]
+                         for sub in [_ENTRY_HEAD.match(_entry_text(child))] if sub]
     if not rows:  # the SRE book's shape: one '14:51 What happened' line after another, no list
         for number, line in section.lines:
-            text = plain(line)
-            day = DATE.match(text)
-            if TIME.match(text[day.end():].lstrip(" ,T") if day else text):
-                head = _ENTRY_HEAD.match(text)
-                if head:
-                    rows.append((number, head[1], head[2]))
+            head = _ENTRY_HEAD.match(_entry_text(line))
+            if head and _only_when(head[1]):  # 'March 4, 2024 at 10:00 UTC — …', 'Mon 4 March 2024, 10:00 …'
+                rows.append((number, head[1], head[2]))
     day_lines = {n: date_of(m) for n, line in section.lines if not _is_entry_line(line)
                  for m in [DATE.search(line)] if m}
     entries = []
@@ -193,6 +224,10 @@ def timeline_entries(section: Section, incident_day: dt.date | None, document_zo
     elif undated and incident_day is not None and not all(_same_day(t, incident_day) for t in partial_days):
         notes.append(f"the timeline's day ({', '.join(partial_days)}) is not the incident date "
                      f"{incident_day.isoformat()}: timestamps left out")
+    elif undated and _between(timed, *stated):
+        notes.append(f"the timeline gives times without a day: its first and last entries are the stated start and "
+                     f"end ({stated[0].isoformat()}, {stated[1].isoformat()}), which give their days"
+                     + ("" if zone else " and zone"))
     elif undated and incident_day is not None:
         clocks = [e.time for e in timed]
         if clocks == sorted(clocks):
@@ -202,6 +237,9 @@ def timeline_entries(section: Section, incident_day: dt.date | None, document_zo
                          "the incident date (the times never go backwards)")
         else:
             notes.append("the timeline gives times without a day and crosses midnight: timestamps left out")
+    elif undated and partial_days:  # '07/08/2024 01:00': a day, but not one that reads only one way
+        notes.append(f"the timeline's day ({', '.join(sorted(partial_days))}) is not written in full (no year, or "
+                     "day and month in either order) and the incident date is not stated: timestamps left out")
     elif undated:
         notes.append("the timeline gives times without a day and the incident date is not stated: timestamps "
                      "left out")
@@ -211,9 +249,32 @@ def timeline_entries(section: Section, incident_day: dt.date | None, document_zo
     return entries, zone, notes
 
 
-def timestamps(entries: list[Entry], where: str) -> tuple[list[TimeFinding], list[str]]:
-    """started_at from the entry saying the impact began, else the earliest timed entry; the others
-    from the words of their entries, kept in order."""
+def _between(timed: list[Entry], start: dt.datetime | None, end: dt.datetime | None) -> bool:
+    """Give the timed entries their day (and zone) when the first is the stated start and, reading them in
+    order with a day passing each time the clock goes back, the last is the stated end."""
+    if start is None or end is None or len({e.zone for e in timed}) > 1:
+        return False
+    zone = timed[0].zone or start.tzinfo
+    local = start.astimezone(zone)
+    if timed[0].time != local.time().replace(tzinfo=None):
+        return False
+    days, day, previous = [], local.date(), timed[0].time
+    for entry in timed:
+        day += dt.timedelta(days=entry.time < previous)
+        days.append(day)
+        previous = entry.time
+    if dt.datetime.combine(days[-1], timed[-1].time, zone) != end:
+        return False
+    for entry, day in zip(timed, days, strict=True):
+        entry.day, entry.zone = day, zone
+    return True
+
+
+def timestamps(entries: list[Entry], where: str, incident_day: dt.date | None = None
+               ) -> tuple[list[TimeFinding], list[str]]:
+    """started_at from the entry saying the impact began, else the earliest timed entry (not one before the
+    stated incident date: that is the lead-up, 'the change was merged'); the others from the words of their
+    entries, kept in order."""
     timed = [e for e in entries if e.instant is not None]
     if not timed:
         return [], []
@@ -224,6 +285,10 @@ def timestamps(entries: list[Entry], where: str) -> tuple[list[TimeFinding], lis
     untimed_before = [e for e in entries if e.time is None and e.day and e.day < first.instant.date()]
     if untimed_before:
         notes.append(f"the timeline's first entries (line {untimed_before[0].line}) have no time: started_at left out")
+    elif not begins and incident_day and first.instant.date() < incident_day:
+        notes.append(f"the timeline's earliest entry (line {first.line}, {first.instant.date().isoformat()}) is before "
+                     f"the incident date {incident_day.isoformat()}, and no entry says the impact began: started_at "
+                     "left out")
     else:
         how = f"timeline entry '{_short(first.text)}'" if begins else "earliest timeline entry"
         found.append(TimeFinding("started_at", first.instant, f"{how}, {where} line {first.line}"))
@@ -252,17 +317,19 @@ _TIMESTAMP_LABELS = (
     ("started_at", re.compile(r"^(?:(?:incident |impact |outage )?start(?:ed)?(?: time| at| date)?|"
                               r"(?:incident |impact )?began|time (?:of|of the) incident|"
                               r"(?:start|beginning) of (?:the )?(?:impact|incident|outage)|first impact)$")),
-    ("detected_at", re.compile(r"^(?:detect(?:ed|ion)(?: time| at)?|time (?:of )?detection|time detected)$")),
+    ("detected_at", re.compile(r"^(?:detect(?:ed|ion)?(?: time| at)?|time (?:of )?detection|time detected|"
+                               r"(?:first )?reported(?: at)?|(?:alert )?triggered(?: at)?|alerted(?: at)?)$")),
     ("mitigated_at", re.compile(r"^(?:mitigat(?:ed|ion)(?: time| at)?|time mitigated)$")),
     ("resolved_at", re.compile(r"^(?:(?:incident |impact |outage )?end(?:ed)?(?: time| at| date)?|"
                                r"resolv(?:ed|ution)(?: time| at)?|recover(?:ed|y)(?: time| at)?|time resolved|"
+                               r"(?:service |services )?restored(?: at)?|time restored|"
                                r"end of (?:the )?(?:impact|incident|outage))$")),
 )
 
 
-def is_start_label(label: str) -> bool:
-    """'Started', 'Start time', 'Impact began': a line stating when the incident started."""
-    return bool(_TIMESTAMP_LABELS[0][1].match(label))
+def moment_of(label: str) -> str | None:
+    """The timestamp a label names ('Start time' started_at, 'Detect time' detected_at), or None."""
+    return next((key for key, pattern in _TIMESTAMP_LABELS if pattern.match(label)), None)
 
 
 def stated_timestamps(fields: list[tuple[int, str, str]], zone: dt.tzinfo | None,
