@@ -97,8 +97,14 @@ incident incidents postmortem summary timeline action actions items item lessons
 _ES_PLURAL = re.compile(r"(?:sh|x|tch|[^aeiou]ch|ss)es$")
 
 
+#: Compounds of "ops" that are singular: "gitops" must not become "gitop" ("stops", "laptops" still do).
+_OPS_COMPOUND = re.compile(r"(?:git|dev|devsec|sec|fin|chat|ml|ai|data|net|sys|cloud|biz|no|it)ops")
+
+
 def _stem(word: str) -> str:
     """Plurals to singular ('pools' meets 'pool'): light enough that a term shown as a reason is still a word."""
+    if _OPS_COMPOUND.fullmatch(word):
+        return word
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
     if _ES_PLURAL.search(word) and len(word) > 4:

@@ -114,6 +114,7 @@ def test_a_response_heading_is_a_short_one_and_never_the_documents_title(tmp_pat
 def test_plurals_in_es_meet_their_singular():
     assert similar.words("refreshes fixes patches branches processes caches sizes services policies") == \
         ["refresh", "fix", "patch", "branch", "process", "cache", "size", "service", "policy"]
+    assert similar.words("gitops devops stops laptops") == ["gitops", "devops", "stop", "laptop"]
 
 
 def test_similar_json_is_best_first_and_leaves_the_file_out(runner, tmp_path):
