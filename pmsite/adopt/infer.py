@@ -188,9 +188,11 @@ def _signs_of_a_postmortem(known, named: bool, updates, narrated: bool, dated_se
     """Each section kind a postmortem has, a title or file name naming an incident, a status page's updates
     (two signs: they are an incident's record by themselves), times told in sentences, one section headed by
     a day and a time ('May 21 09:12 UTC (lasting 65 minutes)'), two moments of the incident stated as fields
-    ('Start time:', 'Resolved:'). A severity line is not one: runbooks say which alerts page them."""
+    ('Start time:', 'Resolved:'). A severity line is not one: runbooks say which alerts page them; nor is a
+    list of attendees: every meeting's minutes have one."""
     moments = {times.moment_of(label) for _, label, _ in fields} - {None}
-    return (sum(bool(found) for found in known.values()) + named + 2 * (len(updates) >= 2) + narrated
+    return (sum(bool(found) for kind, found in known.items() if kind != "attendees") + named
+            + 2 * (len(updates) >= 2) + narrated
             + (dated_sections == 1) + (len(moments) >= 2))
 
 

@@ -180,10 +180,19 @@ def test_the_title_falls_back_to_the_file_name_and_an_id_in_it_is_kept():
     ("# Runbooks\n\nHow to restart the search cluster.\n\n## Steps\n\n1. Drain\n", "no postmortem headings"),
     ("# Incident Title\n\n## Summary\n\n## Timeline\n\n| 20xx-MM-DD HH:mm | Short event description |\n",
      "a template"),
+    # a meeting's minutes: who was there and what they will do says nothing of an incident
+    ("# Platform weekly, 4 March 2024\n\n## Attendees\n\n- Ana\n- Bo\n\n## Agenda\n\n1. Q2 roadmap\n\n"
+     "## Action items\n\n- [ ] Ana: draft the Q2 roadmap by 2024-03-11\n", "no postmortem headings"),
 ])
 def test_what_is_not_a_postmortem_is_refused_with_a_reason(text, reason):
     with pytest.raises(NotAPostmortem, match=reason):
         infer(document(text), TAXONOMY)
+
+
+def test_attendees_count_with_an_incident_sign_and_are_read():
+    found = infer(document("# Checkout outage\n\n## Attendees\n\n- Ana\n- Bo\n\n## Action items\n\n"
+                           "- [ ] Alert on pool saturation\n", "2024-03-04-checkout.md"), TAXONOMY)
+    assert found.meta["participants"] == ["Ana", "Bo"] and len(found.meta["action_items"]) == 1
 
 
 def test_due_to_in_an_item_is_prose_not_a_due_date():
