@@ -68,8 +68,9 @@ _SEVERITY_VALUE = (
     # English, German, French
     (re.compile(r"^\W*(critical|blocker|highest|kritisch|critique|bloquante?)\b", re.IGNORECASE), lambda m: "SEV1"),
     (re.compile(r"^\W*(high|major|hoch|schwer|majeure?|élevée?|haute)\b", re.IGNORECASE), lambda m: "SEV2"),
-    (re.compile(r"^\W*(medium|moderate|mittel|moyenne?|modérée?)\b", re.IGNORECASE), lambda m: "SEV3"),
-    (re.compile(r"^\W*(low|lowest|minor|niedrig|gering|mineure?|faible|basse)\b", re.IGNORECASE), lambda m: "SEV4"),
+    # 'minor' is SEV3, as Atlassian's and PagerDuty's scales have it (critical, major, minor); 'low' is a fourth level
+    (re.compile(r"^\W*(medium|moderate|minor|mittel|moyenne?|modérée?|mineure?)\b", re.IGNORECASE), lambda m: "SEV3"),
+    (re.compile(r"^\W*(low|lowest|niedrig|gering|faible|basse)\b", re.IGNORECASE), lambda m: "SEV4"),
 )
 #: A line that is nothing but a severity: 'Sev 2', 'SEV-1', '**SEV1**', GitLab's '~severity::2' label.
 _SEVERITY_LINE = re.compile(r"^\W*(?:sev(?:erity)?[\s-]?|~?\"?severity::)(?P<level>[1-4])\"?\W*$", re.IGNORECASE)

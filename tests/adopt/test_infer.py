@@ -154,7 +154,7 @@ def test_severity_is_read_from_a_label_only_never_from_prose():
 
 
 @pytest.mark.parametrize(("label", "severity"), [("Priority: P1", "SEV1"), ("Severity: critical", "SEV1"),
-                                                 ("**Severity**: Minor", "SEV4"), ("Sev: 3", "SEV3")])
+                                                 ("**Severity**: Minor", "SEV3"), ("Sev: 3", "SEV3")])
 def test_severity_words_map_to_levels(label, severity):
     text = FULL.replace("| Severity | SEV2 |\n", "") + f"\n## Details\n\n- {label}\n"
     assert infer(document(text), TAXONOMY).meta["severity"] == severity

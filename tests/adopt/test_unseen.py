@@ -97,7 +97,7 @@ EXPECTED: dict[str, dict] = {
                   ("Review the maintenance window approval flow", "ops-lead", "open", "2024-04-30")],
     },
     "incident-io-rate-limiter.md": {
-        "title": "Rate limiter rejected partner traffic", "date": "2024-07-08", "severity": "SEV4",  # "Minor"
+        "title": "Rate limiter rejected partner traffic", "date": "2024-07-08", "severity": "SEV3",  # "Minor": SEV3 on Atlassian's and PagerDuty's scales
         "started_at": "2024-07-08T18:30:00+00:00", "detected_at": "2024-07-08T18:41:00+00:00",
         "mitigated_at": "2024-07-08T18:58:00+00:00", "resolved_at": "2024-07-08T19:05:00+00:00",
         "services": ["api-gateway", "rate-limiter"],
