@@ -138,7 +138,49 @@ def markdown_document(path: Path, text: str) -> Document:
                               + ("" if isinstance(values, dict) else f" (not read: {problem})"))
     document.markdown = _SETEXT.sub(lambda m: ("# " if m["rule"][0] == "=" else "## ") + m["text"].strip(),
                                     document.markdown)
+    document.markdown, tables = _html_tables_as_markdown(path, document.markdown, document.notes)
+    if tables:
+        document.notes.append("1 HTML table in the Markdown written as a Markdown table, so its rows are read"
+                              if tables == 1 else f"{tables} HTML tables in the Markdown written as Markdown "
+                              "tables, so their rows are read")
     return document
+
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_TABLE_OPEN = re.compile(r"<table\b", re.IGNORECASE)
+_TABLE_CLOSE = re.compile(r"</table\s*>", re.IGNORECASE)
+
+
+def _html_tables_as_markdown(path: Path, text: str, notes: list[str]) -> tuple[str, int]:
+    """Raw HTML tables in a Markdown file (converters from Confluence or wikis keep tables with merged or
+    multi-line cells so) read as HTML: an action-item table's rows become rows. Code blocks keep theirs."""
+    if not _TABLE_OPEN.search(text):
+        return text, 0
+    lines, out, count, fence, index = text.split("\n"), [], 0, None, 0
+    while index < len(lines):
+        line = lines[index]
+        opened = _FENCE.match(line)
+        if opened and (fence is None or opened[1][0] == fence[0] and len(opened[1]) >= len(fence)):
+            fence = opened[1] if fence is None else None
+        elif fence is None and re.match(r" {0,3}<table\b", line, re.IGNORECASE):
+            depth, end = 0, index
+            while end < len(lines):
+                depth += len(_TABLE_OPEN.findall(lines[end])) - len(_TABLE_CLOSE.findall(lines[end]))
+                if depth <= 0:
+                    break
+                end += 1
+            if end < len(lines):  # a table that closes: convert it; an unclosed one stays as written
+                table = html_document(path, "\n".join(lines[index:end + 1]), "html")
+                notes.extend(table.notes)
+                before = [""] if out and out[-1].strip() else []
+                after = [""] if end + 1 < len(lines) and lines[end + 1].strip() else []
+                out += [*before, *table.markdown.strip().split("\n"), *after]
+                count += 1
+                index = end + 1
+                continue
+        out.append(line)
+        index += 1
+    return "\n".join(out), count
 
 
 def _toml():

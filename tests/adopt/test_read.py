@@ -171,3 +171,42 @@ def test_a_front_matter_alias_bomb_is_refused_and_the_text_still_imports(tmp_pat
     assert document.front_matter == {}
     assert any("not read" in note and "aliases" in note for note in document.notes)
     assert document.markdown.startswith("# Queue backlog")
+
+
+def test_raw_html_tables_in_markdown_are_read_as_tables_and_code_keeps_its_own(tmp_path):
+    """Confluence-to-Markdown converters keep tables with merged or multi-line cells as HTML."""
+    source = write(tmp_path / "2024-05-02-search.md", """\
+        # Search outage
+
+        ## Summary
+
+        Search failed for 40 minutes after the alias moved to an empty index.
+
+        ## Action items
+        <table class="confluenceTable">
+          <tr><th>Action</th><th>Owner</th><th>Due</th><th>Status</th></tr>
+          <tr><td>Check the new index is <b>not empty</b> before moving the alias<script>alert(1)</script></td>
+              <td>@mara</td><td>2024-05-20</td><td>Done</td></tr>
+          <tr><td rowspan="1">Alert on an empty alias</td><td>@theo</td><td>2024-06-01</td><td>Open</td></tr>
+        </table>
+        ## How the rollover works
+
+        ```html
+        <table><tr><td>kept as code</td></tr></table>
+        ```
+
+        <table><tr><td>never closed
+        """)
+    document = read_document(source)
+    assert "<table class" not in document.markdown and "alert(1)" not in document.markdown
+    assert "| Alert on an empty alias | @theo | 2024-06-01 | Open |" in document.markdown
+    assert "## Action items\n\n| Action |" in document.markdown  # a blank line, then the table
+    assert "```html\n<table><tr><td>kept as code</td></tr></table>\n```" in document.markdown
+    assert "<table><tr><td>never closed" in document.markdown
+    assert "1 HTML table in the Markdown written as a Markdown table, so its rows are read" in document.notes
+    from pmsite.adopt.infer import infer
+
+    items = infer(document, {}).meta["action_items"]
+    assert [(item["owner"], item["due"], item["status"]) for item in items] == \
+        [("mara", "2024-05-20", "done"), ("theo", "2024-06-01", "open")]
+    assert items[0]["title"] == "Check the new index is not empty before moving the alias"
